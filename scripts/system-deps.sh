@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Install the system packages the app needs, where this machine lets us; otherwise say
+# exactly what is missing and how to install it. Usage: system-deps.sh pango [chromium]
+set -euo pipefail
+
+missing=()
+for want in "$@"; do
+  case "$want" in
+    pango)
+      if ! ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so.0' \
+         || ! ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0'; then
+        missing+=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
+      fi
+      ;;
+    chromium)
+      [ -x /usr/bin/chromium ] || missing+=(chromium)
+      ;;
+    *) echo "system-deps.sh: unknown component '$want'" >&2; exit 2 ;;
+  esac
+done
+
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo "Installing system packages: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+  echo "Installing system packages with sudo: ${missing[*]}"
+  sudo apt-get update -qq
+  sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "Missing system packages: ${missing[*]}" >&2
+  echo "Install them with your package manager (Debian/Ubuntu: sudo apt-get install ${missing[*]})," >&2
+  echo "then run make again." >&2
+  exit 1
+fi

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Login rate limits live in the cache; one test's failures must not throttle the next.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _clear_key_caches():
+    from victimsupport.crypto import keyring
+
+    keyring.clear_caches()
+    yield
+    keyring.clear_caches()

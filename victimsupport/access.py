@@ -1,0 +1,102 @@
+"""Roles and the one way to reach a case.
+
+Views never fetch a case themselves: they call ``get_case_for_user``, which is built on
+``Case.objects.visible_to(user)``. Someone who may not see a case gets 404 whether it exists
+or not; someone who may see it but not change it gets 403.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.http import Http404
+
+if TYPE_CHECKING:
+    from cases.models import Case
+
+
+class Role(models.TextChoices):
+    CASEWORKER = "caseworker", "Caseworker"
+    SUPERVISOR = "supervisor", "Supervisor"
+    DATA_PROTECTION_OFFICER = "data_protection_officer", "Data-protection officer"
+    AUDITOR = "auditor", "Auditor"
+    ADMINISTRATOR = "administrator", "Administrator"
+
+
+# Model permissions each role's group holds. They say what kind of thing a role may do; which
+# cases it may do it to is decided by visible_to(), never by these (accept_global_perms=False).
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.CASEWORKER: ["cases.view_case", "cases.add_case", "cases.change_case"],
+    Role.SUPERVISOR: [
+        "cases.view_case",
+        "cases.add_case",
+        "cases.change_case",
+        "cases.add_breakglassaccess",
+        "cases.view_breakglassaccess",
+    ],
+    Role.DATA_PROTECTION_OFFICER: ["audit.view_auditentry"],
+    Role.AUDITOR: ["audit.view_auditentry"],
+    Role.ADMINISTRATOR: [
+        "accounts.view_user",
+        "accounts.add_user",
+        "accounts.change_user",
+        "accounts.view_team",
+        "accounts.add_team",
+        "accounts.change_team",
+        "auth.view_group",
+    ],
+}
+
+# Roles whose members see their teams' cases.
+CASE_ROLES = frozenset({Role.CASEWORKER, Role.SUPERVISOR})
+
+
+def sync_roles(**kwargs: Any) -> None:
+    """Create the role groups and give each exactly its permissions (idempotent)."""
+    wanted = {p for perms in ROLE_PERMISSIONS.values() for p in perms}
+    found = {
+        f"{p.content_type.app_label}.{p.codename}": p
+        for p in Permission.objects.select_related("content_type").filter(
+            codename__in=[w.split(".", 1)[1] for w in wanted]
+        )
+    }
+    if not wanted <= set(found):
+        return  # an earlier post_migrate, before every app's permissions exist
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        group.permissions.set([found[p] for p in perms])
+
+
+def roles_of(user: Any) -> frozenset[str]:
+    """The user's role names, cached on the user object for the request."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_vs_roles", None)
+    if cached is None:
+        names = set(user.groups.values_list("name", flat=True))
+        cached = frozenset(r for r in Role.values if r in names)
+        user._vs_roles = cached
+    return cached
+
+
+def has_role(user: Any, *roles: str) -> bool:
+    return bool(roles_of(user) & set(roles))
+
+
+def get_case_for_user(user: Any, pk: Any, *, write: bool = False) -> Case:
+    """The case ``pk`` if ``user`` may see it (and change it, with ``write``)."""
+    from cases.models import Case
+
+    try:
+        case = Case.objects.visible_to(user).filter(pk=pk).first()
+    except (ValidationError, ValueError):
+        case = None
+    if case is None:
+        # Same answer for "does not exist" and "not yours": existence is not revealed.
+        raise Http404("No case found.")
+    if write and not case.can_write:
+        raise PermissionDenied("You may view this case but not change it.")
+    return case

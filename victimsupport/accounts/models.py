@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class Team(models.Model):
+    """A group of caseworkers and their supervisors; cases belong to a team."""
+
+    name = models.CharField(max_length=100, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A staff member. Victims are never users (they are cases).
+
+    Staff sign in with their email address; the username is kept for the admin and for
+    guardian, and set to the email by the services that create users.
+    """
+
+    email = models.EmailField("email address")
+    teams = models.ManyToManyField(Team, related_name="members", blank=True)
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["username"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username

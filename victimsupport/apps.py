@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class VictimSupportConfig(AppConfig):
+    """The project core: management commands that span every app (seed_demo, rotate_keys)."""
+
+    name = "victimsupport"
+    verbose_name = "Core"

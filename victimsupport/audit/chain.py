@@ -1,0 +1,166 @@
+"""Sealing audit entries into a hash chain, and verifying the chain."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from victimsupport.audit.context import current_actor_and_address
+from victimsupport.audit.models import AuditEntry, ChainHead
+from victimsupport.audit.redaction import REDACTED
+from victimsupport.crypto import keyring
+from victimsupport.crypto.fields import encrypted_fields
+
+SEALED_FIELDS = (
+    "timestamp",
+    "content_type_id",
+    "object_pk",
+    "object_id",
+    "object_repr",
+    "action",
+    "changes",
+    "changes_text",
+    "actor_id",
+    "actor_email",
+    "remote_addr",
+    "remote_port",
+    "cid",
+    "additional_data",
+    "serialized_data",
+)
+
+
+def _canonical_value(name: str, value: Any) -> Any:
+    if name == "timestamp" and value is not None:
+        return value.astimezone(datetime.UTC).isoformat()
+    if name == "object_pk" and value is not None:
+        return str(value)
+    return value
+
+
+def compute_seal(entry: AuditEntry) -> str:
+    content = {name: _canonical_value(name, getattr(entry, name)) for name in SEALED_FIELDS}
+    message = b"\n".join(
+        [
+            entry.prev_seal.encode(),
+            str(entry.seq).encode(),
+            json.dumps(content, sort_keys=True, separators=(",", ":"), default=str).encode(),
+        ]
+    )
+    return hmac.new(keyring.audit_seal_key(), message, hashlib.sha256).hexdigest()
+
+
+def _apply_request_context(entry: AuditEntry) -> None:
+    """Attribute the entry to the signed-in user and address of the current request."""
+    actor, address = current_actor_and_address()
+    if entry.actor_id is None and actor is not None:
+        entry.actor = actor
+        entry.actor_email = getattr(actor, "email", None)
+    if entry.remote_addr is None and address:
+        entry.remote_addr = address
+
+
+def _redact(entry: AuditEntry) -> None:
+    """Second line of defence, keyed on field type: registration already masks encrypted
+    fields, but a model registered by hand, or a field added later, must not leak either."""
+    ct = entry.content_type
+    entry.object_repr = f"{ct.app_label}.{ct.model} {entry.object_pk}"
+    model = ct.model_class()
+    secret = {f.name for f in encrypted_fields(model)} if model else set()
+    if not secret:
+        return
+    if isinstance(entry.changes, dict):
+        for name in secret & set(entry.changes):
+            value = entry.changes[name]
+            if isinstance(value, (list, tuple)):
+                entry.changes[name] = [v if v in ("[empty]", None) else REDACTED for v in value]
+            else:
+                entry.changes[name] = REDACTED
+    entry.changes_text = ""
+    entry.serialized_data = None
+
+
+def _normalise(entry: AuditEntry) -> None:
+    # Make the in-memory values equal to what the database will give back on reading.
+    entry.remote_addr = AuditEntry._meta.get_field("remote_addr").to_python(entry.remote_addr)
+    if entry.object_pk is not None:
+        entry.object_pk = str(entry.object_pk)
+    if isinstance(entry.changes, dict):
+        entry.changes = json.loads(json.dumps(entry.changes, default=str))
+
+
+def seal_and_insert(entry: AuditEntry, insert: Callable[[], None]) -> None:
+    with transaction.atomic():
+        head, _ = ChainHead.objects.select_for_update().get_or_create(pk=1)
+        _apply_request_context(entry)
+        _redact(entry)
+        _normalise(entry)
+        entry.seq = head.seq + 1
+        entry.prev_seal = head.seal
+        entry.seal = compute_seal(entry)
+        insert()
+        head.seq = entry.seq
+        head.seal = entry.seal
+        head.save(update_fields=["seq", "seal"])
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    checked: int
+    problem: str = ""
+
+
+def verify_chain(*, chunk_size: int = 2000) -> ChainReport:
+    """Walk the chain in order and report the first entry that was changed, removed or
+    inserted out of order."""
+    outside = AuditEntry.objects.filter(seq__isnull=True).order_by("pk").first()
+    if outside is not None:
+        return ChainReport(
+            False,
+            0,
+            f"entry id {outside.pk} is not sealed: it was inserted outside the application",
+        )
+    expected = 1
+    prev_seal = ""
+    prev_pk = None
+    checked = 0
+    for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=chunk_size):
+        where = f"entry {entry.seq} (id {entry.pk})"
+        if entry.seq > expected:
+            missing = (
+                f"entry {expected}"
+                if entry.seq == expected + 1
+                else f"entries {expected} to {entry.seq - 1}"
+            )
+            return ChainReport(False, checked, f"{missing} removed (the chain jumps to {where})")
+        if entry.prev_seal != prev_seal or (prev_pk is not None and entry.pk < prev_pk):
+            return ChainReport(
+                False, checked, f"{where} is out of order: it does not follow entry {expected - 1}"
+            )
+        if not hmac.compare_digest(entry.seal, compute_seal(entry)):
+            return ChainReport(False, checked, f"{where} was changed after it was written")
+        checked += 1
+        expected = entry.seq + 1
+        prev_seal = entry.seal
+        prev_pk = entry.pk
+    head = ChainHead.objects.filter(pk=1).first()
+    head_seq = head.seq if head else 0
+    if head_seq > checked:
+        return ChainReport(
+            False, checked, f"entries {checked + 1} to {head_seq} removed from the end of the log"
+        )
+    if head_seq < checked:
+        return ChainReport(
+            False, checked, f"entries after {head_seq} were added outside the application"
+        )
+    if head and head_seq and head.seal != prev_seal:
+        return ChainReport(False, checked, f"entry {head_seq} does not match the chain head")
+    return ChainReport(True, checked)

@@ -1,0 +1,61 @@
+"""The audit log: django-auditlog's entry, made append-only and sealed in a hash chain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditlog.models import AbstractLogEntry, LogEntryManager
+from django.db import models
+
+
+class AuditLogImmutable(Exception):
+    """Raised on any attempt to change or delete an audit entry through the ORM."""
+
+
+class AuditEntryManager(LogEntryManager):
+    def bulk_create(self, *args: Any, **kwargs: Any) -> Any:
+        raise AuditLogImmutable("Audit entries are sealed one by one; bulk_create is refused.")
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> Any:
+        raise AuditLogImmutable("Audit entries are append-only.")
+
+
+class AuditEntry(AbstractLogEntry):
+    """One change or access. ``seq``, ``prev_seal`` and ``seal`` chain the entries together:
+    ``seal = HMAC(audit key, prev_seal, seq, content)``; ``manage.py verify_audit`` walks it."""
+
+    seq = models.PositiveBigIntegerField(unique=True, null=True, editable=False)
+    prev_seal = models.CharField(max_length=64, blank=True, editable=False)
+    seal = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = AuditEntryManager()
+
+    class Meta(AbstractLogEntry.Meta):
+        verbose_name = "audit entry"
+        verbose_name_plural = "audit entries"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Append-only is enforced here, in the one place every ORM write passes through.
+        # Sealing must happen at insert time under the chain lock, so it cannot be a service.
+        if not self._state.adding or self.seq is not None:
+            raise AuditLogImmutable("Audit entries are append-only and cannot be changed.")
+        from victimsupport.audit.chain import seal_and_insert
+
+        seal_and_insert(self, lambda: super(AuditEntry, self).save(*args, **kwargs))
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AuditLogImmutable("Audit entries are append-only and cannot be deleted.")
+
+
+class ChainHead(models.Model):
+    """The last sealed entry. Locked while an entry is appended, so the chain never forks;
+    it also lets verify_audit notice entries removed from the end of the log."""
+
+    seq = models.PositiveBigIntegerField(default=0)
+    seal = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "audit chain head"
+
+    def __str__(self) -> str:
+        return f"audit chain at {self.seq}"

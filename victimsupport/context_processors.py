@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from victimsupport.access import Role, roles_of
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """Main navigation for the signed-in user's roles (views still check every permission)."""
+    user = getattr(request, "user", None)
+    roles = roles_of(user) if user is not None else frozenset()
+    items: list[tuple[str, str]] = []
+    if roles & {Role.CASEWORKER, Role.SUPERVISOR}:
+        items.append(("cases:list", "Cases"))
+    if Role.SUPERVISOR in roles:
+        items.append(("cases:break_glass", "Emergency access"))
+    if roles & {Role.AUDITOR, Role.DATA_PROTECTION_OFFICER}:
+        items.append(("audit_log", "Audit log"))
+    if Role.ADMINISTRATOR in roles:
+        items.append(("admin:index", "Administration"))
+    return {"nav_items": items, "user_roles": sorted(Role(r).label for r in roles)}

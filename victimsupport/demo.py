@@ -1,0 +1,72 @@
+"""Demo data for local trials: one user per role, two teams, and a couple of cases."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from cases.models import Case
+from cases.services import case_create
+from victimsupport.access import Role, sync_roles
+from victimsupport.accounts.models import Team, User
+
+TEAMS = ("North team", "South team")
+
+# (email, first name, last name, role, teams, staff)
+DEMO_USERS = (
+    ("caseworker@demo.example", "Cara", "Caseworker", Role.CASEWORKER, ("North team",), False),
+    ("south.caseworker@demo.example", "Sam", "South", Role.CASEWORKER, ("South team",), False),
+    ("supervisor@demo.example", "Sofia", "Supervisor", Role.SUPERVISOR, ("North team",), False),
+    ("dpo@demo.example", "Dara", "Protection", Role.DATA_PROTECTION_OFFICER, (), False),
+    ("auditor@demo.example", "Ari", "Auditor", Role.AUDITOR, (), False),
+    ("admin@demo.example", "Alex", "Admin", Role.ADMINISTRATOR, (), True),
+)
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    role: str
+    password: str | None  # None: the account existed and its password was left alone
+
+
+def _password() -> str:
+    return "demo-" + secrets.token_urlsafe(12)
+
+
+@transaction.atomic
+def seed_demo(*, reset_passwords: bool = False) -> list[DemoAccount]:
+    """Create what is missing; change nothing that exists (unless asked to reset passwords)."""
+    sync_roles()
+    teams = {name: Team.objects.get_or_create(name=name)[0] for name in TEAMS}
+    accounts = []
+    for email, first, last, role, team_names, staff in DEMO_USERS:
+        user = User.objects.filter(email__iexact=email).first()
+        password = None
+        if user is None:
+            password = _password()
+            user = User.objects.create_user(
+                username=email,
+                email=email,
+                password=password,
+                first_name=first,
+                last_name=last,
+                is_staff=staff,
+            )
+            user.groups.add(Group.objects.get(name=role))
+            user.teams.add(*(teams[t] for t in team_names))
+        elif reset_passwords:
+            password = _password()
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        accounts.append(DemoAccount(email=email, role=role, password=password))
+    if not Case.objects.exists():
+        cara = User.objects.get(email__iexact="caseworker@demo.example")
+        sam = User.objects.get(email__iexact="south.caseworker@demo.example")
+        case_create(team=teams["North team"], assigned_to=cara)
+        case_create(team=teams["North team"], assigned_to=cara)
+        case_create(team=teams["South team"], assigned_to=sam)
+    return accounts

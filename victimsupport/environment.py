@@ -1,0 +1,124 @@
+"""Reading and validating the process environment for settings.
+
+Every failure raises ImproperlyConfigured with a message that names the variable (never its
+value: the value may be a key). Settings call these helpers; they are plain functions so the
+rules can be tested without reloading Django.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+KEY_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+_DOTENV_LINE_RE = re.compile(r"^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*\s*=.*$")
+
+PRODUCTION = "production"
+DEVELOPMENT = "development"
+ENVIRONMENTS = (PRODUCTION, DEVELOPMENT)
+
+
+def check_dotenv_syntax(path: Path) -> None:
+    """Refuse a malformed .env file before django-environ silently skips its bad lines."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ImproperlyConfigured(f"{path} is not valid UTF-8 text.") from exc
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if not _DOTENV_LINE_RE.match(line):
+            # The line itself is not echoed: it may contain a secret.
+            raise ImproperlyConfigured(
+                f"{path}, line {number}: expected NAME=value. Fix or remove that line."
+            )
+
+
+def decode_key(name: str, value: str) -> bytes:
+    """A 256-bit key given as standard or URL-safe base64."""
+    value = value.strip()
+    try:
+        raw = base64.b64decode(value + "=" * (-len(value) % 4), altchars=b"-_", validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ImproperlyConfigured(f"{name} is not valid base64.") from exc
+    if len(raw) != 32:
+        raise ImproperlyConfigured(
+            f"{name} must decode to 32 bytes (a 256-bit key); it decodes to {len(raw)}."
+        )
+    return raw
+
+
+def parse_key_ring(name: str, value: str) -> dict[str, bytes]:
+    """Parse ``id:base64key,id2:base64key`` into an ordered mapping of key id to key bytes."""
+    if not value or not value.strip():
+        raise ImproperlyConfigured(
+            f"{name} is required (format: keyid:base64key[,keyid:base64key])."
+        )
+    ring: dict[str, bytes] = {}
+    for position, item in enumerate(value.split(","), start=1):
+        item = item.strip()
+        if not item:
+            continue
+        key_id, sep, encoded = item.partition(":")
+        if not sep:
+            raise ImproperlyConfigured(
+                f"{name}, entry {position}: expected keyid:base64key (no ':' found)."
+            )
+        key_id = key_id.strip()
+        if not KEY_ID_RE.match(key_id):
+            raise ImproperlyConfigured(
+                f"{name}, entry {position}: key id must be 1-32 letters, digits, '-' or '_'."
+            )
+        if key_id in ring:
+            raise ImproperlyConfigured(f"{name}: key id {key_id!r} appears twice.")
+        ring[key_id] = decode_key(f"{name} (key {key_id!r})", encoded)
+    if not ring:
+        raise ImproperlyConfigured(f"{name} is required and holds no keys.")
+    return ring
+
+
+def check_active_key(name: str, active: str, ring: dict[str, bytes], ring_name: str) -> str:
+    if not active:
+        raise ImproperlyConfigured(f"{name} is required: the id of the key new values use.")
+    if active not in ring:
+        raise ImproperlyConfigured(f"{name} names key {active!r}, which is not in {ring_name}.")
+    return active
+
+
+def check_environment_name(name: str, value: str) -> str:
+    if value not in ENVIRONMENTS:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(ENVIRONMENTS)}.")
+    return value
+
+
+def secret_key_problem(secret_key: str) -> str | None:
+    """Why a SECRET_KEY is too weak for production, or None. Mirrors Django's own deploy check."""
+    if secret_key.startswith("django-insecure-"):
+        return "it is a generated development key (starts with 'django-insecure-')"
+    if len(secret_key) < 50:
+        return "it is shorter than 50 characters"
+    if len(set(secret_key)) < 5:
+        return "it has fewer than 5 distinct characters"
+    return None
+
+
+def check_production(
+    *, debug: bool, secret_key: str, allowed_hosts: list[str], mfa_enforce: bool
+) -> None:
+    """Refuse to start a production process with unsafe settings."""
+    if debug:
+        raise ImproperlyConfigured("DEBUG must be off when DJANGO_ENV=production.")
+    problem = secret_key_problem(secret_key)
+    if problem:
+        raise ImproperlyConfigured(f"SECRET_KEY is too weak for production: {problem}.")
+    if not allowed_hosts:
+        raise ImproperlyConfigured("ALLOWED_HOSTS must list this service's host names.")
+    if "*" in allowed_hosts:
+        raise ImproperlyConfigured("ALLOWED_HOSTS must not contain '*' in production.")
+    if not mfa_enforce:
+        raise ImproperlyConfigured("MFA_ENFORCE cannot be turned off when DJANGO_ENV=production.")

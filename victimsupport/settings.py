@@ -1,0 +1,321 @@
+"""Settings, read from the environment (and a local .env file when present).
+
+Every variable is listed in .env.example. Required variables have no default: a missing or
+malformed one stops start-up with a message naming it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import environ
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+
+from victimsupport import environment as checks
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+
+# ENV_FILE="" disables reading a file (the test settings do this so a developer's .env
+# cannot change what the tests see). Variables already in the environment win over the file.
+_env_file = os.environ.get("ENV_FILE", str(BASE_DIR / ".env"))
+if _env_file and Path(_env_file).is_file():
+    checks.check_dotenv_syntax(Path(_env_file))
+    environ.Env.read_env(_env_file, overwrite=False)
+
+
+def _required(name: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ImproperlyConfigured(f"{name} is required. See .env.example.")
+    return value
+
+
+def _bool(name: str, default: bool) -> bool:
+    try:
+        return env.bool(name, default=default)
+    except (ValueError, environ.ImproperlyConfigured) as exc:
+        raise ImproperlyConfigured(f"{name} must be true or false.") from exc
+
+
+def _int(name: str, default: int, minimum: int = 0) -> int:
+    try:
+        value = env.int(name, default=default)
+    except (ValueError, environ.ImproperlyConfigured) as exc:
+        raise ImproperlyConfigured(f"{name} must be a whole number.") from exc
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}.")
+    return value
+
+
+DJANGO_ENV = checks.check_environment_name(
+    "DJANGO_ENV", os.environ.get("DJANGO_ENV", checks.PRODUCTION).strip()
+)
+IS_PRODUCTION = DJANGO_ENV == checks.PRODUCTION
+
+DEBUG = _bool("DEBUG", False)
+SECRET_KEY = _required("SECRET_KEY")
+ALLOWED_HOSTS = [h.strip() for h in _required("ALLOWED_HOSTS").split(",") if h.strip()]
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# --- Encryption keys (never derived from SECRET_KEY) -------------------------------------
+FIELD_ENCRYPTION_KEYS = checks.parse_key_ring(
+    "FIELD_ENCRYPTION_KEYS", os.environ.get("FIELD_ENCRYPTION_KEYS", "")
+)
+FIELD_ENCRYPTION_ACTIVE_KEY = checks.check_active_key(
+    "FIELD_ENCRYPTION_ACTIVE_KEY",
+    os.environ.get("FIELD_ENCRYPTION_ACTIVE_KEY", "").strip(),
+    FIELD_ENCRYPTION_KEYS,
+    "FIELD_ENCRYPTION_KEYS",
+)
+BLIND_INDEX_KEY = checks.decode_key("BLIND_INDEX_KEY", _required("BLIND_INDEX_KEY"))
+AUDIT_SEAL_KEY = checks.decode_key("AUDIT_SEAL_KEY", _required("AUDIT_SEAL_KEY"))
+
+MFA_ENFORCE = _bool("MFA_ENFORCE", True)
+MFA_REQUIRED_ROLES = env.list(
+    "MFA_REQUIRED_ROLES",
+    default=["supervisor", "data_protection_officer", "administrator"],
+)
+MFA_REQUIRED_FOR_ALL = _bool("MFA_REQUIRED_FOR_ALL", False)
+
+if IS_PRODUCTION:
+    checks.check_production(
+        debug=DEBUG, secret_key=SECRET_KEY, allowed_hosts=ALLOWED_HOSTS, mfa_enforce=MFA_ENFORCE
+    )
+
+# --- Applications -------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "whitenoise.runserver_nostatic",
+    # Our apps come before third-party ones so that our templates and management commands
+    # (for example the refusal to flush the audit log) take precedence.
+    "victimsupport",
+    "victimsupport.accounts",
+    "cases",
+    "risk",
+    "referrals",
+    "premises",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "guardian",
+    "auditlog",
+    # After auditlog, so that our read-only admin for the sealed entries replaces its own.
+    "victimsupport.audit",
+    "csp",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "victimsupport.accounts.middleware.SessionTimeoutMiddleware",
+    "victimsupport.accounts.middleware.RequireMFAMiddleware",
+    "victimsupport.audit.context.AuditContextMiddleware",
+    "victimsupport.middleware.NoStoreMiddleware",
+]
+
+ROOT_URLCONF = "victimsupport.urls"
+WSGI_APPLICATION = "victimsupport.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "victimsupport.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------------------
+try:
+    DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+except (ValueError, KeyError, environ.ImproperlyConfigured) as exc:
+    raise ImproperlyConfigured("DATABASE_URL is not a valid database URL.") from exc
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # IMMEDIATE makes every transaction take the write lock up front, so the audit hash
+    # chain is extended by one writer at a time instead of failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {"default": env.cache("CACHE_URL", default="dbcache://django_cache")}
+
+# --- Accounts, sessions and authentication ------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "allauth.account.auth_backends.AuthenticationBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "account_login"
+
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_IDLE_TIMEOUT = _int("SESSION_IDLE_TIMEOUT_MINUTES", 30, minimum=1) * 60
+SESSION_ABSOLUTE_LIFETIME = _int("SESSION_MAX_AGE_HOURS", 10, minimum=1) * 3600
+# The database row and the cookie never outlive the absolute lifetime; the idle timeout is
+# enforced by SessionTimeoutMiddleware without rewriting the session on every request.
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True  # shared office computers
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+ACCOUNT_ADAPTER = "victimsupport.accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_PREVENT_ENUMERATION = True
+# A cool-off, not a lockout: after LOGIN_FAILURES_PER_EMAIL failures an address must wait
+# LOGIN_COOLOFF_SECONDS, and one network address may fail LOGIN_FAILURES_PER_IP times a minute.
+# An abuser who knows a worker's address can delay them but never disable the account.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": (
+        f"{_int('LOGIN_FAILURES_PER_IP', 10, 1)}/m/ip,"
+        f"{_int('LOGIN_FAILURES_PER_EMAIL', 5, 1)}/{_int('LOGIN_COOLOFF_SECONDS', 300, 1)}s/key"
+    ),
+    "login": "30/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "reauthenticate": "10/m/user",
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "Casework")
+MFA_RECOVERY_CODE_COUNT = 10
+
+BREAK_GLASS_MINUTES = _int("BREAK_GLASS_MINUTES", 60, minimum=5)
+
+# --- Object permissions (django-guardian) -------------------------------------------------
+ANONYMOUS_USER_NAME = None
+GUARDIAN_MONKEY_PATCH_USER = False
+GUARDIAN_MONKEY_PATCH_GROUP = False
+
+# --- Audit (django-auditlog with our sealed entry model) ----------------------------------
+AUDITLOG_LOGENTRY_MODEL = "audit.AuditEntry"
+AUDITLOG_MASK_CALLABLE = "victimsupport.audit.redaction.redact"
+AUDITLOG_DISABLE_REMOTE_ADDR = False
+# Behind a reverse proxy, record the address it saw (the right-most X-Forwarded-For hop).
+TRUST_X_FORWARDED_FOR = _bool("TRUST_X_FORWARDED_FOR", False)
+
+# --- Security headers ---------------------------------------------------------------------
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if _bool("TRUST_X_FORWARDED_PROTO", False) else None
+)
+SECURE_SSL_REDIRECT = _bool("SECURE_SSL_REDIRECT", IS_PRODUCTION)
+SESSION_COOKIE_SECURE = _bool("SECURE_COOKIES", IS_PRODUCTION)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_COOKIE_HTTPONLY = True
+SECURE_HSTS_SECONDS = _int("SECURE_HSTS_SECONDS", 31536000 if IS_PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", IS_PRODUCTION)
+SECURE_HSTS_PRELOAD = _bool("SECURE_HSTS_PRELOAD", IS_PRODUCTION)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "no-referrer"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    },
+}
+
+# --- Static files -------------------------------------------------------------------------
+STATIC_URL = "/static/"
+# collectstatic writes here for production; development serves from the source folders.
+STATIC_ROOT = BASE_DIR / "staticfiles" if IS_PRODUCTION else None
+STATICFILES_DIRS = [BASE_DIR / "static"]
+WHITENOISE_USE_FINDERS = not IS_PRODUCTION
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if IS_PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# --- Email --------------------------------------------------------------------------------
+# Staff-only mail (password resets). Never case content; the sender name is neutral.
+try:
+    _email = env.email_url(
+        "EMAIL_URL", default="smtp://localhost:25" if IS_PRODUCTION else "consolemail://"
+    )
+except (ValueError, KeyError, environ.ImproperlyConfigured) as exc:
+    raise ImproperlyConfigured("EMAIL_URL is not a valid email URL.") from exc
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = _email.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
+EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Casework <no-reply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Internationalisation -----------------------------------------------------------------
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Brussels")
+USE_I18N = True
+USE_TZ = True
+
+# --- Logging: no request bodies, no query parameters, no SQL with values -------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django's request logger includes the path; case pages use opaque ids only.
+        "django.db.backends": {"level": "WARNING", "propagate": True},
+    },
+}

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from victimsupport.access import Role, roles_of
+from victimsupport.audit.chain import verify_chain
+from victimsupport.audit.models import AuditEntry
+
+# What each role can do, in the words the home page uses: (url name, query, title, text).
+ROLE_TASKS: dict[str, list[tuple[str, str, str, str]]] = {
+    Role.CASEWORKER: [
+        ("cases:list", "", "My cases", "Open the case files assigned to you."),
+        ("cases:list", "?scope=team", "Team cases", "Every case of your teams."),
+    ],
+    Role.SUPERVISOR: [
+        ("cases:list", "?scope=team", "Team cases", "Every case of the teams you supervise."),
+        (
+            "cases:break_glass",
+            "",
+            "Emergency access",
+            "Open a case outside your teams when someone's safety depends on it. The reason "
+            "is recorded and reviewed.",
+        ),
+    ],
+    Role.DATA_PROTECTION_OFFICER: [
+        ("audit_log", "", "Audit log", "Who changed, viewed or exported what, and when."),
+    ],
+    Role.AUDITOR: [
+        (
+            "audit_log",
+            "",
+            "Audit log",
+            "Check that the log is complete and untampered, and review access to case files.",
+        ),
+    ],
+    Role.ADMINISTRATOR: [
+        ("admin:accounts_user_changelist", "", "Staff accounts", "Add staff, set roles and teams."),
+        ("admin:accounts_team_changelist", "", "Teams", "Create and rename teams."),
+    ],
+}
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    roles = roles_of(request.user)
+    sections = [(Role(role).label, ROLE_TASKS[role]) for role in Role.values if role in roles]
+    return render(request, "home.html", {"sections": sections})
+
+
+@login_required
+@permission_required("audit.view_auditentry", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def audit_log(request: HttpRequest) -> HttpResponse:
+    entries = AuditEntry.objects.select_related("content_type", "actor").order_by("-seq")
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    report = verify_chain() if request.method == "POST" else None
+    return render(request, "audit/audit_log.html", {"page": page, "report": report})
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")

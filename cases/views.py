@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from cases.forms import BreakGlassForm
@@ -69,7 +70,7 @@ def break_glass(request: HttpRequest) -> HttpResponse:
                 messages.warning(
                     request,
                     "Emergency access recorded. It is read-only and ends at "
-                    f"{access.expires_at:%H:%M}.",
+                    f"{timezone.localtime(access.expires_at):%H:%M}.",
                 )
                 return redirect("cases:detail", pk=case.pk)
     return render(request, "cases/break_glass.html", {"form": form})

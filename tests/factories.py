@@ -50,5 +50,28 @@ def caseworker(team: Team, name: str = "Cara") -> User:
     return make_user(name, role=Role.CASEWORKER, teams=(team,))
 
 
+def with_totp(user: User) -> str:
+    """Give ``user`` an activated authenticator app; return its secret (to make codes)."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
+def totp_code(secret: str) -> str:
+    from allauth.mfa.totp.internal.auth import (
+        format_hotp_value,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+
+    counter = next(iter(yield_hotp_counters_from_time()))
+    return format_hotp_value(hotp_value(secret, counter))
+
+
 def supervisor(team: Team, name: str = "Sofia") -> User:
-    return make_user(name, role=Role.SUPERVISOR, teams=(team,))
+    """A supervisor who has set up two-factor authentication, as their role requires."""
+    user = make_user(name, role=Role.SUPERVISOR, teams=(team,))
+    with_totp(user)
+    return user

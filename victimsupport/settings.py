@@ -230,6 +230,9 @@ GUARDIAN_MONKEY_PATCH_GROUP = False
 
 # --- Audit (django-auditlog with our sealed entry model) ----------------------------------
 AUDITLOG_LOGENTRY_MODEL = "audit.AuditEntry"
+# django-auditlog's own migrations would create its (unused, swapped-out) entry table; our
+# audit app creates the one we use.
+MIGRATION_MODULES = {"auditlog": None}
 AUDITLOG_MASK_CALLABLE = "victimsupport.audit.redaction.redact"
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 # Behind a reverse proxy, record the address it saw (the right-most X-Forwarded-For hop).
@@ -247,7 +250,9 @@ SECURE_HSTS_SECONDS = _int("SECURE_HSTS_SECONDS", 31536000 if IS_PRODUCTION else
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", IS_PRODUCTION)
 SECURE_HSTS_PRELOAD = _bool("SECURE_HSTS_PRELOAD", IS_PRODUCTION)
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# same-origin, not no-referrer: with no-referrer browsers send "Origin: null" on form posts,
+# which fails CSRF checks. Nothing is sent to other sites either way.
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 

@@ -34,6 +34,14 @@ class AuditEntry(AbstractLogEntry):
         verbose_name = "audit entry"
         verbose_name_plural = "audit entries"
 
+    @property
+    def access_label(self) -> str:
+        """ "Viewed", "Exported"... for access entries; empty for changes."""
+        from victimsupport.audit.services import AccessKind
+
+        kind = (self.additional_data or {}).get("access")
+        return str(AccessKind(kind).label) if kind in AccessKind.values else ""
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         # Append-only is enforced here, in the one place every ORM write passes through.
         # Sealing must happen at insert time under the chain lock, so it cannot be a service.

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from cases.models import Case
+from victimsupport.access import roles_of
+from victimsupport.accounts.models import Team, User
+from victimsupport.audit.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_creates_one_user_per_role_and_prints_passwords_once():
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    text = out.getvalue()
+    assert "local trials only" in text
+    users = {u.email: u for u in User.objects.all()}
+    assert len(users) == 6
+    roles = set().union(*(roles_of(u) for u in users.values()))
+    assert roles == {
+        "caseworker",
+        "supervisor",
+        "data_protection_officer",
+        "auditor",
+        "administrator",
+    }
+    for email in users:
+        assert email in text
+    cara = users["caseworker@demo.example"]
+    password = next(line.split()[-1] for line in text.splitlines() if cara.email in line)
+    assert cara.check_password(password)
+    assert Team.objects.count() == 2
+    assert Case.objects.count() == 3
+
+
+def test_second_run_changes_nothing():
+    call_command("seed_demo", stdout=StringIO())
+    before = (
+        list(User.objects.values_list("email", "password")),
+        Case.objects.count(),
+        AuditEntry.objects.count(),
+    )
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    after = (
+        list(User.objects.values_list("email", "password")),
+        Case.objects.count(),
+        AuditEntry.objects.count(),
+    )
+    assert before == after
+    assert "nothing changed" in out.getvalue()
+    assert "demo-" not in out.getvalue()
+
+
+def test_reset_passwords_prints_new_ones():
+    call_command("seed_demo", stdout=StringIO())
+    out = StringIO()
+    call_command("seed_demo", "--reset-passwords", stdout=out)
+    line = next(line for line in out.getvalue().splitlines() if "auditor@demo.example" in line)
+    assert User.objects.get(email="auditor@demo.example").check_password(line.split()[-1])
+
+
+def test_refused_in_production(settings):
+    settings.IS_PRODUCTION = True
+    with pytest.raises(CommandError, match="refused"):
+        call_command("seed_demo", stdout=StringIO())
+    assert not User.objects.exists()

@@ -1,0 +1,164 @@
+"""Start-up refuses unsafe or malformed configuration, naming the variable; production
+settings pass `check --deploy` with no warnings."""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from victimsupport import environment as checks
+
+ROOT = Path(__file__).resolve().parent.parent
+KEY = base64.b64encode(b"\x05" * 32).decode()
+
+
+def production_env(**overrides: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO", "FIELD_", "BLIND_", "AUDIT_", "MFA_", "SECRET", "DEBUG"))
+    }
+    env.update(
+        ENV_FILE="",
+        DJANGO_SETTINGS_MODULE="victimsupport.settings",
+        DJANGO_ENV="production",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="casework.example.org",
+        FIELD_ENCRYPTION_KEYS=f"2026a:{KEY}",
+        FIELD_ENCRYPTION_ACTIVE_KEY="2026a",
+        BLIND_INDEX_KEY=KEY,
+        AUDIT_SEAL_KEY=KEY,
+        DATABASE_URL="sqlite:///:memory:",
+    )
+    env.update(overrides)
+    return {k: v for k, v in env.items() if v is not None}
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=production_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_deploy_check_has_no_warnings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"SECRET_KEY": ""}, "SECRET_KEY is required"),
+        ({"FIELD_ENCRYPTION_KEYS": ""}, "FIELD_ENCRYPTION_KEYS is required"),
+        ({"DEBUG": "true"}, "DEBUG must be off"),
+    ],
+)
+def test_unsafe_production_start_is_refused_with_the_variable_named(env, message):
+    result = manage("check", **env)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_malformed_dotenv_is_refused_without_echoing_the_line(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("SECRET_KEY=abc\nthis line has a secret-ish value\n")
+    result = manage("check", ENV_FILE=str(env_file))
+    assert result.returncode == 2
+    assert "line 2: expected NAME=value" in result.stderr
+    assert "secret-ish" not in result.stderr
+
+
+def test_dotenv_syntax_accepts_comments_exports_and_blanks(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("# comment\n\nexport A=1\nB = two words\n")
+    checks.check_dotenv_syntax(env_file)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("", "is required"),
+        ("k1", "no ':' found"),
+        ("bad id!:" + KEY, "key id must be"),
+        ("k1:" + KEY + ",k1:" + KEY, "appears twice"),
+        ("k1:not-base64!!", "not valid base64"),
+        ("k1:" + base64.b64encode(b"short").decode(), "must decode to 32 bytes"),
+    ],
+)
+def test_key_ring_errors_name_the_variable(value, message):
+    with pytest.raises(ImproperlyConfigured, match=message) as info:
+        checks.parse_key_ring("FIELD_ENCRYPTION_KEYS", value)
+    assert "FIELD_ENCRYPTION_KEYS" in str(info.value)
+    assert KEY not in str(info.value)
+
+
+def test_key_ring_keeps_order_and_accepts_urlsafe_base64():
+    urlsafe = base64.urlsafe_b64encode(b"\xfb" * 32).decode()
+    ring = checks.parse_key_ring("X", f"new:{urlsafe}, old:{KEY}")
+    assert list(ring) == ["new", "old"]
+    assert ring["new"] == b"\xfb" * 32
+
+
+def test_active_key_must_be_in_the_ring():
+    with pytest.raises(ImproperlyConfigured, match="not in FIELD_ENCRYPTION_KEYS"):
+        checks.check_active_key("A", "k9", {"k1": b"x" * 32}, "FIELD_ENCRYPTION_KEYS")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"debug": True}, "DEBUG must be off"),
+        ({"secret_key": "django-insecure-" + "x" * 60}, "development key"),
+        ({"secret_key": "short"}, "shorter than 50"),
+        ({"secret_key": "ab" * 30}, "fewer than 5 distinct"),
+        ({"allowed_hosts": []}, "ALLOWED_HOSTS must list"),
+        ({"allowed_hosts": ["*"]}, "must not contain"),
+        ({"mfa_enforce": False}, "MFA_ENFORCE cannot be turned off"),
+    ],
+)
+def test_production_refusals(kwargs, message):
+    good = {
+        "debug": False,
+        "secret_key": secrets.token_urlsafe(50),
+        "allowed_hosts": ["casework.example.org"],
+        "mfa_enforce": True,
+    }
+    with pytest.raises(ImproperlyConfigured, match=message):
+        checks.check_production(**{**good, **kwargs})
+
+
+def test_environment_name_is_checked():
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_ENV"):
+        checks.check_environment_name("DJANGO_ENV", "prod")
+
+
+def test_dev_env_writer_never_overwrites(tmp_path):
+    from victimsupport.devenv import write_dev_env
+
+    target = tmp_path / ".env"
+    assert write_dev_env(target) is True
+    first = target.read_text()
+    assert write_dev_env(target) is False
+    assert target.read_text() == first
+    assert oct(target.stat().st_mode & 0o777) == "0o600"
+    values = dict(
+        line.split("=", 1) for line in first.splitlines() if "=" in line and line[0] != "#"
+    )
+    ring = checks.parse_key_ring("FIELD_ENCRYPTION_KEYS", values["FIELD_ENCRYPTION_KEYS"])
+    assert values["FIELD_ENCRYPTION_ACTIVE_KEY"] in ring
+    checks.decode_key("BLIND_INDEX_KEY", values["BLIND_INDEX_KEY"])
+    assert write_dev_env(tmp_path / "other") and (tmp_path / "other").read_text() != first

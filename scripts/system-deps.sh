@@ -4,11 +4,13 @@
 set -euo pipefail
 
 missing=()
+# Read the library cache once: `ldconfig -p | grep -q` can fail under pipefail when grep
+# exits early and ldconfig gets SIGPIPE.
+libs=$(ldconfig -p 2>/dev/null || true)
 for want in "$@"; do
   case "$want" in
     pango)
-      if ! ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so.0' \
-         || ! ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0'; then
+      if [[ "$libs" != *libpango-1.0.so.0* || "$libs" != *libpangoft2-1.0.so.0* ]]; then
         missing+=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
       fi
       ;;

@@ -10,7 +10,22 @@ class CasesConfig(AppConfig):
         from cases import models
         from victimsupport.audit.services import register
 
-        register(models.Case)
-        register(models.BreakGlassAccess)
+        for model in (
+            models.Case,
+            models.BreakGlassAccess,
+            models.ConfidentialityNotice,
+            models.IntakeDraft,
+            models.Victim,
+            models.ThirdParty,
+            models.ContactPreference,
+            models.NoticeAcknowledgement,
+            models.RiskScreen,
+            models.NeedsRecord,
+            models.Consent,
+            models.Note,
+            models.ContactLog,
+            models.StatusChange,
+        ):
+            register(model)
         register(models.CaseUserObjectPermission)
         register(models.CaseGroupObjectPermission)

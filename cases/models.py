@@ -10,7 +10,13 @@ from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from victimsupport.access import CASE_ROLES, roles_of
-from victimsupport.crypto.fields import EncryptedTextField
+from victimsupport.crypto.fields import (
+    BlindIndexField,
+    EncryptedCharField,
+    EncryptedDateField,
+    EncryptedJSONField,
+    EncryptedTextField,
+)
 
 
 class CaseQuerySet(models.QuerySet["Case"]):
@@ -80,6 +86,13 @@ class Case(models.Model):
     )
     opened_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # A positive screen without a finalised risk assessment yet.
+    assessment_needed = models.BooleanField(default=False)
+    # Blocks every outbound contact: the person may be in danger if contacted.
+    do_not_contact = models.BooleanField(default=False)
+    intake_draft = models.OneToOneField(
+        "IntakeDraft", on_delete=models.SET_NULL, null=True, blank=True, related_name="case"
+    )
 
     objects = CaseQuerySet.as_manager()
 
@@ -132,3 +145,324 @@ class BreakGlassAccess(models.Model):
     @property
     def is_current(self) -> bool:
         return self.expires_at > timezone.now()
+
+
+class YesNoUnknown(models.TextChoices):
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    UNKNOWN = "unknown", "Don't know / did not say"
+
+
+class ContactMethod(models.TextChoices):
+    PHONE = "phone", "Phone call"
+    TEXT = "text", "Text message"
+    EMAIL = "email", "Email"
+    POST = "post", "Post"
+    IN_PERSON = "in_person", "In person"
+
+
+class ConfidentialityNotice(models.Model):
+    """The organisation's confidentiality notice, one row per version. Published versions are
+    never edited: a change is a new version, so an acknowledgement always points at the words
+    the victim heard. The text is the organisation's, not personal data: stored in plain."""
+
+    version = models.PositiveIntegerField(unique=True)
+    title = models.CharField(max_length=200)
+    body = models.TextField(
+        help_text="What is kept confidential, how, and when information must be passed on."
+    )
+    published_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"{self.title} (version {self.version})"
+
+
+class IntakeDraft(models.Model):
+    """An intake in progress, saved at every step so a caseworker can be interrupted. Every
+    answer is in the encrypted ``data``; the draft expires and is purged."""
+
+    class Step(models.TextChoices):
+        SAFETY = "safety", "Safety first"
+        NOTICE = "notice", "Confidentiality"
+        PERSON = "person", "Who"
+        SCREENING = "screening", "Risk screening"
+        NEEDS = "needs", "Needs"
+        CONSENT = "consent", "Consent"
+        REVIEW = "review", "Check and finish"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="intake_drafts"
+    )
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="+")
+    step = models.CharField(max_length=10, choices=Step.choices, default=Step.SAFETY)
+    data = EncryptedJSONField(default=dict)
+    notice = models.ForeignKey(
+        ConfidentialityNotice, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    notice_acknowledged_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        indexes = [models.Index(fields=["owner", "finished_at", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"intake draft {self.pk}"
+
+
+class Victim(models.Model):
+    """The person a case is about. Every field that names, locates or contacts them is
+    encrypted; blind indexes allow the duplicate check by exact match only."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="victim")
+    given_name = EncryptedCharField(max_length=100)
+    family_name = EncryptedCharField(max_length=100, blank=True)
+    preferred_name = EncryptedCharField(
+        "alias or preferred name", max_length=100, blank=True, help_text="Shown in lists."
+    )
+    date_of_birth = EncryptedDateField(null=True, blank=True)
+    phone = EncryptedCharField(max_length=40, blank=True)
+    email = EncryptedCharField(max_length=200, blank=True)
+    address = EncryptedTextField(blank=True)
+    address_withheld = models.BooleanField(default=False)
+    language = EncryptedCharField(max_length=60, blank=True)
+    interpreter_needed = models.BooleanField(default=False)
+    dependants = EncryptedTextField(blank=True)
+    code_word = EncryptedCharField(max_length=60, blank=True)
+    name_dob_index = BlindIndexField(
+        source=("given_name", "family_name", "date_of_birth"), normaliser="name"
+    )
+    phone_index = BlindIndexField(source="phone", normaliser="phone")
+    email_index = BlindIndexField(source="email", normaliser="email")
+    # Optimistic locking: a save names the version it was based on.
+    version = models.PositiveIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"victim of case {self.case_id}"
+
+    @property
+    def display_name(self) -> str:
+        return self.preferred_name or " ".join(filter(None, [self.given_name, self.family_name]))
+
+
+class ThirdParty(models.Model):
+    """Someone else in the story: the person feared, a child, a referrer. Kept apart so that a
+    copy of the file given to the victim can leave them out."""
+
+    class Role(models.TextChoices):
+        FEARED = "feared", "Person they fear"
+        CHILD = "child", "Child or dependant"
+        REFERRER = "referrer", "Referrer"
+        OTHER = "other", "Other"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="third_parties")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.FEARED)
+    name = EncryptedCharField(max_length=200, blank=True)
+    relationship = EncryptedCharField(max_length=100, blank=True)
+    details = EncryptedTextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"third party {self.pk}"
+
+
+class ContactPreference(models.Model):
+    """Whether, when and how it is safe to contact the victim by one method."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="contact_preferences")
+    method = models.CharField(max_length=10, choices=ContactMethod.choices)
+    is_safe = models.BooleanField(default=False)
+    safe_times = EncryptedCharField(max_length=200, blank=True)
+    instructions = EncryptedTextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "method"], name="one_preference_per_method")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} preference for case {self.case_id}"
+
+
+class NoticeAcknowledgement(models.Model):
+    class Method(models.TextChoices):
+        VERBAL = "verbal", "Read aloud and acknowledged verbally"
+        WRITTEN = "written", "Read and signed"
+        ELECTRONIC = "electronic", "Read and acknowledged electronically"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="acknowledgements")
+    notice = models.ForeignKey(ConfidentialityNotice, on_delete=models.PROTECT)
+    method = models.CharField(max_length=12, choices=Method.choices)
+    acknowledged_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"acknowledgement {self.pk}"
+
+
+class RiskScreen(models.Model):
+    """The standard's three screening questions and the victim's own view of their risk."""
+
+    class VictimView(models.TextChoices):
+        LOW = "low", "Not very at risk"
+        MEDIUM = "medium", "Somewhat at risk"
+        HIGH = "high", "Very at risk"
+        UNSURE = "unsure", "Not sure / did not say"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="screens")
+    ongoing_threat = models.CharField(max_length=7, choices=YesNoUnknown.choices)
+    ongoing_victimisation = models.CharField(max_length=7, choices=YesNoUnknown.choices)
+    fearful = models.CharField(max_length=7, choices=YesNoUnknown.choices)
+    victim_view = models.CharField(max_length=7, choices=VictimView.choices)
+    victim_words = EncryptedTextField(blank=True)
+    screened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    screened_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-screened_at"]
+
+    def __str__(self) -> str:
+        return f"risk screen {self.pk}"
+
+    @property
+    def is_positive(self) -> bool:
+        answers = [self.ongoing_threat, self.ongoing_victimisation, self.fearful]
+        return YesNoUnknown.YES in answers or self.victim_view == self.VictimView.HIGH
+
+
+class NeedsRecord(models.Model):
+    class CrimeReported(models.TextChoices):
+        YES = "yes", "Yes, reported to the police"
+        NO = "no", "No (support does not depend on it)"
+        PLANNING = "planning", "Not yet, thinking about it"
+        UNSAID = "unsaid", "Prefers not to say"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="needs")
+    categories = models.JSONField(default=list)  # enum values only, see forms.NEED_CHOICES
+    details = EncryptedTextField(blank=True)
+    crime_reported = models.CharField(max_length=8, choices=CrimeReported.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"needs {self.pk}"
+
+
+class Consent(models.Model):
+    """A demonstrable consent (GDPR art. 7): who, for what, to whom, how, and its withdrawal."""
+
+    class Kind(models.TextChoices):
+        PROCESSING = "processing", "Keeping and using their information"
+        SHARING = "sharing", "Sharing with another organisation"
+
+    class Method(models.TextChoices):
+        VERBAL = "verbal", "Verbal"
+        WRITTEN = "written", "Written"
+        ELECTRONIC = "electronic", "Electronic"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consents")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    purpose = EncryptedTextField()
+    data_categories = models.JSONField(default=list)  # enum values only
+    recipient = EncryptedCharField(max_length=200, blank=True)
+    notice = models.ForeignKey(ConfidentialityNotice, on_delete=models.PROTECT, null=True)
+    method = models.CharField(max_length=10, choices=Method.choices)
+    witness = EncryptedCharField(max_length=200, blank=True)
+    given_at = models.DateTimeField(default=timezone.now)
+    expires_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    withdrawal_note = EncryptedTextField(blank=True)
+
+    class Meta:
+        ordering = ["-given_at"]
+
+    def __str__(self) -> str:
+        return f"consent {self.pk}"
+
+    @property
+    def is_valid(self) -> bool:
+        if self.withdrawn_at is not None:
+            return False
+        return self.expires_on is None or self.expires_on >= timezone.localdate()
+
+
+class Note(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    body = EncryptedTextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"note {self.pk}"
+
+
+class ContactLog(models.Model):
+    """A contact with the victim. ``method_was_safe`` keeps what the preferences said at the
+    time, so a later change does not rewrite history."""
+
+    class Direction(models.TextChoices):
+        OUTBOUND = "out", "We contacted them"
+        INBOUND = "in", "They contacted us"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="contacts")
+    method = models.CharField(max_length=10, choices=ContactMethod.choices)
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    summary = EncryptedTextField()
+    method_was_safe = models.BooleanField()
+    occurred_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-occurred_at"]
+
+    def __str__(self) -> str:
+        return f"contact {self.pk}"
+
+
+class StatusChange(models.Model):
+    class Kind(models.TextChoices):
+        OPENED = "opened", "Opened"
+        ASSIGNED = "assigned", "Assigned"
+        CLOSED = "closed", "Closed"
+        REOPENED = "reopened", "Reopened"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="status_changes")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    reason = EncryptedTextField(blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-changed_at"]
+
+    def __str__(self) -> str:
+        return f"status change {self.pk}"

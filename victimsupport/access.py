@@ -40,6 +40,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.DATA_PROTECTION_OFFICER: ["audit.view_auditentry"],
     Role.AUDITOR: ["audit.view_auditentry"],
     Role.ADMINISTRATOR: [
+        "cases.view_confidentialitynotice",
+        "cases.add_confidentialitynotice",
         "accounts.view_user",
         "accounts.add_user",
         "accounts.change_user",

@@ -14,6 +14,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items: list[tuple[str, str]] = []
     if roles & {Role.CASEWORKER, Role.SUPERVISOR}:
         items.append(("cases:list", "Cases"))
+        items.append(("cases:intake", "Intake"))
     if Role.SUPERVISOR in roles:
         items.append(("cases:break_glass", "Emergency access"))
     if roles & {Role.AUDITOR, Role.DATA_PROTECTION_OFFICER}:

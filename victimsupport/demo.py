@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from cases.models import Case
+from cases.models import Case, ConfidentialityNotice
 from cases.services import case_create
 from victimsupport.access import Role, sync_roles
 from victimsupport.accounts.models import Team, User
@@ -24,6 +24,22 @@ DEMO_USERS = (
     ("auditor@demo.example", "Ari", "Auditor", Role.AUDITOR, (), False),
     ("admin@demo.example", "Alex", "Admin", Role.ADMINISTRATOR, (), True),
 )
+
+
+DEMO_NOTICE_TITLE = "How we keep what you tell us confidential"
+DEMO_NOTICE = """\
+What you tell us stays within this service. Only the staff supporting you, and their
+supervisors, can read your file. We keep it locked and encrypted, and we record every time
+someone opens it.
+
+We do not pass your information to anyone else, including the police, without your
+agreement, except in these circumstances, which we will explain to you first wherever we can:
+- someone's life is in immediate danger;
+- a child or an adult at risk is being harmed or is in danger of serious harm;
+- a court orders us to.
+
+You can ask to see your file, ask us to correct it, and withdraw your agreement to share it at
+any time. Ask us how long we keep it."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +79,9 @@ def seed_demo(*, reset_passwords: bool = False) -> list[DemoAccount]:
             user.set_password(password)
             user.save(update_fields=["password"])
         accounts.append(DemoAccount(email=email, role=role, password=password))
+    ConfidentialityNotice.objects.get_or_create(
+        version=1, defaults={"title": DEMO_NOTICE_TITLE, "body": DEMO_NOTICE}
+    )
     if not Case.objects.exists():
         cara = User.objects.get(email__iexact="caseworker@demo.example")
         sam = User.objects.get(email__iexact="south.caseworker@demo.example")

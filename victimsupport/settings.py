@@ -222,6 +222,8 @@ MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "Casework")
 MFA_RECOVERY_CODE_COUNT = 10
 
 BREAK_GLASS_MINUTES = _int("BREAK_GLASS_MINUTES", 60, minimum=5)
+# An unfinished intake is kept this long after its last change, then purged.
+INTAKE_DRAFT_HOURS = _int("INTAKE_DRAFT_HOURS", 72, minimum=1)
 
 # --- Object permissions (django-guardian) -------------------------------------------------
 ANONYMOUS_USER_NAME = None

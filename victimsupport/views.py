@@ -14,6 +14,12 @@ from victimsupport.audit.models import AuditEntry
 # What each role can do, in the words the home page uses: (url name, query, title, text).
 ROLE_TASKS: dict[str, list[tuple[str, str, str, str]]] = {
     Role.CASEWORKER: [
+        (
+            "cases:intake",
+            "",
+            "New intake",
+            "Take someone in safely, or resume an intake you started.",
+        ),
         ("cases:list", "", "My cases", "Open the case files assigned to you."),
         ("cases:list", "?scope=team", "Team cases", "Every case of your teams."),
     ],

@@ -215,14 +215,16 @@ class BlindIndexField(models.CharField):
     def __init__(
         self,
         *args: Any,
-        source: str,
+        source: str | tuple[str, ...] | list[str],
         normaliser: str = "text",
         column_key: str | None = None,
         **kwargs: Any,
     ) -> None:
         if normaliser not in NORMALISERS:
             raise ValueError(f"unknown normaliser {normaliser!r}; use one of {sorted(NORMALISERS)}")
-        self.source = source
+        # A tuple of field names indexes their combination (name + date of birth): the row
+        # matches only if every part does, and a missing part means no index at all.
+        self.source = tuple(source) if isinstance(source, (tuple, list)) else source
         self.normaliser = normaliser
         # column_key lets two columns share an index key (to match a phone number across
         # tables); by default every column has its own, so indexes cannot be correlated.
@@ -236,7 +238,7 @@ class BlindIndexField(models.CharField):
 
     def deconstruct(self) -> Any:
         name, path, args, kwargs = super().deconstruct()
-        kwargs["source"] = self.source
+        kwargs["source"] = list(self.source) if isinstance(self.source, tuple) else self.source
         kwargs["normaliser"] = self.normaliser
         if self.column_key:
             kwargs["column_key"] = self.column_key
@@ -249,15 +251,26 @@ class BlindIndexField(models.CharField):
         return self.column_key or f"{self.model._meta.label_lower}.{self.name}"
 
     def digest(self, value: Any) -> str | None:
-        if value is None:
-            return None
-        normalised = NORMALISERS[self.normaliser](str(value))
-        if not normalised:
-            return None
-        return keyring.blind_digest(self.key_name, normalised)
+        """``value`` is the source value, or a tuple of values for a combined source."""
+        parts = value if isinstance(value, tuple) else (value,)
+        normalised = []
+        for part in parts:
+            if part is None:
+                return None
+            text = part.isoformat() if hasattr(part, "isoformat") else str(part)
+            text = NORMALISERS[self.normaliser](text)
+            if not text:
+                return None
+            normalised.append(text)
+        return keyring.blind_digest(self.key_name, "\x1f".join(normalised))
+
+    def source_value(self, instance: models.Model) -> Any:
+        if isinstance(self.source, tuple):
+            return tuple(getattr(instance, name) for name in self.source)
+        return getattr(instance, self.source)
 
     def pre_save(self, model_instance: models.Model, add: bool) -> str | None:
-        value = self.digest(getattr(model_instance, self.source))
+        value = self.digest(self.source_value(model_instance))
         setattr(model_instance, self.attname, value)
         return value
 

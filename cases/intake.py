@@ -1,0 +1,323 @@
+"""The intake: a server-side, encrypted draft filled step by step, then turned into a case.
+
+Order matters for safety and the law: safe contact first, then the confidentiality notice,
+and only after the victim has acknowledged it any personal data. The server enforces the
+order; the pages only follow it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+
+from cases.models import (
+    Case,
+    ConfidentialityNotice,
+    Consent,
+    ContactMethod,
+    ContactPreference,
+    IntakeDraft,
+    NeedsRecord,
+    NoticeAcknowledgement,
+    RiskScreen,
+    StatusChange,
+    ThirdParty,
+    Victim,
+)
+from cases.services import case_create
+from victimsupport.access import CASE_ROLES, roles_of
+
+Step = IntakeDraft.Step
+STEPS: list[str] = list(Step.values)
+# Steps that take personal data: refused until the notice is acknowledged.
+PERSONAL_STEPS = {Step.PERSON, Step.SCREENING, Step.NEEDS, Step.CONSENT, Step.REVIEW}
+REQUIRED_FOR_FINISH = [
+    Step.SAFETY,
+    Step.NOTICE,
+    Step.PERSON,
+    Step.SCREENING,
+    Step.NEEDS,
+    Step.CONSENT,
+]
+
+
+def draft_lifetime() -> timedelta:
+    return timedelta(hours=settings.INTAKE_DRAFT_HOURS)
+
+
+def current_notice() -> ConfidentialityNotice | None:
+    return ConfidentialityNotice.objects.filter(published_at__lte=timezone.now()).first()
+
+
+def draft_start(*, owner: Any, team: Any) -> IntakeDraft:
+    if not roles_of(owner) & CASE_ROLES:
+        raise PermissionDenied("Only caseworkers and supervisors take intakes.")
+    if not owner.teams.filter(pk=team.pk).exists():
+        raise PermissionDenied("You can only start an intake for one of your teams.")
+    now = timezone.now()
+    return IntakeDraft.objects.create(
+        owner=owner, team=team, created_at=now, updated_at=now, expires_at=now + draft_lifetime()
+    )
+
+
+def open_drafts_for(user: Any):
+    return IntakeDraft.objects.filter(
+        owner=user, finished_at__isnull=True, expires_at__gt=timezone.now()
+    ).select_related("team")
+
+
+def get_draft_for_user(user: Any, pk: Any) -> IntakeDraft:
+    """The user's own unfinished, unexpired draft, or 404 (drafts are never shared)."""
+    try:
+        draft = open_drafts_for(user).filter(pk=pk).first()
+    except (ValidationError, ValueError):
+        draft = None
+    if draft is None:
+        raise Http404("No intake found.")
+    return draft
+
+
+def step_allowed(draft: IntakeDraft, step: str) -> str | None:
+    """None if ``step`` may be shown now, else the step to go to instead."""
+    if step in PERSONAL_STEPS and draft.notice_acknowledged_at is None:
+        return Step.NOTICE
+    return None
+
+
+def next_step(step: str) -> str:
+    return STEPS[min(STEPS.index(step) + 1, len(STEPS) - 1)]
+
+
+def previous_step(step: str) -> str | None:
+    index = STEPS.index(step)
+    return STEPS[index - 1] if index else None
+
+
+def draft_save_step(*, draft: IntakeDraft, step: str, answers: dict[str, Any]) -> IntakeDraft:
+    """Keep one step's cleaned answers (JSON-safe values only) and move the draft on."""
+    redirect = step_allowed(draft, step)
+    if redirect:
+        raise PermissionDenied("The confidentiality notice must be acknowledged first.")
+    data = dict(draft.data or {})
+    data[step] = answers
+    draft.data = data
+    draft.step = next_step(step)
+    draft.updated_at = timezone.now()
+    draft.expires_at = draft.updated_at + draft_lifetime()
+    draft.save(update_fields=["data", "step", "updated_at", "expires_at"])
+    return draft
+
+
+def draft_acknowledge_notice(
+    *, draft: IntakeDraft, notice: ConfidentialityNotice, method: str
+) -> IntakeDraft:
+    draft.notice = notice
+    draft.notice_acknowledged_at = timezone.now()
+    draft.save(update_fields=["notice", "notice_acknowledged_at"])
+    return draft_save_step(draft=draft, step=Step.NOTICE, answers={"method": method})
+
+
+@dataclass(frozen=True)
+class PossibleDuplicate:
+    case: Case | None  # set only when the user may open it
+    matched_on: list[str]
+
+
+def find_duplicates(*, user: Any, person: dict[str, Any]) -> list[PossibleDuplicate]:
+    """Existing victims with the same normalised name and date of birth, phone or email.
+
+    Matches in cases the user cannot see are reported without any detail: the caseworker is
+    told to ask a supervisor, and learns nothing of the other team's case.
+    """
+    probe = Victim(
+        given_name=person.get("given_name") or "",
+        family_name=person.get("family_name") or "",
+        date_of_birth=person.get("date_of_birth") or None,
+        phone=person.get("phone") or "",
+        email=person.get("email") or "",
+    )
+    checks = {
+        "name and date of birth": ("name_dob_index", probe),
+        "phone number": ("phone_index", probe),
+        "email address": ("email_index", probe),
+    }
+    query = Q(pk__in=[])
+    wanted: dict[str, str] = {}
+    for label, (field_name, instance) in checks.items():
+        field = Victim._meta.get_field(field_name)
+        digest = field.digest(field.source_value(instance))
+        if digest:
+            wanted[label] = digest
+            query |= Q(**{field_name: digest})
+    if not wanted:
+        return []
+    matches = Victim.objects.filter(query).only(
+        "case_id", "name_dob_index", "phone_index", "email_index"
+    )
+    visible = set(
+        Case.objects.visible_to(user)
+        .filter(pk__in=[m.case_id for m in matches])
+        .values_list("pk", flat=True)
+    )
+    cases = Case.objects.in_bulk(visible)
+    results = []
+    for match in matches:
+        own = {
+            "name and date of birth": match.name_dob_index,
+            "phone number": match.phone_index,
+            "email address": match.email_index,
+        }
+        matched_on = [label for label, digest in wanted.items() if own[label] == digest]
+        results.append(PossibleDuplicate(case=cases.get(match.case_id), matched_on=matched_on))
+    return results
+
+
+def _missing_steps(draft: IntakeDraft) -> list[str]:
+    data = draft.data or {}
+    missing = [s for s in REQUIRED_FOR_FINISH if s not in data]
+    if draft.notice_acknowledged_at is None and Step.NOTICE not in missing:
+        missing.insert(0, Step.NOTICE)
+    return missing
+
+
+@transaction.atomic
+def intake_finish(*, draft_id: Any, actor: Any) -> Case:
+    """Create the case from a complete draft. A second submit returns the same case."""
+    draft = IntakeDraft.objects.select_for_update().filter(pk=draft_id, owner=actor).first()
+    if draft is None:
+        raise Http404("No intake found.")
+    existing = Case.objects.filter(intake_draft=draft).first()
+    if existing is not None:
+        return existing
+    if draft.finished_at is not None or draft.expires_at <= timezone.now():
+        raise Http404("No intake found.")
+    missing = _missing_steps(draft)
+    if missing:
+        raise ValidationError(
+            "Some steps are not complete yet: "
+            + ", ".join(str(Step(s).label) for s in missing)
+            + ".",
+            code=missing[0],
+        )
+    data = draft.data
+    safety, person = data[Step.SAFETY], data[Step.PERSON]
+    screening, needs, consent = data[Step.SCREENING], data[Step.NEEDS], data[Step.CONSENT]
+    now = timezone.now()
+
+    case = case_create(team=draft.team, assigned_to=actor)
+    case.intake_draft = draft
+    case.do_not_contact = bool(safety.get("do_not_contact"))
+    screen = RiskScreen(
+        case=case,
+        ongoing_threat=screening["ongoing_threat"],
+        ongoing_victimisation=screening["ongoing_victimisation"],
+        fearful=screening["fearful"],
+        victim_view=screening["victim_view"],
+        victim_words=screening.get("victim_words", ""),
+        screened_by=actor,
+        screened_at=now,
+    )
+    case.assessment_needed = screen.is_positive
+    case.save(update_fields=["intake_draft", "do_not_contact", "assessment_needed"])
+    screen.save()
+
+    Victim.objects.create(
+        case=case,
+        given_name=person["given_name"],
+        family_name=person.get("family_name", ""),
+        preferred_name=person.get("preferred_name", ""),
+        date_of_birth=person.get("date_of_birth") or None,
+        phone=person.get("phone", ""),
+        email=person.get("email", ""),
+        address="" if person.get("address_withheld") else person.get("address", ""),
+        address_withheld=bool(person.get("address_withheld")),
+        language=person.get("language", ""),
+        interpreter_needed=bool(person.get("interpreter_needed")),
+        dependants=person.get("dependants", ""),
+        code_word=safety.get("code_word", ""),
+    )
+    if person.get("feared_name") or person.get("feared_details"):
+        ThirdParty.objects.create(
+            case=case,
+            role=ThirdParty.Role.FEARED,
+            name=person.get("feared_name", ""),
+            relationship=person.get("feared_relationship", ""),
+            details=person.get("feared_details", ""),
+        )
+    for method in ContactMethod.values:
+        ContactPreference.objects.create(
+            case=case,
+            method=method,
+            is_safe=bool(safety.get(f"{method}_safe")) and not case.do_not_contact,
+            safe_times=safety.get(f"{method}_times", ""),
+        )
+    NoticeAcknowledgement.objects.create(
+        case=case,
+        notice=draft.notice,
+        method=data[Step.NOTICE]["method"],
+        acknowledged_at=draft.notice_acknowledged_at,
+        recorded_by=actor,
+    )
+    NeedsRecord.objects.create(
+        case=case,
+        categories=needs.get("categories", []),
+        details=needs.get("details", ""),
+        crime_reported=needs["crime_reported"],
+        recorded_by=actor,
+        recorded_at=now,
+    )
+    if consent.get("processing") == "yes":
+        Consent.objects.create(
+            case=case,
+            kind=Consent.Kind.PROCESSING,
+            purpose="Providing support and keeping the case file",
+            data_categories=["identity", "contact", "risk", "needs", "notes"],
+            notice=draft.notice,
+            method=consent["method"],
+            witness=consent.get("witness", ""),
+            given_at=now,
+            recorded_by=actor,
+        )
+    if consent.get("sharing"):
+        Consent.objects.create(
+            case=case,
+            kind=Consent.Kind.SHARING,
+            purpose=consent["sharing_purpose"],
+            recipient=consent.get("sharing_recipient", ""),
+            data_categories=consent.get("sharing_categories", []),
+            notice=draft.notice,
+            method=consent["method"],
+            witness=consent.get("witness", ""),
+            given_at=now,
+            expires_on=consent.get("sharing_expires_on") or None,
+            recorded_by=actor,
+        )
+    StatusChange.objects.create(
+        case=case, kind=StatusChange.Kind.OPENED, changed_by=actor, changed_at=now
+    )
+    # The draft has done its work: its answers now live in the case. Keep no second copy.
+    draft.data = {}
+    draft.finished_at = now
+    draft.save(update_fields=["data", "finished_at"])
+    return case
+
+
+def purge_drafts(*, now: Any = None) -> int:
+    """Delete unfinished drafts past their expiry, and finished ones (which hold no data and
+    only guard against a double submit) after a day. Return how many."""
+    now = now or timezone.now()
+    stale = IntakeDraft.objects.filter(
+        Q(finished_at__isnull=True, expires_at__lte=now)
+        | Q(finished_at__lte=now - timedelta(days=1))
+    )
+    Case.objects.filter(intake_draft__in=stale).update(intake_draft=None)
+    count, _ = stale.delete()
+    return count

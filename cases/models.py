@@ -9,7 +9,7 @@ from django.db.models import Exists, ExpressionWrapper, OuterRef, Q
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from victimsupport.access import CASE_ROLES, roles_of
+from victimsupport.access import CASE_ROLES, Role, roles_of
 from victimsupport.crypto.fields import (
     BlindIndexField,
     EncryptedCharField,
@@ -44,14 +44,16 @@ class CaseQuerySet(models.QuerySet["Case"]):
         can_change = Exists(user_grant.filter(permission__codename="change_case")) | Exists(
             group_grant.filter(permission__codename="change_case")
         )
-        if roles_of(user) & CASE_ROLES:
+        roles = roles_of(user)
+        if roles & CASE_ROLES:
             own = Q(team__in=user.teams.all()) | Q(assigned_to=user)
             can_view |= own
             can_change |= own
-        glass = Exists(
-            BreakGlassAccess.objects.filter(case=OuterRef("pk"), user=user, expires_at__gt=now)
-        )
-        return self.filter(can_view | glass).annotate(
+        if Role.SUPERVISOR in roles:  # a grant ends when the role does
+            can_view |= Exists(
+                BreakGlassAccess.objects.filter(case=OuterRef("pk"), user=user, expires_at__gt=now)
+            )
+        return self.filter(can_view).annotate(
             can_write=ExpressionWrapper(can_change, output_field=models.BooleanField())
         )
 

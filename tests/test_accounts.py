@@ -187,3 +187,55 @@ def test_sign_out_needs_a_post(client, cara):
     client.force_login(cara)
     client.post("/accounts/logout/")
     assert client.get("/").status_code == 302
+
+
+def test_signed_in_user_cannot_use_the_admin_login_form(client, cara, settings):
+    settings.MFA_ENFORCE = False
+    admin = factories.make_user("Ada", role=Role.ADMINISTRATOR, is_staff=True)
+    client.force_login(cara)
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": admin.email, "password": PASSWORD}
+    )
+    assert response.status_code == 403
+    assert int(client.session["_auth_user_id"]) == cara.pk  # still Cara, not the admin
+
+
+def test_admin_login_redirect_ignores_foreign_next(client):
+    response = client.get("/admin/login/?next=https://evil.example/")
+    assert response["Location"] == f"{LOGIN}?next=/admin/"
+
+
+def test_administrator_cannot_change_own_roles_or_teams(client, settings):
+    settings.MFA_ENFORCE = False
+    from django.contrib.auth.models import Group
+
+    ada = factories.make_user("Ada", role=Role.ADMINISTRATOR, is_staff=True)
+    north = factories.make_team("North")
+    client.force_login(ada)
+    page = client.get(f"/admin/accounts/user/{ada.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="groups"' not in page.text and 'name="teams"' not in page.text
+    caseworkers = Group.objects.get(name=Role.CASEWORKER)
+    client.post(
+        f"/admin/accounts/user/{ada.pk}/change/",
+        {
+            "username": ada.username,
+            "email": ada.email,
+            "groups": [caseworkers.pk],
+            "teams": [north.pk],
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "10:00",
+        },
+    )
+    ada.refresh_from_db()
+    assert not ada.teams.exists()
+    assert set(ada.groups.values_list("name", flat=True)) == {Role.ADMINISTRATOR}
+    other = factories.make_user("Bo")
+    assert 'name="groups"' in client.get(f"/admin/accounts/user/{other.pk}/change/").text
+    assert 'name="is_superuser"' not in client.get(f"/admin/accounts/user/{other.pk}/change/").text
+
+
+@pytest.mark.parametrize("flag", ["is_superuser", "is_staff"])
+def test_anyone_who_can_reach_the_admin_needs_mfa(client, flag):
+    client.force_login(factories.make_user("Root", **{flag: True}))
+    assert client.get("/")["Location"] == "/accounts/2fa/totp/activate/"

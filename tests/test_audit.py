@@ -139,3 +139,13 @@ def test_admin_offers_no_delete(admin_client):
     assert model_admin.has_delete_permission(None) is False
     assert model_admin.has_change_permission(None) is False
     assert model_admin.has_add_permission(None) is False
+
+
+def test_blind_index_digests_are_not_in_the_log():
+    secret = Secret.objects.create(email="same@example.org")
+    other = Secret.objects.create(email="same@example.org")
+    entries = AuditEntry.objects.filter(object_pk__in=[str(secret.pk), str(other.pk)])
+    for entry in entries:
+        assert set(entry.changes["email_index"]) <= {EMPTY, REDACTED}
+    secret.refresh_from_db()
+    assert all(secret.email_index not in json.dumps(e.changes) for e in entries)

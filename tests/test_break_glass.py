@@ -112,3 +112,14 @@ def test_break_glass_page_is_for_supervisors_only(client, setup):
     _, sam, _ = setup
     client.force_login(sam)
     assert client.get("/cases/emergency-access/").status_code == 403
+
+
+def test_break_glass_ends_when_the_supervisor_role_does(setup):
+    from django.contrib.auth.models import Group
+
+    sofia, _, case = setup
+    break_glass_open(actor=sofia, case=case, reason=REASON)
+    sofia.groups.remove(Group.objects.get(name="supervisor"))
+    sofia._vs_roles = None
+    with pytest.raises(Http404):
+        get_case_for_user(sofia, case.pk)

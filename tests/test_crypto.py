@@ -150,3 +150,15 @@ def test_encrypted_field_rejects_unique_or_index():
 
     errors = Bad._meta.get_field("name").check()
     assert [e.id for e in errors] == ["victimsupport.E001"]
+
+
+def test_a_value_that_decrypts_but_does_not_parse_fails_closed_without_content():
+    secret = Secret.objects.create()
+    born = Secret._meta.get_field("born")
+    # Same associated data, but text where a date belongs (as after a careless AlterField).
+    token = keyring.encrypt(b"12 Elm Street, Jane", born.aad)
+    write_raw(secret.pk, "born", token)
+    with pytest.raises(DecryptionError) as info:
+        Secret.objects.get(pk=secret.pk)
+    assert "Elm" not in str(info.value) and "Elm" not in repr(info.value.__cause__)
+    assert info.value.__cause__ is None and info.value.__suppress_context__

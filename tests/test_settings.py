@@ -64,6 +64,8 @@ def test_deploy_check_has_no_warnings():
         ({"SECRET_KEY": ""}, "SECRET_KEY is required"),
         ({"FIELD_ENCRYPTION_KEYS": ""}, "FIELD_ENCRYPTION_KEYS is required"),
         ({"DEBUG": "true"}, "DEBUG must be off"),
+        ({"SECURE_COOKIES": "false"}, "SECURE_COOKIES cannot be turned off"),
+        ({"BREAK_GLASS_MINUTES": "100000"}, "BREAK_GLASS_MINUTES must be at most"),
     ],
 )
 def test_unsafe_production_start_is_refused_with_the_variable_named(env, message):
@@ -128,6 +130,9 @@ def test_active_key_must_be_in_the_ring():
         ({"allowed_hosts": []}, "ALLOWED_HOSTS must list"),
         ({"allowed_hosts": ["*"]}, "must not contain"),
         ({"mfa_enforce": False}, "MFA_ENFORCE cannot be turned off"),
+        ({"secure_cookies": False}, "SECURE_COOKIES cannot be turned off"),
+        ({"ssl_redirect": False}, "TRUST_X_FORWARDED_PROTO"),
+        ({"hsts_seconds": 0}, "SECURE_HSTS_SECONDS must be at least"),
     ],
 )
 def test_production_refusals(kwargs, message):

@@ -108,7 +108,14 @@ def secret_key_problem(secret_key: str) -> str | None:
 
 
 def check_production(
-    *, debug: bool, secret_key: str, allowed_hosts: list[str], mfa_enforce: bool
+    *,
+    debug: bool,
+    secret_key: str,
+    allowed_hosts: list[str],
+    mfa_enforce: bool,
+    secure_cookies: bool = True,
+    ssl_redirect: bool = True,
+    hsts_seconds: int = 31536000,
 ) -> None:
     """Refuse to start a production process with unsafe settings."""
     if debug:
@@ -122,3 +129,16 @@ def check_production(
         raise ImproperlyConfigured("ALLOWED_HOSTS must not contain '*' in production.")
     if not mfa_enforce:
         raise ImproperlyConfigured("MFA_ENFORCE cannot be turned off when DJANGO_ENV=production.")
+    if not secure_cookies:
+        raise ImproperlyConfigured(
+            "SECURE_COOKIES cannot be turned off when DJANGO_ENV=production."
+        )
+    if not ssl_redirect:
+        raise ImproperlyConfigured(
+            "SECURE_SSL_REDIRECT cannot be turned off when DJANGO_ENV=production "
+            "(behind a TLS proxy, set TRUST_X_FORWARDED_PROTO=true instead)."
+        )
+    if hsts_seconds < 31536000:
+        raise ImproperlyConfigured(
+            "SECURE_HSTS_SECONDS must be at least 31536000 (one year) in production."
+        )

@@ -81,10 +81,6 @@ MFA_REQUIRED_ROLES = env.list(
 )
 MFA_REQUIRED_FOR_ALL = _bool("MFA_REQUIRED_FOR_ALL", False)
 
-if IS_PRODUCTION:
-    checks.check_production(
-        debug=DEBUG, secret_key=SECRET_KEY, allowed_hosts=ALLOWED_HOSTS, mfa_enforce=MFA_ENFORCE
-    )
 
 # --- Applications -------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -222,6 +218,8 @@ MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "Casework")
 MFA_RECOVERY_CODE_COUNT = 10
 
 BREAK_GLASS_MINUTES = _int("BREAK_GLASS_MINUTES", 60, minimum=5)
+if BREAK_GLASS_MINUTES > 480:
+    raise ImproperlyConfigured("BREAK_GLASS_MINUTES must be at most 480 (one working day).")
 # An unfinished intake is kept this long after its last change, then purged.
 INTAKE_DRAFT_HOURS = _int("INTAKE_DRAFT_HOURS", 72, minimum=1)
 
@@ -257,6 +255,17 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+if IS_PRODUCTION:
+    checks.check_production(
+        debug=DEBUG,
+        secret_key=SECRET_KEY,
+        allowed_hosts=ALLOWED_HOSTS,
+        mfa_enforce=MFA_ENFORCE,
+        secure_cookies=SESSION_COOKIE_SECURE,
+        ssl_redirect=SECURE_SSL_REDIRECT,
+        hsts_seconds=SECURE_HSTS_SECONDS,
+    )
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -1,12 +1,11 @@
 from django.contrib import admin
-from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
 from victimsupport import views
 
-# The admin's own login would bypass throttling and two-factor authentication: send it
-# through the application's login instead.
-admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]
+# The admin's own login form would sign someone in without throttling or a second factor,
+# even over an existing session: every request to it goes to the application's sign-in.
+admin.site.login = views.admin_login  # type: ignore[method-assign]
 admin.site.site_header = "Casework administration"
 admin.site.site_title = "Casework administration"
 

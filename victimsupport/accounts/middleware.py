@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from allauth.mfa.models import Authenticator
@@ -51,11 +52,11 @@ class SessionTimeoutMiddleware:
         return self.get_response(request)
 
 
-def mfa_required_for(user: object) -> bool:
+def mfa_required_for(user: Any) -> bool:
     if not settings.MFA_ENFORCE:
         return False
-    if settings.MFA_REQUIRED_FOR_ALL:
-        return True
+    if settings.MFA_REQUIRED_FOR_ALL or user.is_superuser or user.is_staff:
+        return True  # anyone who can reach the administration
     return bool(roles_of(user) & set(settings.MFA_REQUIRED_ROLES))
 
 

@@ -16,7 +16,7 @@ from victimsupport.audit.context import current_actor_and_address
 from victimsupport.audit.models import AuditEntry, ChainHead
 from victimsupport.audit.redaction import REDACTED
 from victimsupport.crypto import keyring
-from victimsupport.crypto.fields import encrypted_fields
+from victimsupport.crypto.fields import blind_index_fields, encrypted_fields
 
 SEALED_FIELDS = (
     "timestamp",
@@ -73,7 +73,11 @@ def _redact(entry: AuditEntry) -> None:
     ct = entry.content_type
     entry.object_repr = f"{ct.app_label}.{ct.model} {entry.object_pk}"
     model = ct.model_class()
-    secret = {f.name for f in encrypted_fields(model)} if model else set()
+    secret = (
+        {f.name for f in encrypted_fields(model)} | {f.name for f in blind_index_fields(model)}
+        if model
+        else set()
+    )
     if not secret:
         return
     if isinstance(entry.changes, dict):
@@ -116,23 +120,43 @@ class ChainReport:
     ok: bool
     checked: int
     problem: str = ""
+    head_seq: int = 0
+    head_seal: str = ""
 
 
-def verify_chain(*, chunk_size: int = 2000) -> ChainReport:
+def verify_chain(*, chunk_size: int = 2000, anchor: tuple[int, str] | None = None) -> ChainReport:
     """Walk the chain in order and report the first entry that was changed, removed or
-    inserted out of order."""
+    inserted out of order.
+
+    The head is read first and only entries up to it are walked, so entries written while
+    the check runs are left for the next check instead of being reported as tampering.
+    ``anchor`` is a (seq, seal) pair recorded earlier outside the database: it proves that
+    the log was not cut back or rewritten up to that point, which the chain alone cannot.
+    """
+    head = ChainHead.objects.filter(pk=1).first()
+    head_seq, head_seal = (head.seq, head.seal) if head else (0, "")
+
+    def fail(checked: int, problem: str) -> ChainReport:
+        return ChainReport(False, checked, problem, head_seq, head_seal)
+
     outside = AuditEntry.objects.filter(seq__isnull=True).order_by("pk").first()
     if outside is not None:
-        return ChainReport(
-            False,
-            0,
-            f"entry id {outside.pk} is not sealed: it was inserted outside the application",
+        return fail(
+            0, f"entry id {outside.pk} is not sealed: it was inserted outside the application"
         )
+    if anchor is not None:
+        anchored = AuditEntry.objects.filter(seq=anchor[0]).first()
+        if anchored is None or not hmac.compare_digest(anchored.seal, anchor[1]):
+            return fail(
+                0,
+                f"entry {anchor[0]} no longer has the seal recorded for it: the log was rewritten",
+            )
     expected = 1
     prev_seal = ""
     prev_pk = None
     checked = 0
-    for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=chunk_size):
+    entries = AuditEntry.objects.filter(seq__lte=head_seq).order_by("seq")
+    for entry in entries.iterator(chunk_size=chunk_size):
         where = f"entry {entry.seq} (id {entry.pk})"
         if entry.seq > expected:
             missing = (
@@ -140,27 +164,27 @@ def verify_chain(*, chunk_size: int = 2000) -> ChainReport:
                 if entry.seq == expected + 1
                 else f"entries {expected} to {entry.seq - 1}"
             )
-            return ChainReport(False, checked, f"{missing} removed (the chain jumps to {where})")
+            return fail(checked, f"{missing} removed (the chain jumps to {where})")
         if entry.prev_seal != prev_seal or (prev_pk is not None and entry.pk < prev_pk):
-            return ChainReport(
-                False, checked, f"{where} is out of order: it does not follow entry {expected - 1}"
+            return fail(
+                checked, f"{where} is out of order: it does not follow entry {expected - 1}"
             )
         if not hmac.compare_digest(entry.seal, compute_seal(entry)):
-            return ChainReport(False, checked, f"{where} was changed after it was written")
+            return fail(checked, f"{where} was changed after it was written")
         checked += 1
         expected = entry.seq + 1
         prev_seal = entry.seal
         prev_pk = entry.pk
-    head = ChainHead.objects.filter(pk=1).first()
-    head_seq = head.seq if head else 0
     if head_seq > checked:
-        return ChainReport(
-            False, checked, f"entries {checked + 1} to {head_seq} removed from the end of the log"
+        return fail(checked, f"entries {checked + 1} to {head_seq} removed from the end of the log")
+    if head_seq and head_seal != prev_seal:
+        return fail(checked, f"entry {head_seq} does not match the chain head")
+    # Entries committed by the application always move the head in the same transaction;
+    # anything beyond the head as it is now was added around the application.
+    now_head = ChainHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
+    beyond = AuditEntry.objects.filter(seq__gt=now_head).order_by("seq").first()
+    if beyond is not None:
+        return fail(
+            checked, f"entry {beyond.seq} (id {beyond.pk}) was added outside the application"
         )
-    if head_seq < checked:
-        return ChainReport(
-            False, checked, f"entries after {head_seq} were added outside the application"
-        )
-    if head and head_seq and head.seal != prev_seal:
-        return ChainReport(False, checked, f"entry {head_seq} does not match the chain head")
-    return ChainReport(True, checked)
+    return ChainReport(True, checked, "", head_seq, head_seal)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from auditlog.models import AbstractLogEntry, LogEntryManager
+from django.conf import settings
 from django.db import models
 
 
@@ -12,7 +13,13 @@ class AuditLogImmutable(Exception):
     """Raised on any attempt to change or delete an audit entry through the ORM."""
 
 
-class AuditEntryManager(LogEntryManager):
+class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+    def update(self, **kwargs: Any) -> int:
+        raise AuditLogImmutable("Audit entries are append-only and cannot be changed.")
+
+    def delete(self) -> Any:
+        raise AuditLogImmutable("Audit entries are append-only and cannot be deleted.")
+
     def bulk_create(self, *args: Any, **kwargs: Any) -> Any:
         raise AuditLogImmutable("Audit entries are sealed one by one; bulk_create is refused.")
 
@@ -20,10 +27,26 @@ class AuditEntryManager(LogEntryManager):
         raise AuditLogImmutable("Audit entries are append-only.")
 
 
+class AuditEntryManager(LogEntryManager.from_queryset(AuditEntryQuerySet)):  # type: ignore[misc]
+    pass
+
+
 class AuditEntry(AbstractLogEntry):
     """One change or access. ``seq``, ``prev_seal`` and ``seal`` chain the entries together:
     ``seal = HMAC(audit key, prev_seal, seq, content)``; ``manage.py verify_audit`` walks it."""
 
+    # PROTECT, not auditlog's SET_NULL / CASCADE: deleting a user or a content type would
+    # otherwise rewrite or remove sealed entries behind the chain's back. Deactivate users.
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.PROTECT, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        blank=True,
+        null=True,
+        related_name="+",
+    )
     seq = models.PositiveBigIntegerField(unique=True, null=True, editable=False)
     prev_seal = models.CharField(max_length=64, blank=True, editable=False)
     seal = models.CharField(max_length=64, blank=True, editable=False)

@@ -77,7 +77,14 @@ class EncryptedFieldMixin:
 
     def decrypt_column(self, value: Any) -> Any:
         """Column value -> Python value. Raises DecryptionError."""
-        return self._deserialise(keyring.decrypt(self._from_column(value), self.aad))
+        plaintext = keyring.decrypt(self._from_column(value), self.aad)
+        try:
+            return self._deserialise(plaintext)
+        except (ValueError, TypeError, UnicodeDecodeError):
+            # The parser's own message would quote the plaintext; say only where it failed.
+            raise keyring.DecryptionError(
+                f"{self.aad}: stored value decrypts but is not a valid {type(self).__name__}"
+            ) from None
 
     def column_key_id(self, value: Any) -> str:
         return keyring.token_key_id(self._from_column(value))
@@ -201,8 +208,16 @@ def is_encrypted(field: Any) -> bool:
     return getattr(field, "encrypted", False) is True
 
 
-def encrypted_fields(model: type[models.Model]) -> list[EncryptedFieldMixin]:
-    return [f for f in model._meta.concrete_fields if is_encrypted(f)]
+def encrypted_fields(
+    model: type[models.Model], *, local: bool = False
+) -> list[EncryptedFieldMixin]:
+    """The model's encrypted fields; ``local`` keeps only those stored in its own table."""
+    fields = model._meta.local_concrete_fields if local else model._meta.concrete_fields
+    return [f for f in fields if is_encrypted(f)]
+
+
+def blind_index_fields(model: type[models.Model]) -> list[BlindIndexField]:
+    return [f for f in model._meta.concrete_fields if isinstance(f, BlindIndexField)]
 
 
 class BlindIndexField(models.CharField):

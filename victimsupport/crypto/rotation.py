@@ -38,7 +38,9 @@ def encrypted_models() -> Iterator[tuple[type[models.Model], list[EncryptedField
         meta = model._meta
         if meta.proxy or not meta.managed:
             continue
-        fields = encrypted_fields(model)
+        # Only the columns of this model's own table (multi-table inheritance keeps the
+        # parent's columns in the parent's table, which is visited on its own).
+        fields = encrypted_fields(model, local=True)
         if fields:
             yield model, fields
 

@@ -10,8 +10,21 @@ from victimsupport.audit.chain import verify_chain
 class Command(BaseCommand):
     help = "Check the audit log's hash chain; report the first entry changed, removed or inserted."
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--anchor",
+            metavar="SEQ:SEAL",
+            help="A chain head printed by an earlier run and kept outside the database.",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
-        report = verify_chain()
+        anchor = None
+        if options["anchor"]:
+            seq, sep, seal = options["anchor"].partition(":")
+            if not sep or not seq.isdigit() or len(seal) != 64:
+                raise CommandError("--anchor takes SEQ:SEAL as printed by verify_audit.")
+            anchor = (int(seq), seal)
+        report = verify_chain(anchor=anchor)
         if not report.ok:
             raise CommandError(
                 f"Audit log check FAILED after {report.checked} good entries: {report.problem}."
@@ -19,3 +32,10 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"Audit log intact: {report.checked} entries verified.")
         )
+        if report.head_seq:
+            self.stdout.write(
+                f"Chain head: {report.head_seq}:{report.head_seal}\n"
+                "Keep this line outside the database (an operations log, write-once storage); "
+                "a later `verify_audit --anchor` with it proves the log was not cut back or "
+                "rewritten."
+            )

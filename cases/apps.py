@@ -25,6 +25,7 @@ class CasesConfig(AppConfig):
             models.Note,
             models.ContactLog,
             models.StatusChange,
+            models.Document,
         ):
             register(model)
         register(models.CaseUserObjectPermission)

@@ -6,11 +6,14 @@ from typing import Any
 from django import forms
 
 from cases.models import (
+    Case,
     Consent,
+    ContactLog,
     ContactMethod,
     NeedsRecord,
     NoticeAcknowledgement,
     RiskScreen,
+    Victim,
     YesNoUnknown,
 )
 from cases.services import BREAK_GLASS_MIN_REASON
@@ -260,3 +263,144 @@ STEP_FORMS: dict[str, type[StepForm]] = {
     "needs": NeedsForm,
     "consent": ConsentForm,
 }
+
+
+# --- The case file -------------------------------------------------------------------------
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label="Add a note", max_length=20000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class ContactForm(forms.Form):
+    direction = forms.ChoiceField(
+        label="Direction", choices=ContactLog.Direction.choices, widget=forms.RadioSelect
+    )
+    method = forms.ChoiceField(label="Method", choices=ContactMethod.choices)
+    summary = forms.CharField(
+        label="What was said or agreed", max_length=20000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    safety_checked = forms.BooleanField(
+        label="I checked that this method was safe to use this time", required=False
+    )
+
+
+class ConsentGiveForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Consent to", choices=Consent.Kind.choices, widget=forms.RadioSelect
+    )
+    purpose = forms.CharField(
+        label="Purpose", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    recipient = forms.CharField(
+        label="Recipient organisation (for sharing)", max_length=200, required=False
+    )
+    data_categories = forms.MultipleChoiceField(
+        label="Which information",
+        choices=DATA_CATEGORY_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    method = forms.ChoiceField(
+        label="How it was given", choices=Consent.Method.choices, widget=forms.RadioSelect
+    )
+    witness = forms.CharField(label="Witness (if any)", max_length=200, required=False)
+    expires_on = forms.DateField(
+        label="Ends on", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("kind") == Consent.Kind.SHARING and not data.get("recipient"):
+            self.add_error("recipient", "Name the organisation the information may go to.")
+        if data.get("expires_on") and data["expires_on"] < datetime.date.today():
+            self.add_error("expires_on", "The end date is in the past.")
+        return data
+
+
+class WithdrawForm(forms.Form):
+    note = forms.CharField(label="Note (optional)", max_length=2000, required=False)
+
+
+class VictimForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Victim
+        fields = [
+            "given_name",
+            "family_name",
+            "preferred_name",
+            "date_of_birth",
+            "phone",
+            "email",
+            "address",
+            "address_withheld",
+            "language",
+            "interpreter_needed",
+            "dependants",
+            "code_word",
+        ]
+        widgets = {
+            "date_of_birth": forms.DateInput(attrs={"type": "date"}),
+            "address": forms.Textarea(attrs={"rows": 3}),
+            "dependants": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def clean_email(self) -> str:
+        value = self.cleaned_data.get("email", "")
+        if value:
+            forms.EmailField().clean(value)
+        return value
+
+    def changes(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class DocumentForm(forms.Form):
+    file = forms.FileField(label="File (PDF, JPEG, PNG or text)")
+    description = forms.CharField(label="Description", max_length=500, required=False)
+
+
+class CloseForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class AssignForm(forms.Form):
+    team = forms.ModelChoiceField(label="Team", queryset=None)
+    assigned_to = forms.ModelChoiceField(label="Caseworker", queryset=None, required=False)
+
+    def __init__(self, *args: Any, teams: Any, users: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+        self.fields["assigned_to"].queryset = users
+
+
+class CaseFilterForm(forms.Form):
+    q = forms.CharField(
+        label="Find by reference, or exact name, phone or email",
+        required=False,
+        max_length=200,
+    )
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "Any"), *Case.Status.choices]
+    )
+    risk = forms.ChoiceField(
+        label="Risk level", required=False, choices=[("", "Any"), *Case.RiskLevel.choices]
+    )
+    assigned = forms.ModelChoiceField(
+        label="Assigned to", required=False, queryset=None, empty_label="Anyone"
+    )
+
+    def __init__(self, *args: Any, workers: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assigned"].queryset = workers

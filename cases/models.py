@@ -12,6 +12,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from victimsupport.access import CASE_ROLES, Role, roles_of
 from victimsupport.crypto.fields import (
     BlindIndexField,
+    EncryptedBinaryField,
     EncryptedCharField,
     EncryptedDateField,
     EncryptedJSONField,
@@ -241,6 +242,7 @@ class Victim(models.Model):
     name_dob_index = BlindIndexField(
         source=("given_name", "family_name", "date_of_birth"), normaliser="name"
     )
+    name_index = BlindIndexField(source="full_name", normaliser="name")
     phone_index = BlindIndexField(source="phone", normaliser="phone")
     email_index = BlindIndexField(source="email", normaliser="email")
     # Optimistic locking: a save names the version it was based on.
@@ -248,6 +250,10 @@ class Victim(models.Model):
 
     def __str__(self) -> str:
         return f"victim of case {self.case_id}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name or ''} {self.family_name or ''}".strip()
 
     @property
     def display_name(self) -> str:
@@ -468,3 +474,25 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"status change {self.pk}"
+
+
+class Document(models.Model):
+    """An uploaded file: contents encrypted in the database (no local disk, one backup).
+    Images have their metadata (EXIF, GPS) stripped before they are stored."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
+    filename = EncryptedCharField(max_length=255)
+    description = EncryptedTextField(blank=True)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    content = EncryptedBinaryField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"document {self.pk}"

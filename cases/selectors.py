@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
 
-from cases.models import BreakGlassAccess, Case
+from cases.models import BreakGlassAccess, Case, Document, Victim
 
 
 def case_by_reference_for_break_glass(reference: str) -> Case | None:
@@ -19,3 +21,53 @@ def current_break_glass(*, user: Any, case: Case) -> BreakGlassAccess | None:
         .order_by("-expires_at")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    at: datetime
+    kind: str
+    item: Any
+
+
+def case_file(case: Case) -> dict[str, Any]:
+    """Everything the case page shows, in a fixed number of queries whatever its size."""
+    victim = Victim.objects.filter(case=case).first()
+    preferences = list(case.contact_preferences.all())
+    consents = list(case.consents.select_related("recorded_by", "withdrawn_by", "notice"))
+    documents = list(
+        Document.objects.filter(case=case).defer("content").select_related("uploaded_by")
+    )
+    timeline = [
+        *(TimelineItem(n.created_at, "note", n) for n in case.notes.select_related("author")),
+        *(
+            TimelineItem(c.occurred_at, "contact", c)
+            for c in case.contacts.select_related("recorded_by")
+        ),
+        *(
+            TimelineItem(s.screened_at, "screen", s)
+            for s in case.screens.select_related("screened_by")
+        ),
+        *(
+            TimelineItem(a.acknowledged_at, "notice", a)
+            for a in case.acknowledgements.select_related("notice", "recorded_by")
+        ),
+        *(
+            TimelineItem(s.changed_at, "status", s)
+            for s in case.status_changes.select_related("changed_by")
+        ),
+        *(TimelineItem(c.given_at, "consent", c) for c in consents),
+        *(TimelineItem(c.withdrawn_at, "withdrawal", c) for c in consents if c.withdrawn_at),
+        *(TimelineItem(d.uploaded_at, "document", d) for d in documents),
+    ]
+    timeline.sort(key=lambda item: item.at, reverse=True)
+    return {
+        "victim": victim,
+        "preferences": preferences,
+        "safe_methods": [p for p in preferences if p.is_safe],
+        "consents": consents,
+        "documents": documents,
+        "third_parties": list(case.third_parties.all()),
+        "needs": case.needs.order_by("-recorded_at").first(),
+        "timeline": timeline,
+    }

@@ -11,7 +11,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from cases.models import BreakGlassAccess, Case, CaseReferenceCounter
+from cases.documents import check_upload, strip_image_metadata
+from cases.models import (
+    BreakGlassAccess,
+    Case,
+    CaseReferenceCounter,
+    Consent,
+    ContactLog,
+    ContactPreference,
+    Document,
+    Note,
+    StatusChange,
+    Victim,
+)
 from victimsupport.access import Role, has_role
 from victimsupport.audit.services import AccessKind, record_access
 
@@ -65,3 +77,179 @@ def break_glass_open(*, actor: Any, case: Case, reason: str) -> BreakGlassAccess
     access.save()
     record_access(actor=actor, obj=case, kind=AccessKind.BREAK_GLASS, detail={"grant": access.pk})
     return access
+
+
+# --- The case file -----------------------------------------------------------------------
+
+
+class EditConflict(Exception):
+    """Someone else saved the record since this edit began."""
+
+
+def _log_status(case: Case, kind: str, actor: Any, reason: str = "") -> None:
+    StatusChange.objects.create(case=case, kind=kind, changed_by=actor, reason=reason)
+
+
+@transaction.atomic
+def note_add(*, case: Case, actor: Any, body: str) -> Note:
+    note = Note(case=case, author=actor, body=body.strip())
+    note.full_clean()
+    note.save()
+    return note
+
+
+@transaction.atomic
+def contact_record(
+    *,
+    case: Case,
+    actor: Any,
+    method: str,
+    direction: str,
+    summary: str,
+    safety_checked: bool = False,
+) -> ContactLog:
+    """Record a contact. Outbound contact is refused while "do not contact" is set, and needs
+    an explicit check when the method is not marked safe: a wrong contact can put someone in
+    danger."""
+    preference = ContactPreference.objects.filter(case=case, method=method).first()
+    is_safe = bool(preference and preference.is_safe)
+    if direction == ContactLog.Direction.OUTBOUND:
+        if case.do_not_contact:
+            raise ValidationError("This person must not be contacted: outbound contact is blocked.")
+        if not is_safe and not safety_checked:
+            raise ValidationError(
+                {"safety_checked": "This method is not marked safe. Confirm you checked it was."}
+            )
+    contact = ContactLog(
+        case=case,
+        method=method,
+        direction=direction,
+        summary=summary.strip(),
+        method_was_safe=is_safe,
+        recorded_by=actor,
+    )
+    contact.full_clean()
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def consent_give(*, case: Case, actor: Any, **fields: Any) -> Consent:
+    from cases.intake import current_notice
+
+    consent = Consent(case=case, recorded_by=actor, notice=current_notice(), **fields)
+    consent.full_clean()
+    consent.save()
+    return consent
+
+
+@transaction.atomic
+def consent_withdraw(*, consent: Consent, actor: Any, note: str = "") -> Consent:
+    """Withdrawing is as easy as giving (GDPR art. 7(3)): one step, effective at once."""
+    consent = Consent.objects.select_for_update().get(pk=consent.pk)
+    if consent.withdrawn_at is None:
+        consent.withdrawn_at = timezone.now()
+        consent.withdrawn_by = actor
+        consent.withdrawal_note = note.strip()
+        consent.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_note"])
+    return consent
+
+
+VICTIM_FIELDS = [
+    "given_name",
+    "family_name",
+    "preferred_name",
+    "date_of_birth",
+    "phone",
+    "email",
+    "address",
+    "address_withheld",
+    "language",
+    "interpreter_needed",
+    "dependants",
+    "code_word",
+]
+
+
+@transaction.atomic
+def victim_update(*, victim: Victim, actor: Any, version: int, **changes: Any) -> Victim:
+    """Save details edited from ``version``. If someone saved in between, nothing is written
+    and EditConflict is raised, so the second editor is told instead of overwriting."""
+    current = Victim.objects.select_for_update().get(pk=victim.pk)
+    if current.version != version:
+        raise EditConflict()
+    for name, value in changes.items():
+        if name not in VICTIM_FIELDS:
+            raise ValueError(f"{name} cannot be changed here")
+        setattr(current, name, value)
+    if current.address_withheld:
+        current.address = ""
+    current.version += 1
+    current.full_clean()
+    # Blind indexes are computed in pre_save, so they are saved with their sources.
+    current.save()
+    return current
+
+
+@transaction.atomic
+def case_assign(*, case: Case, actor: Any, team: Any, assigned_to: Any) -> Case:
+    if not has_role(actor, Role.SUPERVISOR):
+        raise PermissionDenied("Only supervisors assign and transfer cases.")
+    if assigned_to is not None and not assigned_to.teams.filter(pk=team.pk).exists():
+        raise ValidationError({"assigned_to": "That person is not in the chosen team."})
+    case.team = team
+    case.assigned_to = assigned_to
+    case.save(update_fields=["team", "assigned_to"])
+    _log_status(case, StatusChange.Kind.ASSIGNED, actor)
+    return case
+
+
+@transaction.atomic
+def case_close(*, case: Case, actor: Any, reason: str) -> Case:
+    if case.status == Case.Status.CLOSED:
+        raise ValidationError("The case is already closed.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the case is being closed."})
+    case.status = Case.Status.CLOSED
+    case.closed_at = timezone.now()
+    case.save(update_fields=["status", "closed_at"])
+    _log_status(case, StatusChange.Kind.CLOSED, actor, reason.strip())
+    return case
+
+
+@transaction.atomic
+def case_reopen(*, case: Case, actor: Any, reason: str) -> Case:
+    if case.status != Case.Status.CLOSED:
+        raise ValidationError("The case is not closed.")
+    case.status = Case.Status.OPEN
+    case.closed_at = None
+    case.save(update_fields=["status", "closed_at"])
+    _log_status(case, StatusChange.Kind.REOPENED, actor, reason.strip())
+    return case
+
+
+@transaction.atomic
+def document_add(
+    *, case: Case, actor: Any, name: str, content_type: str, data: bytes, description: str = ""
+) -> Document:
+    check_upload(name=name, content_type=content_type, data=data)
+    data = strip_image_metadata(data, content_type)
+    document = Document(
+        case=case,
+        filename=name[:255],
+        description=description.strip(),
+        content_type=content_type,
+        size=len(data),
+        content=data,
+        uploaded_by=actor,
+    )
+    document.full_clean(exclude=["content"])
+    document.save()
+    return document
+
+
+def document_open(*, document: Document, actor: Any) -> Document:
+    record_access(
+        actor=actor, obj=document.case, kind=AccessKind.DOWNLOAD, detail={"document": document.pk}
+    )
+    return document

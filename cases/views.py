@@ -1,49 +1,351 @@
 from __future__ import annotations
 
+import io
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from cases.forms import BreakGlassForm
-from cases.models import Case
-from cases.selectors import case_by_reference_for_break_glass, current_break_glass
-from cases.services import break_glass_open
+from cases import services
+from cases.forms import (
+    AssignForm,
+    BreakGlassForm,
+    CaseFilterForm,
+    CloseForm,
+    ConsentGiveForm,
+    ContactForm,
+    DocumentForm,
+    NoteForm,
+    ReopenForm,
+    VictimForm,
+    WithdrawForm,
+)
+from cases.models import Case, Consent, Document, Victim
+from cases.selectors import case_by_reference_for_break_glass, case_file, current_break_glass
 from victimsupport.access import Role, get_case_for_user, has_role
+from victimsupport.accounts.models import Team, User
+from victimsupport.audit.models import AuditEntry
 from victimsupport.audit.services import AccessKind, record_access
+from victimsupport.crypto.fields import blind_match
 
 PAGE_SIZE = 25
 
 
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
-    scope = request.GET.get("scope", "mine")
-    cases = Case.objects.visible_to(request.user).select_related("team", "assigned_to")
+    scope = "team" if request.GET.get("scope") == "team" else "mine"
+    user = request.user
+    cases = Case.objects.visible_to(user).select_related("team", "assigned_to", "victim")
     if scope == "team":
-        cases = cases.filter(team__in=request.user.teams.all())
+        cases = cases.filter(team__in=user.teams.all())
     else:
-        scope = "mine"
-        cases = cases.filter(assigned_to=request.user)
+        cases = cases.filter(assigned_to=user)
+    workers = User.objects.filter(teams__in=user.teams.all(), is_active=True).distinct()
+    form = CaseFilterForm(request.GET or None, workers=workers)
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["status"]:
+            cases = cases.filter(status=data["status"])
+        if data["risk"]:
+            cases = cases.filter(risk_level=data["risk"])
+        if data["assigned"]:
+            cases = cases.filter(assigned_to=data["assigned"])
+        if data["q"]:
+            cases = cases.filter(_search(data["q"]))
     page = Paginator(cases.order_by("-opened_at", "pk"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    return render(request, "cases/case_list.html", {"page": page, "scope": scope})
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "cases/case_list.html",
+        {"page": page, "scope": scope, "form": form, "query": query.urlencode()},
+    )
+
+
+def _search(text: str) -> Q:
+    """A reference, or an exact (normalised) full name, phone number or email address through
+    the blind indexes: the encrypted columns themselves cannot be searched."""
+    text = text.strip()
+    victims = Victim.objects.filter(
+        blind_match(Victim, "name_index", text)
+        | blind_match(Victim, "phone_index", text)
+        | blind_match(Victim, "email_index", text)
+    )
+    return Q(reference__iexact=text) | Q(pk__in=victims.values("case_id"))
+
+
+def _detail_context(request: HttpRequest, case: Case, **forms: Any) -> dict[str, Any]:
+    context = case_file(case)
+    context.update(
+        case=case,
+        can_edit=case.can_write,
+        is_supervisor=has_role(request.user, Role.SUPERVISOR),
+        break_glass=None if case.can_write else current_break_glass(user=request.user, case=case),
+        note_form=forms.get("note_form") or NoteForm(),
+        contact_form=forms.get("contact_form") or ContactForm(),
+        consent_form=forms.get("consent_form") or ConsentGiveForm(),
+        document_form=forms.get("document_form") or DocumentForm(),
+        close_form=forms.get("close_form") or CloseForm(),
+        reopen_form=forms.get("reopen_form") or ReopenForm(),
+    )
+    return context
+
+
+def _render_detail(request: HttpRequest, case: Case, status: int = 200, **forms: Any):
+    record_access(actor=request.user, obj=case, kind=AccessKind.VIEW)
+    return render(
+        request, "cases/case_detail.html", _detail_context(request, case, **forms), status=status
+    )
 
 
 @login_required
 def case_detail(request: HttpRequest, pk: str) -> HttpResponse:
-    case = get_case_for_user(request.user, pk)
-    glass = None if case.can_write else current_break_glass(user=request.user, case=case)
-    record_access(actor=request.user, obj=case, kind=AccessKind.VIEW)
+    return _render_detail(request, get_case_for_user(request.user, pk))
+
+
+@login_required
+@require_POST
+def note_add(request: HttpRequest, pk: str) -> HttpResponse:
+    case = get_case_for_user(request.user, pk, write=True)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, case, status=400, note_form=form)
+    services.note_add(case=case, actor=request.user, body=form.cleaned_data["body"])
+    messages.success(request, "Note added.")
+    return redirect("cases:detail", pk=case.pk)
+
+
+@login_required
+@require_POST
+def contact_add(request: HttpRequest, pk: str) -> HttpResponse:
+    case = get_case_for_user(request.user, pk, write=True)
+    form = ContactForm(request.POST)
+    if form.is_valid():
+        try:
+            services.contact_record(case=case, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Contact recorded.")
+            return redirect("cases:detail", pk=case.pk)
+    return _render_detail(request, case, status=400, contact_form=form)
+
+
+@login_required
+@require_POST
+def consent_add(request: HttpRequest, pk: str) -> HttpResponse:
+    case = get_case_for_user(request.user, pk, write=True)
+    form = ConsentGiveForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, case, status=400, consent_form=form)
+    services.consent_give(case=case, actor=request.user, **form.cleaned_data)
+    messages.success(request, "Consent recorded.")
+    return redirect("cases:detail", pk=case.pk)
+
+
+@login_required
+@require_POST
+def consent_withdraw(request: HttpRequest, pk: str, consent_id: int) -> HttpResponse:
+    case = get_case_for_user(request.user, pk, write=True)
+    consent = Consent.objects.filter(case=case, pk=consent_id).first()
+    if consent is None:
+        raise Http404("No consent found.")
+    form = WithdrawForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    services.consent_withdraw(consent=consent, actor=request.user, note=note)
+    messages.success(request, "Consent withdrawn. Nothing more will be shared on it.")
+    return redirect("cases:detail", pk=case.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def victim_edit(request: HttpRequest, pk: str) -> HttpResponse:
+    case = get_case_for_user(request.user, pk, write=True)
+    victim = Victim.objects.filter(case=case).first()
+    if victim is None:
+        raise Http404("No details recorded.")
+    form = VictimForm(request.POST or None, instance=victim, initial={"version": victim.version})
+    conflict = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.victim_update(
+                victim=victim,
+                actor=request.user,
+                version=form.cleaned_data["version"],
+                **form.changes(),
+            )
+        except services.EditConflict:
+            conflict = True
+            form.add_error(
+                None,
+                "Someone else saved changes to these details while you were editing. Your "
+                "changes are below but were not saved: compare them with the current details, "
+                "then save again.",
+            )
+            form.data = form.data.copy()
+            form.data["version"] = Victim.objects.get(pk=victim.pk).version
+        else:
+            messages.success(request, "Details saved.")
+            return redirect("cases:detail", pk=case.pk)
+    current = Victim.objects.get(pk=victim.pk) if conflict else None
     return render(
         request,
-        "cases/case_detail.html",
-        {"case": case, "break_glass": glass, "can_edit": case.can_write},
+        "cases/victim_edit.html",
+        {"case": case, "form": form, "current": current},
+        status=409 if conflict else 200,
     )
+
+
+@login_required
+@require_POST
+def document_add(request: HttpRequest, pk: str) -> HttpResponse:
+    case = get_case_for_user(request.user, pk, write=True)
+    form = DocumentForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            services.document_add(
+                case=case,
+                actor=request.user,
+                name=upload.name,
+                content_type=upload.content_type,
+                data=upload.read(),
+                description=form.cleaned_data["description"],
+            )
+        except ValidationError as exc:
+            form.add_error("file", exc)
+        else:
+            messages.success(request, "Document attached.")
+            return redirect("cases:detail", pk=case.pk)
+    return _render_detail(request, case, status=400, document_form=form)
+
+
+@login_required
+def document_download(request: HttpRequest, pk: str, document_id: int) -> FileResponse:
+    case = get_case_for_user(request.user, pk)
+    document = Document.objects.filter(case=case, pk=document_id).first()
+    if document is None:
+        raise Http404("No document found.")
+    services.document_open(document=document, actor=request.user)
+    response = FileResponse(
+        io.BytesIO(document.content),
+        content_type=document.content_type,
+        as_attachment=True,
+        filename=document.filename,
+    )
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_assign(request: HttpRequest, pk: str) -> HttpResponse:
+    case = get_case_for_user(request.user, pk, write=True)
+    if not has_role(request.user, Role.SUPERVISOR):
+        raise PermissionDenied("Only supervisors assign and transfer cases.")
+    teams = Team.objects.all()
+    users = User.objects.filter(is_active=True, teams__isnull=False).distinct()
+    form = AssignForm(
+        request.POST or None,
+        teams=teams,
+        users=users,
+        initial={"team": case.team_id, "assigned_to": case.assigned_to_id},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.case_assign(case=case, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Case assigned.")
+            if Case.objects.visible_to(request.user).filter(pk=case.pk).exists():
+                return redirect("cases:detail", pk=case.pk)
+            return redirect("cases:list")
+    return render(request, "cases/assign.html", {"case": case, "form": form})
+
+
+@login_required
+@require_POST
+def case_close(request: HttpRequest, pk: str) -> HttpResponse:
+    case = get_case_for_user(request.user, pk, write=True)
+    form = CloseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.case_close(case=case, actor=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Case closed.")
+            return redirect("cases:detail", pk=case.pk)
+    return _render_detail(request, case, status=400, close_form=form)
+
+
+@login_required
+@require_POST
+def case_reopen(request: HttpRequest, pk: str) -> HttpResponse:
+    case = get_case_for_user(request.user, pk, write=True)
+    form = ReopenForm(request.POST)
+    if form.is_valid():
+        try:
+            services.case_reopen(case=case, actor=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Case reopened.")
+            return redirect("cases:detail", pk=case.pk)
+    return _render_detail(request, case, status=400, reopen_form=form)
+
+
+@login_required
+def case_history(request: HttpRequest, pk: str) -> HttpResponse:
+    case = get_case_for_user(request.user, pk)
+    if not has_role(request.user, Role.SUPERVISOR):
+        raise PermissionDenied("The history is for supervisors.")
+    from django.contrib.contenttypes.models import ContentType
+
+    related = {
+        ContentType.objects.get_for_model(model).pk: list(
+            model.objects.filter(case=case).values_list("pk", flat=True)
+        )
+        for model in _case_models()
+    }
+    query = Q(content_type=ContentType.objects.get_for_model(Case), object_pk=str(case.pk))
+    for ct, pks in related.items():
+        if pks:
+            query |= Q(content_type_id=ct, object_pk__in=[str(p) for p in pks])
+    entries = (
+        AuditEntry.objects.filter(query).select_related("actor", "content_type").order_by("-seq")
+    )
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    record_access(actor=request.user, obj=case, kind=AccessKind.VIEW, detail={"page": "history"})
+    return render(request, "cases/history.html", {"case": case, "page": page})
+
+
+def _case_models() -> list[Any]:
+    from cases import models as m
+
+    return [
+        m.Victim,
+        m.ThirdParty,
+        m.ContactPreference,
+        m.NoticeAcknowledgement,
+        m.RiskScreen,
+        m.NeedsRecord,
+        m.Consent,
+        m.Note,
+        m.ContactLog,
+        m.StatusChange,
+        m.Document,
+        m.BreakGlassAccess,
+    ]
 
 
 @login_required
@@ -61,7 +363,7 @@ def break_glass(request: HttpRequest) -> HttpResponse:
             return redirect("cases:detail", pk=case.pk)
         else:
             try:
-                access = break_glass_open(
+                access = services.break_glass_open(
                     actor=request.user, case=case, reason=form.cleaned_data["reason"]
                 )
             except ValidationError as exc:

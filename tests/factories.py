@@ -75,3 +75,45 @@ def supervisor(team: Team, name: str = "Sofia") -> User:
     user = make_user(name, role=Role.SUPERVISOR, teams=(team,))
     with_totp(user)
     return user
+
+
+def make_full_case(worker: User, *, team: Team | None = None, **person: Any) -> Case:
+    """A case taken in through every intake step, as a caseworker would."""
+    from cases import intake
+    from cases.models import ConfidentialityNotice
+
+    notice = ConfidentialityNotice.objects.first() or ConfidentialityNotice.objects.create(
+        version=1, title="Confidentiality", body="What we keep and when we must share it."
+    )
+    draft = intake.draft_start(owner=worker, team=team or worker.teams.first())
+    intake.draft_save_step(
+        draft=draft,
+        step="safety",
+        answers={"safe_to_talk": "yes", "phone_safe": True, "phone_times": "Mornings"},
+    )
+    intake.draft_acknowledge_notice(draft=draft, notice=notice, method="verbal")
+    n = next(_seq)
+    answers = {
+        "given_name": f"Given{n}",
+        "family_name": f"Family{n}",
+        "phone": f"+3260000{n:04d}",
+        "email": f"person{n}@example.org",
+        "date_of_birth": "1990-01-01",
+        **person,
+    }
+    intake.draft_save_step(draft=draft, step="person", answers=answers)
+    intake.draft_save_step(
+        draft=draft,
+        step="screening",
+        answers={
+            "ongoing_threat": "no",
+            "ongoing_victimisation": "no",
+            "fearful": "no",
+            "victim_view": "low",
+        },
+    )
+    intake.draft_save_step(draft=draft, step="needs", answers={"crime_reported": "no"})
+    intake.draft_save_step(
+        draft=draft, step="consent", answers={"processing": "yes", "method": "verbal"}
+    )
+    return intake.intake_finish(draft_id=draft.pk, actor=worker)

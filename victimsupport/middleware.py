@@ -16,6 +16,5 @@ class NoStoreMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if getattr(request, "user", None) is not None and request.user.is_authenticated:
-            add_never_cache_headers(response)
-            response["Cache-Control"] += ", no-store"
+            add_never_cache_headers(response)  # includes no-store
         return response

@@ -220,6 +220,10 @@ MFA_RECOVERY_CODE_COUNT = 10
 BREAK_GLASS_MINUTES = _int("BREAK_GLASS_MINUTES", 60, minimum=5)
 if BREAK_GLASS_MINUTES > 480:
     raise ImproperlyConfigured("BREAK_GLASS_MINUTES must be at most 480 (one working day).")
+# Largest document a caseworker may attach (files live encrypted in the database).
+DOCUMENT_MAX_BYTES = _int("DOCUMENT_MAX_MB", 10, minimum=1) * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = DOCUMENT_MAX_BYTES
 # An unfinished intake is kept this long after its last change, then purged.
 INTAKE_DRAFT_HOURS = _int("INTAKE_DRAFT_HOURS", 72, minimum=1)
 

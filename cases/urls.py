@@ -27,6 +27,7 @@ urlpatterns = [
     path("<uuid:pk>/close/", views.case_close, name="close"),
     path("<uuid:pk>/reopen/", views.case_reopen, name="reopen"),
     path("<uuid:pk>/history/", views.case_history, name="history"),
+    path("<uuid:pk>/export/", views.case_export, name="export"),
     path("intake/", intake_views.intake_home, name="intake"),
     path("intake/<uuid:pk>/finish/", intake_views.intake_finish, name="intake_finish"),
     path("intake/<uuid:pk>/<slug:step>/", intake_views.intake_step, name="intake_step"),

@@ -34,6 +34,7 @@ from victimsupport.accounts.models import Team, User
 from victimsupport.audit.models import AuditEntry
 from victimsupport.audit.services import AccessKind, record_access
 from victimsupport.crypto.fields import blind_match
+from victimsupport.pdf import render_pdf
 
 PAGE_SIZE = 25
 
@@ -242,6 +243,23 @@ def document_download(request: HttpRequest, pk: str, document_id: int) -> FileRe
         as_attachment=True,
         filename=document.filename,
     )
+    return response
+
+
+@login_required
+def case_export(request: HttpRequest, pk: str) -> HttpResponse:
+    case = get_case_for_user(request.user, pk)
+    context = {
+        **case_file(case),
+        "case": case,
+        "produced_at": timezone.now(),
+        "include_third_parties": True,
+    }
+    pdf = render_pdf("pdf/case_file.html", context)
+    record_access(actor=request.user, obj=case, kind=AccessKind.EXPORT, detail={"format": "pdf"})
+    response = HttpResponse(pdf, content_type="application/pdf")
+    # A neutral file name: downloads folders on shared computers are read by others.
+    response["Content-Disposition"] = 'attachment; filename="case-file.pdf"'
     return response
 
 

@@ -5,9 +5,10 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from cases.models import Case
+from cases.models import Case, Consent, Document, IntakeDraft, Note, Victim
 from victimsupport.access import roles_of
 from victimsupport.accounts.models import Team, User
+from victimsupport.audit.chain import verify_chain
 from victimsupport.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +35,17 @@ def test_seed_demo_creates_one_user_per_role_and_prints_passwords_once():
     password = next(line.split()[-1] for line in text.splitlines() if cara.email in line)
     assert cara.check_password(password)
     assert Team.objects.count() == 2
-    assert Case.objects.count() == 3
+    # A dozen cases that went through every step of intake, then were worked on.
+    assert Case.objects.count() == 12
+    assert Victim.objects.count() == 12
+    assert Note.objects.count() == 12
+    assert Document.objects.count() == 1
+    assert Consent.objects.filter(withdrawn_at__isnull=False).count() == 1
+    assert Case.objects.filter(status="closed").count() == 1
+    assert Case.objects.filter(do_not_contact=True).count() == 1
+    assert Case.objects.filter(assessment_needed=True).count() == 6
+    assert IntakeDraft.objects.filter(finished_at__isnull=True).count() == 1
+    assert verify_chain().ok
 
 
 def test_second_run_changes_nothing():

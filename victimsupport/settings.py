@@ -337,5 +337,7 @@ LOGGING = {
     "loggers": {
         # Django's request logger includes the path; case pages use opaque ids only.
         "django.db.backends": {"level": "WARNING", "propagate": True},
+        "weasyprint": {"level": "WARNING", "propagate": True},
+        "fontTools": {"level": "WARNING", "propagate": True},
     },
 }

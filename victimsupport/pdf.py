@@ -1,0 +1,33 @@
+"""PDF rendering that fetches nothing and says nothing about whom a file concerns.
+
+Only ``data:`` URLs are loaded (no network, no local files), the document title is neutral,
+and no author or keywords are written into the metadata.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.template.loader import render_to_string
+
+NEUTRAL_TITLE = "Case file"
+
+
+def safe_url_fetcher() -> Any:
+    # Imported here: WeasyPrint loads its fonts and stylesheets on import, which every
+    # process would otherwise pay for at start-up.
+    from weasyprint.urls import URLFetcher
+
+    return URLFetcher(allowed_protocols={"data"}, allow_redirects=False, fail_on_errors=False)
+
+
+def render_pdf(template: str, context: dict[str, Any], *, title: str = NEUTRAL_TITLE) -> bytes:
+    html = render_to_string(template, {**context, "pdf_title": title})
+    return html_to_pdf(html)
+
+
+def html_to_pdf(html: str) -> bytes:
+    from weasyprint import HTML
+
+    document = HTML(string=html, base_url=None, url_fetcher=safe_url_fetcher())
+    return document.write_pdf()

@@ -6,6 +6,8 @@ from typing import Any
 from django import forms
 
 from cases.models import (
+    DATA_CATEGORY_CHOICES,
+    NEED_CHOICES,
     Case,
     Consent,
     ContactLog,
@@ -41,22 +43,6 @@ class BreakGlassForm(forms.Form):
 # Each form's ``answers()`` gives JSON-safe values for the encrypted draft.
 
 YES_NO_UNKNOWN = YesNoUnknown.choices
-NEED_CHOICES = [
-    ("practical", "Practical help"),
-    ("emotional", "Emotional support"),
-    ("legal", "Legal information or advice"),
-    ("health", "Health"),
-    ("housing", "Housing or a safe place to stay"),
-    ("financial", "Money"),
-    ("children", "Children's safety or care"),
-]
-DATA_CATEGORY_CHOICES = [
-    ("identity", "Name and date of birth"),
-    ("contact", "Contact details"),
-    ("risk", "Risk screening and assessments"),
-    ("needs", "Needs"),
-    ("notes", "Case notes"),
-]
 
 
 class StepForm(forms.Form):

@@ -150,6 +150,24 @@ class BreakGlassAccess(models.Model):
         return self.expires_at > timezone.now()
 
 
+NEED_CHOICES = [
+    ("practical", "Practical help"),
+    ("emotional", "Emotional support"),
+    ("legal", "Legal information or advice"),
+    ("health", "Health"),
+    ("housing", "Housing or a safe place to stay"),
+    ("financial", "Money"),
+    ("children", "Children's safety or care"),
+]
+DATA_CATEGORY_CHOICES = [
+    ("identity", "Name and date of birth"),
+    ("contact", "Contact details"),
+    ("risk", "Risk screening and assessments"),
+    ("needs", "Needs"),
+    ("notes", "Case notes"),
+]
+
+
 class YesNoUnknown(models.TextChoices):
     YES = "yes", "Yes"
     NO = "no", "No"
@@ -366,6 +384,11 @@ class NeedsRecord(models.Model):
 
     def __str__(self) -> str:
         return f"needs {self.pk}"
+
+    @property
+    def category_labels(self) -> list[str]:
+        labels = dict(NEED_CHOICES)
+        return [labels.get(c, c) for c in self.categories]
 
 
 class Consent(models.Model):

@@ -117,3 +117,30 @@ def test_security_headers(client):
 
 def test_healthcheck(client):
     assert client.get("/healthz").text == "ok"
+
+
+def test_administrator_publishes_a_new_notice_version(client, settings):
+    from cases.models import ConfidentialityNotice
+
+    settings.MFA_ENFORCE = False
+    ConfidentialityNotice.objects.create(version=1, title="Old", body="Old words")
+    client.force_login(factories.make_user("Ada", role=Role.ADMINISTRATOR, is_staff=True))
+    assert "Confidentiality notice" in client.get("/").text
+    response = client.post(
+        "/admin/cases/confidentialitynotice/add/",
+        {
+            "title": "New",
+            "body": "New words",
+            "published_at_0": "2026-01-01",
+            "published_at_1": "09:00",
+        },
+    )
+    assert response.status_code == 302
+    assert ConfidentialityNotice.objects.get(title="New").version == 2
+    old = ConfidentialityNotice.objects.get(version=1)
+    change = client.post(
+        f"/admin/cases/confidentialitynotice/{old.pk}/change/", {"title": "Edited", "body": "x"}
+    )
+    assert change.status_code == 403
+    old.refresh_from_db()
+    assert old.title == "Old"  # published words are never edited

@@ -51,6 +51,12 @@ ROLE_TASKS: dict[str, list[tuple[str, str, str, str]]] = {
     Role.ADMINISTRATOR: [
         ("admin:accounts_user_changelist", "", "Staff accounts", "Add staff, set roles and teams."),
         ("admin:accounts_team_changelist", "", "Teams", "Create and rename teams."),
+        (
+            "admin:cases_confidentialitynotice_changelist",
+            "",
+            "Confidentiality notice",
+            "Publish a new version of the notice caseworkers give at intake.",
+        ),
     ],
 }
 

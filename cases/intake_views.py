@@ -35,6 +35,8 @@ def intake_home(request: HttpRequest) -> HttpResponse:
         else:
             draft = intake.draft_start(owner=request.user, team=team)
             return redirect("cases:intake_step", pk=draft.pk, step=Step.SAFETY)
+    # Purging here too means expired drafts go even where no scheduler runs purge_drafts.
+    intake.purge_drafts()
     drafts = intake.open_drafts_for(request.user)
     return render(request, "intake/home.html", {"drafts": drafts, "teams": teams})
 

@@ -187,7 +187,7 @@ def test_editing_keeps_the_search_indexes_current(client_cara, case):
         "version": "1",
     }
     client_cara.post(url(case, "details/"), data)
-    found = client_cara.get("/cases/", {"q": "NEW@example.org"})
+    found = client_cara.post("/cases/", {"q": "NEW@example.org"})
     assert case.reference in found.text
 
 
@@ -327,14 +327,14 @@ def test_history_is_for_supervisors(client_cara, case):
     ],
 )
 def test_search_by_exact_name(client_cara, case, query, found):
-    page = client_cara.get("/cases/", {"q": query})
+    page = client_cara.post("/cases/", {"q": query})
     assert (case.reference in page.text) is found
 
 
 def test_search_by_reference_phone_and_email(client_cara, case):
     victim = Victim.objects.get(case=case)
     for q in (case.reference.lower(), victim.phone.replace("+", "00"), victim.email.upper()):
-        assert case.reference in client_cara.get("/cases/", {"q": q}).text
+        assert case.reference in client_cara.post("/cases/", {"q": q}).text
 
 
 def test_list_filters(client_cara, case, cara):
@@ -355,3 +355,30 @@ def test_list_queries_are_constant(client_cara, cara):
     with CaptureQueriesContext(connection) as many:
         client_cara.get("/cases/?scope=team&status=open")
     assert len(many) == len(few)
+
+
+def test_search_words_never_travel_in_the_address(client_cara, case, cara):
+    # A name in the query string is ignored: searches go by POST only.
+    other = factories.make_full_case(cara)
+    page = client_cara.get("/cases/", {"q": "mira okafor"})
+    assert other.reference in page.text  # not filtered
+    result = client_cara.post("/cases/", {"q": "mira okafor"})
+    assert case.reference in result.text and other.reference not in result.text
+    assert "mira okafor" not in result.text.split("<main", 1)[1].split("</form>", 1)[1]
+
+
+def test_search_results_page_by_post(client_cara, cara, settings):
+    from cases import views
+
+    settings.DEBUG = False
+    old = views.PAGE_SIZE
+    views.PAGE_SIZE = 1
+    try:
+        factories.make_full_case(cara, phone="+32 470 00 00 01")
+        factories.make_full_case(cara, phone="+32 470 00 00 01")
+        first = client_cara.post("/cases/", {"q": "0032470000001"})
+        assert "Page 1 of 2" in first.text and 'name="page" value="2"' in first.text
+        second = client_cara.post("/cases/", {"q": "0032470000001", "page": "2"})
+        assert "Page 2 of 2" in second.text
+    finally:
+        views.PAGE_SIZE = old

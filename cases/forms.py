@@ -18,7 +18,7 @@ from cases.models import (
     Victim,
     YesNoUnknown,
 )
-from cases.services import BREAK_GLASS_MIN_REASON
+from cases.services import BREAK_GLASS_MIN_REASON, VICTIM_FIELDS
 
 
 class BreakGlassForm(forms.Form):
@@ -314,20 +314,7 @@ class VictimForm(forms.ModelForm):
 
     class Meta:
         model = Victim
-        fields = [
-            "given_name",
-            "family_name",
-            "preferred_name",
-            "date_of_birth",
-            "phone",
-            "email",
-            "address",
-            "address_withheld",
-            "language",
-            "interpreter_needed",
-            "dependants",
-            "code_word",
-        ]
+        fields = VICTIM_FIELDS
         widgets = {
             "date_of_birth": forms.DateInput(attrs={"type": "date"}),
             "address": forms.Textarea(attrs={"rows": 3}),

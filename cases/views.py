@@ -305,36 +305,31 @@ def case_assign(request: HttpRequest, pk: str) -> HttpResponse:
     return render(request, "cases/assign.html", {"case": case, "form": form})
 
 
-@login_required
-@require_POST
-def case_close(request: HttpRequest, pk: str) -> HttpResponse:
+def _status_change(request: HttpRequest, pk: str, form_class: Any, change: Any, done: str):
     case = get_case_for_user(request.user, pk, write=True)
-    form = CloseForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            services.case_close(case=case, actor=request.user, reason=form.cleaned_data["reason"])
+            change(case=case, actor=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Case closed.")
+            messages.success(request, done)
             return redirect("cases:detail", pk=case.pk)
-    return _render_detail(request, case, status=400, close_form=form)
+    key = "close_form" if form_class is CloseForm else "reopen_form"
+    return _render_detail(request, case, status=400, **{key: form})
+
+
+@login_required
+@require_POST
+def case_close(request: HttpRequest, pk: str) -> HttpResponse:
+    return _status_change(request, pk, CloseForm, services.case_close, "Case closed.")
 
 
 @login_required
 @require_POST
 def case_reopen(request: HttpRequest, pk: str) -> HttpResponse:
-    case = get_case_for_user(request.user, pk, write=True)
-    form = ReopenForm(request.POST)
-    if form.is_valid():
-        try:
-            services.case_reopen(case=case, actor=request.user, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, "Case reopened.")
-            return redirect("cases:detail", pk=case.pk)
-    return _render_detail(request, case, status=400, reopen_form=form)
+    return _status_change(request, pk, ReopenForm, services.case_reopen, "Case reopened.")
 
 
 @login_required

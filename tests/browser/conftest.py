@@ -54,3 +54,11 @@ def shot():
         return path
 
     return take
+
+
+def sign_in(page, email: str, password: str) -> None:
+    """Sign in through the real login page, by its visible labels."""
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()

@@ -6,16 +6,14 @@ import re
 
 import pytest
 
+from tests.browser.conftest import sign_in as sign_in_by_labels
 from victimsupport.demo import seed_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def sign_in(page, email: str, password: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_by_labels(page, email, password)
     page.get_by_role("heading", name=re.compile("Welcome")).wait_for()
 
 

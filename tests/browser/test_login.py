@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.conftest import sign_in
 from victimsupport.demo import seed_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page, email: str, password: str) -> None:
-    page.goto("/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_caseworker_signs_in_and_sees_their_home(page, shot):

@@ -337,6 +337,9 @@ def case_history(request: HttpRequest, pk: str) -> HttpResponse:
     case = get_case_for_user(request.user, pk)
     if not has_role(request.user, Role.SUPERVISOR):
         raise PermissionDenied("The history is for supervisors.")
+    # Recorded first: the page is counted now but read at rendering, and an entry added in
+    # between would push the oldest one off the page.
+    record_access(actor=request.user, obj=case, kind=AccessKind.VIEW, detail={"page": "history"})
     from django.contrib.contenttypes.models import ContentType
 
     related = {
@@ -353,7 +356,6 @@ def case_history(request: HttpRequest, pk: str) -> HttpResponse:
         AuditEntry.objects.filter(query).select_related("actor", "content_type").order_by("-seq")
     )
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    record_access(actor=request.user, obj=case, kind=AccessKind.VIEW, detail={"page": "history"})
     return render(request, "cases/history.html", {"case": case, "page": page})
 
 

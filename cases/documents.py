@@ -16,16 +16,33 @@ ALLOWED_TYPES = {
     "text/plain": (),
 }
 IMAGE_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG"}
+EXTENSIONS = {
+    "application/pdf": "pdf",
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "text/plain": "txt",
+}
+# A phone photo is 12 to 50 megapixels; more than this is refused rather than decoded (a small
+# file can claim enormous dimensions and exhaust the server's memory).
+MAX_IMAGE_PIXELS = 60_000_000
+
+
+def check_upload_size(size: int) -> None:
+    limit = settings.DOCUMENT_MAX_BYTES
+    if size > limit:
+        raise ValidationError(f"The file is {size // 1024} KB; the limit is {limit // 1024} KB.")
+
+
+def neutral_filename(document_id: int, content_type: str) -> str:
+    """Downloads are named by number: original names often carry the person's name, and a
+    shared computer's downloads folder is read by others."""
+    return f"document-{document_id}.{EXTENSIONS.get(content_type, 'bin')}"
 
 
 def check_upload(*, name: str, content_type: str, data: bytes) -> None:
-    limit = settings.DOCUMENT_MAX_BYTES
     if not data:
         raise ValidationError("The file is empty.")
-    if len(data) > limit:
-        raise ValidationError(
-            f"The file is {len(data) // 1024} KB; the limit is {limit // 1024} KB."
-        )
+    check_upload_size(len(data))
     if content_type not in ALLOWED_TYPES:
         raise ValidationError("Only PDF, JPEG, PNG and plain-text files can be attached.")
     signatures = ALLOWED_TYPES[content_type]
@@ -48,6 +65,12 @@ def strip_image_metadata(data: bytes, content_type: str) -> bytes:
         return data
     try:
         with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise ValidationError(
+                    f"The image is {width} by {height} pixels; the limit is "
+                    f"{MAX_IMAGE_PIXELS // 1_000_000} megapixels."
+                )
             image.load()
             # Apply the orientation the EXIF data asked for before dropping it.
             image = ImageOps.exif_transpose(image)
@@ -61,5 +84,5 @@ def strip_image_metadata(data: bytes, content_type: str) -> bytes:
             options = {"quality": 90} if fmt == "JPEG" else {}
             clean.save(out, format=fmt, **options)
             return out.getvalue()
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as exc:
         raise ValidationError("The image could not be read. Is the file damaged?") from exc

@@ -74,15 +74,29 @@ def open_drafts_for(user: Any):
     ).select_related("team")
 
 
-def get_draft_for_user(user: Any, pk: Any) -> IntakeDraft:
-    """The user's own unfinished, unexpired draft, or 404 (drafts are never shared)."""
+def _may_continue(user: Any, draft: IntakeDraft) -> bool:
+    """Still a caseworker or supervisor, and still in the team the case will belong to."""
+    return bool(roles_of(user) & CASE_ROLES) and user.teams.filter(pk=draft.team_id).exists()
+
+
+def get_draft_for_user(user: Any, pk: Any, *, lock: bool = False) -> IntakeDraft:
+    """The user's own unfinished, unexpired draft, or 404 (drafts are never shared, and a
+    caseworker who has left the team cannot carry on with it)."""
+    drafts = open_drafts_for(user)
+    if lock:
+        drafts = drafts.select_for_update(of=("self",))
     try:
-        draft = open_drafts_for(user).filter(pk=pk).first()
+        draft = drafts.filter(pk=pk).first()
     except (ValidationError, ValueError):
         draft = None
-    if draft is None:
+    if draft is None or not _may_continue(user, draft):
         raise Http404("No intake found.")
     return draft
+
+
+def first_open_step(draft: IntakeDraft) -> str:
+    done = set((draft.data or {}).keys())
+    return next((s for s in STEPS if s not in done and s != Step.REVIEW), Step.REVIEW)
 
 
 def step_allowed(draft: IntakeDraft, step: str) -> str | None:
@@ -101,28 +115,37 @@ def previous_step(step: str) -> str | None:
     return STEPS[index - 1] if index else None
 
 
+@transaction.atomic
 def draft_save_step(*, draft: IntakeDraft, step: str, answers: dict[str, Any]) -> IntakeDraft:
-    """Keep one step's cleaned answers (JSON-safe values only) and move the draft on."""
-    redirect = step_allowed(draft, step)
-    if redirect:
+    """Keep one step's cleaned answers (JSON-safe values only).
+
+    The draft is read again under a lock: another tab may have finished it (its answers must
+    not come back) or saved another step (which must not be lost).
+    """
+    fresh = get_draft_for_user(draft.owner, draft.pk, lock=True)
+    if step_allowed(fresh, step):
         raise PermissionDenied("The confidentiality notice must be acknowledged first.")
-    data = dict(draft.data or {})
-    data[step] = answers
-    draft.data = data
-    draft.step = next_step(step)
-    draft.updated_at = timezone.now()
-    draft.expires_at = draft.updated_at + draft_lifetime()
-    draft.save(update_fields=["data", "step", "updated_at", "expires_at"])
-    return draft
+    fresh.data = {**(fresh.data or {}), step: answers}
+    fresh.step = first_open_step(fresh)
+    fresh.updated_at = timezone.now()
+    fresh.expires_at = fresh.updated_at + draft_lifetime()
+    fresh.save(update_fields=["data", "step", "updated_at", "expires_at"])
+    return fresh
 
 
+@transaction.atomic
 def draft_acknowledge_notice(
     *, draft: IntakeDraft, notice: ConfidentialityNotice, method: str
 ) -> IntakeDraft:
-    draft.notice = notice
-    draft.notice_acknowledged_at = timezone.now()
-    draft.save(update_fields=["notice", "notice_acknowledged_at"])
-    return draft_save_step(draft=draft, step=Step.NOTICE, answers={"method": method})
+    """Record the acknowledgement once. Going back to the notice page later must not move its
+    time past the personal details taken after it."""
+    fresh = get_draft_for_user(draft.owner, draft.pk, lock=True)
+    if fresh.notice_acknowledged_at is None:
+        fresh.notice = notice
+        fresh.notice_acknowledged_at = timezone.now()
+        fresh.save(update_fields=["notice", "notice_acknowledged_at"])
+        return draft_save_step(draft=fresh, step=Step.NOTICE, answers={"method": method})
+    return fresh
 
 
 @dataclass(frozen=True)
@@ -192,7 +215,7 @@ def _missing_steps(draft: IntakeDraft) -> list[str]:
 def intake_finish(*, draft_id: Any, actor: Any) -> Case:
     """Create the case from a complete draft. A second submit returns the same case."""
     draft = IntakeDraft.objects.select_for_update().filter(pk=draft_id, owner=actor).first()
-    if draft is None:
+    if draft is None or not _may_continue(actor, draft):
         raise Http404("No intake found.")
     existing = Case.objects.filter(intake_draft=draft).first()
     if existing is not None:

@@ -50,7 +50,7 @@ def _progress(draft, current: str) -> list[dict]:
             "done": value in done,
             "current": value == current,
             "reachable": intake.step_allowed(draft, value) is None
-            and (value in done or value == draft.step or value == current),
+            and (value in done or value == intake.first_open_step(draft) or value == current),
         }
         for value, label in Step.choices
     ]
@@ -59,6 +59,7 @@ def _progress(draft, current: str) -> list[dict]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def intake_step(request: HttpRequest, pk: str, step: str) -> HttpResponse:
+    _require_case_role(request.user)
     draft = intake.get_draft_for_user(request.user, pk)
     if step not in intake.STEPS:
         raise Http404("No such step.")
@@ -91,7 +92,7 @@ def intake_step(request: HttpRequest, pk: str, step: str) -> HttpResponse:
             return render(request, "intake/step.html", context)
         form = NoticeForm(request.POST or None, initial=(draft.data or {}).get(step))
         if request.method == "POST" and form.is_valid():
-            intake.draft_acknowledge_notice(
+            draft = intake.draft_acknowledge_notice(
                 draft=draft, notice=notice, method=form.cleaned_data["method"]
             )
             return redirect("cases:intake_step", pk=draft.pk, step=intake.next_step(step))

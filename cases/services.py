@@ -206,6 +206,8 @@ def case_assign(*, case: Case, actor: Any, team: Any, assigned_to: Any) -> Case:
 
 @transaction.atomic
 def case_close(*, case: Case, actor: Any, reason: str) -> Case:
+    # Locked and read again: a double click must not close the case twice.
+    case = Case.objects.select_for_update().get(pk=case.pk)
     if case.status == Case.Status.CLOSED:
         raise ValidationError("The case is already closed.")
     if not reason.strip():
@@ -219,6 +221,7 @@ def case_close(*, case: Case, actor: Any, reason: str) -> Case:
 
 @transaction.atomic
 def case_reopen(*, case: Case, actor: Any, reason: str) -> Case:
+    case = Case.objects.select_for_update().get(pk=case.pk)
     if case.status != Case.Status.CLOSED:
         raise ValidationError("The case is not closed.")
     case.status = Case.Status.OPEN

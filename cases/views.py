@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import services
+from cases.documents import check_upload_size, neutral_filename
 from cases.forms import (
     AssignForm,
     BreakGlassForm,
@@ -59,7 +60,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
         data.pop("q", None)
     form = CaseFilterForm(data or None, workers=workers)
     searching = False
-    if form.is_valid():
+    if form.is_bound and not form.is_valid():
+        # Never show every case as if it matched a search or filter that was not applied.
+        cases = cases.none()
+    elif form.is_valid():
         filters = form.cleaned_data
         if filters["status"]:
             cases = cases.filter(status=filters["status"])
@@ -229,6 +233,7 @@ def document_add(request: HttpRequest, pk: str) -> HttpResponse:
     if form.is_valid():
         upload = form.cleaned_data["file"]
         try:
+            check_upload_size(upload.size)  # before reading it into memory
             services.document_add(
                 case=case,
                 actor=request.user,
@@ -256,7 +261,7 @@ def document_download(request: HttpRequest, pk: str, document_id: int) -> FileRe
         io.BytesIO(document.content),
         content_type=document.content_type,
         as_attachment=True,
-        filename=document.filename,
+        filename=neutral_filename(document.pk, document.content_type),
     )
     return response
 

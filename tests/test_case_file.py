@@ -227,7 +227,8 @@ def test_download_is_audited_and_not_cached(client_cara, case):
     response = client_cara.get(url(case, f"documents/{document.pk}/"))
     assert b"".join(response.streaming_content) == b"Dear M"
     assert "no-store" in response["Cache-Control"]
-    assert "letter.txt" in response["Content-Disposition"]
+    # A neutral name: the original one often names the person.
+    assert response["Content-Disposition"] == f'attachment; filename="document-{document.pk}.txt"'
     assert accesses(case, "download").get().additional_data["document"] == document.pk
 
 
@@ -389,3 +390,70 @@ def test_search_results_page_by_post(client_cara, cara, settings):
         assert "Page 2 of 2" in second.text
     finally:
         views.PAGE_SIZE = old
+
+
+def test_png_text_metadata_is_dropped(client_cara, case):
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    info.add_text("Location", "52.37N 4.89E")
+    out = io.BytesIO()
+    Image.new("RGBA", (8, 8), (0, 0, 255, 128)).save(out, format="PNG", pnginfo=info)
+    assert b"52.37N" in out.getvalue()
+    assert upload(client_cara, case, "x.png", out.getvalue(), "image/png").status_code == 302
+    stored = Document.objects.get().content
+    assert b"52.37N" not in stored and stored.startswith(b"\x89PNG")
+
+
+def test_an_image_too_large_to_decode_is_refused_clearly(client_cara, case):
+    out = io.BytesIO()
+    Image.new("1", (9000, 9000)).save(out, format="PNG")  # tiny file, 81 megapixels
+    response = upload(client_cara, case, "huge.png", out.getvalue(), "image/png")
+    assert response.status_code == 400
+    assert "megapixels" in response.text
+    assert not Document.objects.exists()
+
+
+def test_closing_twice_records_one_closure(cara, case):
+    from django.core.exceptions import ValidationError
+
+    from cases.services import case_close
+
+    stale = type(case).objects.get(pk=case.pk)  # as loaded by a second click
+    case_close(case=case, actor=cara, reason="Support completed")
+    with pytest.raises(ValidationError):
+        case_close(case=stale, actor=cara, reason="Double click")
+    assert case.status_changes.filter(kind="closed").count() == 1
+
+
+def test_invalid_filters_show_nothing_rather_than_everything(client_cara, case):
+    page = client_cara.post("/cases/", {"q": "x" * 300})
+    assert case.reference not in page.text
+    assert "Ensure this value has at most 200 characters" in page.text
+
+
+@pytest.mark.parametrize(
+    ("tail", "data"),
+    [
+        ("contacts/", {"direction": "in", "method": "phone", "summary": "x"}),
+        (
+            "consents/",
+            {
+                "kind": "processing",
+                "purpose": "x",
+                "data_categories": ["identity"],
+                "method": "verbal",
+            },
+        ),
+        ("documents/", {}),
+        ("close/", {"reason": "x"}),
+        ("assign/", {}),
+    ],
+)
+def test_view_only_access_cannot_use_any_write(client, case, tail, data):
+    sofia = factories.supervisor(factories.make_team("South"))
+    break_glass_open(actor=sofia, case=case, reason="Police report she is missing tonight, urgent")
+    client.force_login(sofia)
+    assert client.post(url(case, tail), data).status_code == 403
+    consent = Consent.objects.filter(case=case).first()
+    assert client.post(url(case, f"consents/{consent.pk}/withdraw/")).status_code == 403

@@ -340,3 +340,54 @@ def test_only_case_roles_take_intakes(client):
     client.force_login(factories.make_user("Aud", role="auditor"))
     assert client.get("/cases/intake/").status_code == 403
     assert client.post("/cases/intake/").status_code == 403
+
+
+def test_a_finished_draft_never_gets_its_answers_back(client, cara, north, notice):
+    from django.http import Http404
+
+    draft = intake.draft_start(owner=cara, team=north)
+    stale = IntakeDraft.objects.get(pk=draft.pk)  # the page another tab still shows
+    client.force_login(cara)
+    walk(client, str(draft.pk))
+    client.post(f"/cases/intake/{draft.pk}/finish/")
+    with pytest.raises(Http404):
+        intake.draft_save_step(draft=stale, step="safety", answers={"code_word": "x"})
+    assert IntakeDraft.objects.get(pk=draft.pk).data == {}
+
+
+def test_two_tabs_saving_different_steps_keep_both(cara, north, notice):
+    draft = intake.draft_start(owner=cara, team=north)
+    tab_a = IntakeDraft.objects.get(pk=draft.pk)
+    tab_b = IntakeDraft.objects.get(pk=draft.pk)
+    intake.draft_save_step(draft=tab_a, step="safety", answers={"safe_to_talk": "yes"})
+    intake.draft_acknowledge_notice(draft=tab_b, notice=notice, method="verbal")
+    assert set(IntakeDraft.objects.get(pk=draft.pk).data) == {"safety", "notice"}
+
+
+def test_caseworker_who_left_the_team_cannot_finish(client, cara, north, notice):
+    client.force_login(cara)
+    draft_id = start(client)
+    walk(client, draft_id)
+    cara.teams.clear()
+    assert client.post(f"/cases/intake/{draft_id}/finish/").status_code == 404
+    assert client.get(step_url(draft_id, "review")).status_code == 404
+    assert not Case.objects.exists()
+
+
+def test_the_notice_acknowledgement_is_never_redated(client, cara, notice):
+    client.force_login(cara)
+    draft_id = start(client)
+    walk(client, draft_id, STEPS[:3])
+    first = IntakeDraft.objects.get(pk=draft_id).notice_acknowledged_at
+    client.post(step_url(draft_id, "safety"), SAFETY)  # go back and fix the first step
+    client.post(step_url(draft_id, "notice"), NOTICE)
+    assert IntakeDraft.objects.get(pk=draft_id).notice_acknowledged_at == first
+    # Resuming goes to the first unfinished step, not back to the notice.
+    assert IntakeDraft.objects.get(pk=draft_id).step == "screening"
+
+
+def test_another_users_draft_refuses_posts_too(client, cara, north, notice):
+    draft = intake.draft_start(owner=cara, team=north)
+    client.force_login(factories.caseworker(north, "Cleo"))
+    assert client.post(step_url(draft.pk, "safety"), SAFETY).status_code == 404
+    assert IntakeDraft.objects.get(pk=draft.pk).data == {}

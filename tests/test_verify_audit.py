@@ -125,7 +125,7 @@ def test_entries_written_during_a_check_are_not_reported(chain, monkeypatch):
     def seal_and_write_meanwhile(entry):
         if not written:
             written.append(True)  # before writing: the write itself seals an entry
-            Secret.objects.create(label="written during the check")
+            Secret.objects.create(label="during the check")
         return real(entry)
 
     monkeypatch.setattr(chain_module, "compute_seal", seal_and_write_meanwhile)

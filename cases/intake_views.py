@@ -123,4 +123,7 @@ def intake_finish(request: HttpRequest, pk: str) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
         return redirect("cases:intake_step", pk=pk, step=exc.code or Step.REVIEW)
     messages.success(request, f"Case {case.reference} created.")
+    if case.assessment_needed:
+        # A positive screen leads straight into the full risk assessment.
+        return redirect("risk:assessment_new", pk=case.pk)
     return redirect("cases:detail", pk=case.pk)

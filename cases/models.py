@@ -91,6 +91,9 @@ class Case(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     # A positive screen without a finalised risk assessment yet.
     assessment_needed = models.BooleanField(default=False)
+    # When the risk must be assessed again (set by each assessment, brought forward by
+    # reassessment triggers).
+    review_due = models.DateField(null=True, blank=True, db_index=True)
     # Blocks every outbound contact: the person may be in danger if contacted.
     do_not_contact = models.BooleanField(default=False)
     intake_draft = models.OneToOneField(

@@ -60,8 +60,22 @@ def case_file(case: Case) -> dict[str, Any]:
         *(TimelineItem(c.withdrawn_at, "withdrawal", c) for c in consents if c.withdrawn_at),
         *(TimelineItem(d.uploaded_at, "document", d) for d in documents),
     ]
+    assessments = list(
+        case.assessments.select_related("instrument_version__instrument", "assessor")
+    )
+    triggers = list(case.triggers.select_related("recorded_by"))
+    timeline += [
+        TimelineItem(a.finalised_at, "assessment", a) for a in assessments if a.finalised_at
+    ]
+    timeline += [TimelineItem(_midday(t.occurred_on), "trigger", t) for t in triggers]
     timeline.sort(key=lambda item: item.at, reverse=True)
+    final = [a for a in assessments if a.is_final]
     return {
+        "assessments": assessments,
+        "trend": list(reversed(final)),
+        "open_assessment": next((a for a in assessments if not a.is_final), None),
+        "triggers": triggers,
+        "review_overdue": bool(case.review_due and case.review_due <= timezone.localdate()),
         "victim": victim,
         "preferences": preferences,
         "safe_methods": [p for p in preferences if p.is_safe],
@@ -71,3 +85,7 @@ def case_file(case: Case) -> dict[str, Any]:
         "needs": case.needs.order_by("-recorded_at").first(),
         "timeline": timeline,
     }
+
+
+def _midday(day: Any) -> datetime:
+    return timezone.make_aware(datetime.combine(day, datetime.min.time().replace(hour=12)))

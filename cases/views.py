@@ -30,6 +30,7 @@ from cases.forms import (
 )
 from cases.models import Case, Consent, Document, Victim
 from cases.selectors import case_by_reference_for_break_glass, case_file, current_break_glass
+from risk.forms import TriggerForm
 from victimsupport.access import Role, get_case_for_user, has_role
 from victimsupport.accounts.models import Team, User
 from victimsupport.audit.models import AuditEntry
@@ -116,6 +117,7 @@ def _detail_context(request: HttpRequest, case: Case, **forms: Any) -> dict[str,
         document_form=forms.get("document_form") or DocumentForm(),
         close_form=forms.get("close_form") or CloseForm(),
         reopen_form=forms.get("reopen_form") or ReopenForm(),
+        trigger_form=TriggerForm(),
     )
     return context
 

@@ -2,8 +2,21 @@ from django.apps import AppConfig
 
 
 class RiskConfig(AppConfig):
-    """Risk instruments, assessments, safety plans and training records (issue 4)."""
+    """Risk instruments, assessments, reassessment triggers and training on risk assessment."""
 
     name = "risk"
     verbose_name = "Risk"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from risk import models
+        from victimsupport.audit.services import register
+
+        for model in (
+            models.Instrument,
+            models.InstrumentVersion,
+            models.Assessment,
+            models.ReassessmentTrigger,
+            models.TrainingRecord,
+        ):
+            register(model)

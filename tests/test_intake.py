@@ -113,7 +113,8 @@ def test_full_intake_creates_a_complete_case(client, cara, notice):
     assert "Mira Okafor" in review.text
     response = client.post(f"/cases/intake/{draft_id}/finish/")
     case = Case.objects.get()
-    assert response["Location"] == f"/cases/{case.pk}/"
+    # The screen was positive: straight on to the full risk assessment.
+    assert response["Location"] == f"/risk/cases/{case.pk}/assessments/new/"
     assert case.assigned_to == cara and case.team == cara.teams.get()
     assert case.reference.startswith("VS-")
     victim = Victim.objects.get(case=case)
@@ -210,6 +211,7 @@ def test_double_submit_creates_one_case(client, cara, notice):
     second = client.post(f"/cases/intake/{draft_id}/finish/")
     assert Case.objects.count() == 1
     assert first["Location"] == second["Location"]
+    assert str(Case.objects.get().pk) in first["Location"]
 
 
 def test_finishing_an_incomplete_intake_sends_back_to_the_missing_step(client, cara, notice):

@@ -224,6 +224,17 @@ if BREAK_GLASS_MINUTES > 480:
 DOCUMENT_MAX_BYTES = _int("DOCUMENT_MAX_MB", 10, minimum=1) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = DOCUMENT_MAX_BYTES
+# Risk assessment: the instrument offered first; whether finalising without current training
+# is blocked or only recorded; review intervals when an instrument does not set its own.
+RISK_DEFAULT_INSTRUMENT = os.environ.get("RISK_DEFAULT_INSTRUMENT", "default")
+RISK_TRAINING_GATE = os.environ.get("RISK_TRAINING_GATE", "block").strip()
+if RISK_TRAINING_GATE not in {"block", "warn"}:
+    raise ImproperlyConfigured("RISK_TRAINING_GATE must be block or warn.")
+RISK_REVIEW_DAYS = {
+    "high": _int("RISK_REVIEW_DAYS_HIGH", 7, minimum=1),
+    "medium": _int("RISK_REVIEW_DAYS_MEDIUM", 30, minimum=1),
+    "standard": _int("RISK_REVIEW_DAYS_STANDARD", 90, minimum=1),
+}
 # An unfinished intake is kept this long after its last change, then purged.
 INTAKE_DRAFT_HOURS = _int("INTAKE_DRAFT_HOURS", 72, minimum=1)
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("cases/", include("cases.urls")),
+    path("risk/", include("risk.urls")),
     path("audit/", views.audit_log, name="audit_log"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -105,6 +105,10 @@ def test_complete_intake_with_interruption_duplicate_and_withdrawal(browser, liv
     page.get_by_role("heading", name="Check and finish").wait_for()
     shot(page, "intake-07-review")
     page.get_by_role("button", name="Create the case").click()
+    # The screen was positive: the full risk assessment comes next.
+    page.get_by_role("heading", name=re.compile("Risk assessment for case")).wait_for()
+    shot(page, "intake-08a-assessment-start")
+    page.get_by_role("link", name="Back to the case").click()
     heading = page.get_by_role("heading", name=re.compile(r"Case VS-\d{4}-\d{5}"))
     heading.wait_for()
     case_url = page.url

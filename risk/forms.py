@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from risk.models import Level, ReassessmentTrigger
+from risk.services import OVERRIDE_MIN_REASON
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+YES_NO_UNKNOWN = [*YES_NO, ("unknown", "Don't know")]
+
+
+def _field(q: dict[str, Any]) -> forms.Field:
+    common = {"label": q["text"], "help_text": q.get("help", ""), "required": False}
+    kind = q["type"]
+    if kind in {"yes_no", "yes_no_unknown"}:
+        choices = YES_NO if kind == "yes_no" else YES_NO_UNKNOWN
+        return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
+    if kind == "scale":
+        low, high = q.get("min", 1), q.get("max", 5)
+        return forms.TypedChoiceField(
+            choices=[(n, str(n)) for n in range(low, high + 1)],
+            coerce=int,
+            empty_value=None,
+            widget=forms.RadioSelect,
+            **common,
+        )
+    if kind == "single":
+        choices = [(o["value"], o["label"]) for o in q["options"]]
+        return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
+    if kind == "multiple":
+        choices = [(o["value"], o["label"]) for o in q["options"]]
+        return forms.MultipleChoiceField(
+            choices=choices, widget=forms.CheckboxSelectMultiple, **common
+        )
+    return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, **common)
+
+
+class AssessmentForm(forms.Form):
+    """The questions of one instrument version, grouped by its sections. Every field may be
+    left empty while the draft is saved; finalising checks that all are answered."""
+
+    def __init__(self, definition: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.section_titles = []
+        for section in definition["sections"]:
+            keys = [q["key"] for q in section["questions"]]
+            for q in section["questions"]:
+                self.fields[q["key"]] = _field(q)
+            self.section_titles.append((section["title"], keys))
+
+    @property
+    def sections(self) -> list[tuple[str, list[Any]]]:
+        return [(title, [self[k] for k in keys]) for title, keys in self.section_titles]
+
+    def answers(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "", [])}
+
+
+class FinaliseForm(forms.Form):
+    rationale = forms.CharField(
+        label="Rationale: what the result rests on",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    override_level = forms.ChoiceField(
+        label="Level (change it only on professional judgement)",
+        required=False,
+        choices=[("", "Keep the calculated level"), *Level.choices],
+    )
+    override_reason = forms.CharField(
+        label="Reason for changing the level",
+        required=False,
+        max_length=5000,
+        help_text=f"Required when you change the level: at least {OVERRIDE_MIN_REASON} characters.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class TriggerForm(forms.Form):
+    kind = forms.ChoiceField(label="What happened", choices=ReassessmentTrigger.Kind.choices)
+    occurred_on = forms.DateField(label="When", widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label="Note", required=False, max_length=2000)

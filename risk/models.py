@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from victimsupport.crypto.fields import (
+    EncryptedBinaryField,
+    EncryptedCharField,
+    EncryptedJSONField,
+    EncryptedTextField,
+)
+
+
+class Level(models.TextChoices):
+    STANDARD = "standard", "Standard"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class Instrument(models.Model):
+    """A family of versions (for example the organisation's default assessment)."""
+
+    key = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InstrumentVersion(models.Model):
+    """One version of an instrument's questions, scoring and thresholds. A published version
+    is never edited: assessments must keep meaning what they meant when they were made. The
+    wording is the organisation's, not personal data, so it is stored in plain."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="versions")
+    version = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    definition = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["instrument", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["instrument", "version"], name="one_number_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument.name}, version {self.version}"
+
+
+class Assessment(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        FINAL = "final", "Finalised"
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="assessments")
+    instrument_version = models.ForeignKey(
+        InstrumentVersion, on_delete=models.PROTECT, related_name="assessments"
+    )
+    status = models.CharField(max_length=5, choices=Status.choices, default=Status.DRAFT)
+    answers = EncryptedJSONField(default=dict)
+    score = models.IntegerField(null=True, blank=True)
+    computed_level = models.CharField(max_length=8, choices=Level.choices, blank=True)
+    level = models.CharField(max_length=8, choices=Level.choices, blank=True)
+    red_flags = models.JSONField(default=list, blank=True)  # question keys, not answers
+    rationale = EncryptedTextField(blank=True)
+    override_reason = EncryptedTextField(blank=True)
+    finalised_without_training = models.BooleanField(default=False)
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    finalised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    finalised_at = models.DateTimeField(null=True, blank=True)
+    review_due = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["case", "status", "-finalised_at"])]
+
+    def __str__(self) -> str:
+        return f"assessment {self.pk}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status == self.Status.FINAL
+
+    @property
+    def overridden(self) -> bool:
+        return self.is_final and self.level != self.computed_level
+
+
+class ReassessmentTrigger(models.Model):
+    """An event that brings the next review forward to now."""
+
+    class Kind(models.TextChoices):
+        INCIDENT = "incident", "New incident"
+        SEPARATION = "separation", "Separation"
+        RELEASE = "release", "Release from custody"
+        COURT = "court", "Court date"
+        BREACH = "breach", "Breach of an order"
+        OTHER = "other", "Other"
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="triggers")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    occurred_on = models.DateField()
+    note = EncryptedTextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-occurred_on", "-recorded_at"]
+
+    def __str__(self) -> str:
+        return f"trigger {self.pk}"
+
+
+class TrainingRecord(models.Model):
+    """Training on risk assessment. A current record is what allows finalising assessments."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="training_records"
+    )
+    course = models.CharField(max_length=200)
+    completed_on = models.DateField()
+    provider = models.CharField("trainer or provider", max_length=200)
+    expires_on = models.DateField(null=True, blank=True)
+    certificate_name = EncryptedCharField(max_length=255, blank=True)
+    certificate = EncryptedBinaryField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-completed_on"]
+
+    def __str__(self) -> str:
+        return f"{self.course} ({self.completed_on})"
+
+    @property
+    def is_current(self) -> bool:
+        today = timezone.localdate()
+        return self.completed_on <= today and (self.expires_on is None or self.expires_on >= today)

@@ -1,0 +1,203 @@
+"""Writes for risk: instruments, assessments, reassessment triggers."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from cases.models import Case
+from risk import engine
+from risk.models import (
+    Assessment,
+    Instrument,
+    InstrumentVersion,
+    Level,
+    ReassessmentTrigger,
+    TrainingRecord,
+)
+
+OVERRIDE_MIN_REASON = 20
+
+
+class AssessmentLocked(Exception):
+    """A finalised assessment is never changed: reassess instead."""
+
+
+@transaction.atomic
+def instrument_load(definition: Any, *, publish: bool = True) -> tuple[InstrumentVersion, bool]:
+    """Validate and store ``definition`` as the next version of its instrument.
+
+    Returns (version, created). Loading the same definition again changes nothing.
+    """
+    engine.validate(definition)
+    key, name = definition.get("key"), definition.get("name")
+    if not key or not name:
+        raise engine.InstrumentError(["'key' and 'name' are required"])
+    instrument, _ = Instrument.objects.select_for_update().get_or_create(
+        key=key, defaults={"name": name, "description": definition.get("description", "")}
+    )
+    latest = instrument.versions.order_by("-version").first()
+    if latest is not None and latest.definition == definition:
+        return latest, False
+    number = (instrument.versions.aggregate(n=Max("version"))["n"] or 0) + 1
+    now = timezone.now()
+    version = InstrumentVersion.objects.create(
+        instrument=instrument,
+        version=number,
+        definition=definition,
+        status=InstrumentVersion.Status.PUBLISHED if publish else InstrumentVersion.Status.DRAFT,
+        published_at=now if publish else None,
+    )
+    if instrument.name != name:
+        instrument.name = name
+        instrument.save(update_fields=["name"])
+    return version, True
+
+
+def instrument_publish(version: InstrumentVersion) -> InstrumentVersion:
+    if version.status != InstrumentVersion.Status.PUBLISHED:
+        engine.validate(version.definition)
+        version.status = InstrumentVersion.Status.PUBLISHED
+        version.published_at = timezone.now()
+        version.save(update_fields=["status", "published_at"])
+    return version
+
+
+def current_versions() -> list[InstrumentVersion]:
+    """The newest published version of each instrument, the organisation's default first."""
+    published = (
+        InstrumentVersion.objects.filter(status=InstrumentVersion.Status.PUBLISHED)
+        .select_related("instrument")
+        .order_by("instrument__name", "-version")
+    )
+    seen: set[int] = set()
+    result = []
+    for version in published:
+        if version.instrument_id not in seen:
+            seen.add(version.instrument_id)
+            result.append(version)
+    # The organisation's default comes first.
+    result.sort(key=lambda v: v.instrument.key != settings.RISK_DEFAULT_INSTRUMENT)
+    return result
+
+
+def has_current_training(user: Any) -> bool:
+    today = timezone.localdate()
+    return TrainingRecord.objects.filter(
+        Q(expires_on__isnull=True) | Q(expires_on__gte=today),
+        user=user,
+        completed_on__lte=today,
+    ).exists()
+
+
+@transaction.atomic
+def assessment_start(*, case: Case, actor: Any, version: InstrumentVersion) -> Assessment:
+    if version.status != InstrumentVersion.Status.PUBLISHED:
+        raise ValidationError("Only a published instrument can be used.")
+    return Assessment.objects.create(case=case, instrument_version=version, assessor=actor)
+
+
+def _locked(assessment: Assessment) -> Assessment:
+    fresh = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if fresh.is_final:
+        raise AssessmentLocked("This assessment is finalised and cannot be changed.")
+    return fresh
+
+
+@transaction.atomic
+def assessment_save(*, assessment: Assessment, actor: Any, answers: dict[str, Any]) -> Assessment:
+    fresh = _locked(assessment)
+    fresh.answers = answers
+    fresh.updated_at = timezone.now()
+    fresh.save(update_fields=["answers", "updated_at"])
+    return fresh
+
+
+@transaction.atomic
+def assessment_finalise(
+    *,
+    assessment: Assessment,
+    actor: Any,
+    answers: dict[str, Any],
+    rationale: str = "",
+    override_level: str = "",
+    override_reason: str = "",
+) -> Assessment:
+    """Score, fix the level (or the assessor's override, with its reason) and the review
+    date, and update the case. Finalised assessments are never changed afterwards."""
+    fresh = _locked(assessment)
+    trained = has_current_training(actor)
+    if not trained and settings.RISK_TRAINING_GATE == "block":
+        raise PermissionDenied(
+            "Only staff with current training on risk assessment can finalise. Save the "
+            "draft and ask a trained colleague to finalise it."
+        )
+    definition = fresh.instrument_version.definition
+    result = engine.score(definition, answers)
+    if result.missing:
+        labels = {q["key"]: q["text"] for q in engine.questions(definition)}
+        raise ValidationError(
+            "Answer every question before finalising ('Don't know' is an answer). Missing: "
+            + "; ".join(labels[k] for k in result.missing)
+        )
+    level = result.level
+    override_reason = override_reason.strip()
+    if override_level and override_level != result.level:
+        if override_level not in Level.values:
+            raise ValidationError({"override_level": "Choose a level."})
+        if len(override_reason) < OVERRIDE_MIN_REASON:
+            raise ValidationError(
+                {
+                    "override_reason": "Changing the level needs a written reason of at least "
+                    f"{OVERRIDE_MIN_REASON} characters (professional judgement)."
+                }
+            )
+        level = override_level
+    else:
+        override_reason = ""
+    now = timezone.now()
+    days = definition.get("review_days", {}).get(level) or settings.RISK_REVIEW_DAYS[level]
+    fresh.answers = answers
+    fresh.score = result.score
+    fresh.computed_level = result.level
+    fresh.level = level
+    fresh.red_flags = result.red_flags
+    fresh.rationale = rationale.strip()
+    fresh.override_reason = override_reason
+    fresh.finalised_without_training = not trained
+    fresh.status = Assessment.Status.FINAL
+    fresh.finalised_by = actor
+    fresh.finalised_at = now
+    fresh.updated_at = now
+    fresh.review_due = timezone.localdate() + datetime.timedelta(days=days)
+    fresh.save()
+    case = Case.objects.select_for_update().get(pk=fresh.case_id)
+    case.risk_level = level
+    case.review_due = fresh.review_due
+    case.assessment_needed = False
+    case.save(update_fields=["risk_level", "review_due", "assessment_needed"])
+    return fresh
+
+
+@transaction.atomic
+def trigger_record(
+    *, case: Case, actor: Any, kind: str, occurred_on: datetime.date, note: str = ""
+) -> ReassessmentTrigger:
+    """Record an event and bring the next review forward to today."""
+    trigger = ReassessmentTrigger(
+        case=case, kind=kind, occurred_on=occurred_on, note=note.strip(), recorded_by=actor
+    )
+    trigger.full_clean()
+    trigger.save()
+    fresh = Case.objects.select_for_update().get(pk=case.pk)
+    today = timezone.localdate()
+    if fresh.review_due is None or fresh.review_due > today:
+        fresh.review_due = today
+        fresh.save(update_fields=["review_due"])
+    return trigger

@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from risk import engine, services
+from risk.forms import AssessmentForm, FinaliseForm, TriggerForm
+from risk.models import Assessment
+from victimsupport.access import get_case_for_user
+from victimsupport.audit.services import AccessKind, record_access
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment_new(request: HttpRequest, pk: str) -> HttpResponse:
+    case = get_case_for_user(request.user, pk, write=True)
+    versions = services.current_versions()
+    if request.method == "POST":
+        version = next((v for v in versions if str(v.pk) == request.POST.get("version")), None)
+        if version is None:
+            messages.error(request, "Choose an instrument.")
+        else:
+            assessment = services.assessment_start(case=case, actor=request.user, version=version)
+            return redirect("risk:assessment", pk=case.pk, assessment_id=assessment.pk)
+    return render(request, "risk/assessment_new.html", {"case": case, "versions": versions})
+
+
+def _get_assessment(case, assessment_id: int) -> Assessment:
+    assessment = (
+        Assessment.objects.filter(case=case, pk=assessment_id)
+        .select_related("instrument_version__instrument", "assessor", "finalised_by")
+        .first()
+    )
+    if assessment is None:
+        raise Http404("No assessment found.")
+    return assessment
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment_detail(request: HttpRequest, pk: str, assessment_id: int) -> HttpResponse:
+    case = get_case_for_user(request.user, pk, write=request.method == "POST")
+    assessment = _get_assessment(case, assessment_id)
+    definition = assessment.instrument_version.definition
+    record_access(
+        actor=request.user, obj=case, kind=AccessKind.VIEW, detail={"assessment": assessment.pk}
+    )
+    if assessment.is_final:
+        if request.method == "POST":
+            messages.error(
+                request, "A finalised assessment cannot be changed. Start a reassessment."
+            )
+            return redirect("risk:assessment", pk=case.pk, assessment_id=assessment.pk)
+        labels = {q["key"]: q["text"] for q in engine.questions(definition)}
+        return render(
+            request,
+            "risk/assessment_final.html",
+            {
+                "case": case,
+                "assessment": assessment,
+                "flag_texts": [labels.get(k, k) for k in assessment.red_flags],
+                "answers": _readable_answers(definition, assessment.answers),
+            },
+        )
+
+    form = AssessmentForm(definition, request.POST or None, initial=assessment.answers)
+    finalise_form = FinaliseForm(request.POST if request.POST.get("action") == "finalise" else None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        answers = form.answers()
+        if request.POST.get("action") == "finalise" and finalise_form.is_valid():
+            try:
+                services.assessment_finalise(
+                    assessment=assessment,
+                    actor=request.user,
+                    answers=answers,
+                    **finalise_form.cleaned_data,
+                )
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    finalise_form.add_error(None, exc)
+                else:
+                    form.add_error(None, exc)
+                services.assessment_save(assessment=assessment, actor=request.user, answers=answers)
+                status = 400
+            except PermissionDenied as exc:
+                services.assessment_save(assessment=assessment, actor=request.user, answers=answers)
+                messages.error(request, str(exc))
+                return redirect("risk:assessment", pk=case.pk, assessment_id=assessment.pk)
+            else:
+                messages.success(request, "Assessment finalised.")
+                return redirect("cases:detail", pk=case.pk)
+        else:
+            services.assessment_save(assessment=assessment, actor=request.user, answers=answers)
+            messages.success(request, "Draft saved.")
+            return redirect("risk:assessment", pk=case.pk, assessment_id=assessment.pk)
+    preview_answers = form.answers() if form.is_bound and form.is_valid() else assessment.answers
+    preview = engine.score(definition, preview_answers)
+    return render(
+        request,
+        "risk/assessment.html",
+        {
+            "case": case,
+            "assessment": assessment,
+            "form": form,
+            "finalise_form": finalise_form,
+            "preview": preview,
+            "trained": services.has_current_training(request.user),
+        },
+        status=status,
+    )
+
+
+def _readable_answers(definition, answers):
+    rows = []
+    for q in engine.questions(definition):
+        value = answers.get(q["key"])
+        options = {o["value"]: o["label"] for o in q.get("options", [])}
+        options.update({"yes": "Yes", "no": "No", "unknown": "Don't know"})
+        if isinstance(value, list):
+            shown = ", ".join(options.get(v, v) for v in value)
+        elif value is None:
+            shown = "Not answered"
+        else:
+            shown = options.get(value, value)
+        rows.append((q["text"], shown))
+    return rows
+
+
+@login_required
+@require_POST
+def trigger_add(request: HttpRequest, pk: str) -> HttpResponse:
+    case = get_case_for_user(request.user, pk, write=True)
+    form = TriggerForm(request.POST)
+    if form.is_valid():
+        services.trigger_record(case=case, actor=request.user, **form.cleaned_data)
+        messages.warning(request, "Recorded. The risk review is now due: reassess.")
+    else:
+        messages.error(request, "Say what happened and when.")
+    return redirect("cases:detail", pk=case.pk)

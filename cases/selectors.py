@@ -7,6 +7,7 @@ from typing import Any
 from django.utils import timezone
 
 from cases.models import BreakGlassAccess, Case, Document, Victim
+from risk.models import SafetyPlan
 
 
 def case_by_reference_for_break_glass(reference: str) -> Case | None:
@@ -70,7 +71,10 @@ def case_file(case: Case) -> dict[str, Any]:
     timeline += [TimelineItem(_midday(t.occurred_on), "trigger", t) for t in triggers]
     timeline.sort(key=lambda item: item.at, reverse=True)
     final = [a for a in assessments if a.is_final]
+    plan = SafetyPlan.objects.filter(case=case).first()
     return {
+        "safety_plan": plan,
+        "plan_required": case.risk_level == "high" and plan is None,
         "assessments": assessments,
         "trend": list(reversed(final)),
         "open_assessment": next((a for a in assessments if not a.is_final), None),

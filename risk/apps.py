@@ -18,5 +18,7 @@ class RiskConfig(AppConfig):
             models.Assessment,
             models.ReassessmentTrigger,
             models.TrainingRecord,
+            models.SafetyPlan,
+            models.SafetyAction,
         ):
             register(model)

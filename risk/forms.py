@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 
-from risk.models import Level, ReassessmentTrigger
+from risk.models import Level, ReassessmentTrigger, SafetyAction
 from risk.services import OVERRIDE_MIN_REASON
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -83,3 +83,50 @@ class TriggerForm(forms.Form):
     kind = forms.ChoiceField(label="What happened", choices=ReassessmentTrigger.Kind.choices)
     occurred_on = forms.DateField(label="When", widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(label="Note", required=False, max_length=2000)
+
+
+class SafetyPlanForm(forms.Form):
+    summary = forms.CharField(
+        label="What the plan is for",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="In words the person would use: this is printed on their copy.",
+    )
+
+
+class SafetyActionForm(forms.Form):
+    kind = forms.ChoiceField(label="Type of action", choices=SafetyAction.Kind.choices)
+    description = forms.CharField(
+        label="What will be done", max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    owner = forms.ModelChoiceField(label="Staff member responsible", queryset=None, required=False)
+    owner_other = forms.CharField(
+        label="Or someone else responsible",
+        max_length=200,
+        required=False,
+        help_text="For example: the person themselves, or a partner organisation.",
+    )
+    due_on = forms.DateField(
+        label="Due by", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    victim_wishes = forms.CharField(
+        label="What the person wants (required for police contact)",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    internal_note = forms.CharField(
+        label="Note for staff only (never printed on the person's copy)",
+        required=False,
+        max_length=5000,
+    )
+
+    def __init__(self, *args: Any, staff: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = staff
+
+
+class ActionStatusForm(forms.Form):
+    status = forms.ChoiceField(label="Status", choices=SafetyAction.Status.choices)
+    outcome = forms.CharField(label="Outcome", required=False, max_length=5000)

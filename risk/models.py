@@ -157,3 +157,75 @@ class TrainingRecord(models.Model):
     def is_current(self) -> bool:
         today = timezone.localdate()
         return self.completed_on <= today and (self.expires_on is None or self.expires_on >= today)
+
+
+class SafetyPlan(models.Model):
+    """The action plan for a person still at risk. One per case, kept up to date."""
+
+    case = models.OneToOneField("cases.Case", on_delete=models.CASCADE, related_name="safety_plan")
+    summary = EncryptedTextField(
+        blank=True, help_text="What the plan is for, in words the person would use."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"safety plan {self.pk}"
+
+
+class SafetyAction(models.Model):
+    class Kind(models.TextChoices):
+        REFERRAL = "referral", "Referral to a partner organisation"
+        POLICE = "police", "Contacting the police"
+        ACCOMMODATION = "accommodation", "Safe accommodation"
+        PROTECTION_ORDER = "order", "Legal protection order"
+        SAFE_CONTACT = "contact", "Safe contact arrangements"
+        TECHNOLOGY = "technology", "Technology safety"
+        CHILDREN = "children", "Children's safety"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "To do"
+        DONE = "done", "Done"
+        CANCELLED = "cancelled", "No longer needed"
+
+    plan = models.ForeignKey(SafetyPlan, on_delete=models.CASCADE, related_name="actions")
+    kind = models.CharField(max_length=14, choices=Kind.choices)
+    description = EncryptedTextField()
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    owner_other = EncryptedCharField(
+        "owner (if not staff)",
+        max_length=200,
+        blank=True,
+        help_text="For example: the person themselves.",
+    )
+    due_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    # For police contact: what the person wants, and what happened. Never assumed.
+    victim_wishes = EncryptedTextField(blank=True)
+    outcome = EncryptedTextField(blank=True)
+    internal_note = EncryptedTextField(
+        blank=True, help_text="For staff only: never printed on the person's copy."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["status", "due_on", "created_at"]
+        indexes = [models.Index(fields=["status", "due_on"])]
+
+    def __str__(self) -> str:
+        return f"safety action {self.pk}"
+
+    @property
+    def is_overdue(self) -> bool:
+        return (
+            self.status == self.Status.OPEN
+            and self.due_on is not None
+            and self.due_on < timezone.localdate()
+        )

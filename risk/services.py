@@ -19,6 +19,8 @@ from risk.models import (
     InstrumentVersion,
     Level,
     ReassessmentTrigger,
+    SafetyAction,
+    SafetyPlan,
     TrainingRecord,
 )
 
@@ -201,3 +203,57 @@ def trigger_record(
         fresh.review_due = today
         fresh.save(update_fields=["review_due"])
     return trigger
+
+
+# --- Safety plans ------------------------------------------------------------------------
+
+
+def safety_plan_required(case: Case) -> bool:
+    return (
+        case.risk_level == Case.RiskLevel.HIGH and not SafetyPlan.objects.filter(case=case).exists()
+    )
+
+
+@transaction.atomic
+def safety_plan_save(*, case: Case, actor: Any, summary: str) -> SafetyPlan:
+    plan, created = SafetyPlan.objects.select_for_update().get_or_create(
+        case=case, defaults={"created_by": actor, "summary": summary.strip()}
+    )
+    if not created:
+        plan.summary = summary.strip()
+        plan.updated_at = timezone.now()
+        plan.save(update_fields=["summary", "updated_at"])
+    return plan
+
+
+@transaction.atomic
+def safety_action_add(*, plan: SafetyPlan, actor: Any, **fields: Any) -> SafetyAction:
+    if (
+        fields.get("kind") == SafetyAction.Kind.POLICE
+        and not (fields.get("victim_wishes") or "").strip()
+    ):
+        raise ValidationError(
+            {"victim_wishes": "Record what the person wants before any contact with the police."}
+        )
+    if not fields.get("owner") and not (fields.get("owner_other") or "").strip():
+        raise ValidationError({"owner": "Say who will do it: a member of staff or someone else."})
+    action = SafetyAction(plan=plan, **fields)
+    action.full_clean()
+    action.save()
+    SafetyPlan.objects.filter(pk=plan.pk).update(updated_at=timezone.now())
+    return action
+
+
+@transaction.atomic
+def safety_action_update(
+    *, action: SafetyAction, actor: Any, status: str, outcome: str = ""
+) -> SafetyAction:
+    action = SafetyAction.objects.select_for_update().get(pk=action.pk)
+    if status not in SafetyAction.Status.values:
+        raise ValidationError({"status": "Choose a status."})
+    action.status = status
+    if outcome.strip():
+        action.outcome = outcome.strip()
+    action.completed_at = timezone.now() if status == SafetyAction.Status.DONE else None
+    action.save(update_fields=["status", "outcome", "completed_at"])
+    return action

@@ -12,4 +12,12 @@ urlpatterns = [
         name="assessment",
     ),
     path("cases/<uuid:pk>/triggers/", views.trigger_add, name="trigger_add"),
+    path("cases/<uuid:pk>/safety-plan/", views.safety_plan, name="safety_plan"),
+    path("cases/<uuid:pk>/safety-plan/actions/", views.safety_action_add, name="action_add"),
+    path(
+        "cases/<uuid:pk>/safety-plan/actions/<int:action_id>/",
+        views.safety_action_update,
+        name="action_update",
+    ),
+    path("cases/<uuid:pk>/safety-plan/copy/", views.safety_plan_copy, name="safety_plan_copy"),
 ]

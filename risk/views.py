@@ -5,13 +5,23 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from risk import engine, services
-from risk.forms import AssessmentForm, FinaliseForm, TriggerForm
-from risk.models import Assessment
+from risk.forms import (
+    ActionStatusForm,
+    AssessmentForm,
+    FinaliseForm,
+    SafetyActionForm,
+    SafetyPlanForm,
+    TriggerForm,
+)
+from risk.models import Assessment, SafetyAction, SafetyPlan
 from victimsupport.access import get_case_for_user
+from victimsupport.accounts.models import User
 from victimsupport.audit.services import AccessKind, record_access
+from victimsupport.pdf import render_pdf
 
 
 @login_required
@@ -142,3 +152,105 @@ def trigger_add(request: HttpRequest, pk: str) -> HttpResponse:
     else:
         messages.error(request, "Say what happened and when.")
     return redirect("cases:detail", pk=case.pk)
+
+
+def _plan_context(request: HttpRequest, case, **forms) -> dict:
+    plan = SafetyPlan.objects.filter(case=case).first()
+    actions = list(plan.actions.select_related("owner")) if plan else []
+    staff = User.objects.filter(is_active=True, teams=case.team_id)
+    return {
+        "case": case,
+        "plan": plan,
+        "actions": actions,
+        "can_edit": case.can_write,
+        "plan_form": forms.get("plan_form")
+        or SafetyPlanForm(initial={"summary": plan.summary if plan else ""}),
+        "action_form": forms.get("action_form") or SafetyActionForm(staff=staff),
+        "status_choices": SafetyAction.Status.choices,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def safety_plan(request: HttpRequest, pk: str) -> HttpResponse:
+    case = get_case_for_user(request.user, pk, write=request.method == "POST")
+    record_access(
+        actor=request.user, obj=case, kind=AccessKind.VIEW, detail={"page": "safety_plan"}
+    )
+    if request.method == "POST":
+        form = SafetyPlanForm(request.POST)
+        if form.is_valid():
+            services.safety_plan_save(case=case, actor=request.user, **form.cleaned_data)
+            messages.success(request, "Safety plan saved.")
+            return redirect("risk:safety_plan", pk=case.pk)
+        return render(
+            request,
+            "risk/safety_plan.html",
+            _plan_context(request, case, plan_form=form),
+            status=400,
+        )
+    return render(request, "risk/safety_plan.html", _plan_context(request, case))
+
+
+@login_required
+@require_POST
+def safety_action_add(request: HttpRequest, pk: str) -> HttpResponse:
+    case = get_case_for_user(request.user, pk, write=True)
+    plan = SafetyPlan.objects.filter(case=case).first() or services.safety_plan_save(
+        case=case, actor=request.user, summary=""
+    )
+    staff = User.objects.filter(is_active=True, teams=case.team_id)
+    form = SafetyActionForm(request.POST, staff=staff)
+    if form.is_valid():
+        try:
+            services.safety_action_add(plan=plan, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Action added.")
+            return redirect("risk:safety_plan", pk=case.pk)
+    record_access(
+        actor=request.user, obj=case, kind=AccessKind.VIEW, detail={"page": "safety_plan"}
+    )
+    return render(
+        request, "risk/safety_plan.html", _plan_context(request, case, action_form=form), status=400
+    )
+
+
+@login_required
+@require_POST
+def safety_action_update(request: HttpRequest, pk: str, action_id: int) -> HttpResponse:
+    case = get_case_for_user(request.user, pk, write=True)
+    action = SafetyAction.objects.filter(plan__case=case, pk=action_id).first()
+    if action is None:
+        raise Http404("No action found.")
+    form = ActionStatusForm(request.POST)
+    if form.is_valid():
+        services.safety_action_update(action=action, actor=request.user, **form.cleaned_data)
+        messages.success(request, "Action updated.")
+    else:
+        messages.error(request, "Choose a status.")
+    return redirect("risk:safety_plan", pk=case.pk)
+
+
+@login_required
+def safety_plan_copy(request: HttpRequest, pk: str) -> HttpResponse:
+    """The person's own copy: a neutral title, no staff-only notes, download audited."""
+    case = get_case_for_user(request.user, pk)
+    plan = SafetyPlan.objects.filter(case=case).first()
+    if plan is None:
+        raise Http404("No safety plan yet.")
+    actions = [
+        a for a in plan.actions.select_related("owner") if a.status != SafetyAction.Status.CANCELLED
+    ]
+    pdf = render_pdf(
+        "pdf/safety_plan.html",
+        {"plan": plan, "actions": actions, "produced_at": timezone.now()},
+        title="My plan",
+    )
+    record_access(
+        actor=request.user, obj=case, kind=AccessKind.EXPORT, detail={"document": "safety_plan"}
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = 'attachment; filename="plan.pdf"'
+    return response

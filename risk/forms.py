@@ -130,3 +130,20 @@ class SafetyActionForm(forms.Form):
 class ActionStatusForm(forms.Form):
     status = forms.ChoiceField(label="Status", choices=SafetyAction.Status.choices)
     outcome = forms.CharField(label="Outcome", required=False, max_length=5000)
+
+
+class TrainingRecordForm(forms.Form):
+    user = forms.ModelChoiceField(label="Staff member", queryset=None)
+    course = forms.CharField(label="Course", max_length=200)
+    completed_on = forms.DateField(
+        label="Completed on", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    provider = forms.CharField(label="Trainer or provider", max_length=200)
+    expires_on = forms.DateField(
+        label="Valid until", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    certificate = forms.FileField(label="Certificate (PDF, JPEG or PNG)", required=False)
+
+    def __init__(self, *args: Any, staff: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = staff

@@ -142,6 +142,7 @@ class TrainingRecord(models.Model):
     expires_on = models.DateField(null=True, blank=True)
     certificate_name = EncryptedCharField(max_length=255, blank=True)
     certificate = EncryptedBinaryField(null=True, blank=True)
+    certificate_type = models.CharField(max_length=100, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

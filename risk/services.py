@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from cases.documents import check_upload, strip_image_metadata
 from cases.models import Case
 from risk import engine
 from risk.models import (
@@ -257,3 +259,87 @@ def safety_action_update(
     action.completed_at = timezone.now() if status == SafetyAction.Status.DONE else None
     action.save(update_fields=["status", "outcome", "completed_at"])
     return action
+
+
+# --- Training on risk assessment ------------------------------------------------------------
+
+EXPIRY_WARNING_DAYS = 60
+
+
+@dataclass(frozen=True)
+class TrainingStatus:
+    user: Any
+    latest: TrainingRecord | None
+    state: str  # current, expiring, expired, none
+
+    @property
+    def label(self) -> str:
+        return {
+            "current": "Current",
+            "expiring": "Expires within 60 days",
+            "expired": "Expired",
+            "none": "No training recorded",
+        }[self.state]
+
+
+def training_compliance(users: Any) -> list[TrainingStatus]:
+    """Each user's most recent training and whether it is current, in two queries."""
+    today = timezone.localdate()
+    users = list(users)
+    latest: dict[int, TrainingRecord] = {}
+    for record in (
+        TrainingRecord.objects.filter(user__in=users)
+        .defer("certificate")
+        .order_by("user_id", "-completed_on")
+    ):
+        latest.setdefault(record.user_id, record)
+    result = []
+    for user in users:
+        record = latest.get(user.pk)
+        if record is None:
+            state = "none"
+        elif record.expires_on is not None and record.expires_on < today:
+            state = "expired"
+        elif (
+            record.expires_on is not None
+            and (record.expires_on - today).days <= EXPIRY_WARNING_DAYS
+        ):
+            state = "expiring"
+        else:
+            state = "current"
+        result.append(TrainingStatus(user=user, latest=record, state=state))
+    return result
+
+
+@transaction.atomic
+def training_record_add(
+    *,
+    actor: Any,
+    user: Any,
+    course: str,
+    completed_on: datetime.date,
+    provider: str,
+    expires_on: datetime.date | None = None,
+    certificate: tuple[str, str, bytes] | None = None,
+) -> TrainingRecord:
+    if expires_on is not None and expires_on < completed_on:
+        raise ValidationError({"expires_on": "The expiry date is before the course date."})
+    if completed_on > timezone.localdate():
+        raise ValidationError({"completed_on": "The course date is in the future."})
+    record = TrainingRecord(
+        user=user,
+        course=course.strip(),
+        completed_on=completed_on,
+        provider=provider.strip(),
+        expires_on=expires_on,
+        recorded_by=actor,
+    )
+    if certificate is not None:
+        name, content_type, data = certificate
+        check_upload(name=name, content_type=content_type, data=data)
+        record.certificate_name = name[:255]
+        record.certificate = strip_image_metadata(data, content_type)
+        record.certificate_type = content_type
+    record.full_clean(exclude=["certificate"])
+    record.save()
+    return record

@@ -20,4 +20,12 @@ urlpatterns = [
         name="action_update",
     ),
     path("cases/<uuid:pk>/safety-plan/copy/", views.safety_plan_copy, name="safety_plan_copy"),
+    path("training/", views.training, name="training"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/<slug:tile>/", views.dashboard_list, name="dashboard_list"),
+    path(
+        "training/<int:record_id>/certificate/",
+        views.training_certificate,
+        name="training_certificate",
+    ),
 ]

@@ -3,11 +3,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cases.documents import EXTENSIONS
+from cases.models import Case
+from risk import dashboard as risk_dashboard
 from risk import engine, services
 from risk.forms import (
     ActionStatusForm,
@@ -15,10 +19,11 @@ from risk.forms import (
     FinaliseForm,
     SafetyActionForm,
     SafetyPlanForm,
+    TrainingRecordForm,
     TriggerForm,
 )
-from risk.models import Assessment, SafetyAction, SafetyPlan
-from victimsupport.access import get_case_for_user
+from risk.models import Assessment, SafetyAction, SafetyPlan, TrainingRecord
+from victimsupport.access import Role, get_case_for_user, has_role
 from victimsupport.accounts.models import User
 from victimsupport.audit.services import AccessKind, record_access
 from victimsupport.pdf import render_pdf
@@ -254,3 +259,111 @@ def safety_plan_copy(request: HttpRequest, pk: str) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = 'attachment; filename="plan.pdf"'
     return response
+
+
+def _training_staff(user):
+    """Administrators see every active staff member; supervisors the people in their teams."""
+    staff = User.objects.filter(is_active=True)
+    if has_role(user, Role.ADMINISTRATOR):
+        return staff.order_by("first_name", "last_name")
+    if has_role(user, Role.SUPERVISOR):
+        return (
+            staff.filter(teams__in=user.teams.all()).distinct().order_by("first_name", "last_name")
+        )
+    raise PermissionDenied("Training records are kept by supervisors and administrators.")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def training(request: HttpRequest) -> HttpResponse:
+    staff = _training_staff(request.user)
+    form = TrainingRecordForm(request.POST or None, request.FILES or None, staff=staff)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        upload = data.pop("certificate")
+        certificate = None
+        if upload is not None:
+            certificate = (upload.name, upload.content_type, upload.read())
+        try:
+            services.training_record_add(actor=request.user, certificate=certificate, **data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Training recorded.")
+            return redirect("risk:training")
+    rows = services.training_compliance(staff)
+    counts = {
+        state: sum(1 for r in rows if r.state == state)
+        for state in ("current", "expiring", "expired", "none")
+    }
+    return render(
+        request,
+        "risk/training.html",
+        {"rows": rows, "form": form, "counts": counts},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def training_certificate(request: HttpRequest, record_id: int) -> HttpResponse:
+    staff = _training_staff(request.user)
+    record = TrainingRecord.objects.filter(pk=record_id, user__in=staff).first()
+    if record is None or not record.certificate:
+        raise Http404("No certificate found.")
+    record_access(actor=request.user, obj=record, kind=AccessKind.DOWNLOAD)
+    response = HttpResponse(
+        record.certificate, content_type=record.certificate_type or "application/octet-stream"
+    )
+    extension = EXTENSIONS.get(record.certificate_type, "bin")
+    response["Content-Disposition"] = f'attachment; filename="certificate-{record.pk}.{extension}"'
+    return response
+
+
+def _require_supervisor(user) -> None:
+    if not has_role(user, Role.SUPERVISOR):
+        raise PermissionDenied("The risk dashboard is for supervisors.")
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    _require_supervisor(request.user)
+    by_level, tiles = risk_dashboard.tiles(request.user)
+    weeks = risk_dashboard.trend(request.user)
+    levels = [(value, label, by_level.get(value, 0)) for value, label in Case.RiskLevel.choices]
+    return render(
+        request,
+        "risk/dashboard.html",
+        {
+            "tiles": tiles,
+            "levels": levels,
+            "weeks": weeks,
+            "bars": risk_dashboard.trend_bars(weeks),
+            "chart_width": len(weeks) * 10,
+        },
+    )
+
+
+@login_required
+def dashboard_list(request: HttpRequest, tile: str) -> HttpResponse:
+    _require_supervisor(request.user)
+    if tile not in risk_dashboard.DRILLDOWNS:
+        raise Http404("No such list.")
+    kind, build = risk_dashboard.DRILLDOWNS[tile]
+    items = build(request.user)
+    if kind == "cases":
+        items = items.select_related("team", "assigned_to", "victim").order_by(
+            "review_due", "-opened_at"
+        )
+    elif kind == "actions":
+        items = items.select_related("plan__case", "owner").order_by("due_on")
+    elif kind == "assessments":
+        items = items.select_related("case", "finalised_by").order_by("-finalised_at")
+    else:
+        items = items.select_related("case", "user").order_by("-created_at")
+    page = Paginator(items, 25).get_page(request.GET.get("page"))
+    title = risk_dashboard.TITLES.get(tile) or f"Open cases at level {tile.removeprefix('level-')}"
+    return render(
+        request,
+        "risk/dashboard_list.html",
+        {"page": page, "kind": kind, "title": title, "tile": tile},
+    )

@@ -16,7 +16,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("cases:list", "Cases"))
         items.append(("cases:intake", "Intake"))
     if Role.SUPERVISOR in roles:
+        items.append(("risk:dashboard", "Risk dashboard"))
         items.append(("cases:break_glass", "Emergency access"))
+    if roles & {Role.SUPERVISOR, Role.ADMINISTRATOR}:
+        items.append(("risk:training", "Training"))
     if roles & {Role.AUDITOR, Role.DATA_PROTECTION_OFFICER}:
         items.append(("audit_log", "Audit log"))
     if Role.ADMINISTRATOR in roles:

@@ -28,7 +28,14 @@ ROLE_TASKS: dict[str, list[tuple[str, str, str, str]]] = {
         ("cases:list", "?scope=team", "Team cases", "Every case of your teams."),
     ],
     Role.SUPERVISOR: [
+        (
+            "risk:dashboard",
+            "",
+            "Risk dashboard",
+            "High-risk cases without a plan, overdue reviews and actions, overrides.",
+        ),
         ("cases:list", "?scope=team", "Team cases", "Every case of the teams you supervise."),
+        ("risk:training", "", "Training", "Who is trained on risk assessment, and until when."),
         (
             "cases:break_glass",
             "",

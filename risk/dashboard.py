@@ -1,0 +1,159 @@
+"""The supervisors' risk dashboard: every tile one query over the teams' cases."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+
+from cases.models import BreakGlassAccess, Case
+from risk.models import Assessment, Level, SafetyAction
+
+TREND_WEEKS = 12
+OVERRIDE_DAYS = 90
+BREAK_GLASS_DAYS = 30
+
+
+def team_cases(user: Any) -> QuerySet[Case]:
+    return Case.objects.visible_to(user).filter(team__in=user.teams.all())
+
+
+def _since(days: int) -> datetime.datetime:
+    return timezone.now() - datetime.timedelta(days=days)
+
+
+# Each drill-down: (title, what it lists, queryset builder).
+def high_without_plan(cases: QuerySet[Case]) -> QuerySet[Case]:
+    return cases.filter(risk_level=Case.RiskLevel.HIGH, safety_plan__isnull=True, status="open")
+
+
+def overdue_reviews(cases: QuerySet[Case]) -> QuerySet[Case]:
+    return cases.filter(review_due__lte=timezone.localdate(), status="open")
+
+
+def new_high(cases: QuerySet[Case]) -> QuerySet[Case]:
+    recent = Assessment.objects.filter(
+        status=Assessment.Status.FINAL, level=Level.HIGH, finalised_at__gte=_since(7)
+    )
+    return cases.filter(pk__in=recent.values("case_id"))
+
+
+def overdue_actions(cases: QuerySet[Case]) -> QuerySet[SafetyAction]:
+    return SafetyAction.objects.filter(
+        plan__case__in=cases.values("pk"),
+        status=SafetyAction.Status.OPEN,
+        due_on__lt=timezone.localdate(),
+    )
+
+
+def overrides(cases: QuerySet[Case]) -> QuerySet[Assessment]:
+    return Assessment.objects.filter(
+        case__in=cases.values("pk"),
+        status=Assessment.Status.FINAL,
+        finalised_at__gte=_since(OVERRIDE_DAYS),
+    ).exclude(level=F("computed_level"))
+
+
+def break_glass(user: Any) -> QuerySet[BreakGlassAccess]:
+    """Emergency accesses into the supervisor's teams' cases, and their own."""
+    return BreakGlassAccess.objects.filter(
+        Q(case__team__in=user.teams.all()) | Q(user=user), created_at__gte=_since(BREAK_GLASS_DAYS)
+    )
+
+
+TITLES = {
+    "high-without-plan": "High-risk cases without a safety plan",
+    "overdue-reviews": "Risk reviews due or overdue",
+    "new-high": "New high-risk cases this week",
+    "overdue-actions": "Overdue safety-plan actions",
+    "overrides": f"Levels changed by judgement (last {OVERRIDE_DAYS} days)",
+    "break-glass": f"Emergency accesses (last {BREAK_GLASS_DAYS} days)",
+}
+
+
+@dataclass(frozen=True)
+class Tile:
+    key: str
+    title: str
+    count: int
+    urgent: bool
+
+
+def tiles(user: Any) -> tuple[dict[str, int], list[Tile]]:
+    cases = team_cases(user)
+    by_level = dict(
+        cases.filter(status="open").values_list("risk_level").annotate(n=Count("pk")).order_by()
+    )
+    counts = {
+        "high-without-plan": high_without_plan(cases).count(),
+        "overdue-reviews": overdue_reviews(cases).count(),
+        "new-high": new_high(cases).count(),
+        "overdue-actions": overdue_actions(cases).count(),
+        "overrides": overrides(cases).count(),
+        "break-glass": break_glass(user).count(),
+    }
+    titles = TITLES
+    urgent = {"high-without-plan", "overdue-reviews", "overdue-actions"}
+    return by_level, [Tile(k, titles[k], v, k in urgent and v > 0) for k, v in counts.items()]
+
+
+def trend(user: Any) -> list[dict[str, Any]]:
+    """Finalised assessments per week and level over the last weeks, oldest first."""
+    start = timezone.localdate() - datetime.timedelta(weeks=TREND_WEEKS - 1)
+    start -= datetime.timedelta(days=start.weekday())
+    rows = (
+        Assessment.objects.filter(
+            case__in=team_cases(user).values("pk"),
+            status=Assessment.Status.FINAL,
+            finalised_at__date__gte=start,
+        )
+        .annotate(week=TruncWeek("finalised_at"))
+        .values_list("week", "level")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts: dict[tuple[datetime.date, str], int] = {}
+    for week, level, n in rows:
+        day = week.date() if isinstance(week, datetime.datetime) else week
+        counts[(day, level)] = counts.get((day, level), 0) + n
+    weeks = [start + datetime.timedelta(weeks=i) for i in range(TREND_WEEKS)]
+    return [
+        {"week": w, **{level: counts.get((w, level), 0) for level in Level.values}} for w in weeks
+    ]
+
+
+DRILLDOWNS = {
+    "high-without-plan": ("cases", lambda user: high_without_plan(team_cases(user))),
+    "overdue-reviews": ("cases", lambda user: overdue_reviews(team_cases(user))),
+    "new-high": ("cases", lambda user: new_high(team_cases(user))),
+    "overdue-actions": ("actions", lambda user: overdue_actions(team_cases(user))),
+    "overrides": ("assessments", lambda user: overrides(team_cases(user))),
+    "break-glass": ("accesses", lambda user: break_glass(user)),
+    **{
+        f"level-{level}": (
+            "cases",
+            (lambda lv: lambda user: team_cases(user).filter(risk_level=lv, status="open"))(level),
+        )
+        for level in Case.RiskLevel.values
+    },
+}
+
+
+def trend_bars(weeks: list[dict[str, Any]], *, height: int = 100) -> list[dict[str, Any]]:
+    """Stacked bar geometry for the trend chart (SVG units: 10 wide per week)."""
+    peak = max([w["standard"] + w["medium"] + w["high"] for w in weeks] + [1])
+    bars = []
+    for index, week in enumerate(weeks):
+        y = height
+        segments = []
+        for level in ("standard", "medium", "high"):
+            h = round(week[level] * (height - 10) / peak, 2)
+            y = round(y - h, 2)
+            if week[level]:
+                segments.append({"level": level, "y": y, "height": h, "count": week[level]})
+        bars.append({"x": index * 10 + 1, "segments": segments, "week": week["week"]})
+    return bars

@@ -1,0 +1,81 @@
+"""Training on risk assessment: records, the compliance view, certificates."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from risk.models import TrainingRecord
+from risk.services import has_current_training
+from tests import factories
+from victimsupport.access import Role
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+
+
+@pytest.fixture
+def north():
+    return factories.make_team("North")
+
+
+def test_supervisor_records_training_and_sees_compliance(client, north):
+    sofia = factories.supervisor(north)
+    cara = factories.caseworker(north)
+    nia = factories.caseworker(north, "Nia")
+    factories.caseworker(factories.make_team("South"), "Sam")  # not Sofia's team
+    client.force_login(sofia)
+    response = client.post(
+        "/risk/training/",
+        {
+            "user": cara.pk,
+            "course": "Risk assessment in practice",
+            "completed_on": (TODAY - datetime.timedelta(days=30)).isoformat(),
+            "provider": "Regional network",
+            "expires_on": (TODAY + datetime.timedelta(days=20)).isoformat(),
+            "certificate": SimpleUploadedFile("cert.pdf", b"%PDF-1.4 test", "application/pdf"),
+        },
+    )
+    assert response.status_code == 302
+    assert has_current_training(cara) and not has_current_training(nia)
+    page = client.get("/risk/training/").text
+    assert "Expires within 60 days" in page and "No training recorded" in page
+    assert "Sam" not in page
+    record = TrainingRecord.objects.get()
+    cert = client.get(f"/risk/training/{record.pk}/certificate/")
+    assert cert.content == b"%PDF-1.4 test"
+    assert cert["Content-Disposition"] == f'attachment; filename="certificate-{record.pk}.pdf"'
+
+
+def test_bad_training_input_is_refused(client, north):
+    sofia = factories.supervisor(north)
+    client.force_login(sofia)
+    response = client.post(
+        "/risk/training/",
+        {
+            "user": sofia.pk,
+            "course": "X",
+            "completed_on": TODAY.isoformat(),
+            "provider": "Y",
+            "expires_on": (TODAY - datetime.timedelta(days=1)).isoformat(),
+        },
+    )
+    assert response.status_code == 400
+    assert "expiry date is before the course date" in response.text
+    assert not TrainingRecord.objects.exists()
+
+
+def test_caseworkers_cannot_see_the_training_register(client, north):
+    client.force_login(factories.caseworker(north))
+    assert client.get("/risk/training/").status_code == 403
+
+
+def test_administrators_see_every_member_of_staff(client, settings):
+    settings.MFA_ENFORCE = False
+    sam = factories.caseworker(factories.make_team("South"), "Sam")
+    client.force_login(factories.make_user("Ada", role=Role.ADMINISTRATOR, is_staff=True))
+    assert str(sam) in client.get("/risk/training/").text

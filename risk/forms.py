@@ -47,7 +47,11 @@ class AssessmentForm(forms.Form):
         for section in definition["sections"]:
             keys = [q["key"] for q in section["questions"]]
             for q in section["questions"]:
-                self.fields[q["key"]] = _field(q)
+                field = _field(q)
+                # Blank is allowed while the draft is saved, but the question must be answered
+                # to finalise: not "optional" to the person filling it in.
+                field.needed_to_finalise = q["type"] != "text" and q.get("required", True)
+                self.fields[q["key"]] = field
             self.section_titles.append((section["title"], keys))
 
     @property

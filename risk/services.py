@@ -343,3 +343,19 @@ def training_record_add(
     record.full_clean(exclude=["certificate"])
     record.save()
     return record
+
+
+SHIPPED_INSTRUMENTS = ("default.json", "checklist_24.json")
+
+
+def ensure_shipped_instruments() -> None:
+    """Install the shipped instruments that are missing (a migration does this on a new
+    database; this covers databases emptied since, such as test databases)."""
+    import json
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent / "instruments"
+    for name in SHIPPED_INSTRUMENTS:
+        definition = json.loads((folder / name).read_text(encoding="utf-8"))
+        if not Instrument.objects.filter(key=definition["key"]).exists():
+            instrument_load(definition)

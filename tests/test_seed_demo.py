@@ -4,8 +4,10 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import F
 
 from cases.models import Case, Consent, Document, IntakeDraft, Note, Victim
+from risk.models import Assessment, SafetyPlan, TrainingRecord
 from victimsupport.access import roles_of
 from victimsupport.accounts.models import Team, User
 from victimsupport.audit.chain import verify_chain
@@ -43,7 +45,11 @@ def test_seed_demo_creates_one_user_per_role_and_prints_passwords_once():
     assert Consent.objects.filter(withdrawn_at__isnull=False).count() == 1
     assert Case.objects.filter(status="closed").count() == 1
     assert Case.objects.filter(do_not_contact=True).count() == 1
-    assert Case.objects.filter(assessment_needed=True).count() == 6
+    # North's positive screens were assessed; South's wait (Sam is not trained yet).
+    assert Case.objects.filter(assessment_needed=True).count() == 2
+    assert Case.objects.filter(risk_level="high").count() >= 2
+    assert Assessment.objects.filter(status="final").exclude(level=F("computed_level")).count() == 1
+    assert SafetyPlan.objects.count() == 1 and TrainingRecord.objects.count() == 2
     assert IntakeDraft.objects.filter(finished_at__isnull=True).count() == 1
     assert verify_chain().ok
 

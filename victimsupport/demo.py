@@ -56,6 +56,9 @@ def _password() -> str:
 def seed_demo(*, reset_passwords: bool = False) -> list[DemoAccount]:
     """Create what is missing; change nothing that exists (unless asked to reset passwords)."""
     sync_roles()
+    from risk.services import ensure_shipped_instruments
+
+    ensure_shipped_instruments()
     teams = {name: Team.objects.get_or_create(name=name)[0] for name in TEAMS}
     accounts = []
     for email, first, last, role, team_names, staff in DEMO_USERS:
@@ -207,6 +210,7 @@ def _demo_cases(*, cara: User, sam: User) -> None:
             services.consent_withdraw(consent=sharing, actor=worker, note="Changed her mind.")
         if i == 11:
             services.case_close(case=case, actor=worker, reason="Moved away; support completed.")
+    _demo_risk(cara=cara, sam=sam)
     # One intake interrupted after the notice, to show resuming.
     draft = intake.draft_start(owner=cara, team=cara.teams.get())
     intake.draft_save_step(
@@ -215,3 +219,75 @@ def _demo_cases(*, cara: User, sam: User) -> None:
         answers={"safe_to_talk": "no", "phone_safe": True, "phone_times": "After 18:00 only"},
     )
     intake.draft_acknowledge_notice(draft=draft, notice=notice, method="verbal")
+
+
+def _demo_risk(*, cara: User, sam: User) -> None:
+    """Training records, finalised assessments, a safety plan and a trigger."""
+    import datetime
+
+    from django.utils import timezone
+
+    from risk import engine
+    from risk import services as risk
+    from risk.models import InstrumentVersion, TrainingRecord
+
+    today = timezone.localdate()
+    sofia = User.objects.get(email__iexact="supervisor@demo.example")
+    for person, expires in ((cara, today + datetime.timedelta(days=40)), (sofia, None)):
+        TrainingRecord.objects.create(
+            user=person,
+            course="Risk assessment at first contact",
+            completed_on=today - datetime.timedelta(days=200),
+            provider="Demo regional network",
+            expires_on=expires,
+            recorded_by=sofia,
+        )
+    # Sam has no training: his drafts wait for a trained colleague.
+    version = InstrumentVersion.objects.get(instrument__key="default", version=1)
+    definition = version.definition
+    base = {q["key"]: "no" for q in engine.questions(definition) if q["type"].startswith("yes")}
+    base.update(recent="month", likely_again=3, own_fear=3, kinds=["control"])
+    north_cases = list(Case.objects.filter(team__name="North team", assessment_needed=True))
+    for index, case in enumerate(north_cases):
+        answers = dict(base)
+        if index % 2 == 0:
+            answers.update(strangulation="yes", ongoing_threat="yes", own_fear=5)
+        assessment = risk.assessment_start(case=case, actor=cara, version=version)
+        risk.assessment_finalise(
+            assessment=assessment,
+            actor=cara,
+            answers=answers,
+            rationale="Assessed with her at the first meeting.",
+            override_level="high" if index == 1 else "",
+            override_reason="Police told us of a new threat to kill this week."
+            if index == 1
+            else "",
+        )
+    high = Case.objects.filter(team__name="North team", risk_level="high").order_by("opened_at")
+    first = high.first()
+    if first is not None:
+        plan = risk.safety_plan_save(
+            case=first, actor=cara, summary="Staying safe at home and on the way to work."
+        )
+        risk.safety_action_add(
+            plan=plan,
+            actor=cara,
+            kind="order",
+            description="Apply for a protection order with the legal advice centre",
+            owner=cara,
+            due_on=today - datetime.timedelta(days=2),
+        )
+        risk.safety_action_add(
+            plan=plan,
+            actor=cara,
+            kind="police",
+            description="Report the latest threat",
+            owner_other="Herself, with Cara present",
+            victim_wishes="Wants to report it herself, at the local station",
+            due_on=today + datetime.timedelta(days=5),
+        )
+        risk.trigger_record(case=first, actor=cara, kind="court", occurred_on=today)
+    sam_case = Case.objects.filter(team__name="South team", assessment_needed=True).first()
+    if sam_case is not None:
+        draft = risk.assessment_start(case=sam_case, actor=sam, version=version)
+        risk.assessment_save(assessment=draft, actor=sam, answers={"ongoing_threat": "yes"})

@@ -58,6 +58,11 @@ def overrides(cases: QuerySet[Case]) -> QuerySet[Assessment]:
     ).exclude(level=F("computed_level"))
 
 
+def drafts_waiting(cases: QuerySet[Case]) -> QuerySet[Assessment]:
+    """Draft assessments: started, perhaps by someone not yet trained, to be finalised."""
+    return Assessment.objects.filter(case__in=cases.values("pk"), status=Assessment.Status.DRAFT)
+
+
 def break_glass(user: Any) -> QuerySet[BreakGlassAccess]:
     """Emergency accesses into the supervisor's teams' cases, and their own."""
     return BreakGlassAccess.objects.filter(
@@ -71,6 +76,7 @@ TITLES = {
     "new-high": "New high-risk cases this week",
     "overdue-actions": "Overdue safety-plan actions",
     "overrides": f"Levels changed by judgement (last {OVERRIDE_DAYS} days)",
+    "drafts": "Assessments waiting to be finalised",
     "break-glass": f"Emergency accesses (last {BREAK_GLASS_DAYS} days)",
 }
 
@@ -94,6 +100,7 @@ def tiles(user: Any) -> tuple[dict[str, int], list[Tile]]:
         "new-high": new_high(cases).count(),
         "overdue-actions": overdue_actions(cases).count(),
         "overrides": overrides(cases).count(),
+        "drafts": drafts_waiting(cases).count(),
         "break-glass": break_glass(user).count(),
     }
     titles = TITLES
@@ -132,6 +139,7 @@ DRILLDOWNS = {
     "new-high": ("cases", lambda user: new_high(team_cases(user))),
     "overdue-actions": ("actions", lambda user: overdue_actions(team_cases(user))),
     "overrides": ("assessments", lambda user: overrides(team_cases(user))),
+    "drafts": ("assessments", lambda user: drafts_waiting(team_cases(user))),
     "break-glass": ("accesses", lambda user: break_glass(user)),
     **{
         f"level-{level}": (

@@ -357,7 +357,9 @@ def dashboard_list(request: HttpRequest, tile: str) -> HttpResponse:
     elif kind == "actions":
         items = items.select_related("plan__case", "owner").order_by("due_on")
     elif kind == "assessments":
-        items = items.select_related("case", "finalised_by").order_by("-finalised_at")
+        items = items.select_related("case", "finalised_by", "assessor").order_by(
+            "-finalised_at", "-created_at"
+        )
     else:
         items = items.select_related("case", "user").order_by("-created_at")
     page = Paginator(items, 25).get_page(request.GET.get("page"))

@@ -284,3 +284,36 @@ def test_export_instrument_prints_json():
     assert '"key": "checklist_24"' in out.getvalue()
     with pytest.raises(CommandError):
         call_command("export_instrument", "nope", stdout=StringIO())
+
+
+def test_admin_edits_drafts_and_never_published_versions(client, settings):
+    from victimsupport.access import Role
+
+    settings.MFA_ENFORCE = False
+    client.force_login(factories.make_user("Ada", role=Role.ADMINISTRATOR, is_staff=True))
+    published = default_version()
+    assert (
+        client.post(
+            f"/admin/risk/instrumentversion/{published.pk}/change/", {"definition": "{}"}
+        ).status_code
+        == 403
+    )
+    client.post(
+        "/admin/risk/instrumentversion/",
+        {"action": "copy_to_new_draft", "_selected_action": [published.pk]},
+    )
+    draft = InstrumentVersion.objects.get(instrument__key="default", version=2)
+    assert draft.status == "draft"
+    bad = client.post(
+        f"/admin/risk/instrumentversion/{draft.pk}/change/",
+        {"instrument": draft.instrument_id, "definition": '{"sections": []}'},
+    )
+    assert bad.status_code == 200 and "&#x27;sections&#x27; must be a non-empty list" in bad.text
+    client.post(
+        "/admin/risk/instrumentversion/",
+        {"action": "publish", "_selected_action": [draft.pk]},
+    )
+    draft.refresh_from_db()
+    assert draft.status == "published" and draft.published_at
+    published.refresh_from_db()
+    assert published.definition["key"] == "default"  # untouched

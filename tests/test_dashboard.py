@@ -81,6 +81,7 @@ def test_tiles_count_what_they_say(client, north, sofia):
         "new-high": 2,
         "overdue-actions": 1,
         "overrides": 1,
+        "drafts": 0,
         "break-glass": 1,
     }
     listing = client.get("/risk/dashboard/high-without-plan/")
@@ -146,3 +147,13 @@ def test_dashboard_is_for_supervisors(client, north):
 def test_unknown_drilldown_is_404(client, sofia):
     client.force_login(sofia)
     assert client.get("/risk/dashboard/everything/").status_code == 404
+
+
+def test_drafts_of_untrained_staff_wait_on_the_dashboard(client, north, sofia):
+    nia = factories.caseworker(north, "Nia")
+    case = factories.make_full_case(nia)
+    version = InstrumentVersion.objects.get(instrument__key="default")
+    services.assessment_start(case=case, actor=nia, version=version)
+    client.force_login(sofia)
+    assert tile_counts(client)["drafts"] == 1
+    assert case.reference in client.get("/risk/dashboard/drafts/").text

@@ -40,6 +40,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.DATA_PROTECTION_OFFICER: ["audit.view_auditentry"],
     Role.AUDITOR: ["audit.view_auditentry"],
     Role.ADMINISTRATOR: [
+        "risk.view_instrument",
+        "risk.change_instrument",
+        "risk.view_instrumentversion",
+        "risk.add_instrumentversion",
+        "risk.change_instrumentversion",
+        "risk.view_trainingrecord",
         "cases.view_confidentialitynotice",
         "cases.add_confidentialitynotice",
         "accounts.view_user",

@@ -64,6 +64,13 @@ ROLE_TASKS: dict[str, list[tuple[str, str, str, str]]] = {
             "Confidentiality notice",
             "Publish a new version of the notice caseworkers give at intake.",
         ),
+        (
+            "admin:risk_instrumentversion_changelist",
+            "",
+            "Risk instruments",
+            "Draft, check and publish versions of the risk assessment questions and thresholds.",
+        ),
+        ("risk:training", "", "Training", "Record staff training on risk assessment."),
     ],
 }
 

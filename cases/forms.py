@@ -373,6 +373,7 @@ class CaseFilterForm(forms.Form):
     assigned = forms.ModelChoiceField(
         label="Assigned to", required=False, queryset=None, empty_label="Anyone"
     )
+    review_due = forms.BooleanField(label="Risk review due or overdue", required=False)
 
     def __init__(self, *args: Any, workers: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

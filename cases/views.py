@@ -72,6 +72,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
             cases = cases.filter(risk_level=filters["risk"])
         if filters["assigned"]:
             cases = cases.filter(assigned_to=filters["assigned"])
+        if filters["review_due"]:
+            cases = cases.filter(review_due__lte=timezone.localdate())
         if filters["q"]:
             searching = True
             cases = cases.filter(_search(filters["q"]))

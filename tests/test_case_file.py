@@ -3,6 +3,7 @@ assignment, closure, history; every view and download audited."""
 
 from __future__ import annotations
 
+import datetime
 import io
 
 import pytest
@@ -457,3 +458,15 @@ def test_view_only_access_cannot_use_any_write(client, case, tail, data):
     assert client.post(url(case, tail), data).status_code == 403
     consent = Consent.objects.filter(case=case).first()
     assert client.post(url(case, f"consents/{consent.pk}/withdraw/")).status_code == 403
+
+
+def test_list_filter_review_due(client_cara, case, cara):
+    from django.utils import timezone
+
+    later = factories.make_full_case(cara)
+    case.review_due = timezone.localdate()
+    case.save()
+    later.review_due = timezone.localdate() + datetime.timedelta(days=30)
+    later.save()
+    page = client_cara.get("/cases/", {"review_due": "on"})
+    assert case.reference in page.text and later.reference not in page.text

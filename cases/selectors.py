@@ -62,7 +62,9 @@ def case_file(case: Case) -> dict[str, Any]:
         *(TimelineItem(d.uploaded_at, "document", d) for d in documents),
     ]
     assessments = list(
-        case.assessments.select_related("instrument_version__instrument", "assessor")
+        case.assessments.select_related(
+            "instrument_version__instrument", "assessor", "finalised_by"
+        )
     )
     triggers = list(case.triggers.select_related("recorded_by"))
     timeline += [
@@ -72,9 +74,10 @@ def case_file(case: Case) -> dict[str, Any]:
     timeline.sort(key=lambda item: item.at, reverse=True)
     final = [a for a in assessments if a.is_final]
     plan = SafetyPlan.objects.filter(case=case).first()
+    has_actions = plan is not None and plan.actions.exclude(status="cancelled").exists()
     return {
         "safety_plan": plan,
-        "plan_required": case.risk_level == "high" and plan is None,
+        "plan_required": case.risk_level == "high" and not has_actions,
         "assessments": assessments,
         "trend": list(reversed(final)),
         "open_assessment": next((a for a in assessments if not a.is_final), None),

@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
@@ -28,7 +28,11 @@ def _since(days: int) -> datetime.datetime:
 
 # Each drill-down: (title, what it lists, queryset builder).
 def high_without_plan(cases: QuerySet[Case]) -> QuerySet[Case]:
-    return cases.filter(risk_level=Case.RiskLevel.HIGH, safety_plan__isnull=True, status="open")
+    """High, open, and no plan with anything to do (an empty plan protects no one)."""
+    actions = SafetyAction.objects.filter(plan__case=OuterRef("pk")).exclude(
+        status=SafetyAction.Status.CANCELLED
+    )
+    return cases.filter(risk_level=Case.RiskLevel.HIGH, status="open").exclude(Exists(actions))
 
 
 def overdue_reviews(cases: QuerySet[Case]) -> QuerySet[Case]:
@@ -36,10 +40,14 @@ def overdue_reviews(cases: QuerySet[Case]) -> QuerySet[Case]:
 
 
 def new_high(cases: QuerySet[Case]) -> QuerySet[Case]:
-    recent = Assessment.objects.filter(
-        status=Assessment.Status.FINAL, level=Level.HIGH, finalised_at__gte=_since(7)
-    )
-    return cases.filter(pk__in=recent.values("case_id"))
+    """Open cases high now that became high this week (no high assessment before it)."""
+    week = _since(7)
+    high = Assessment.objects.filter(status=Assessment.Status.FINAL, level=Level.HIGH)
+    return cases.filter(
+        risk_level=Case.RiskLevel.HIGH,
+        status="open",
+        pk__in=high.filter(finalised_at__gte=week).values("case_id"),
+    ).exclude(pk__in=high.filter(finalised_at__lt=week).values("case_id"))
 
 
 def overdue_actions(cases: QuerySet[Case]) -> QuerySet[SafetyAction]:

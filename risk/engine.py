@@ -66,6 +66,7 @@ def validate(definition: Any) -> None:
         errors.append("'levels' must list at least one level with its minimum score")
     else:
         minimums = []
+        names = []
         for l_index, level in enumerate(levels, start=1):
             if not isinstance(level, dict) or level.get("level") not in LEVELS:
                 errors.append(f"level {l_index}: 'level' must be one of {', '.join(LEVELS)}")
@@ -74,8 +75,12 @@ def validate(definition: Any) -> None:
                 errors.append(f"level {l_index}: 'min' must be a whole number")
                 continue
             minimums.append(level["min"])
+            names.append(level["level"])
         if minimums and (minimums != sorted(minimums) or len(set(minimums)) != len(minimums)):
             errors.append("'levels' must be in increasing order of 'min'")
+        ranks = [LEVELS.index(n) for n in names]
+        if ranks != sorted(ranks) or len(set(ranks)) != len(ranks):
+            errors.append("'levels' must go from less to more serious (standard, medium, high)")
         if minimums and minimums[0] != 0:
             errors.append("the first level must start at 'min': 0")
     review = definition.get("review_days", {})
@@ -111,6 +116,16 @@ def _validate_question(q: Any, where: str, seen: set[str]) -> list[str]:
             values = [o.get("value") for o in options if isinstance(o, dict)]
             if len(values) != len(options) or not all(values) or len(set(values)) != len(values):
                 errors.append(f"{where}: every option needs a distinct 'value' and a 'label'")
+            for o_index, option in enumerate(options, start=1):
+                if not isinstance(option, dict):
+                    continue
+                if not option.get("label"):
+                    errors.append(f"{where}, option {o_index}: 'label' is required")
+                weight = option.get("weight", 0)
+                if not isinstance(weight, (int, float)) or isinstance(weight, bool) or weight < 0:
+                    errors.append(
+                        f"{where}, option {o_index}: 'weight' must be a number of at least 0"
+                    )
     if kind == "scale":
         low, high = q.get("min", 1), q.get("max", 5)
         if not (isinstance(low, int) and isinstance(high, int) and low < high):
@@ -140,8 +155,13 @@ def _positive(q: dict[str, Any], answer: Any) -> bool:
     if kind == "single":
         return answer not in (None, "") and _option_weight(q, answer) > 0
     if kind == "multiple":
-        return bool(answer) and any(_option_weight(q, a) > 0 for a in answer)
+        return any(_option_weight(q, a) > 0 for a in _distinct(answer))
     return False
+
+
+def _distinct(answer: Any) -> list[Any]:
+    """A multiple-choice answer counts each option once, however often it was sent."""
+    return list(dict.fromkeys(answer)) if isinstance(answer, list) else []
 
 
 def _option_weight(q: dict[str, Any], value: Any) -> float:
@@ -156,7 +176,7 @@ def _weighted(q: dict[str, Any], answer: Any) -> float:
     if kind in {"single"}:
         return _option_weight(q, answer)
     if kind == "multiple":
-        return sum(_option_weight(q, a) for a in (answer or []))
+        return sum(_option_weight(q, a) for a in _distinct(answer))
     return float(q.get("weight", 1)) if _positive(q, answer) else 0.0
 
 
@@ -172,9 +192,12 @@ def score(definition: dict[str, Any], answers: dict[str, Any]) -> Result:
         and answers.get(q["key"]) in (None, "", [])
     ]
     if method == "count":
-        total = sum(1 for q in qs if q["type"] != "text" and _positive(q, answers.get(q["key"])))
+        total: float = sum(
+            1 for q in qs if q["type"] != "text" and _positive(q, answers.get(q["key"]))
+        )
     elif method == "weighted":
-        total = round(sum(_weighted(q, answers.get(q["key"])) for q in qs))
+        # Compared with the thresholds as it is; rounded only for display.
+        total = sum(_weighted(q, answers.get(q["key"])) for q in qs)
     else:
         likelihood = answers.get(definition["scoring"]["likelihood"])
         impact = answers.get(definition["scoring"]["impact"])
@@ -190,4 +213,4 @@ def score(definition: dict[str, Any], answers: dict[str, Any]) -> Result:
         flagged = next(q["red_flag"] for q in qs if q["key"] == key)
         if LEVELS.index(flagged) > LEVELS.index(level):
             level = flagged
-    return Result(score=int(total), level=level, red_flags=flags, missing=missing)
+    return Result(score=round(total), level=level, red_flags=flags, missing=missing)

@@ -59,7 +59,13 @@ class AssessmentForm(forms.Form):
         return [(title, [self[k] for k in keys]) for title, keys in self.section_titles]
 
     def answers(self) -> dict[str, Any]:
-        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "", [])}
+        out = {}
+        for key, value in self.cleaned_data.items():
+            if isinstance(value, list):
+                value = list(dict.fromkeys(value))  # each option once
+            if value not in (None, "", []):
+                out[key] = value
+        return out
 
 
 class FinaliseForm(forms.Form):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -10,6 +12,14 @@ from victimsupport.crypto.fields import (
     EncryptedJSONField,
     EncryptedTextField,
 )
+
+
+class PublishedVersionLocked(Exception):
+    pass
+
+
+class FinalisedAssessmentLocked(Exception):
+    pass
 
 
 class Level(models.TextChoices):
@@ -57,6 +67,16 @@ class InstrumentVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.instrument.name}, version {self.version}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A published version is never written again, whatever path the write takes (an
+        # admin form read before another request published it, a shell, a script).
+        if (
+            not self._state.adding
+            and type(self).objects.filter(pk=self.pk, status=self.Status.PUBLISHED).exists()
+        ):
+            raise PublishedVersionLocked(f"{self} is published and cannot be changed.")
+        super().save(*args, **kwargs)
+
 
 class Assessment(models.Model):
     class Status(models.TextChoices):
@@ -72,7 +92,8 @@ class Assessment(models.Model):
     score = models.IntegerField(null=True, blank=True)
     computed_level = models.CharField(max_length=8, choices=Level.choices, blank=True)
     level = models.CharField(max_length=8, choices=Level.choices, blank=True)
-    red_flags = models.JSONField(default=list, blank=True)  # question keys, not answers
+    # Which red flags fired says how the person answered: encrypted like the answers.
+    red_flags = EncryptedJSONField(default=list, blank=True)
     rationale = EncryptedTextField(blank=True)
     override_reason = EncryptedTextField(blank=True)
     finalised_without_training = models.BooleanField(default=False)
@@ -93,6 +114,14 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"assessment {self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if (
+            not self._state.adding
+            and type(self).objects.filter(pk=self.pk, status=self.Status.FINAL).exists()
+        ):
+            raise FinalisedAssessmentLocked("A finalised assessment cannot be changed.")
+        super().save(*args, **kwargs)
 
     @property
     def is_final(self) -> bool:

@@ -17,6 +17,7 @@ from cases.models import Case
 from risk import engine
 from risk.models import (
     Assessment,
+    FinalisedAssessmentLocked,
     Instrument,
     InstrumentVersion,
     Level,
@@ -29,8 +30,9 @@ from risk.models import (
 OVERRIDE_MIN_REASON = 20
 
 
-class AssessmentLocked(Exception):
-    """A finalised assessment is never changed: reassess instead."""
+# A finalised assessment is never changed: reassess instead. One exception for the service
+# check and the model's own guard.
+AssessmentLocked = FinalisedAssessmentLocked
 
 
 @transaction.atomic
@@ -115,11 +117,26 @@ def _locked(assessment: Assessment) -> Assessment:
 
 
 @transaction.atomic
-def assessment_save(*, assessment: Assessment, actor: Any, answers: dict[str, Any]) -> Assessment:
+def assessment_save(
+    *,
+    assessment: Assessment,
+    actor: Any,
+    answers: dict[str, Any],
+    rationale: str | None = None,
+    override_reason: str | None = None,
+) -> Assessment:
+    """Keep a draft's answers, and the rationale and override reason typed so far."""
     fresh = _locked(assessment)
     fresh.answers = answers
+    fields = ["answers", "updated_at"]
+    if rationale is not None:
+        fresh.rationale = rationale.strip()
+        fields.append("rationale")
+    if override_reason is not None:
+        fresh.override_reason = override_reason.strip()
+        fields.append("override_reason")
     fresh.updated_at = timezone.now()
-    fresh.save(update_fields=["answers", "updated_at"])
+    fresh.save(update_fields=fields)
     return fresh
 
 
@@ -229,7 +246,8 @@ def safety_plan_save(*, case: Case, actor: Any, summary: str) -> SafetyPlan:
 
 
 @transaction.atomic
-def safety_action_add(*, plan: SafetyPlan, actor: Any, **fields: Any) -> SafetyAction:
+def safety_action_add(*, case: Case, actor: Any, **fields: Any) -> SafetyAction:
+    """Add an action, creating the plan with it (both or neither)."""
     if (
         fields.get("kind") == SafetyAction.Kind.POLICE
         and not (fields.get("victim_wishes") or "").strip()
@@ -239,6 +257,7 @@ def safety_action_add(*, plan: SafetyPlan, actor: Any, **fields: Any) -> SafetyA
         )
     if not fields.get("owner") and not (fields.get("owner_other") or "").strip():
         raise ValidationError({"owner": "Say who will do it: a member of staff or someone else."})
+    plan, _ = SafetyPlan.objects.get_or_create(case=case, defaults={"created_by": actor})
     action = SafetyAction(plan=plan, **fields)
     action.full_clean()
     action.save()
@@ -292,7 +311,10 @@ def training_compliance(users: Any) -> list[TrainingStatus]:
         .defer("certificate")
         .order_by("user_id", "-completed_on")
     ):
-        latest.setdefault(record.user_id, record)
+        # The same rule as the finalising gate: any current record counts, so prefer one.
+        held = latest.get(record.user_id)
+        if held is None or (record.is_current and not held.is_current):
+            latest[record.user_id] = record
     result = []
     for user in users:
         record = latest.get(user.pk)

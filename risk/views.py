@@ -83,35 +83,54 @@ def assessment_detail(request: HttpRequest, pk: str, assessment_id: int) -> Http
         )
 
     form = AssessmentForm(definition, request.POST or None, initial=assessment.answers)
-    finalise_form = FinaliseForm(request.POST if request.POST.get("action") == "finalise" else None)
+    finalise_form = FinaliseForm(
+        request.POST or None,
+        initial={"rationale": assessment.rationale, "override_reason": assessment.override_reason},
+    )
     status = 200
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and finalise_form.is_valid():
         answers = form.answers()
-        if request.POST.get("action") == "finalise" and finalise_form.is_valid():
-            try:
-                services.assessment_finalise(
-                    assessment=assessment,
-                    actor=request.user,
-                    answers=answers,
-                    **finalise_form.cleaned_data,
-                )
-            except ValidationError as exc:
-                if hasattr(exc, "error_dict"):
-                    finalise_form.add_error(None, exc)
+        typed = {
+            "rationale": finalise_form.cleaned_data["rationale"],
+            "override_reason": finalise_form.cleaned_data["override_reason"],
+        }
+        try:
+            if request.POST.get("action") == "finalise":
+                try:
+                    services.assessment_finalise(
+                        assessment=assessment,
+                        actor=request.user,
+                        answers=answers,
+                        **finalise_form.cleaned_data,
+                    )
+                except ValidationError as exc:
+                    services.assessment_save(
+                        assessment=assessment, actor=request.user, answers=answers, **typed
+                    )
+                    (finalise_form if hasattr(exc, "error_dict") else form).add_error(None, exc)
+                    status = 400
+                except PermissionDenied as exc:
+                    # Kept for the trained colleague who will finalise it.
+                    services.assessment_save(
+                        assessment=assessment, actor=request.user, answers=answers, **typed
+                    )
+                    messages.error(request, str(exc))
+                    return redirect("risk:assessment", pk=case.pk, assessment_id=assessment.pk)
                 else:
-                    form.add_error(None, exc)
-                services.assessment_save(assessment=assessment, actor=request.user, answers=answers)
-                status = 400
-            except PermissionDenied as exc:
-                services.assessment_save(assessment=assessment, actor=request.user, answers=answers)
-                messages.error(request, str(exc))
-                return redirect("risk:assessment", pk=case.pk, assessment_id=assessment.pk)
+                    messages.success(request, "Assessment finalised.")
+                    return redirect("cases:detail", pk=case.pk)
             else:
-                messages.success(request, "Assessment finalised.")
-                return redirect("cases:detail", pk=case.pk)
-        else:
-            services.assessment_save(assessment=assessment, actor=request.user, answers=answers)
-            messages.success(request, "Draft saved.")
+                services.assessment_save(
+                    assessment=assessment, actor=request.user, answers=answers, **typed
+                )
+                messages.success(request, "Draft saved.")
+                return redirect("risk:assessment", pk=case.pk, assessment_id=assessment.pk)
+        except services.AssessmentLocked:
+            messages.error(
+                request,
+                "Someone finalised this assessment meanwhile; it cannot be changed. Start a "
+                "reassessment if something new has come to light.",
+            )
             return redirect("risk:assessment", pk=case.pk, assessment_id=assessment.pk)
     preview_answers = form.answers() if form.is_bound and form.is_valid() else assessment.answers
     preview = engine.score(definition, preview_answers)
@@ -201,14 +220,11 @@ def safety_plan(request: HttpRequest, pk: str) -> HttpResponse:
 @require_POST
 def safety_action_add(request: HttpRequest, pk: str) -> HttpResponse:
     case = get_case_for_user(request.user, pk, write=True)
-    plan = SafetyPlan.objects.filter(case=case).first() or services.safety_plan_save(
-        case=case, actor=request.user, summary=""
-    )
     staff = User.objects.filter(is_active=True, teams=case.team_id)
     form = SafetyActionForm(request.POST, staff=staff)
     if form.is_valid():
         try:
-            services.safety_action_add(plan=plan, actor=request.user, **form.cleaned_data)
+            services.safety_action_add(case=case, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -261,9 +277,12 @@ def safety_plan_copy(request: HttpRequest, pk: str) -> HttpResponse:
     return response
 
 
-def _training_staff(user):
-    """Administrators see every active staff member; supervisors the people in their teams."""
+def _training_staff(user, *, for_recording: bool = False):
+    """Administrators see every active staff member; supervisors the people in their teams.
+    Nobody records training for themselves: it is what allows finalising assessments."""
     staff = User.objects.filter(is_active=True)
+    if for_recording:
+        staff = staff.exclude(pk=user.pk)
     if has_role(user, Role.ADMINISTRATOR):
         return staff.order_by("first_name", "last_name")
     if has_role(user, Role.SUPERVISOR):
@@ -277,7 +296,11 @@ def _training_staff(user):
 @require_http_methods(["GET", "POST"])
 def training(request: HttpRequest) -> HttpResponse:
     staff = _training_staff(request.user)
-    form = TrainingRecordForm(request.POST or None, request.FILES or None, staff=staff)
+    form = TrainingRecordForm(
+        request.POST or None,
+        request.FILES or None,
+        staff=_training_staff(request.user, for_recording=True),
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         upload = data.pop("certificate")

@@ -108,6 +108,71 @@ def test_missing_answers_refuse_finalising_and_lose_nothing(client, case, cara):
     assert assessment.status == "draft" and assessment.answers == {"ongoing_threat": "yes"}
 
 
+def test_rationale_and_reason_are_kept_with_the_draft(client, case, north, settings):
+    settings.RISK_TRAINING_GATE = "block"
+    newcomer = factories.caseworker(north, "Nia")
+    assessment = services.assessment_start(case=case, actor=newcomer, version=default_version())
+    client.force_login(newcomer)
+    url = f"/risk/cases/{case.pk}/assessments/{assessment.pk}/"
+    client.post(
+        url,
+        {
+            **full_answers(),
+            "rationale": "Seen at home",
+            "override_reason": "",
+            "action": "finalise",
+        },
+    )
+    assessment.refresh_from_db()
+    assert assessment.status == "draft" and assessment.rationale == "Seen at home"
+    assert "Seen at home" in client.get(url).text
+
+
+def test_a_finalised_assessment_cannot_be_saved_by_any_path(case, cara):
+    from risk.models import FinalisedAssessmentLocked
+
+    assessment = services.assessment_start(case=case, actor=cara, version=default_version())
+    services.assessment_finalise(assessment=assessment, actor=cara, answers=full_answers())
+    stale = Assessment.objects.get(pk=assessment.pk)
+    stale.level = "standard" if stale.level == "high" else "high"
+    with pytest.raises(FinalisedAssessmentLocked):
+        stale.save()
+
+
+def test_a_published_version_cannot_be_saved_by_any_path():
+    from risk.models import PublishedVersionLocked
+
+    version = default_version()
+    version.definition = {}
+    with pytest.raises(PublishedVersionLocked):
+        version.save()
+
+
+def test_a_colleague_finalising_meanwhile_gives_a_message_not_an_error(client, case, cara):
+    assessment = services.assessment_start(case=case, actor=cara, version=default_version())
+    client.force_login(cara)
+    url = f"/risk/cases/{case.pk}/assessments/{assessment.pk}/"
+    services.assessment_finalise(assessment=assessment, actor=cara, answers=full_answers())
+    from unittest import mock
+
+    # The page was read before the colleague finalised: simulate that stale read.
+    with mock.patch("risk.views._get_assessment", return_value=assessment):
+        assessment.status = "draft"
+        response = client.post(url, {**full_answers(), "action": "save"}, follow=True)
+    assert "Someone finalised this assessment meanwhile" in response.text
+
+
+def test_red_flags_are_encrypted(case, cara):
+    assessment = services.assessment_start(case=case, actor=cara, version=default_version())
+    services.assessment_finalise(
+        assessment=assessment, actor=cara, answers=full_answers(strangulation="yes")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT red_flags FROM risk_assessment WHERE id = %s", [assessment.pk])
+        stored = cursor.fetchone()[0]
+    assert "strangulation" not in stored
+
+
 def test_override_needs_a_written_reason(case, cara):
     assessment = services.assessment_start(case=case, actor=cara, version=default_version())
     with pytest.raises(ValidationError) as info:
@@ -317,3 +382,25 @@ def test_admin_edits_drafts_and_never_published_versions(client, settings):
     assert draft.status == "published" and draft.published_at
     published.refresh_from_db()
     assert published.definition["key"] == "default"  # untouched
+
+
+def test_case_page_queries_do_not_grow_with_assessments(client, case, cara):
+    from django.test.utils import CaptureQueriesContext
+
+    def finalise_one():
+        a = services.assessment_start(case=case, actor=cara, version=default_version())
+        services.assessment_finalise(assessment=a, actor=cara, answers=full_answers())
+        services.trigger_record(
+            case=case, actor=cara, kind="court", occurred_on=timezone.localdate()
+        )
+
+    finalise_one()
+    client.force_login(cara)
+    client.get(f"/cases/{case.pk}/")
+    with CaptureQueriesContext(connection) as few:
+        client.get(f"/cases/{case.pk}/")
+    for _ in range(3):
+        finalise_one()
+    with CaptureQueriesContext(connection) as many:
+        client.get(f"/cases/{case.pk}/")
+    assert len(many) == len(few)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from cases.services import break_glass_open
 from risk import services
-from risk.models import InstrumentVersion, SafetyAction, TrainingRecord
+from risk.models import InstrumentVersion, TrainingRecord
 from tests import factories
 from tests.test_assessments import full_answers
 
@@ -58,9 +58,8 @@ def test_tiles_count_what_they_say(client, north, sofia):
     cara = factories.caseworker(north)
     high_no_plan = assessed(cara, sofia, strangulation="yes")
     high_with_plan = assessed(cara, sofia, strangulation="yes")
-    plan = services.safety_plan_save(case=high_with_plan, actor=sofia, summary="")
     services.safety_action_add(
-        plan=plan,
+        case=high_with_plan,
         actor=sofia,
         kind="order",
         description="Apply for an order",
@@ -115,8 +114,9 @@ def test_dashboard_queries_are_constant(client, north, sofia):
         client.get("/risk/dashboard/")
     for _ in range(4):
         case = assessed(cara, sofia, strangulation="yes")
-        plan = services.safety_plan_save(case=case, actor=sofia, summary="")
-        SafetyAction.objects.create(plan=plan, kind="other", description="x", owner=cara)
+        services.safety_action_add(
+            case=case, actor=sofia, kind="other", description="x", owner=cara
+        )
     with CaptureQueriesContext(connection) as many:
         client.get("/risk/dashboard/")
     assert len(many) == len(few)
@@ -157,3 +157,13 @@ def test_drafts_of_untrained_staff_wait_on_the_dashboard(client, north, sofia):
     client.force_login(sofia)
     assert tile_counts(client)["drafts"] == 1
     assert case.reference in client.get("/risk/dashboard/drafts/").text
+
+
+def test_new_high_means_high_now_and_for_the_first_time(client, north, sofia):
+    cara = factories.caseworker(north)
+    case = assessed(cara, sofia, strangulation="yes")
+    version = InstrumentVersion.objects.get(instrument__key="default")
+    lower = services.assessment_start(case=case, actor=sofia, version=version)
+    services.assessment_finalise(assessment=lower, actor=sofia, answers=full_answers())
+    client.force_login(sofia)
+    assert tile_counts(client)["new-high"] == 0  # reassessed lower since

@@ -154,3 +154,59 @@ def test_every_problem_is_reported_at_once():
 def test_non_mapping_is_refused():
     with pytest.raises(engine.InstrumentError):
         engine.validate(["not", "a", "mapping"])
+
+
+def test_a_repeated_option_counts_once():
+    default = shipped("default.json")
+    once = engine.score(default, {"kinds": ["physical"]}).score
+    assert engine.score(default, {"kinds": ["physical"] * 6}).score == once == 2
+
+
+def test_weighted_thresholds_compare_the_exact_total():
+    definition = {
+        "scoring": {"method": "weighted"},
+        "levels": [{"level": "standard", "min": 0}, {"level": "high", "min": 3}],
+        "sections": [
+            {
+                "title": "S",
+                "questions": [
+                    {"key": "a", "type": "yes_no", "weight": 1.3, "text": "A"},
+                    {"key": "b", "type": "yes_no", "weight": 1.3, "text": "B"},
+                ],
+            }
+        ],
+    }
+    engine.validate(definition)
+    result = engine.score(definition, {"a": "yes", "b": "yes"})  # 2.6: below 3
+    assert result.level == "standard" and result.score == 3
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda d: d["sections"][1]["questions"][0]["options"][0].update(weight="two"),
+            "'weight' must be a number",
+        ),
+        (
+            lambda d: d["sections"][1]["questions"][0]["options"][0].pop("label"),
+            "'label' is required",
+        ),
+        (
+            lambda d: d.update(
+                levels=[
+                    {"level": "standard", "min": 0},
+                    {"level": "high", "min": 10},
+                    {"level": "medium", "min": 20},
+                ]
+            ),
+            "from less to more serious",
+        ),
+    ],
+)
+def test_options_and_level_order_are_validated(change, message):
+    definition = copy.deepcopy(shipped("default.json"))
+    change(definition)
+    with pytest.raises(engine.InstrumentError) as info:
+        engine.validate(definition)
+    assert any(message in e for e in info.value.errors), info.value.errors

@@ -45,7 +45,30 @@ def test_high_risk_without_a_plan_shows_a_blocker(client, case, cara):
     assert "A safety plan is required" in client.get(f"/cases/{case.pk}/").text
     client.post(url(case), {"summary": "Staying safe while the court case runs"})
     assert SafetyPlan.objects.filter(case=case).exists()
+    # An empty plan protects no one: the requirement stays until there is an action.
+    assert "A safety plan is required" in client.get(f"/cases/{case.pk}/").text
+    client.post(
+        url(case, "actions/"),
+        {"kind": "accommodation", "description": "Refuge place", "owner_other": "Themselves"},
+    )
     assert "A safety plan is required" not in client.get(f"/cases/{case.pk}/").text
+
+
+def test_an_invalid_action_creates_no_plan(client, case, cara):
+    client.force_login(cara)
+    client.post(url(case, "actions/"), {"kind": "police", "description": "x", "owner": cara.pk})
+    assert not SafetyPlan.objects.filter(case=case).exists()
+
+
+def test_an_action_of_another_case_gives_404(client, case, cara):
+    client.force_login(cara)
+    other = factories.make_full_case(cara)
+    client.post(
+        url(other, "actions/"),
+        {"kind": "other", "description": "Other case's action", "owner": cara.pk},
+    )
+    action = SafetyAction.objects.get()
+    assert client.post(url(case, f"actions/{action.pk}/"), {"status": "done"}).status_code == 404
 
 
 def test_actions_need_an_owner_and_police_contact_needs_their_wishes(client, case, cara):

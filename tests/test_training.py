@@ -53,11 +53,12 @@ def test_supervisor_records_training_and_sees_compliance(client, north):
 
 def test_bad_training_input_is_refused(client, north):
     sofia = factories.supervisor(north)
+    cara = factories.caseworker(north)
     client.force_login(sofia)
     response = client.post(
         "/risk/training/",
         {
-            "user": sofia.pk,
+            "user": cara.pk,
             "course": "X",
             "completed_on": TODAY.isoformat(),
             "provider": "Y",
@@ -79,3 +80,39 @@ def test_administrators_see_every_member_of_staff(client, settings):
     sam = factories.caseworker(factories.make_team("South"), "Sam")
     client.force_login(factories.make_user("Ada", role=Role.ADMINISTRATOR, is_staff=True))
     assert str(sam) in client.get("/risk/training/").text
+
+
+def test_nobody_records_their_own_training(client, north):
+    sofia = factories.supervisor(north)
+    client.force_login(sofia)
+    response = client.post(
+        "/risk/training/",
+        {"user": sofia.pk, "course": "X", "completed_on": TODAY.isoformat(), "provider": "Y"},
+    )
+    assert response.status_code == 400
+    assert not TrainingRecord.objects.exists()
+
+
+def test_compliance_agrees_with_the_gate(client, north):
+    sofia = factories.supervisor(north)
+    cara = factories.caseworker(north)
+    TrainingRecord.objects.create(
+        user=cara,
+        course="Old",
+        completed_on=TODAY - datetime.timedelta(days=400),
+        expires_on=TODAY + datetime.timedelta(days=300),
+        provider="P",
+        recorded_by=sofia,
+    )
+    TrainingRecord.objects.create(
+        user=cara,
+        course="Newer but expired",
+        completed_on=TODAY - datetime.timedelta(days=100),
+        expires_on=TODAY - datetime.timedelta(days=1),
+        provider="P",
+        recorded_by=sofia,
+    )
+    assert has_current_training(cara)
+    client.force_login(sofia)
+    rows = {r.user.pk: r.state for r in client.get("/risk/training/").context["rows"]}
+    assert rows[cara.pk] == "current"

@@ -266,11 +266,11 @@ def _demo_risk(*, cara: User, sam: User) -> None:
     high = Case.objects.filter(team__name="North team", risk_level="high").order_by("opened_at")
     first = high.first()
     if first is not None:
-        plan = risk.safety_plan_save(
+        risk.safety_plan_save(
             case=first, actor=cara, summary="Staying safe at home and on the way to work."
         )
         risk.safety_action_add(
-            plan=plan,
+            case=first,
             actor=cara,
             kind="order",
             description="Apply for a protection order with the legal advice centre",
@@ -278,7 +278,7 @@ def _demo_risk(*, cara: User, sam: User) -> None:
             due_on=today - datetime.timedelta(days=2),
         )
         risk.safety_action_add(
-            plan=plan,
+            case=first,
             actor=cara,
             kind="police",
             description="Report the latest threat",

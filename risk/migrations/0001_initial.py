@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
                 ('score', models.IntegerField(blank=True, null=True)),
                 ('computed_level', models.CharField(blank=True, choices=[('standard', 'Standard'), ('medium', 'Medium'), ('high', 'High')], max_length=8)),
                 ('level', models.CharField(blank=True, choices=[('standard', 'Standard'), ('medium', 'Medium'), ('high', 'High')], max_length=8)),
-                ('red_flags', models.JSONField(blank=True, default=list)),
+                ('red_flags', victimsupport.crypto.fields.EncryptedJSONField(blank=True, default=list)),
                 ('rationale', victimsupport.crypto.fields.EncryptedTextField(blank=True)),
                 ('override_reason', victimsupport.crypto.fields.EncryptedTextField(blank=True)),
                 ('finalised_without_training', models.BooleanField(default=False)),

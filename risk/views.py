@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cases.documents import EXTENSIONS
+from cases.documents import EXTENSIONS, check_upload_size
 from cases.models import Case
 from risk import dashboard as risk_dashboard
 from risk import engine, services
@@ -305,9 +305,10 @@ def training(request: HttpRequest) -> HttpResponse:
         data = dict(form.cleaned_data)
         upload = data.pop("certificate")
         certificate = None
-        if upload is not None:
-            certificate = (upload.name, upload.content_type, upload.read())
         try:
+            if upload is not None:
+                check_upload_size(upload.size)  # before reading it into memory
+                certificate = (upload.name, upload.content_type, upload.read())
             services.training_record_add(actor=request.user, certificate=certificate, **data)
         except ValidationError as exc:
             form.add_error(None, exc)

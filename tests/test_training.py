@@ -116,3 +116,25 @@ def test_compliance_agrees_with_the_gate(client, north):
     client.force_login(sofia)
     rows = {r.user.pk: r.state for r in client.get("/risk/training/").context["rows"]}
     assert rows[cara.pk] == "current"
+
+
+def test_oversized_or_wrong_certificates_are_refused(client, north, settings):
+    settings.DOCUMENT_MAX_BYTES = 1024
+    sofia = factories.supervisor(north)
+    cara = factories.caseworker(north)
+    client.force_login(sofia)
+    base = {"user": cara.pk, "course": "C", "completed_on": TODAY.isoformat(), "provider": "P"}
+    big = client.post(
+        "/risk/training/",
+        {
+            **base,
+            "certificate": SimpleUploadedFile("c.pdf", b"%PDF-" + b"x" * 4096, "application/pdf"),
+        },
+    )
+    assert big.status_code == 400 and "the limit is 1 KB" in big.text
+    wrong = client.post(
+        "/risk/training/",
+        {**base, "certificate": SimpleUploadedFile("c.exe", b"MZ", "application/octet-stream")},
+    )
+    assert wrong.status_code == 400 and "Only PDF, JPEG, PNG" in wrong.text
+    assert not TrainingRecord.objects.exists()

@@ -144,3 +144,25 @@ def test_administrator_publishes_a_new_notice_version(client, settings):
     assert change.status_code == 403
     old.refresh_from_db()
     assert old.title == "Old"  # published words are never edited
+
+
+def test_case_forms_are_not_remembered_by_the_browser(client):
+    """Autofill would offer a victim's name, phone or address to the next person at a
+    shared computer: every form that takes case data switches it off."""
+    import re
+
+    cara = factories.caseworker(factories.make_team())
+    case = factories.make_full_case(cara)
+    client.force_login(cara)
+    for url in (
+        "/cases/",
+        f"/cases/{case.pk}/",
+        f"/cases/{case.pk}/details/",
+        "/cases/intake/",
+        f"/risk/cases/{case.pk}/safety-plan/",
+        f"/risk/cases/{case.pk}/assessments/new/",
+    ):
+        forms = re.findall(r"<form[^>]*>", client.get(url).text)
+        case_forms = [f for f in forms if "logout" not in f]
+        assert case_forms, url
+        assert all('autocomplete="off"' in f for f in case_forms), (url, case_forms)

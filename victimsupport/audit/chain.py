@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import hmac
 import json
@@ -10,10 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
 
 from victimsupport.audit.context import current_actor_and_address
-from victimsupport.audit.models import AuditEntry, ChainHead
+from victimsupport.audit.models import AuditEntry, AuditLogImmutable, ChainHead
 from victimsupport.audit.redaction import REDACTED
 from victimsupport.crypto import keyring
 from victimsupport.crypto.fields import blind_index_fields, encrypted_fields
@@ -67,17 +69,22 @@ def _apply_request_context(entry: AuditEntry) -> None:
         entry.remote_addr = address
 
 
+@functools.cache
+def secret_field_names(model: type[models.Model] | None) -> frozenset[str]:
+    """The fields of ``model`` whose values never enter the log: encrypted and blind index."""
+    if model is None:
+        return frozenset()
+    return frozenset(
+        {f.name for f in encrypted_fields(model)} | {f.name for f in blind_index_fields(model)}
+    )
+
+
 def _redact(entry: AuditEntry) -> None:
     """Second line of defence, keyed on field type: registration already masks encrypted
     fields, but a model registered by hand, or a field added later, must not leak either."""
-    ct = entry.content_type
+    ct = ContentType.objects.get_for_id(entry.content_type_id)
     entry.object_repr = f"{ct.app_label}.{ct.model} {entry.object_pk}"
-    model = ct.model_class()
-    secret = (
-        {f.name for f in encrypted_fields(model)} | {f.name for f in blind_index_fields(model)}
-        if model
-        else set()
-    )
+    secret = secret_field_names(ct.model_class())
     if not secret:
         return
     if isinstance(entry.changes, dict):
@@ -113,6 +120,34 @@ def seal_and_insert(entry: AuditEntry, insert: Callable[[], None]) -> None:
         head.seq = entry.seq
         head.seal = entry.seal
         head.save(update_fields=["seq", "seal"])
+
+
+def seal_many(entries: list[AuditEntry], *, batch_size: int = 2000) -> int:
+    """Seal and insert many entries in one transaction, holding the chain lock once.
+
+    For bulk loads (the demo seeder). Each entry goes through the same context, redaction,
+    normalisation and sealing as a single ``save()``; only the INSERTs are batched.
+    """
+    if not entries:
+        return 0
+    with transaction.atomic():
+        head, _ = ChainHead.objects.select_for_update().get_or_create(pk=1)
+        seq, seal = head.seq, head.seal
+        for entry in entries:
+            if not entry._state.adding or entry.seq is not None:
+                raise AuditLogImmutable("Only new entries can be sealed.")
+            _apply_request_context(entry)
+            _redact(entry)
+            _normalise(entry)
+            seq += 1
+            entry.seq = seq
+            entry.prev_seal = seal
+            entry.seal = seal = compute_seal(entry)
+        # The queryset refuses bulk_create to everyone else; this is the sealed path.
+        models.QuerySet.bulk_create(AuditEntry.objects.all(), entries, batch_size=batch_size)
+        head.seq, head.seal = seq, seal
+        head.save(update_fields=["seq", "seal"])
+    return len(entries)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import os
+import time
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 
 from victimsupport.demo import seed_demo
 
@@ -17,6 +19,28 @@ class Command(BaseCommand):
             action="store_true",
             help="Give the demo users new passwords and print them.",
         )
+        parser.add_argument(
+            "--cases",
+            type=int,
+            default=0,
+            metavar="N",
+            help="Also add N fictional cases, spread over teams of about 5,000 cases, with "
+            "their notes, assessments, plans, consents, grants and audit entries. Each run "
+            "adds N more.",
+        )
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=500,
+            help="Cases written per transaction with --cases (default 500).",
+        )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=0,
+            help="Processes writing cases in parallel on PostgreSQL (default: one per core; "
+            "SQLite always uses one).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.IS_PRODUCTION:
@@ -24,15 +48,73 @@ class Command(BaseCommand):
                 "seed_demo creates users with printed passwords; it is refused when "
                 "DJANGO_ENV=production."
             )
+        if options["cases"] < 0 or options["batch_size"] < 1 or options["workers"] < 0:
+            raise CommandError(
+                "--cases and --workers must be 0 or more and --batch-size at least 1."
+            )
         accounts = seed_demo(reset_passwords=options["reset_passwords"])
         created = [a for a in accounts if a.password]
-        if not created:
+        if created:
+            self.stdout.write(self.style.WARNING("Demo accounts, for local trials only:"))
+            for account in created:
+                self.stdout.write(f"  {account.role:<24} {account.email:<32} {account.password}")
+            self.stdout.write("These passwords are shown once. Sign in at http://127.0.0.1:8000/")
+        elif not options["cases"]:
             self.stdout.write(
                 "Demo data already present; nothing changed. Passwords were printed when the "
                 "users were created (run `manage.py seed_demo --reset-passwords` for new ones)."
             )
-            return
-        self.stdout.write(self.style.WARNING("Demo accounts, for local trials only:"))
-        for account in created:
-            self.stdout.write(f"  {account.role:<24} {account.email:<32} {account.password}")
-        self.stdout.write("These passwords are shown once. Sign in at http://127.0.0.1:8000/")
+        if options["cases"]:
+            workers = options["workers"] or os.cpu_count() or 1
+            self._seed_cases(options["cases"], options["batch_size"], workers)
+
+    def _seed_cases(self, n: int, batch_size: int, workers: int) -> None:
+        from victimsupport.bulkdemo import seed_cases
+
+        bar = ProgressBar(self.stderr, n)
+        report = seed_cases(n, batch_size=batch_size, workers=workers, progress=bar.update)
+        bar.finish()
+        self.stdout.write(
+            f"Added {report.cases:,} cases ({report.rows:,} rows, {report.audit_entries:,} "
+            f"audit entries) over {report.teams} teams, {report.staff} new staff accounts, "
+            f"in {report.seconds:.0f} s ({report.cases / max(report.seconds, 0.001):,.0f} "
+            "cases/s)."
+        )
+        self.stdout.write(
+            "The new staff accounts cannot sign in (no password): they hold the cases. The demo "
+            "accounts above see their teams' share."
+        )
+
+
+class ProgressBar:
+    """A one-line bar on a terminal; a line every tenth of the way otherwise (logs, CI)."""
+
+    def __init__(self, stream: OutputWrapper, total: int, width: int = 30) -> None:
+        self.stream = stream
+        self.total = total
+        self.width = width
+        self.started = time.perf_counter()
+        self.tty = stream.isatty()
+        self.last_tenth = -1
+
+    def update(self, done: int, total: int) -> None:
+        elapsed = time.perf_counter() - self.started
+        rate = done / elapsed if elapsed else 0.0
+        eta = (total - done) / rate if rate else 0.0
+        filled = int(self.width * done / total)
+        line = (
+            f"[{'#' * filled}{'.' * (self.width - filled)}] {done:,}/{total:,} cases "
+            f"{rate:,.0f}/s, {eta:.0f} s left"
+        )
+        if self.tty:
+            self.stream.write("\r" + line, ending="")
+            self.stream.flush()
+        elif done * 10 // total > self.last_tenth:
+            self.last_tenth = done * 10 // total
+            self.stream.write(line)
+            self.stream.flush()
+
+    def finish(self) -> None:
+        if self.tty:
+            self.stream.write("")
+            self.stream.flush()

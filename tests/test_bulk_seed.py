@@ -1,0 +1,160 @@
+"""seed_demo --cases N: many realistic cases, through the encrypted fields, with their audit
+entries sealed into the chain and per-object grants that visible_to honours."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import Count
+
+from cases.models import (
+    Case,
+    CaseUserObjectPermission,
+    Consent,
+    ContactMethod,
+    ContactPreference,
+    Note,
+    NoticeAcknowledgement,
+    StatusChange,
+    Victim,
+)
+from risk.models import Assessment, SafetyPlan
+from tests.test_canary import raw_database_bytes
+from victimsupport import bulkdemo
+from victimsupport.accounts.models import Team
+from victimsupport.audit.bulk import log_created, seal
+from victimsupport.audit.chain import seal_many, verify_chain
+from victimsupport.audit.models import AuditEntry, AuditLogImmutable
+from victimsupport.audit.redaction import EMPTY, REDACTED
+from victimsupport.bulkdemo import seed_cases
+from victimsupport.crypto.fields import blind_match
+from victimsupport.demo import seed_demo
+
+pytestmark = pytest.mark.django_db
+
+
+N = 200
+
+
+@pytest.fixture
+def seeded(monkeypatch):
+    """The demo, then N bulk cases in batches (so that batching is exercised)."""
+    monkeypatch.setattr(bulkdemo, "GRANT_SHARE", 0.3)
+    seed_demo()
+    before = AuditEntry.objects.count()
+    report = seed_cases(N, batch_size=70)
+    return report, before
+
+
+def test_every_case_has_a_complete_file(seeded):
+    report, _ = seeded
+    bulk = Case.objects.exclude(reference__in=[]).filter(intake_draft__isnull=True)
+    assert report.cases == N
+    assert bulk.count() == N
+    assert Victim.objects.filter(case__in=bulk).count() == N
+    assert NoticeAcknowledgement.objects.filter(case__in=bulk).count() == N
+    assert ContactPreference.objects.filter(case__in=bulk).count() == N * len(ContactMethod.values)
+    opened = StatusChange.objects.filter(case__in=bulk, kind="opened").count()
+    assert opened == N
+    processing = Consent.objects.filter(case__in=bulk, kind="processing").count()
+    assert processing == N
+    # References are unique and numbered per year of opening.
+    refs = list(bulk.values_list("reference", "opened_at"))
+    assert len({r for r, _ in refs}) == N
+    assert all(r.startswith(f"VS-{at.year}-") for r, at in refs)
+
+
+def test_the_mix_looks_like_years_of_work(seeded):
+    bulk = Case.objects.filter(intake_draft__isnull=True)
+    statuses = dict(bulk.values_list("status").annotate(n=Count("pk")))
+    assert statuses["open"] > 30 and statuses["closed"] > 30
+    levels = dict(bulk.values_list("risk_level").annotate(n=Count("pk")))
+    assert {"standard", "medium", "high", "unknown"} <= set(levels)
+    assert Note.objects.filter(case__in=bulk).count() > N
+    assert Assessment.objects.filter(case__in=bulk, status="final").count() > N // 4
+    high_open = bulk.filter(risk_level="high", status="open")
+    with_plan = high_open.filter(safety_plan__isnull=False).count()
+    # Most high-risk open cases have a plan; some do not (the dashboard's first tile).
+    assert 0 < with_plan < high_open.count() or high_open.count() < 5
+    assert SafetyPlan.objects.filter(case__in=bulk).exists()
+    assert Consent.objects.filter(case__in=bulk, withdrawn_at__isnull=False).exists()
+    assert bulk.filter(review_due__isnull=False, status="open").exists()
+    # Teams of a realistic size, each with caseworkers and a supervisor.
+    assert Team.objects.count() >= 2
+    for team in Team.objects.all():
+        assert team.members.filter(groups__name="caseworker").count() >= 6
+        assert team.members.filter(groups__name="supervisor").exists()
+
+
+def test_values_are_encrypted_and_searchable_by_blind_index(seeded):
+    victim = next(v for v in Victim.objects.filter(case__intake_draft__isnull=True) if v.phone)
+    raw = raw_database_bytes()
+    assert victim.phone.encode() not in raw
+    assert victim.address.encode() not in raw or not victim.address
+    found = Victim.objects.filter(blind_match(Victim, "phone_index", victim.phone))
+    assert victim in found
+
+
+def test_grants_give_sight_of_a_case_to_a_colleague_elsewhere(seeded):
+    grants = CaseUserObjectPermission.objects.select_related("user", "content_object")
+    assert grants.exists()
+    grant = grants.first()
+    case = grant.content_object
+    assert not grant.user.teams.filter(pk=case.team_id).exists()
+    seen = Case.objects.visible_to(grant.user).filter(pk=case.pk).first()
+    assert seen is not None and not seen.can_write
+
+
+def test_audit_entries_match_the_rows_and_the_chain_verifies(seeded):
+    report, before = seeded
+    assert AuditEntry.objects.count() - before == report.audit_entries
+    assert report.audit_entries > report.rows  # a create per row, plus access entries
+    victim = Victim.objects.filter(case__intake_draft__isnull=True).first()
+    entry = AuditEntry.objects.get(
+        content_type__model="victim", object_pk=str(victim.pk), action=AuditEntry.Action.CREATE
+    )
+    assert entry.changes["given_name"] == [EMPTY, REDACTED]
+    assert victim.given_name not in str(entry.changes)
+    assert entry.changes["address_withheld"] == ["None", "False"]
+    assert AuditEntry.objects.filter(
+        action=AuditEntry.Action.ACCESS, object_pk=str(victim.case_id)
+    ).exists()
+    result = verify_chain()
+    assert result.ok, result.problem
+
+
+def test_seal_many_refuses_sealed_entries_and_redacts_what_it_seals(seeded):
+    victim = Victim.objects.filter(case__intake_draft__isnull=True).first()
+    [entry] = log_created([victim])
+    entry.changes["given_name"] = ["None", "Plaintext Name"]  # a careless caller
+    seal([entry])
+    stored = AuditEntry.objects.get(pk=entry.pk)
+    assert stored.changes["given_name"][1] == REDACTED
+    assert "Plaintext" not in str(stored.changes)
+    with pytest.raises(AuditLogImmutable):
+        seal_many([stored])
+    assert verify_chain().ok
+    with pytest.raises(AuditLogImmutable):
+        AuditEntry.objects.bulk_create([AuditEntry(content_type_id=entry.content_type_id)])
+    with pytest.raises(ValueError):
+        log_created([Victim(given_name="unsaved")])
+
+
+def test_command_shows_progress_and_refuses_bad_numbers():
+    out, err = StringIO(), StringIO()
+    call_command("seed_demo", cases=40, batch_size=15, stdout=out, stderr=err)
+    assert "Added 40 cases" in out.getvalue()
+    progress = err.getvalue().splitlines()
+    assert progress[-1].startswith("[###") and "40/40 cases" in progress[-1]
+    assert len(progress) >= 3  # one line per batch when not on a terminal
+    assert Case.objects.count() == 12 + 40
+    with pytest.raises(CommandError):
+        call_command("seed_demo", cases=-1)
+    with pytest.raises(CommandError):
+        call_command("seed_demo", cases=5, batch_size=0)
+    # A second run adds more, with fresh references and the same staff.
+    call_command("seed_demo", cases=10, stdout=StringIO(), stderr=StringIO())
+    assert Case.objects.count() == 62
+    assert verify_chain().ok

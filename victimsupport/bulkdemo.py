@@ -1,0 +1,767 @@
+"""Many fictional cases, quickly: the data behind the benchmark and trials at national scale.
+
+``seed_cases(n)`` adds ``n`` cases spread over teams of a size a large service would have
+(about 5,000 cases per team), with what years of work leave in a file: the victim, the people
+they fear, contact preferences, the notice acknowledged, screening, needs, consents (some
+shared, some withdrawn), notes, contacts, risk assessments and reassessments, safety plans
+with actions, closures, a few per-object grants to colleagues of other teams, and the audit
+entries all of that would have written, sealed into the chain.
+
+Rows go through the same encrypted fields and blind indexes as the application (``bulk_create``
+calls each field's ``get_prep_value`` and ``pre_save``). What is bypassed is the per-row
+service logic and the save signals; the audit entries those signals would write are written
+here instead (``victimsupport.audit.bulk``), so the log and the chain match the data.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import multiprocessing
+import random
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group, Permission
+from django.db import connection, connections, transaction
+from django.utils import timezone
+
+from cases.models import (
+    Case,
+    CaseReferenceCounter,
+    CaseUserObjectPermission,
+    ConfidentialityNotice,
+    Consent,
+    ContactLog,
+    ContactMethod,
+    ContactPreference,
+    NeedsRecord,
+    Note,
+    NoticeAcknowledgement,
+    RiskScreen,
+    StatusChange,
+    ThirdParty,
+    Victim,
+)
+from risk import engine
+from risk.models import Assessment, InstrumentVersion, SafetyAction, SafetyPlan, TrainingRecord
+from victimsupport.access import Role
+from victimsupport.accounts.models import Team, User
+from victimsupport.audit import bulk as audit_bulk
+from victimsupport.audit.services import AccessKind
+
+CASES_PER_TEAM = 5000
+CASEWORKERS_PER_TEAM = 6
+# The share of cases a caseworker of another team was given sight of (a per-object grant).
+GRANT_SHARE = 0.02
+YEARS = 5
+
+# Fictional names; any likeness is accidental.
+GIVEN = [
+    "Aisha",
+    "Alba",
+    "Amira",
+    "Anna",
+    "Bea",
+    "Carla",
+    "Chiara",
+    "Dana",
+    "Elif",
+    "Elin",
+    "Emma",
+    "Fatima",
+    "Greta",
+    "Hana",
+    "Ida",
+    "Ines",
+    "Iris",
+    "Jana",
+    "Julia",
+    "Kaja",
+    "Lara",
+    "Leila",
+    "Lina",
+    "Lucia",
+    "Maja",
+    "Mara",
+    "Maria",
+    "Mila",
+    "Nina",
+    "Noor",
+    "Olga",
+    "Paula",
+    "Rania",
+    "Rita",
+    "Sara",
+    "Selin",
+    "Tara",
+    "Vera",
+    "Yara",
+    "Zoe",
+    "Adam",
+    "Daniel",
+    "Jonas",
+    "Omar",
+    "Pavel",
+    "Tomas",
+]
+FAMILY = [
+    "Adams",
+    "Bakker",
+    "Berg",
+    "Costa",
+    "Dubois",
+    "Ek",
+    "Faber",
+    "Garcia",
+    "Hansen",
+    "Horvat",
+    "Ivanova",
+    "Jansen",
+    "Kaya",
+    "Kowalski",
+    "Larsen",
+    "Lopez",
+    "Maes",
+    "Meyer",
+    "Molnar",
+    "Moreau",
+    "Mulder",
+    "Nagy",
+    "Novak",
+    "Olsen",
+    "Peeters",
+    "Petrov",
+    "Popescu",
+    "Quint",
+    "Rossi",
+    "Sato",
+    "Schmidt",
+    "Silva",
+    "Smit",
+    "Szabo",
+    "Tan",
+    "Urban",
+    "Varga",
+    "Visser",
+    "Weber",
+    "Wouters",
+    "Yilmaz",
+    "Zeman",
+]
+LANGUAGES = (
+    "Dutch",
+    "Dutch",
+    "Dutch",
+    "French",
+    "French",
+    "English",
+    "Arabic",
+    "Polish",
+    "Turkish",
+)
+NOTE_BODIES = (
+    "Called as agreed; she is staying with her sister this week.",
+    "Went through the options for a protection order together.",
+    "Housing office appointment booked; will go with her.",
+    "Feeling a little safer since the locks were changed.",
+    "Talked through what to do if he turns up at work.",
+    "Children are settled at school; school knows the pick-up arrangements.",
+    "Asked for help with a letter to the landlord.",
+    "Court date confirmed; arranged a separate waiting room.",
+    "Missed the appointment; safe contact attempt by text as agreed.",
+    "Reviewed the safety plan with her; two actions done.",
+    "Referred to counselling with her consent.",
+    "Police liaison officer updated, at her request.",
+    "No new incidents since last contact.",
+    "Feels ready to close the case; agreed a last call in two weeks.",
+)
+CONTACT_SUMMARIES = (
+    "Check-in call, no new concerns.",
+    "Confirmed the next appointment.",
+    "Returned her call about the court letter.",
+    "Met at the office; went through the plan.",
+)
+NEEDS = ("emotional", "practical", "legal", "housing", "financial", "health", "children")
+PLAN_ACTIONS = (
+    ("order", "Apply for a protection order with the legal advice centre"),
+    ("contact", "Agree safe times and a code word for calls"),
+    ("technology", "Check her phone for tracking apps together"),
+    ("accommodation", "Ask the refuge network about a place"),
+    ("referral", "Referral to the local counselling service"),
+    ("children", "Tell the school who may collect the children"),
+)
+CLOSE_REASONS = ("Support completed.", "Moved away; passed on with her consent.", "Asked to close.")
+
+
+@dataclass
+class SeedReport:
+    cases: int = 0
+    teams: int = 0
+    staff: int = 0
+    rows: int = 0
+    audit_entries: int = 0
+    seconds: float = 0.0
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class _Staff:
+    team: Team
+    caseworkers: list[User]
+    supervisor: User
+
+
+def seed_cases(
+    n: int,
+    *,
+    batch_size: int = 500,
+    workers: int = 1,
+    seed: int = 2026,
+    progress: Callable[[int, int], None] | None = None,
+) -> SeedReport:
+    """Add ``n`` fictional cases (and the teams and staff they need). Not idempotent: each
+    call adds ``n`` more. Call ``demo.seed_demo()`` first for the accounts and instruments.
+
+    ``workers`` > 1 builds and writes batches in that many processes (PostgreSQL only: SQLite
+    allows one writer at a time). Each batch is one transaction; batches take the audit chain's
+    lock only to seal their entries, so the chain stays one line whatever the interleaving.
+    """
+    if n < 1:
+        raise ValueError("the number of cases must be at least 1")
+    if workers > 1 and connection.vendor != "postgresql":
+        workers = 1
+    started = time.perf_counter()
+    report = SeedReport()
+    base = seed + Case.objects.count()
+    staff = _staff(n, random.Random(base), report)
+    this_year = timezone.localdate().year
+    for year in range(this_year - YEARS, this_year + 1):  # before workers race to create them
+        CaseReferenceCounter.objects.get_or_create(year=year)
+    sizes = [min(batch_size, n - start) for start in range(0, n, batch_size)]
+    jobs = [(base + i, size) for i, size in enumerate(sizes)]
+    global _STAFF
+    _STAFF = staff
+    try:
+        if workers > 1:
+            connections.close_all()  # each process opens its own
+            context = multiprocessing.get_context("fork")
+            with context.Pool(workers, initializer=connections.close_all) as pool:
+                results = pool.imap_unordered(_run_batch, jobs)
+                _collect(results, report, n, progress)
+        else:
+            _collect(map(_run_batch, jobs), report, n, progress)
+    finally:
+        _STAFF = []
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+_STAFF: list[_Staff] = []
+
+
+def _collect(
+    results: Any, report: SeedReport, n: int, progress: Callable[[int, int], None] | None
+) -> None:
+    for part in results:
+        report.cases += part.cases
+        report.rows += part.rows
+        report.audit_entries += part.audit_entries
+        for label, count in part.counts.items():
+            report.counts[label] = report.counts.get(label, 0) + count
+        if progress:
+            progress(report.cases, n)
+
+
+def _run_batch(job: tuple[int, int]) -> SeedReport:
+    """Build and write one batch of cases (in this process or a worker)."""
+    batch_seed, size = job
+    rng = random.Random(batch_seed)
+    part = SeedReport(cases=size)
+    builder = _Batch(rng, _STAFF)
+    for _ in range(size):
+        builder.add_case()
+    builder.number()
+    with transaction.atomic():
+        builder.save(part)
+    return part
+
+
+def _staff(n: int, rng: random.Random, report: SeedReport) -> list[_Staff]:
+    """Teams of about CASES_PER_TEAM cases each, with caseworkers and a supervisor. The demo
+    teams come first, so the demo accounts see a share of the cases."""
+    wanted = max(2, math.ceil(n / CASES_PER_TEAM))
+    teams = list(Team.objects.order_by("pk")[:wanted])
+    created_teams = []
+    while len(teams) < wanted:
+        name = f"Region {len(teams) + 1:02d} team"
+        team = Team.objects.filter(name=name).first() or Team.objects.create(name=name)
+        teams.append(team)
+        created_teams.append(team)
+    groups = {g.name: g for g in Group.objects.filter(name__in=[Role.CASEWORKER, Role.SUPERVISOR])}
+    result = []
+    password = make_password(None)  # unusable: these accounts are for data, not for signing in
+    new_users: list[tuple[User, Team, str]] = []
+    for team in teams:
+        members = list(team.members.filter(is_active=True).prefetch_related("groups"))
+        workers = [u for u in members if any(g.name == Role.CASEWORKER for g in u.groups.all())]
+        supervisors = [u for u in members if any(g.name == Role.SUPERVISOR for g in u.groups.all())]
+        slug = team.name.lower().replace(" team", "").replace(" ", "-")
+        for i in range(len(workers), CASEWORKERS_PER_TEAM):
+            email = f"{slug}.worker{i + 1}@staff.demo.example"
+            user = User(
+                username=email,
+                email=email,
+                first_name=rng.choice(GIVEN),
+                last_name=rng.choice(FAMILY),
+                password=password,
+            )
+            new_users.append((user, team, Role.CASEWORKER))
+            workers.append(user)
+        if not supervisors:
+            email = f"{slug}.supervisor@staff.demo.example"
+            user = User(
+                username=email,
+                email=email,
+                first_name=rng.choice(GIVEN),
+                last_name=rng.choice(FAMILY),
+                password=password,
+            )
+            new_users.append((user, team, Role.SUPERVISOR))
+            supervisors.append(user)
+        result.append(_Staff(team, workers, supervisors[0]))
+    with transaction.atomic():
+        existing = set(
+            User.objects.filter(email__in=[u.email for u, _, _ in new_users]).values_list(
+                "email", flat=True
+            )
+        )
+        if existing:
+            raise ValueError(f"staff accounts already exist: {sorted(existing)[:3]}")
+        created = User.objects.bulk_create([u for u, _, _ in new_users])
+        User.teams.through.objects.bulk_create(
+            [User.teams.through(user_id=u.pk, team_id=t.pk) for u, t, _ in new_users]
+        )
+        User.groups.through.objects.bulk_create(
+            [User.groups.through(user_id=u.pk, group_id=groups[r].pk) for u, _, r in new_users]
+        )
+        today = timezone.localdate()
+        records = TrainingRecord.objects.bulk_create(
+            [
+                TrainingRecord(
+                    user=u,
+                    course="Risk assessment at first contact",
+                    completed_on=today - datetime.timedelta(days=rng.randint(30, 700)),
+                    provider="Regional training network",
+                    expires_on=today + datetime.timedelta(days=rng.randint(-60, 700)),
+                    recorded_by=u,
+                )
+                for u, _, _ in new_users
+                if rng.random() < 0.85
+            ]
+        )
+        report.audit_entries += audit_bulk.seal(
+            audit_bulk.log_created(created_teams)
+            + audit_bulk.log_created(created)
+            + audit_bulk.log_created(records)
+        )
+    report.teams = len(teams)
+    report.staff = len(created)
+    return result
+
+
+class _Batch:
+    """The rows of a few hundred cases, built in memory and written with bulk_create."""
+
+    def __init__(self, rng: random.Random, staff: list[_Staff]) -> None:
+        self.rng = rng
+        self.staff = staff
+        self.notice = ConfidentialityNotice.objects.order_by("-version").first()
+        self.version = InstrumentVersion.objects.get(instrument__key="default", version=1)
+        self.definition = self.version.definition
+        self.questions = [q for q in engine.questions(self.definition) if q["type"] != "text"]
+        self.view_case = Permission.objects.get(
+            content_type__app_label="cases", codename="view_case"
+        )
+        self.now = timezone.now()
+        self.rows: dict[type, list[Any]] = {}
+        self.accesses: list[tuple[Case, User, datetime.datetime]] = []
+        self.plans: list[tuple[SafetyPlan, list[SafetyAction]]] = []
+
+    def _add(self, obj: Any) -> Any:
+        self.rows.setdefault(type(obj), []).append(obj)
+        return obj
+
+    def _when(self, start: datetime.datetime, end: datetime.datetime) -> datetime.datetime:
+        span = max((end - start).total_seconds(), 1.0)
+        return start + datetime.timedelta(seconds=self.rng.random() * span)
+
+    def add_case(self) -> None:
+        rng, now = self.rng, self.now
+        team = rng.choice(self.staff)
+        worker = rng.choice(team.caseworkers)
+        opened = now - datetime.timedelta(days=rng.random() * 365 * YEARS)
+        closed = None
+        if (now - opened).days > 120 and rng.random() < 0.75:
+            closed = min(now, opened + datetime.timedelta(days=rng.randint(30, 400)))
+        end = closed or now
+        case = self._add(
+            Case(
+                id=uuid.uuid4(),
+                reference="",  # numbered per year when the batch is saved
+                team=team.team,
+                assigned_to=None if rng.random() < 0.04 else worker,
+                status=Case.Status.CLOSED if closed else Case.Status.OPEN,
+                opened_at=opened,
+                closed_at=closed,
+                do_not_contact=rng.random() < 0.03,
+            )
+        )
+        self._person(case, worker)
+        self._intake(case, worker, opened)
+        self._timeline(case, worker, opened, end)
+        self._risk(case, team, worker, opened, end)
+        if closed:
+            self._add(
+                StatusChange(
+                    case=case,
+                    kind=StatusChange.Kind.CLOSED,
+                    reason=rng.choice(CLOSE_REASONS),
+                    changed_by=worker,
+                    changed_at=closed,
+                )
+            )
+        if rng.random() < GRANT_SHARE:  # a colleague elsewhere was given sight of the case
+            other = rng.choice(self.staff)
+            if other is not team:
+                self._add(
+                    CaseUserObjectPermission(
+                        content_object=case,
+                        user=rng.choice(other.caseworkers),
+                        permission=self.view_case,
+                    )
+                )
+        for _ in range(rng.randint(1, 3)):
+            self.accesses.append((case, worker, self._when(opened, end)))
+
+    def _person(self, case: Case, worker: User) -> None:
+        rng = self.rng
+        given, family = rng.choice(GIVEN), rng.choice(FAMILY)
+        number = rng.randint(0, 99_999_999)
+        self._add(
+            Victim(
+                case=case,
+                given_name=given,
+                family_name=family,
+                preferred_name=given[:3] if rng.random() < 0.1 else "",
+                date_of_birth=datetime.date(1950, 1, 1)
+                + datetime.timedelta(days=rng.randint(0, 365 * 55)),
+                phone=f"+32 47{number % 10} {number // 10 % 100:02d} {number // 1000 % 100:02d} "
+                f"{number // 100000 % 100:02d}"
+                if rng.random() < 0.8
+                else "",
+                email=f"{given}.{family}{number % 1000}@mail.example".lower()
+                if rng.random() < 0.5
+                else "",
+                address=f"{rng.randint(1, 240)} {rng.choice(FAMILY)} Street, Demo Town"
+                if rng.random() < 0.7
+                else "",
+                language=rng.choice(LANGUAGES),
+                interpreter_needed=rng.random() < 0.1,
+                dependants="Two children, 4 and 7" if rng.random() < 0.3 else "",
+                code_word=rng.choice(("sunflower", "blue door", "", "")),
+            )
+        )
+        if rng.random() < 0.6:
+            self._add(
+                ThirdParty(
+                    case=case,
+                    role=ThirdParty.Role.FEARED,
+                    name=f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}",
+                    relationship=rng.choice(("former partner", "partner", "family member")),
+                )
+            )
+
+    def _intake(self, case: Case, worker: User, opened: datetime.datetime) -> None:
+        rng = self.rng
+        for method in ContactMethod.values:
+            safe = not case.do_not_contact and rng.random() < 0.6
+            self._add(
+                ContactPreference(
+                    case=case,
+                    method=method,
+                    is_safe=safe,
+                    safe_times="Weekday mornings" if safe and rng.random() < 0.3 else "",
+                )
+            )
+        if self.notice is not None:
+            self._add(
+                NoticeAcknowledgement(
+                    case=case,
+                    notice=self.notice,
+                    method=rng.choice(("verbal", "written")),
+                    acknowledged_at=opened,
+                    recorded_by=worker,
+                )
+            )
+        worried = rng.random() < 0.45
+        yes_no = ("yes", "no", "unknown")
+        screen = self._add(
+            RiskScreen(
+                case=case,
+                ongoing_threat="yes" if worried else rng.choice(yes_no[1:]),
+                ongoing_victimisation=rng.choice(yes_no),
+                fearful="yes" if worried else "no",
+                victim_view="high" if worried and rng.random() < 0.5 else "low",
+                victim_words="I check the street before I leave" if worried else "",
+                screened_by=worker,
+                screened_at=opened,
+            )
+        )
+        case.assessment_needed = screen.is_positive
+        self._add(
+            NeedsRecord(
+                case=case,
+                categories=rng.sample(NEEDS, rng.randint(1, 3)),
+                details="Would like to understand her options." if rng.random() < 0.5 else "",
+                crime_reported=rng.choice(("yes", "no", "no")),
+                recorded_by=worker,
+                recorded_at=opened,
+            )
+        )
+        self._add(
+            Consent(
+                case=case,
+                kind=Consent.Kind.PROCESSING,
+                purpose="Providing support and keeping the case file",
+                data_categories=["identity", "contact", "risk", "needs", "notes"],
+                notice=self.notice,
+                method=Consent.Method.VERBAL,
+                given_at=opened,
+                recorded_by=worker,
+            )
+        )
+        if rng.random() < 0.25:
+            withdrawn = rng.random() < 0.1
+            self._add(
+                Consent(
+                    case=case,
+                    kind=Consent.Kind.SHARING,
+                    purpose="Referral for legal advice",
+                    recipient="Demo Legal Advice Centre",
+                    data_categories=["identity", "contact"],
+                    notice=self.notice,
+                    method=Consent.Method.WRITTEN,
+                    given_at=opened,
+                    recorded_by=worker,
+                    withdrawn_at=opened + datetime.timedelta(days=20) if withdrawn else None,
+                    withdrawn_by=worker if withdrawn else None,
+                    withdrawal_note="Changed her mind." if withdrawn else "",
+                )
+            )
+        self._add(
+            StatusChange(
+                case=case, kind=StatusChange.Kind.OPENED, changed_by=worker, changed_at=opened
+            )
+        )
+
+    def _timeline(
+        self, case: Case, worker: User, opened: datetime.datetime, end: datetime.datetime
+    ) -> None:
+        rng = self.rng
+        for _ in range(min(12, int(rng.expovariate(1 / 3.5)))):
+            self._add(
+                Note(
+                    case=case,
+                    body=rng.choice(NOTE_BODIES),
+                    author=worker,
+                    created_at=self._when(opened, end),
+                )
+            )
+        if case.do_not_contact:
+            return
+        for _ in range(rng.randint(0, 3)):
+            self._add(
+                ContactLog(
+                    case=case,
+                    method=rng.choice(("phone", "in_person", "email")),
+                    direction=rng.choice(("in", "out")),
+                    summary=rng.choice(CONTACT_SUMMARIES),
+                    method_was_safe=True,
+                    occurred_at=self._when(opened, end),
+                    recorded_by=worker,
+                )
+            )
+
+    def _answers(self, worried: bool) -> dict[str, Any]:
+        rng = self.rng
+        answers: dict[str, Any] = {}
+        p_yes = 0.45 if worried else 0.1
+        for q in self.questions:
+            kind = q["type"]
+            if kind.startswith("yes_no"):
+                roll = rng.random()
+                answers[q["key"]] = "yes" if roll < p_yes else ("unknown" if roll > 0.95 else "no")
+            elif kind == "multiple":
+                options = [o["value"] for o in q["options"]]
+                answers[q["key"]] = rng.sample(options, rng.randint(1, 3))
+            elif kind == "single":
+                answers[q["key"]] = rng.choice([o["value"] for o in q["options"]])
+            elif kind == "scale":
+                answers[q["key"]] = rng.randint(q.get("min", 1), q.get("max", 5))
+        return answers
+
+    def _assessment(
+        self, case: Case, worker: User, at: datetime.datetime, worried: bool
+    ) -> Assessment:
+        answers = self._answers(worried)
+        result = engine.score(self.definition, answers)
+        level = result.level
+        override = ""
+        if self.rng.random() < 0.03 and level != "high":
+            level, override = "high", "Police told us of a new threat this week."
+        days = self.definition.get("review_days", {}).get(level, 30)
+        return self._add(
+            Assessment(
+                case=case,
+                instrument_version=self.version,
+                status=Assessment.Status.FINAL,
+                answers=answers,
+                score=result.score,
+                computed_level=result.level,
+                level=level,
+                red_flags=result.red_flags,
+                rationale="Assessed with her at the meeting.",
+                override_reason=override,
+                assessor=worker,
+                finalised_by=worker,
+                created_at=at,
+                updated_at=at,
+                finalised_at=at,
+                review_due=at.date() + datetime.timedelta(days=days),
+            )
+        )
+
+    def _risk(
+        self,
+        case: Case,
+        team: _Staff,
+        worker: User,
+        opened: datetime.datetime,
+        end: datetime.datetime,
+    ) -> None:
+        rng = self.rng
+        screened_positive = case.assessment_needed
+        if not screened_positive and rng.random() < 0.5:
+            return  # nothing pointed to risk; not assessed
+        if screened_positive and case.status == Case.Status.OPEN and rng.random() < 0.06:
+            return  # still waiting for its first assessment
+        first = opened + datetime.timedelta(hours=rng.randint(1, 24 * 7))
+        latest = self._assessment(case, worker, min(first, end), screened_positive)
+        if case.status == Case.Status.OPEN and (self.now - first).days > 30:
+            # Reassessed since; most reviews are on time, some are overdue.
+            back = rng.randint(0, 40)
+            latest = self._assessment(
+                case, worker, self.now - datetime.timedelta(days=back), screened_positive
+            )
+        case.assessment_needed = False
+        case.risk_level = latest.level
+        case.review_due = latest.review_due if case.status == Case.Status.OPEN else None
+        if latest.level == "high" and (case.status == Case.Status.CLOSED or rng.random() < 0.85):
+            plan = SafetyPlan(
+                case=case,
+                summary="Staying safe at home and on the way to work.",
+                created_by=worker,
+                created_at=latest.finalised_at,
+                updated_at=latest.finalised_at,
+            )
+            actions = []
+            for kind, description in rng.sample(PLAN_ACTIONS, rng.randint(1, 3)):
+                due = latest.finalised_at.date() + datetime.timedelta(days=rng.randint(3, 30))
+                done = case.status == Case.Status.CLOSED or rng.random() < 0.5
+                actions.append(
+                    SafetyAction(
+                        kind=kind,
+                        description=description,
+                        owner=worker,
+                        due_on=due,
+                        status=SafetyAction.Status.DONE if done else SafetyAction.Status.OPEN,
+                        outcome="Done with her." if done else "",
+                        created_at=latest.finalised_at,
+                    )
+                )
+            self.plans.append((plan, actions))
+
+    def number(self) -> None:
+        """Give the batch's cases their references, in order of opening within each year.
+
+        Each year's block of numbers is reserved in its own short transaction, so that
+        batches written in parallel do not wait for each other's counters."""
+        cases = sorted(self.rows[Case], key=lambda c: c.opened_at)
+        by_year: dict[int, list[Case]] = {}
+        for case in cases:
+            by_year.setdefault(timezone.localtime(case.opened_at).year, []).append(case)
+        for year, group in by_year.items():
+            with transaction.atomic():
+                counter, _ = CaseReferenceCounter.objects.select_for_update().get_or_create(
+                    year=year
+                )
+                first = counter.last + 1
+                counter.last += len(group)
+                counter.save(update_fields=["last"])
+            for number, case in enumerate(group, start=first):
+                case.reference = f"VS-{year}-{number:05d}"
+
+    def save(self, report: SeedReport) -> None:
+        entries = []
+        for model, objs in self.rows.items():
+            model.objects.bulk_create(objs, batch_size=1000)
+            entries += audit_bulk.log_created(objs, actor=None, at=_created_at)
+            report.counts[model._meta.label] = report.counts.get(model._meta.label, 0) + len(objs)
+            report.rows += len(objs)
+        plans = SafetyPlan.objects.bulk_create([p for p, _ in self.plans])
+        actions = []
+        for plan, plan_actions in self.plans:
+            for action in plan_actions:
+                action.plan = plan
+                actions.append(action)
+        SafetyAction.objects.bulk_create(actions, batch_size=1000)
+        entries += audit_bulk.log_created(plans, at=_created_at)
+        entries += audit_bulk.log_created(actions, at=_created_at)
+        for label, objs in (("risk.SafetyPlan", plans), ("risk.SafetyAction", actions)):
+            report.counts[label] = report.counts.get(label, 0) + len(objs)
+            report.rows += len(objs)
+        entries += [
+            audit_bulk.access_entry(case, actor=worker, kind=AccessKind.VIEW, at=at)
+            for case, worker, at in self.accesses
+        ]
+        report.audit_entries += audit_bulk.seal(entries)
+
+
+# The moment each kind of row came into being, for its "create" entry.
+_TIME_FIELDS = (
+    "opened_at",
+    "screened_at",
+    "recorded_at",
+    "acknowledged_at",
+    "given_at",
+    "changed_at",
+    "created_at",
+    "occurred_at",
+    "finalised_at",
+)
+
+
+def _created_at(obj: Any) -> datetime.datetime:
+    for name in _TIME_FIELDS:
+        value = getattr(obj, name, None)
+        if isinstance(value, datetime.datetime):
+            return value
+    case = getattr(obj, "case", None)
+    if case is not None:
+        return case.opened_at
+    return timezone.now()

@@ -28,5 +28,7 @@ class CasesConfig(AppConfig):
             models.Document,
         ):
             register(model)
+        # Status changes are logged; the progress ticks between them are not.
+        register(models.ExportJob, exclude_fields=["progress", "stage"])
         register(models.CaseUserObjectPermission)
         register(models.CaseGroupObjectPermission)

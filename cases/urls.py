@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import intake_views, views
+from cases import export_views, intake_views, views
 
 app_name = "cases"
 
@@ -27,7 +27,13 @@ urlpatterns = [
     path("<uuid:pk>/close/", views.case_close, name="close"),
     path("<uuid:pk>/reopen/", views.case_reopen, name="reopen"),
     path("<uuid:pk>/history/", views.case_history, name="history"),
-    path("<uuid:pk>/export/", views.case_export, name="export"),
+    path("<uuid:pk>/export/", export_views.case_export, name="export"),
+    path("<uuid:pk>/exports/<uuid:job_id>/", export_views.export_status, name="export_status"),
+    path(
+        "<uuid:pk>/exports/<uuid:job_id>/download/",
+        export_views.export_download,
+        name="export_download",
+    ),
     path("intake/", intake_views.intake_home, name="intake"),
     path("intake/<uuid:pk>/finish/", intake_views.intake_finish, name="intake_finish"),
     path("intake/<uuid:pk>/<slug:step>/", intake_views.intake_step, name="intake_step"),

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cases import services
+from cases import exports, services
 from cases.documents import check_upload_size, neutral_filename
 from cases.forms import (
     AssignForm,
@@ -36,7 +36,6 @@ from victimsupport.accounts.models import Team, User
 from victimsupport.audit.models import AuditEntry
 from victimsupport.audit.services import AccessKind, record_access
 from victimsupport.crypto.fields import blind_match
-from victimsupport.pdf import render_pdf
 
 PAGE_SIZE = 25
 
@@ -120,6 +119,7 @@ def _detail_context(request: HttpRequest, case: Case, **forms: Any) -> dict[str,
         close_form=forms.get("close_form") or CloseForm(),
         reopen_form=forms.get("reopen_form") or ReopenForm(),
         trigger_form=TriggerForm(),
+        export_in_background=exports.is_large(len(context["timeline"])),
     )
     return context
 
@@ -267,23 +267,6 @@ def document_download(request: HttpRequest, pk: str, document_id: int) -> FileRe
         as_attachment=True,
         filename=neutral_filename(document.pk, document.content_type),
     )
-    return response
-
-
-@login_required
-def case_export(request: HttpRequest, pk: str) -> HttpResponse:
-    case = get_case_for_user(request.user, pk)
-    context = {
-        **case_file(case),
-        "case": case,
-        "produced_at": timezone.now(),
-        "include_third_parties": True,
-    }
-    pdf = render_pdf("pdf/case_file.html", context)
-    record_access(actor=request.user, obj=case, kind=AccessKind.EXPORT, detail={"format": "pdf"})
-    response = HttpResponse(pdf, content_type="application/pdf")
-    # A neutral file name: downloads folders on shared computers are read by others.
-    response["Content-Disposition"] = 'attachment; filename="case-file.pdf"'
     return response
 
 

@@ -55,12 +55,16 @@ def _route(p) -> str:
     pattern = p.pattern
     route = getattr(pattern, "_route", None)
     if route is not None:
-        return _CONVERTER_RE.sub(lambda m: SAMPLES.get(m.group(1) or "str", "x"), route)
+        return _CONVERTER_RE.sub(_sample, route)
     regex = pattern.regex.pattern
     # Regex routes (the admin's): fill each group with a plausible sample.
     regex = re.sub(r"\(\?P<\w+>[^)]*\)", "1", regex)
     regex = re.sub(r"\([^)]*\)", "x", regex)
     return regex.lstrip("^").rstrip("$").replace("\\", "").replace("?", "")
+
+
+def _sample(match: re.Match[str]) -> str:
+    return SAMPLES.get(match.group(1) or "str", "x")
 
 
 def all_urls() -> list[str]:
@@ -100,7 +104,9 @@ def case_urls(pk) -> list[str]:
                 walk(p.url_patterns, prefix + route)
             elif "<uuid:pk>" in prefix + route:
                 full = (prefix + route).replace("<uuid:pk>", str(pk))
-                found.append("/" + _CONVERTER_RE.sub("1", full))
+                # Other ids get a well-formed sample, so the view itself (not the URL
+                # resolver) answers for them: an export job's UUID, for instance.
+                found.append("/" + _CONVERTER_RE.sub(_sample, full))
 
     walk(get_resolver().url_patterns)
     return found

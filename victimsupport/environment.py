@@ -142,3 +142,28 @@ def check_production(
         raise ImproperlyConfigured(
             "SECURE_HSTS_SECONDS must be at least 31536000 (one year) in production."
         )
+
+
+# Background work (django-tasks). ``database`` is the real queue, run by `manage.py db_worker`;
+# ``immediate`` runs each task inside the request that enqueued it, which is only acceptable in
+# development and tests.
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+
+
+def task_backend(name: str, value: str, *, production: bool) -> str:
+    """The django-tasks backend class for ``value`` (``database`` or ``immediate``).
+
+    Production refuses ``immediate``: it would render large exports inside web requests, the
+    very thing the worker is there to avoid, and hide a missing worker until the load arrives.
+    """
+    value = value.strip().lower()
+    if value not in TASK_BACKENDS:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(TASK_BACKENDS)}.")
+    if production and value != "database":
+        raise ImproperlyConfigured(
+            f"{name} must be database when DJANGO_ENV=production (run `manage.py db_worker`)."
+        )
+    return TASK_BACKENDS[value]

@@ -22,12 +22,21 @@ def safe_url_fetcher() -> Any:
 
 
 def render_pdf(template: str, context: dict[str, Any], *, title: str = NEUTRAL_TITLE) -> bytes:
-    html = render_to_string(template, {**context, "pdf_title": title})
-    return html_to_pdf(html)
+    return html_to_pdf(render_html(template, context, title=title))
+
+
+def render_html(template: str, context: dict[str, Any], *, title: str = NEUTRAL_TITLE) -> str:
+    """The HTML a PDF is made from, with the neutral title."""
+    return render_to_string(template, {**context, "pdf_title": title})
 
 
 def html_to_pdf(html: str) -> bytes:
+    return lay_out(html).write_pdf()
+
+
+def lay_out(html: str) -> Any:
+    """Lay the HTML out into pages (a WeasyPrint ``Document``); ``write_pdf()`` on the result
+    gives the bytes. Split in two so a background export can report each step."""
     from weasyprint import HTML
 
-    document = HTML(string=html, base_url=None, url_fetcher=safe_url_fetcher())
-    return document.write_pdf()
+    return HTML(string=html, base_url=None, url_fetcher=safe_url_fetcher()).render()

@@ -107,6 +107,9 @@ INSTALLED_APPS = [
     # After auditlog, so that our read-only admin for the sealed entries replaces its own.
     "victimsupport.audit",
     "csp",
+    # Background work: the task API and its database queue (worker: `manage.py db_worker`).
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -237,6 +240,25 @@ RISK_REVIEW_DAYS = {
 }
 # An unfinished intake is kept this long after its last change, then purged.
 INTAKE_DRAFT_HOURS = _int("INTAKE_DRAFT_HOURS", 72, minimum=1)
+
+# --- Background work (django-tasks) -------------------------------------------------------
+# Tasks take ids only, never content. Production refuses the immediate backend.
+TASKS = {
+    "default": {
+        "BACKEND": checks.task_backend(
+            "TASKS_BACKEND",
+            os.environ.get("TASKS_BACKEND", "database"),
+            production=IS_PRODUCTION,
+        ),
+    }
+}
+# A case-file PDF with at least this many timeline entries (notes, contacts, consents...) is
+# produced by the worker, with its progress shown; smaller files download at once.
+PDF_BACKGROUND_THRESHOLD = _int("PDF_BACKGROUND_THRESHOLD", 200, minimum=0)
+# A PDF produced in the background can be downloaded for this long, then it is purged.
+PDF_EXPORT_HOURS = _int("PDF_EXPORT_HOURS", 24, minimum=1)
+if PDF_EXPORT_HOURS > 168:
+    raise ImproperlyConfigured("PDF_EXPORT_HOURS must be at most 168 (one week).")
 
 # --- Object permissions (django-guardian) -------------------------------------------------
 ANONYMOUS_USER_NAME = None

@@ -1,0 +1,145 @@
+"""Case-file PDF exports.
+
+A small case file is rendered inside the request and downloaded at once. A large one (at least
+``PDF_BACKGROUND_THRESHOLD`` timeline entries) becomes an ``ExportJob``: the background worker
+renders it (``cases.tasks.produce_case_file``), the requester watches its progress, and
+downloads it from the job while it lasts. Either way the access is audited when the PDF is
+handed over, and both paths render the same template from the same context.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpResponse
+from django.utils import timezone
+
+from cases.models import Case, ExportJob
+from cases.selectors import case_file
+from victimsupport.access import get_case_for_user
+from victimsupport.audit.services import AccessKind, record_access
+
+TEMPLATE = "pdf/case_file.html"
+# Downloads folders on shared computers are read by others: the name says nothing.
+FILENAME = "case-file.pdf"
+
+# What the case page's timeline is made of (cases.selectors.case_file), as
+# (related name on Case, filter): the size of a case file, counted in one query.
+TIMELINE_SOURCES: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("notes", {}),
+    ("contacts", {}),
+    ("screens", {}),
+    ("acknowledgements", {}),
+    ("status_changes", {}),
+    ("consents", {}),
+    ("consents", {"withdrawn_at__isnull": False}),
+    ("documents", {}),
+    ("assessments", {"finalised_at__isnull": False}),
+    ("triggers", {}),
+)
+
+
+def export_context(case: Case) -> dict[str, Any]:
+    """The template context of a case-file PDF, for the inline and the background export."""
+    return {
+        **case_file(case),
+        "case": case,
+        "produced_at": timezone.now(),
+        "include_third_parties": True,
+    }
+
+
+def timeline_size(case: Case) -> int:
+    """How many entries the case's timeline holds, without loading (or decrypting) any."""
+    total: Any = models.Value(0)
+    for related_name, filters in TIMELINE_SOURCES:
+        model = Case._meta.get_field(related_name).related_model
+        counted = (
+            model._default_manager.filter(case=OuterRef("pk"), **filters)
+            .order_by()
+            .values("case")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        total = total + Coalesce(Subquery(counted), 0)
+    return Case.objects.filter(pk=case.pk).annotate(size=total).values_list("size", flat=True)[0]
+
+
+def is_large(size: int) -> bool:
+    return size >= settings.PDF_BACKGROUND_THRESHOLD
+
+
+def pdf_response(pdf: bytes) -> HttpResponse:
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{FILENAME}"'
+    return response
+
+
+def record_export(*, user: Any, case: Case, job: ExportJob | None = None) -> None:
+    """The audited access: written when the PDF is handed over, not when it is produced."""
+    detail: dict[str, Any] = {"format": "pdf"}
+    if job is not None:
+        detail["job"] = str(job.pk)
+    record_access(actor=user, obj=case, kind=AccessKind.EXPORT, detail=detail)
+
+
+def request_export(*, case: Case, user: Any) -> ExportJob:
+    """A job producing ``case``'s PDF for ``user``, enqueued for the worker.
+
+    A second request while the first one is still waiting or running returns that job, so a
+    double click does not render the file twice; a job that seems stuck is not reused. The
+    task is given the job's id only.
+    """
+    from cases.tasks import produce_case_file
+
+    purge_exports()
+    now = timezone.now()
+    unfinished = ExportJob.objects.filter(
+        case=case,
+        requested_by=user,
+        status__in=[ExportJob.Status.QUEUED, ExportJob.Status.RUNNING],
+        created_at__gt=now - ExportJob.STALLED_AFTER,
+        expires_at__gt=now,
+    ).first()
+    if unfinished is not None:
+        return unfinished
+    job = ExportJob.objects.create(
+        case=case,
+        requested_by=user,
+        created_at=now,
+        expires_at=now + timedelta(hours=settings.PDF_EXPORT_HOURS),
+    )
+    # After the commit, so the worker never looks for a job it cannot see yet.
+    transaction.on_commit(lambda: produce_case_file.enqueue(str(job.pk)))
+    return job
+
+
+def job_for_user(*, user: Any, case_pk: Any, job_id: Any) -> tuple[Case, ExportJob]:
+    """The case and the job, if ``user`` requested it and may still see the case.
+
+    Anyone else, a job that has expired, and a case no longer visible all get the same 404 as a
+    job that never existed.
+    """
+    case = get_case_for_user(user, case_pk)
+    job = (
+        ExportJob.objects.filter(
+            pk=job_id, case=case, requested_by=user, expires_at__gt=timezone.now()
+        )
+        .defer("pdf")
+        .first()
+    )
+    if job is None:
+        raise Http404("No export found.")
+    return case, job
+
+
+def purge_exports(*, now: Any = None) -> int:
+    """Delete export jobs (and their PDFs) past their expiry; return how many."""
+    expired = ExportJob.objects.filter(expires_at__lte=now or timezone.now()).defer("pdf")
+    count, _ = expired.delete()
+    return count

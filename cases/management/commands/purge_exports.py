@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from cases.exports import purge_exports
+
+
+class Command(BaseCommand):
+    help = "Delete expired case-file export jobs and their PDFs. Run it regularly."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        count = purge_exports()
+        self.stdout.write(f"Purged {count} export jobs.")

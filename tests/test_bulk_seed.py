@@ -158,3 +158,20 @@ def test_command_shows_progress_and_refuses_bad_numbers():
     call_command("seed_demo", cases=10, stdout=StringIO(), stderr=StringIO())
     assert Case.objects.count() == 62
     assert verify_chain().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_workers_keep_one_chain_and_unique_references():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("parallel seeding is for PostgreSQL (SQLite has a single writer)")
+    seed_demo()
+    report = seed_cases(90, batch_size=15, workers=2)
+    assert report.cases == 90
+    assert Case.objects.count() == 12 + 90
+    references = list(Case.objects.values_list("reference", flat=True))
+    assert len(set(references)) == len(references)
+    result = verify_chain()
+    assert result.ok, result.problem
+    assert AuditEntry.objects.filter(seq__isnull=True).count() == 0

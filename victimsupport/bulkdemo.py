@@ -49,6 +49,7 @@ from cases.models import (
 )
 from risk import engine
 from risk.models import Assessment, InstrumentVersion, SafetyAction, SafetyPlan, TrainingRecord
+from victimsupport import bulkinsert
 from victimsupport.access import Role
 from victimsupport.accounts.models import Team, User
 from victimsupport.audit import bulk as audit_bulk
@@ -233,8 +234,8 @@ def seed_cases(
     """
     if n < 1:
         raise ValueError("the number of cases must be at least 1")
-    if workers > 1 and connection.vendor != "postgresql":
-        workers = 1
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        workers = 1  # SQLite has one writer; other processes cannot see uncommitted rows
     started = time.perf_counter()
     report = SeedReport()
     base = seed + Case.objects.count()
@@ -375,7 +376,7 @@ def _staff(n: int, rng: random.Random, report: SeedReport) -> list[_Staff]:
 
 
 class _Batch:
-    """The rows of a few hundred cases, built in memory and written with bulk_create."""
+    """The rows of a few hundred cases, built in memory and written in bulk."""
 
     def __init__(self, rng: random.Random, staff: list[_Staff]) -> None:
         self.rng = rng
@@ -719,17 +720,18 @@ class _Batch:
     def save(self, report: SeedReport) -> None:
         entries = []
         for model, objs in self.rows.items():
-            model.objects.bulk_create(objs, batch_size=1000)
+            bulkinsert.insert(model, objs)
             entries += audit_bulk.log_created(objs, actor=None, at=_created_at)
             report.counts[model._meta.label] = report.counts.get(model._meta.label, 0) + len(objs)
             report.rows += len(objs)
-        plans = SafetyPlan.objects.bulk_create([p for p, _ in self.plans])
+        plans = [p for p, _ in self.plans]
+        bulkinsert.insert(SafetyPlan, plans)
         actions = []
         for plan, plan_actions in self.plans:
             for action in plan_actions:
                 action.plan = plan
                 actions.append(action)
-        SafetyAction.objects.bulk_create(actions, batch_size=1000)
+        bulkinsert.insert(SafetyAction, actions)
         entries += audit_bulk.log_created(plans, at=_created_at)
         entries += audit_bulk.log_created(actions, at=_created_at)
         for label, objs in (("risk.SafetyPlan", plans), ("risk.SafetyAction", actions)):

@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 
+from victimsupport import bulkinsert
 from victimsupport.audit.context import current_actor_and_address
 from victimsupport.audit.models import AuditEntry, AuditLogImmutable, ChainHead
 from victimsupport.audit.redaction import REDACTED
@@ -143,8 +144,8 @@ def seal_many(entries: list[AuditEntry], *, batch_size: int = 2000) -> int:
             entry.seq = seq
             entry.prev_seal = seal
             entry.seal = seal = compute_seal(entry)
-        # The queryset refuses bulk_create to everyone else; this is the sealed path.
-        models.QuerySet.bulk_create(AuditEntry.objects.all(), entries, batch_size=batch_size)
+        # The entries' queryset refuses bulk_create to everyone else; this is the sealed path.
+        bulkinsert.insert(AuditEntry, entries, batch_size=batch_size)
         head.seq, head.seal = seq, seal
         head.save(update_fields=["seq", "seal"])
     return len(entries)

@@ -1,0 +1,1 @@
+"""The benchmark: server time, the cost of confidentiality and PDF overhead (``make bench``)."""

@@ -1,0 +1,579 @@
+"""Measure the app on a large database and compare with budgets: ``make bench``.
+
+Run as ``python -m bench.run`` with DJANGO_SETTINGS_MODULE=bench.settings (the Makefile does).
+Requests go through Django's test client in this process: the times are server time (URL
+routing, middleware, access checks, queries, decryption, templates, audit), without the
+network or a browser. Everything is measured in one run, side by side, on the same data.
+
+Writes ``bench/results.json``: a list of {name, median, p95, unit, budget, ok}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import django
+
+RESULTS = Path(__file__).resolve().parent / "results.json"
+
+
+@dataclass
+class Result:
+    name: str
+    median: float
+    p95: float
+    unit: str  # "ms" or "ratio"
+    budget: float | None
+    ok: bool
+    note: str = ""
+
+
+def p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def timed(fn: Callable[[], Any], reps: int, warmup: int = 2) -> list[float]:
+    """Milliseconds per call of ``fn``, after ``warmup`` calls that are not counted."""
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def ms(name: str, samples: list[float], budget: float | None, note: str = "") -> Result:
+    value = p95(samples)
+    return Result(
+        name,
+        round(statistics.median(samples), 2),
+        round(value, 2),
+        "ms",
+        budget,
+        budget is None or value < budget,
+        note,
+    )
+
+
+def ratio(
+    name: str, with_: list[float], without: list[float], budget: float | None, note: str = ""
+) -> Result:
+    """How many times slower ``with_`` is than ``without``: of the medians and of the p95s.
+    The budget applies to the ratio of medians, the steadier of the two."""
+    median = statistics.median(with_) / statistics.median(without)
+    return Result(
+        name,
+        round(median, 3),
+        round(p95(with_) / p95(without), 3),
+        "ratio",
+        budget,
+        budget is None or median < budget,
+        note,
+    )
+
+
+def interleaved(
+    a: Callable[[], Any], b: Callable[[], Any], reps: int, warmup: int = 2
+) -> tuple[list[float], list[float]]:
+    """Time ``a`` and ``b`` alternately, so that drift (caches, other load) hits both."""
+    for _ in range(warmup):
+        a()
+        b()
+    sa, sb = [], []
+    for _ in range(reps):
+        for fn, samples in ((a, sa), (b, sb)):
+            start = time.perf_counter()
+            fn()
+            samples.append((time.perf_counter() - start) * 1000)
+    return sa, sb
+
+
+# --- The data ------------------------------------------------------------------------------
+
+
+def ensure_cases(n: int) -> int:
+    """Seed fictional cases until the database holds ``n``. Returns how many it holds."""
+    from django.core.management import call_command
+
+    from cases.models import Case
+
+    have = Case.objects.count()
+    if have < n:
+        print(f"The database holds {have:,} cases; seeding {n - have:,} more (once).")
+        call_command("seed_demo", cases=n - have)
+        have = Case.objects.count()
+    return have
+
+
+@dataclass
+class Subjects:
+    team: Any
+    worker: Any
+    supervisor: Any
+    case_ids: list[Any]
+    search_text: str
+    deep_page: int
+    team_cases: int
+
+
+def subjects(seed: int) -> Subjects:
+    """The busiest team, one of its caseworkers and its supervisor, and cases to open."""
+    from django.db.models import Count
+
+    from cases.models import Case, Victim
+    from victimsupport.access import Role
+    from victimsupport.accounts.models import Team
+
+    team = Team.objects.annotate(n=Count("cases")).order_by("-n", "pk").first()
+    members = team.members.filter(is_active=True)
+    worker = (
+        members.filter(groups__name=Role.CASEWORKER)
+        .annotate(n=Count("assigned_cases"))
+        .order_by("-n", "pk")
+        .first()
+    )
+    supervisor = members.filter(groups__name=Role.SUPERVISOR).order_by("pk").first()
+    rng = random.Random(seed)
+    ids = list(Case.objects.filter(team=team).values_list("pk", flat=True))
+    victim = Victim.objects.filter(case_id=rng.choice(ids)).first()
+    from cases.views import PAGE_SIZE
+
+    pages = max(1, -(-len(ids) // PAGE_SIZE))
+    return Subjects(
+        team=team,
+        worker=worker,
+        supervisor=supervisor,
+        case_ids=rng.sample(ids, min(200, len(ids))),
+        search_text=victim.full_name,
+        deep_page=max(1, pages * 4 // 5),
+        team_cases=len(ids),
+    )
+
+
+def client_for(user: Any) -> Any:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def expect(response: Any, status: int = 200) -> Any:
+    if response.status_code != status:
+        raise SystemExit(
+            f"benchmark request {response.request['PATH_INFO']} answered "
+            f"{response.status_code}, expected {status}"
+        )
+    return response
+
+
+# --- Pages ---------------------------------------------------------------------------------
+
+
+def bench_pages(s: Subjects, reps: int) -> list[Result]:
+    cw, sup = client_for(s.worker), client_for(s.supervisor)
+    ids = iter(s.case_ids * (reps // len(s.case_ids) + 2))
+    results = [
+        ms(
+            "case list, page 1",
+            timed(lambda: expect(cw.get("/cases/", {"scope": "team"})), reps),
+            100,
+            f"team of {s.team_cases:,} cases, 25 a page",
+        ),
+        ms(
+            "case list, deep page",
+            timed(lambda: expect(cw.get("/cases/", {"scope": "team", "page": s.deep_page})), reps),
+            100,
+            f"page {s.deep_page}",
+        ),
+        ms(
+            "case search by blind index",
+            timed(lambda: expect(cw.post("/cases/", {"scope": "team", "q": s.search_text})), reps),
+            100,
+            "exact full name, POST",
+        ),
+        ms(
+            "case detail",
+            timed(lambda: expect(cw.get(f"/cases/{next(ids)}/")), reps),
+            100,
+            "a different case each time; writes its access entry",
+        ),
+        ms(
+            "supervisor dashboard",
+            timed(lambda: expect(sup.get("/risk/dashboard/")), reps),
+            300,
+            "tiles and 12-week trend",
+        ),
+    ]
+    return results
+
+
+INTAKE_STEPS = [
+    (
+        "safety",
+        {"safe_to_talk": "yes", "phone_safe": "on", "phone_times": "Mornings", "code_word": "owl"},
+    ),
+    ("notice", {"method": "verbal", "understood": "on"}),
+    ("person", None),  # filled per run
+    (
+        "screening",
+        {
+            "ongoing_threat": "yes",
+            "ongoing_victimisation": "no",
+            "fearful": "yes",
+            "victim_view": "high",
+            "victim_words": "He knows where I work",
+        },
+    ),
+    ("needs", {"categories": ["housing", "legal"], "details": "", "crime_reported": "no"}),
+    (
+        "consent",
+        {
+            "processing": "yes",
+            "method": "verbal",
+            "sharing": "on",
+            "sharing_recipient": "Legal advice centre",
+            "sharing_purpose": "Advice on a protection order",
+            "sharing_categories": ["identity", "contact"],
+        },
+    ),
+]
+
+
+def bench_intake(s: Subjects, reps: int, seed: int) -> list[Result]:
+    """The whole intake, step by step, as the browser submits it. Each run adds a case."""
+    cw = client_for(s.worker)
+    rng = random.Random(seed)
+    steps: dict[str, list[float]] = {}
+
+    def post(name: str, url: str, data: dict[str, Any], status: int = 302) -> Any:
+        start = time.perf_counter()
+        response = expect(cw.post(url, data), status)
+        steps.setdefault(name, []).append((time.perf_counter() - start) * 1000)
+        return response
+
+    totals = []
+    for run in range(reps + 1):
+        started = len(steps.get("start", []))
+        response = post("start", "/cases/intake/", {"team": s.team.pk})
+        draft = response["Location"].split("/")[3]
+        for step, data in INTAKE_STEPS:
+            if data is None:
+                data = {
+                    "given_name": "Bench",
+                    "family_name": f"Person {rng.randrange(10**9)}",
+                    "date_of_birth": "1990-05-17",
+                    "phone": f"+32 470 {rng.randrange(10**6):06d}",
+                    "language": "Dutch",
+                }
+            post(step, f"/cases/intake/{draft}/{step}/", data)
+        done = post("finish", f"/cases/intake/{draft}/finish/", {})
+        if "/intake/" in done["Location"]:
+            raise SystemExit("benchmark intake did not create its case")
+        if run == 0:  # warm-up run, not counted
+            for samples in steps.values():
+                samples.clear()
+            continue
+        totals.append(sum(samples[started] for samples in steps.values()))
+    results = [
+        ms(f"intake submit: {name}", samples, 150, "per step") for name, samples in steps.items()
+    ]
+    results.append(
+        ms("intake submit: whole flow", totals, 150 * len(steps), f"{len(steps)} submits")
+    )
+    return results
+
+
+# --- The cost of confidentiality -------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def twin_tables() -> Iterator[tuple[Any, Any]]:
+    from django.db import connection
+
+    from bench.models import EncryptedPerson, PlainPerson
+
+    with connection.schema_editor() as editor:
+        for model in (EncryptedPerson, PlainPerson):
+            editor.execute(f"DROP TABLE IF EXISTS {model._meta.db_table}")
+            editor.create_model(model)
+    try:
+        yield EncryptedPerson, PlainPerson
+    finally:
+        with connection.schema_editor() as editor:
+            editor.delete_model(EncryptedPerson)
+            editor.delete_model(PlainPerson)
+
+
+PERSON = {
+    "given_name": "Amira",
+    "family_name": "Kowalski",
+    "phone": "+32 470 12 34 56",
+    "email": "amira.k@mail.example",
+    "address": "14 Linden Street, Demo Town",
+    "language": "Dutch",
+    "dependants": "Two children, 4 and 7",
+    "code_word": "sunflower",
+}
+
+
+def bench_encryption(reps: int, rows: int = 50) -> Result:
+    """Save ``rows`` records one by one (each its own transaction, as the app's forms do) and
+    load them back, reading every field: encrypted with blind indexes vs plain columns."""
+    import datetime
+
+    with twin_tables() as (Encrypted, Plain):
+
+        def cycle(model: Any) -> Callable[[], None]:
+            def run() -> None:
+                for i in range(rows):
+                    model.objects.create(**PERSON, date_of_birth=datetime.date(1980, 1, 1 + i % 28))
+                for person in model.objects.all():
+                    for name in PERSON:
+                        getattr(person, name)
+                model.objects.all().delete()
+
+            return run
+
+        enc, plain = interleaved(cycle(Encrypted), cycle(Plain), reps)
+    return ratio(
+        "encrypted vs plaintext save+load",
+        enc,
+        plain,
+        1.3,
+        f"{rows} person records saved one by one, then loaded",
+    )
+
+
+def bench_permission_filter(s: Subjects, reps: int) -> Result:
+    """The case list's query (page 1 and its count) with the access filter and without."""
+    from django.core.paginator import Paginator
+
+    from cases.models import Case
+
+    user = s.worker
+
+    def page(qs: Any) -> Callable[[], None]:
+        def run() -> None:
+            p = Paginator(qs.order_by("-opened_at", "pk"), 25).page(1)
+            for case in p.object_list:
+                case.victim.display_name  # noqa: B018 - the list shows it
+            p.paginator.count  # noqa: B018
+
+        return run
+
+    def base(qs: Any) -> Any:
+        return qs.select_related("team", "assigned_to", "victim").filter(team__in=user.teams.all())
+
+    filtered, unfiltered = interleaved(
+        page(base(Case.objects.visible_to(user))), page(base(Case.objects.all())), reps
+    )
+    return ratio(
+        "permission-filtered vs unfiltered case list",
+        filtered,
+        unfiltered,
+        1.5,
+        "same query and page; visible_to() added or not",
+    )
+
+
+def bench_audit(s: Subjects, reps: int) -> list[Result]:
+    """The same requests with the audit log writing and with it switched off."""
+    from auditlog.context import disable_auditlog
+    from django.db import transaction
+
+    import cases.views
+
+    cw = client_for(s.worker)
+    case_id = s.case_ids[0]
+    real_record_access = cases.views.record_access
+
+    @contextlib.contextmanager
+    def no_audit() -> Iterator[None]:
+        cases.views.record_access = lambda **kwargs: None
+        try:
+            with disable_auditlog():
+                yield
+        finally:
+            cases.views.record_access = real_record_access
+
+    def view(audited: bool) -> Callable[[], None]:
+        def run() -> None:
+            with contextlib.nullcontext() if audited else no_audit():
+                expect(cw.get(f"/cases/{case_id}/"))
+
+        return run
+
+    def note(audited: bool) -> Callable[[], None]:
+        def run() -> None:
+            with contextlib.nullcontext() if audited else no_audit():
+                expect(cw.post(f"/cases/{case_id}/notes/", {"body": "Called; all well."}), 302)
+
+        return run
+
+    viewed = interleaved(view(True), view(False), reps)
+    with transaction.atomic():  # the notes are not kept
+        noted = interleaved(note(True), note(False), reps)
+        transaction.set_rollback(True)
+    return [
+        ratio("audited vs unaudited request: case detail", *viewed, None, "access entry"),
+        ratio("audited vs unaudited request: add a note", *noted, None, "change entry"),
+    ]
+
+
+# --- PDF -----------------------------------------------------------------------------------
+
+
+PDF_SIZES = ((10, 40), (100, 400))  # (pages wanted, notes that make about that many)
+
+
+def bench_pdf(s: Subjects, reps: int, sizes: tuple[tuple[int, int], ...] = PDF_SIZES) -> list:
+    """A case file of about 10 and 100 pages through the app's export vs WeasyPrint alone
+    rendering the same HTML. The cases are made for the run and rolled back."""
+    from django.db import transaction
+    from django.test import override_settings
+    from pypdf import PdfReader
+    from weasyprint import HTML
+
+    from cases import exports, services
+    from cases.models import Note
+
+    cw = client_for(s.worker)
+    results = []
+    with transaction.atomic(), override_settings(PDF_BACKGROUND_THRESHOLD=10**9):
+        for pages, notes in sizes:
+            case = services.case_create(team=s.team, assigned_to=s.worker)
+            body = (
+                "Met at the office and went through the safety plan together; she agreed to "
+                "call the helpline if he turns up again and will keep the diary of incidents. "
+            ) * 3
+            Note.objects.bulk_create(
+                [Note(case=case, body=body, author=s.worker) for _ in range(notes)]
+            )
+            html = exports_html(exports, case)
+
+            def app(case: Any = case) -> bytes:
+                return expect(cw.get(f"/cases/{case.pk}/export/")).content
+
+            def bare(html: str = html) -> bytes:
+                return HTML(string=html).write_pdf()
+
+            made = len(PdfReader(__import__("io").BytesIO(app())).pages)
+            count = max(3, reps // (10 if pages == 100 else 3))
+            with_app, alone = interleaved(app, bare, count, warmup=1)
+            results.append(
+                ms(f"PDF {pages} pages: through the app", with_app, None, f"{made} pages")
+            )
+            results.append(ms(f"PDF {pages} pages: WeasyPrint alone", alone, None))
+            results.append(
+                ratio(
+                    f"PDF {pages} pages: app vs WeasyPrint alone",
+                    with_app,
+                    alone,
+                    1.2,
+                    "queries, decryption, template, safe fetcher, audit",
+                )
+            )
+        transaction.set_rollback(True)
+    return results
+
+
+def exports_html(exports: Any, case: Any) -> str:
+    from victimsupport.pdf import render_html
+
+    return render_html(exports.TEMPLATE, exports.export_context(case))
+
+
+# --- Main ----------------------------------------------------------------------------------
+
+
+def print_table(results: list[Result]) -> None:
+    width = max(len(r.name) for r in results)
+    print(f"\n{'':<{width}}  {'median':>9}  {'p95':>9}  {'budget':>9}  {'':6}  notes")
+    for r in results:
+        unit = " ms" if r.unit == "ms" else " x"
+        budget = "" if r.budget is None else f"< {r.budget:g}{unit.strip()}"
+        mark = "" if r.budget is None else ("ok" if r.ok else "MISSED")
+        print(
+            f"{r.name:<{width}}  {r.median:>7.{1 if r.unit == 'ms' else 2}f}{unit:<2}"
+            f"  {r.p95:>7.{1 if r.unit == 'ms' else 2}f}{unit:<2}  {budget:>9}  {mark:<6}  {r.note}"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--cases",
+        type=int,
+        default=int(os.environ.get("BENCH_CASES", 100_000)),
+        help="cases in the database (seeded once if fewer; default 100,000 or $BENCH_CASES)",
+    )
+    parser.add_argument("--reps", type=int, default=int(os.environ.get("BENCH_REPS", 40)))
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--strict", action="store_true", help="exit with status 1 when a budget is missed"
+    )
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--only", default="", help="comma-separated parts: pages,intake,crypto,access,audit,pdf"
+    )
+    args = parser.parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    django.setup()
+    from django.db import connection
+
+    held = ensure_cases(args.cases)
+    s = subjects(args.seed)
+    parts = set(filter(None, args.only.split(","))) or {
+        "pages",
+        "intake",
+        "crypto",
+        "access",
+        "audit",
+        "pdf",
+    }
+    print(
+        f"Benchmark on {connection.vendor} with {held:,} cases; team '{s.team.name}' "
+        f"({s.team_cases:,} cases); {args.reps} repetitions."
+    )
+    started = time.perf_counter()
+    results: list[Result] = []
+    if "pages" in parts:
+        results += bench_pages(s, args.reps)
+    if "intake" in parts:
+        results += bench_intake(s, max(5, args.reps // 4), args.seed)
+    if "crypto" in parts:
+        results.append(bench_encryption(max(5, args.reps // 2)))
+    if "access" in parts:
+        results.append(bench_permission_filter(s, args.reps))
+    if "audit" in parts:
+        results += bench_audit(s, args.reps)
+    if "pdf" in parts:
+        results += bench_pdf(s, args.reps)
+    print_table(results)
+    rows = [{k: v for k, v in asdict(r).items() if k != "note"} for r in results]
+    args.output.write_text(json.dumps(rows, indent=2) + "\n")
+    missed = [r.name for r in results if not r.ok]
+    print(
+        f"\n{len(results)} measures in {time.perf_counter() - started:.0f} s; "
+        f"{len(missed)} over budget. Written to {args.output}."
+    )
+    return 1 if args.strict and missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -55,13 +55,14 @@ def test_bench_runs_and_writes_results(tmp_path, capsys):
 def test_pdf_bench_compares_the_app_with_weasyprint_alone():
     run.ensure_cases(20)
     s = run.subjects(1)
-    results = run.bench_pdf(s, reps=1, sizes=((1, 2),))
+    results = run.bench_pdf(s, reps=1, pages_wanted=(2,))
     names = [r.name for r in results]
     assert names == [
-        "PDF 1 pages: through the app",
-        "PDF 1 pages: WeasyPrint alone",
-        "PDF 1 pages: app vs WeasyPrint alone",
+        "PDF 2 pages: through the app",
+        "PDF 2 pages: WeasyPrint alone",
+        "PDF 2 pages: app vs WeasyPrint alone",
     ]
+    assert results[0].note == "2 pages"  # calibrated to the page count asked for
     assert results[2].unit == "ratio" and results[2].budget == 1.2
 
 

@@ -258,6 +258,11 @@ def seed_cases(
             _collect(map(_run_batch, jobs), report, n, progress)
     finally:
         _STAFF = []
+    if not connection.in_atomic_block:
+        # Fresh statistics for the planner: a bulk load leaves them stale (or absent) until
+        # autovacuum comes round, and stale statistics pick bad plans for the first queries.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     report.seconds = time.perf_counter() - started
     return report
 

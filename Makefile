@@ -12,6 +12,8 @@ help:
 	@echo "make run    set up everything and serve the app on http://127.0.0.1:8000 (SQLite)"
 	@echo "make test   lint, migrations check and the whole test suite (with coverage)"
 	@echo "make format apply ruff's formatting and import order"
+	@echo "make worker run the background worker alone (make run starts one already)"
+	@echo "make bench  measure server time and the cost of confidentiality on 100,000 cases"
 
 $(STAMP): pyproject.toml
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -36,8 +38,15 @@ run: $(STAMP) .env system-deps
 	$(MANAGE) migrate --noinput
 	$(MANAGE) createcachetable
 	$(MANAGE) seed_demo
-	@echo "Serving on http://127.0.0.1:8000  (Ctrl-C to stop)"
+	@echo "Serving on http://127.0.0.1:8000 with a background worker  (Ctrl-C to stop both)"
+	@$(MANAGE) db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver 127.0.0.1:8000
+
+# The background worker (large case-file PDFs) on its own; `make run` starts one already.
+.PHONY: worker
+worker: $(STAMP) .env
+	$(MANAGE) db_worker
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -58,3 +67,42 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage test-results staticfiles
+
+# --- Production serving and load tests (README: "Running in production and under load") ---
+LOAD_STAMP := $(VENV)/.installed-load
+
+$(LOAD_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev,load]'
+	@touch $(LOAD_STAMP)
+
+# gunicorn with DJANGO_ENV=production over HTTPS on 127.0.0.1:8000 (local trial settings derived
+# from .env into .prod-local/ unless ENV_FILE is set). MIGRATE=1 migrates first.
+.PHONY: serve-prod
+serve-prod: $(STAMP) .env
+	@bash scripts/serve-prod.sh
+
+# Bounded locust run against production-shaped servers: USERS (20), RUN_TIME (60s), SERVERS (1).
+.PHONY: loadtest
+loadtest: $(LOAD_STAMP) .env
+	$(BIN)/python -m bench.loadtest.run $(if $(SERVERS),--servers $(SERVERS)) \
+		$(if $(USERS),--users $(USERS)) $(if $(RUN_TIME),--run-time $(RUN_TIME))
+
+# Two app servers (ports 8001, 8002) on one database: shared sessions, documents and throttle
+# checked, then the load test spread over both.
+.PHONY: scaleout
+scaleout: $(LOAD_STAMP) .env
+	$(BIN)/python -m bench.loadtest.run --servers $(or $(SERVERS),2) \
+		$(if $(USERS),--users $(USERS)) $(if $(RUN_TIME),--run-time $(RUN_TIME))
+
+# The benchmark runs on its own database of fictional cases (PostgreSQL by default), seeded
+# once with BENCH_CASES cases; see README "Performance".
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/victimsupport_bench
+BENCH_CASES ?= 100000
+BENCH_ENV = DJANGO_SETTINGS_MODULE=bench.settings BENCH_DATABASE_URL=$(BENCH_DATABASE_URL)
+
+.PHONY: bench
+bench: $(STAMP) system-deps
+	@bash scripts/ensure-postgres.sh $(BENCH_DATABASE_URL)
+	$(BENCH_ENV) $(MANAGE) migrate --noinput -v 0
+	$(BENCH_ENV) $(MANAGE) createcachetable
+	$(BENCH_ENV) BENCH_CASES=$(BENCH_CASES) $(BIN)/python -m bench.run $(BENCH_ARGS)

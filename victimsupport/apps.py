@@ -6,3 +6,6 @@ class VictimSupportConfig(AppConfig):
 
     name = "victimsupport"
     verbose_name = "Core"
+
+    def ready(self) -> None:
+        from victimsupport import checks  # noqa: F401 - registers the deployment checks

@@ -1,0 +1,1 @@
+"""Load test and scale-out checks: `make loadtest`, `make scaleout` (see README)."""

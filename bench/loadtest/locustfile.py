@@ -1,0 +1,197 @@
+"""Caseworkers at work: case lists, case files and searches. Run it through run.py.
+
+Each simulated caseworker signs in once through allauth (with its CSRF token) as one of the
+accounts in LOADTEST_PASSWORD_FILE, then, with a short pause between actions (LOADTEST_WAIT,
+"min,max" seconds, default 0.5,1.5: far shorter than a real caseworker's), does a mix of:
+
+- the team list, page 1, and a later page chosen at random among the pages it has seen exist;
+- its own list ("My cases") and both lists with filters (status, risk level, review due);
+- a case file found in the lists;
+- a search (POST with ``q``, answered through the blind indexes), by a reference seen in a
+  list or by a full name, which may match nothing: the index lookup is the same work.
+
+Requests are grouped by what they do, not by address (case ids are not worth a row each).
+LOADTEST_HOSTS, comma-separated, spreads the users over several app servers (round robin);
+every address must be a loopback one. LOADTEST_CA_FILE is the certificate to trust for HTTPS.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import random
+import sys
+from pathlib import Path
+
+from locust import HttpUser, events, task
+from locust.exception import StopUser
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from bench.loadtest.common import (
+    CASE_ROW_RE,
+    CSRF_RE,
+    LOGIN_PATH,
+    PAGE_OF_RE,
+    NotLoopback,
+    check_loopback_url,
+    read_accounts,
+)
+
+FILTERS = (
+    "status=open",
+    "risk=high",
+    "risk=medium&status=open",
+    "review_due=on",
+    "status=closed",
+)
+NAMES = ("Amara Okoye", "Lena Vos", "Joy Mensah", "Alex Example")
+MAX_REMEMBERED = 200
+
+
+def _hosts() -> list[str]:
+    return [h.strip() for h in os.environ.get("LOADTEST_HOSTS", "").split(",") if h.strip()]
+
+
+def _wait_range() -> tuple[float, float]:
+    low, _, high = os.environ.get("LOADTEST_WAIT", "0.5,1.5").partition(",")
+    return float(low), float(high or low)
+
+
+_accounts: list[tuple[str, str]] = []
+_account_numbers = itertools.count()
+_host_numbers = itertools.count()
+_WAIT = _wait_range()
+
+
+@events.init.add_listener
+def _check_configuration(environment, **_kwargs) -> None:
+    """Refuse a non-loopback target and load the accounts, before any user starts."""
+    try:
+        for host in _hosts() or [environment.host or ""]:
+            check_loopback_url(host)
+    except NotLoopback as exc:
+        sys.exit(f"locustfile: {exc}")
+    password_file = os.environ.get("LOADTEST_PASSWORD_FILE", "")
+    if not password_file:
+        sys.exit("locustfile: set LOADTEST_PASSWORD_FILE (see `manage.py loadtest_accounts`).")
+    _accounts[:] = read_accounts(Path(password_file))
+
+
+class Caseworker(HttpUser):
+    def wait_time(self) -> float:
+        return random.uniform(*_WAIT)  # noqa: S311 - think time, not security
+
+    def __init__(self, environment) -> None:
+        hosts = _hosts()
+        if hosts:
+            self.host = hosts[next(_host_numbers) % len(hosts)]
+        super().__init__(environment)
+        self.client.verify = os.environ.get("LOADTEST_CA_FILE") or True
+        self.case_ids: list[str] = []
+        self.references: list[str] = []
+        self.team_pages = 1
+        self.csrf_token = ""
+
+    # --- helpers -----------------------------------------------------------------------
+
+    def _remember(self, html: str) -> None:
+        rows = CASE_ROW_RE.findall(html)
+        for case_id, reference in rows:
+            if case_id not in self.case_ids:
+                self.case_ids.append(case_id)
+                self.references.append(reference.strip())
+        del self.case_ids[:-MAX_REMEMBERED], self.references[:-MAX_REMEMBERED]
+        token = CSRF_RE.search(html)
+        if token:
+            self.csrf_token = token.group(1)
+
+    def _headers(self, path: str) -> dict[str, str]:
+        # A browser's form post: Django's CSRF check compares Origin with the host.
+        return {"Origin": self.host.rstrip("/"), "Referer": self.host.rstrip("/") + path}
+
+    def _page(self, path: str, name: str, **kwargs) -> str:
+        with self.client.request(
+            kwargs.pop("method", "GET"), path, name=name, catch_response=True, **kwargs
+        ) as response:
+            if response.status_code != 200:
+                response.failure(f"status {response.status_code}")
+            elif "/accounts/" in response.url:
+                # The sign-in page (session lost) or two-factor set-up (the account needs it).
+                response.failure(f"sent to {response.url.split('?')[0]}")
+            else:
+                response.success()
+            return response.text or ""
+
+    # --- sign in -------------------------------------------------------------------------
+
+    def on_start(self) -> None:
+        email, password = _accounts[next(_account_numbers) % len(_accounts)]
+        page = self.client.get(LOGIN_PATH, name="sign-in page")
+        token = CSRF_RE.search(page.text or "")
+        if token is None:
+            raise StopUser()
+        with self.client.post(
+            LOGIN_PATH,
+            data={"login": email, "password": password, "csrfmiddlewaretoken": token.group(1)},
+            headers=self._headers(LOGIN_PATH),
+            name="sign in",
+            catch_response=True,
+        ) as response:
+            if response.status_code != 200 or "/accounts/" in response.url:
+                response.failure("sign-in refused, or two-factor set-up required")
+                raise StopUser()
+            response.success()
+        self.team_list()
+
+    # --- tasks ---------------------------------------------------------------------------
+
+    @task(4)
+    def team_list(self) -> None:
+        html = self._page("/cases/?scope=team", "list: team, page 1")
+        self._remember(html)
+        found = PAGE_OF_RE.search(html)
+        if found:
+            self.team_pages = int(found.group(2))
+
+    @task(2)
+    def team_list_later_page(self) -> None:
+        if self.team_pages < 2:
+            return self.team_list()
+        page = random.randint(2, self.team_pages)  # noqa: S311
+        self._remember(self._page(f"/cases/?scope=team&page={page}", "list: team, later page"))
+
+    @task(2)
+    def own_list(self) -> None:
+        self._remember(self._page("/cases/", "list: mine, page 1"))
+
+    @task(2)
+    def team_list_filtered(self) -> None:
+        query = random.choice(FILTERS)  # noqa: S311
+        self._remember(self._page(f"/cases/?scope=team&{query}", "list: team, filtered"))
+
+    @task(1)
+    def own_list_filtered(self) -> None:
+        query = random.choice(FILTERS)  # noqa: S311
+        self._remember(self._page(f"/cases/?{query}", "list: mine, filtered"))
+
+    @task(5)
+    def case_file(self) -> None:
+        if not self.case_ids:
+            return self.team_list()
+        case_id = random.choice(self.case_ids)  # noqa: S311
+        self._page(f"/cases/{case_id}/", "case file")
+
+    @task(2)
+    def search(self) -> None:
+        if self.references and random.random() < 0.5:  # noqa: S311
+            words = random.choice(self.references)  # noqa: S311
+        else:
+            words = random.choice(NAMES)  # noqa: S311
+        self._page(
+            "/cases/",
+            "search (POST, blind index)",
+            method="POST",
+            data={"scope": "team", "q": words, "csrfmiddlewaretoken": self.csrf_token},
+            headers=self._headers("/cases/"),
+        )

@@ -1,0 +1,67 @@
+"""Every list and dashboard runs the same number of queries whatever the amount of data.
+
+The data is the bulk seeder's (years of realistic casework), measured once, then again after
+three times as many cases were added: a query per row anywhere shows up as a difference.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cases.models import Case
+from risk.dashboard import DRILLDOWNS
+from victimsupport.accounts.models import User
+from victimsupport.bulkdemo import seed_cases
+from victimsupport.demo import seed_demo
+
+pytestmark = pytest.mark.django_db
+
+PAGES = [
+    ("caseworker", "/cases/?scope=team"),
+    ("caseworker", "/cases/?scope=mine"),
+    ("caseworker", "/cases/?scope=team&status=open&risk=high"),
+    ("caseworker", "/cases/?scope=team&review_due=on&page=2"),
+    ("caseworker", "/cases/intake/"),
+    ("supervisor", "/risk/dashboard/"),
+    *[("supervisor", f"/risk/dashboard/{tile}/") for tile in DRILLDOWNS],
+    ("supervisor", "/risk/training/"),
+    ("supervisor", "history"),
+    ("auditor", "/audit/"),
+    ("auditor", "/audit/?page=2"),
+]
+
+
+def _count(client, url: str) -> int:
+    client.get(url)  # warm: the session's first-seen stamp, caches
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(queries)
+
+
+def test_lists_and_dashboards_do_not_grow_with_the_data(client, settings):
+    settings.MFA_ENFORCE = False  # force_login has no second factor
+    seed_demo()
+    seed_cases(25, batch_size=25)
+    users = {
+        role: User.objects.get(email=f"{role}@demo.example")
+        for role in ("caseworker", "supervisor", "auditor")
+    }
+    busiest = Case.objects.filter(team__members=users["supervisor"]).order_by("-opened_at").first()
+    history = f"/cases/{busiest.pk}/history/"
+
+    def counts() -> dict[str, int]:
+        result = {}
+        for role, url in PAGES:
+            client.force_login(users[role])
+            url = history if url == "history" else url
+            result[url] = _count(client, url)
+        return result
+
+    few = counts()
+    seed_cases(75, batch_size=75)
+    many = counts()
+    grew = {url: (few[url], many[url]) for url in few if many[url] != few[url]}
+    assert not grew, f"queries grew with the data (before, after): {grew}"

@@ -11,6 +11,7 @@
 # MIGRATE=1 applies migrations and creates the cache table first; otherwise the script refuses
 # to start on a database that lacks them. Static files are always collected (whitenoise serves
 # them from staticfiles/). gunicorn's own settings come from gunicorn.conf.py (GUNICORN_*).
+# A background worker (manage.py db_worker) runs alongside unless WORKER=0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,5 +40,14 @@ fi
 
 scheme=http
 [ -n "${GUNICORN_CERTFILE:-}" ] && scheme=https
-echo "Serving with production settings on ${scheme}://${GUNICORN_BIND:-127.0.0.1:8000} (Ctrl-C to stop)"
-exec "$PY" -m gunicorn -c gunicorn.conf.py
+if [ "${WORKER:-1}" = "0" ]; then
+    echo "Serving with production settings on ${scheme}://${GUNICORN_BIND:-127.0.0.1:8000} (Ctrl-C to stop)"
+    exec "$PY" -m gunicorn -c gunicorn.conf.py
+fi
+# Production settings queue large PDFs for the background worker: run one alongside (WORKER=0
+# leaves it out, for example when workers run as their own service).
+"$PY" manage.py db_worker &
+worker=$!
+trap 'kill "$worker" 2>/dev/null; wait "$worker" 2>/dev/null' EXIT INT TERM
+echo "Serving with production settings on ${scheme}://${GUNICORN_BIND:-127.0.0.1:8000}, with a background worker (Ctrl-C to stop both)"
+"$PY" -m gunicorn -c gunicorn.conf.py

@@ -8,6 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count
+from django.utils import timezone
 
 from cases.models import (
     Case,
@@ -63,7 +64,7 @@ def test_every_case_has_a_complete_file(seeded):
     # References are unique and numbered per year of opening.
     refs = list(bulk.values_list("reference", "opened_at"))
     assert len({r for r, _ in refs}) == N
-    assert all(r.startswith(f"VS-{at.year}-") for r, at in refs)
+    assert all(r.startswith(f"VS-{timezone.localtime(at).year}-") for r, at in refs)
 
 
 def test_the_mix_looks_like_years_of_work(seeded):
@@ -175,3 +176,26 @@ def test_parallel_workers_keep_one_chain_and_unique_references():
     result = verify_chain()
     assert result.ok, result.problem
     assert AuditEntry.objects.filter(seq__isnull=True).count() == 0
+
+
+def test_seeded_data_obeys_the_rules_the_services_enforce(seeded):
+    from cases.models import ContactLog, ContactPreference
+    from risk.services import has_current_training
+
+    bulk = Case.objects.filter(intake_draft__isnull=True)
+    safe = {
+        (p.case_id, p.method) for p in ContactPreference.objects.filter(case__in=bulk, is_safe=True)
+    }
+    contacts = list(ContactLog.objects.filter(case__in=bulk))
+    assert contacts
+    for contact in contacts:
+        assert contact.method_was_safe == ((contact.case_id, contact.method) in safe)
+        if contact.direction == "out":
+            assert contact.method_was_safe  # outbound only by a method marked safe
+    assert not ContactLog.objects.filter(case__do_not_contact=True, direction="out").exists()
+    finalisers = {a.finalised_by for a in Assessment.objects.filter(case__in=bulk)}
+    assert finalisers and all(has_current_training(u) for u in finalisers)
+    assert not bulk.filter(status="closed", review_due__isnull=False).exists()
+    for case in bulk.filter(status="open").exclude(risk_level="unknown")[:50]:
+        latest = case.assessments.order_by("-finalised_at").first()
+        assert latest.level == case.risk_level and latest.review_due == case.review_due

@@ -9,9 +9,13 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from cases import services
 from cases.models import Case
 from risk.dashboard import DRILLDOWNS
+from risk.models import TrainingRecord
+from tests import factories
 from victimsupport.accounts.models import User
 from victimsupport.bulkdemo import seed_cases
 from victimsupport.demo import seed_demo
@@ -62,6 +66,19 @@ def test_lists_and_dashboards_do_not_grow_with_the_data(client, settings):
 
     few = counts()
     seed_cases(75, batch_size=75)
+    # More of what the other pages list: trained colleagues, and a longer case history.
+    north = users["supervisor"].teams.get()
+    for i in range(3):
+        colleague = factories.caseworker(north, name=f"Extra{i}")
+        TrainingRecord.objects.create(
+            user=colleague,
+            course="Risk assessment",
+            completed_on=timezone.localdate(),
+            provider="Network",
+            recorded_by=users["supervisor"],
+        )
+    for _ in range(3):
+        services.note_add(case=busiest, actor=users["supervisor"], body="Checked in by phone.")
     many = counts()
     grew = {url: (few[url], many[url]) for url in few if many[url] != few[url]}
     assert not grew, f"queries grew with the data (before, after): {grew}"

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.db import connection, connections, transaction
@@ -215,6 +216,8 @@ class _Staff:
     team: Team
     caseworkers: list[User]
     supervisor: User
+    # Members with current training on risk assessment: only they finalise assessments.
+    trained: list[User] = field(default_factory=list)
 
 
 def seed_cases(
@@ -366,8 +369,8 @@ def _staff(n: int, rng: random.Random, report: SeedReport) -> list[_Staff]:
                     expires_on=today + datetime.timedelta(days=rng.randint(-60, 700)),
                     recorded_by=u,
                 )
-                for u, _, _ in new_users
-                if rng.random() < 0.85
+                for u, _, role in new_users
+                if role == Role.SUPERVISOR or rng.random() < 0.85
             ]
         )
         report.audit_entries += audit_bulk.seal(
@@ -375,6 +378,14 @@ def _staff(n: int, rng: random.Random, report: SeedReport) -> list[_Staff]:
             + audit_bulk.log_created(created)
             + audit_bulk.log_created(records)
         )
+    current = set(
+        TrainingRecord.objects.filter(completed_on__lte=today)
+        .exclude(expires_on__lt=today)
+        .values_list("user_id", flat=True)
+    )
+    for staff in result:
+        members = [*staff.caseworkers, staff.supervisor]
+        staff.trained = [u for u in members if u.pk in current]
     report.teams = len(teams)
     report.staff = len(created)
     return result
@@ -396,6 +407,7 @@ class _Batch:
         self.now = timezone.now()
         self.rows: dict[type, list[Any]] = {}
         self.accesses: list[tuple[Case, User, datetime.datetime]] = []
+        self.safe_methods: dict[Any, set[str]] = {}
         self.plans: list[tuple[SafetyPlan, list[SafetyAction]]] = []
 
     def _add(self, obj: Any) -> Any:
@@ -494,8 +506,11 @@ class _Batch:
 
     def _intake(self, case: Case, worker: User, opened: datetime.datetime) -> None:
         rng = self.rng
+        safe_methods = self.safe_methods.setdefault(case.pk, set())
         for method in ContactMethod.values:
             safe = not case.do_not_contact and rng.random() < 0.6
+            if safe:
+                safe_methods.add(method)
             self._add(
                 ContactPreference(
                     case=case,
@@ -590,14 +605,19 @@ class _Batch:
             )
         if case.do_not_contact:
             return
+        safe = self.safe_methods.get(case.pk, set())
         for _ in range(rng.randint(0, 3)):
+            method = rng.choice(("phone", "in_person", "email"))
+            # As the service: we reach out only by a method marked safe (the check for any
+            # other is left out here); the person may contact us by any.
+            direction = "out" if method in safe and rng.random() < 0.5 else "in"
             self._add(
                 ContactLog(
                     case=case,
-                    method=rng.choice(("phone", "in_person", "email")),
-                    direction=rng.choice(("in", "out")),
+                    method=method,
+                    direction=direction,
                     summary=rng.choice(CONTACT_SUMMARIES),
-                    method_was_safe=True,
+                    method_was_safe=method in safe,
                     occurred_at=self._when(opened, end),
                     recorded_by=worker,
                 )
@@ -622,15 +642,22 @@ class _Batch:
         return answers
 
     def _assessment(
-        self, case: Case, worker: User, at: datetime.datetime, worried: bool
-    ) -> Assessment:
+        self, case: Case, team: _Staff, worker: User, at: datetime.datetime, worried: bool
+    ) -> Assessment | None:
+        """A finalised assessment, by ``worker`` and finalised by them if trained, otherwise
+        by a trained colleague (the training gate); none if the team has nobody trained."""
+        finaliser = worker if worker in team.trained else None
+        if finaliser is None and team.trained:
+            finaliser = self.rng.choice(team.trained)
+        if finaliser is None:
+            return None
         answers = self._answers(worried)
         result = engine.score(self.definition, answers)
         level = result.level
         override = ""
         if self.rng.random() < 0.03 and level != "high":
             level, override = "high", "Police told us of a new threat this week."
-        days = self.definition.get("review_days", {}).get(level, 30)
+        days = self.definition.get("review_days", {}).get(level) or settings.RISK_REVIEW_DAYS[level]
         return self._add(
             Assessment(
                 case=case,
@@ -644,7 +671,7 @@ class _Batch:
                 rationale="Assessed with her at the meeting.",
                 override_reason=override,
                 assessor=worker,
-                finalised_by=worker,
+                finalised_by=finaliser,
                 created_at=at,
                 updated_at=at,
                 finalised_at=at,
@@ -667,12 +694,17 @@ class _Batch:
         if screened_positive and case.status == Case.Status.OPEN and rng.random() < 0.06:
             return  # still waiting for its first assessment
         first = opened + datetime.timedelta(hours=rng.randint(1, 24 * 7))
-        latest = self._assessment(case, worker, min(first, end), screened_positive)
+        latest = self._assessment(case, team, worker, min(first, end), screened_positive)
+        if latest is None:
+            return  # nobody in the team may finalise it yet
         if case.status == Case.Status.OPEN and (self.now - first).days > 30:
             # Reassessed since; most reviews are on time, some are overdue.
             back = rng.randint(0, 40)
-            latest = self._assessment(
-                case, worker, self.now - datetime.timedelta(days=back), screened_positive
+            latest = (
+                self._assessment(
+                    case, team, worker, self.now - datetime.timedelta(days=back), screened_positive
+                )
+                or latest
             )
         case.assessment_needed = False
         case.risk_level = latest.level

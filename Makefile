@@ -23,6 +23,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The load-test tools (locust), for make loadtest and scaleout, and for the test that checks
+# the locustfile.
+LOAD_STAMP := $(VENV)/.installed-load
+
+$(LOAD_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev,load]'
+	@touch $(LOAD_STAMP)
+
 # A development .env with fresh random keys, written once and never overwritten.
 .env: | $(STAMP)
 	$(BIN)/python -m victimsupport.devenv .env
@@ -56,7 +64,7 @@ migrations-check: $(STAMP) .env
 	$(MANAGE) makemigrations --check --dry-run
 
 # pytest exits 5 when it collected no test: that fails the target like any other error.
-pytest: $(STAMP) browser-deps
+pytest: $(LOAD_STAMP) browser-deps
 	$(BIN)/python -m pytest
 
 test: lint migrations-check pytest
@@ -69,11 +77,6 @@ clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage test-results staticfiles
 
 # --- Production serving and load tests (README: "Running in production and under load") ---
-LOAD_STAMP := $(VENV)/.installed-load
-
-$(LOAD_STAMP): $(STAMP) pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[dev,load]'
-	@touch $(LOAD_STAMP)
 
 # gunicorn with DJANGO_ENV=production over HTTPS on 127.0.0.1:8000 (local trial settings derived
 # from .env into .prod-local/ unless ENV_FILE is set). MIGRATE=1 migrates first.

@@ -3,6 +3,8 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
+from tests import factories
+
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
@@ -19,3 +21,14 @@ def _clear_key_caches():
     keyring.clear_caches()
     yield
     keyring.clear_caches()
+
+
+# The team and caseworker most tests start from; a test file defines its own to differ.
+@pytest.fixture
+def north():
+    return factories.make_team("North")
+
+
+@pytest.fixture
+def cara(north):
+    return factories.caseworker(north)

@@ -49,11 +49,6 @@ def train(user, **kwargs) -> TrainingRecord:
 
 
 @pytest.fixture
-def north():
-    return factories.make_team("North")
-
-
-@pytest.fixture
 def cara(north):
     user = factories.caseworker(north)
     train(user)

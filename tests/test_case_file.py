@@ -21,16 +21,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def north():
-    return factories.make_team("North")
-
-
-@pytest.fixture
-def cara(north):
-    return factories.caseworker(north)
-
-
-@pytest.fixture
 def case(cara):
     return factories.make_full_case(cara, given_name="Mira", family_name="Okafor")
 

@@ -20,11 +20,6 @@ TODAY = timezone.localdate()
 
 
 @pytest.fixture
-def north():
-    return factories.make_team("North")
-
-
-@pytest.fixture
 def sofia(north):
     user = factories.supervisor(north)
     TrainingRecord.objects.create(

@@ -32,16 +32,6 @@ NAME = "Mira Okafor"
 
 
 @pytest.fixture
-def north():
-    return factories.make_team("North")
-
-
-@pytest.fixture
-def cara(north):
-    return factories.caseworker(north)
-
-
-@pytest.fixture
 def case(cara):
     return factories.make_full_case(cara, given_name="Mira", family_name="Okafor")
 

@@ -78,16 +78,6 @@ def notice():
     return ConfidentialityNotice.objects.create(version=1, title="Confidentiality", body="We keep…")
 
 
-@pytest.fixture
-def north():
-    return factories.make_team("North")
-
-
-@pytest.fixture
-def cara(north):
-    return factories.caseworker(north)
-
-
 def start(client) -> str:
     response = client.post("/cases/intake/")
     assert response.status_code == 302

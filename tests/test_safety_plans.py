@@ -19,16 +19,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def north():
-    return factories.make_team("North")
-
-
-@pytest.fixture
-def cara(north):
-    return factories.caseworker(north)
-
-
-@pytest.fixture
 def case(cara):
     case = factories.make_full_case(cara)
     case.risk_level = "high"

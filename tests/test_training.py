@@ -18,11 +18,6 @@ pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
 
 
-@pytest.fixture
-def north():
-    return factories.make_team("North")
-
-
 def test_supervisor_records_training_and_sees_compliance(client, north):
     sofia = factories.supervisor(north)
     cara = factories.caseworker(north)

@@ -322,8 +322,11 @@ def _staff(n: int, rng: random.Random, report: SeedReport) -> list[_Staff]:
         workers = [u for u in members if any(g.name == Role.CASEWORKER for g in u.groups.all())]
         supervisors = [u for u in members if any(g.name == Role.SUPERVISOR for g in u.groups.all())]
         slug = team.name.lower().replace(" team", "").replace(" ", "-")
-        for i in range(len(workers), CASEWORKERS_PER_TEAM):
-            email = f"{slug}.worker{i + 1}@staff.demo.example"
+        wanted = [
+            (f"worker{i + 1}", Role.CASEWORKER) for i in range(len(workers), CASEWORKERS_PER_TEAM)
+        ] + ([] if supervisors else [("supervisor", Role.SUPERVISOR)])
+        for local, role in wanted:
+            email = f"{slug}.{local}@staff.demo.example"
             user = User(
                 username=email,
                 email=email,
@@ -331,19 +334,8 @@ def _staff(n: int, rng: random.Random, report: SeedReport) -> list[_Staff]:
                 last_name=rng.choice(FAMILY),
                 password=password,
             )
-            new_users.append((user, team, Role.CASEWORKER))
-            workers.append(user)
-        if not supervisors:
-            email = f"{slug}.supervisor@staff.demo.example"
-            user = User(
-                username=email,
-                email=email,
-                first_name=rng.choice(GIVEN),
-                last_name=rng.choice(FAMILY),
-                password=password,
-            )
-            new_users.append((user, team, Role.SUPERVISOR))
-            supervisors.append(user)
+            new_users.append((user, team, role))
+            (workers if role == Role.CASEWORKER else supervisors).append(user)
         result.append(_Staff(team, workers, supervisors[0]))
     with transaction.atomic():
         existing = set(

@@ -104,6 +104,13 @@ class NoticeForm(StepForm):
     )
 
 
+def date_of_birth_not_in_future(value: Any) -> Any:
+    """The same rule at intake and when the details are edited later."""
+    if value and value > datetime.date.today():
+        raise forms.ValidationError("The date of birth cannot be in the future.")
+    return value
+
+
 class PersonForm(StepForm):
     given_name = forms.CharField(label="Given name", max_length=100)
     family_name = forms.CharField(label="Family name", max_length=100, required=False)
@@ -146,10 +153,7 @@ class PersonForm(StepForm):
     )
 
     def clean_date_of_birth(self) -> Any:
-        value = self.cleaned_data.get("date_of_birth")
-        if value and value > datetime.date.today():
-            raise forms.ValidationError("The date of birth cannot be in the future.")
-        return value
+        return date_of_birth_not_in_future(self.cleaned_data.get("date_of_birth"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -232,6 +236,10 @@ class ConsentForm(StepForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("sharing"):
+            if not data.get("sharing_recipient"):
+                self.add_error(
+                    "sharing_recipient", "Name the organisation the information may go to."
+                )
             if not data.get("sharing_purpose"):
                 self.add_error("sharing_purpose", "Say what the information will be shared for.")
             if not data.get("sharing_categories"):
@@ -326,6 +334,9 @@ class VictimForm(forms.ModelForm):
         if value:
             forms.EmailField().clean(value)
         return value
+
+    def clean_date_of_birth(self) -> Any:
+        return date_of_birth_not_in_future(self.cleaned_data.get("date_of_birth"))
 
     def changes(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}

@@ -298,7 +298,7 @@ def intake_finish(*, draft_id: Any, actor: Any) -> Case:
         recorded_at=now,
     )
     if consent.get("processing") == "yes":
-        Consent.objects.create(
+        _consent(
             case=case,
             kind=Consent.Kind.PROCESSING,
             purpose="Providing support and keeping the case file",
@@ -310,7 +310,7 @@ def intake_finish(*, draft_id: Any, actor: Any) -> Case:
             recorded_by=actor,
         )
     if consent.get("sharing"):
-        Consent.objects.create(
+        _consent(
             case=case,
             kind=Consent.Kind.SHARING,
             purpose=consent["sharing_purpose"],
@@ -331,6 +331,14 @@ def intake_finish(*, draft_id: Any, actor: Any) -> Case:
     draft.finished_at = now
     draft.save(update_fields=["data", "finished_at"])
     return case
+
+
+def _consent(**fields: Any) -> Consent:
+    """A consent checked by its model's rules (a sharing consent names its recipient)."""
+    consent = Consent(**fields)
+    consent.full_clean()
+    consent.save()
+    return consent
 
 
 def purge_drafts(*, now: Any = None) -> int:

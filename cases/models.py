@@ -5,6 +5,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import ExpressionWrapper, Q
 from django.utils import timezone
@@ -450,6 +451,12 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"consent {self.pk}"
+
+    def clean(self) -> None:
+        # Sharing is only ever with a named organisation: a consent to share "with anyone"
+        # could not be checked against a referral.
+        if self.kind == self.Kind.SHARING and not (self.recipient or "").strip():
+            raise ValidationError({"recipient": "Name the organisation the information may go to."})
 
     @property
     def is_valid(self) -> bool:

@@ -24,7 +24,7 @@ from cases.models import (
     StatusChange,
     Victim,
 )
-from victimsupport.access import Role, has_role
+from victimsupport.access import CASE_ROLES, Role, has_role, roles_of
 from victimsupport.audit.services import AccessKind, record_access
 
 BREAK_GLASS_MIN_REASON = 20
@@ -197,6 +197,9 @@ def case_assign(*, case: Case, actor: Any, team: Any, assigned_to: Any) -> Case:
         raise PermissionDenied("Only supervisors assign and transfer cases.")
     if assigned_to is not None and not assigned_to.teams.filter(pk=team.pk).exists():
         raise ValidationError({"assigned_to": "That person is not in the chosen team."})
+    if assigned_to is not None and not roles_of(assigned_to) & CASE_ROLES:
+        # An auditor or administrator in the team could not even open the case.
+        raise ValidationError({"assigned_to": "Cases go to caseworkers and supervisors only."})
     case.team = team
     case.assigned_to = assigned_to
     case.save(update_fields=["team", "assigned_to"])

@@ -227,6 +227,9 @@ if BREAK_GLASS_MINUTES > 480:
 DOCUMENT_MAX_BYTES = _int("DOCUMENT_MAX_MB", 10, minimum=1) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = DOCUMENT_MAX_BYTES
+# In memory only, never a temporary file on disk (it would be unencrypted there); a file over
+# the limit is counted, not kept.
+FILE_UPLOAD_HANDLERS = ["victimsupport.uploads.BoundedMemoryUploadHandler"]
 # Risk assessment: the instrument offered first; whether finalising without current training
 # is blocked or only recorded; review intervals when an instrument does not set its own.
 RISK_DEFAULT_INSTRUMENT = os.environ.get("RISK_DEFAULT_INSTRUMENT", "default")

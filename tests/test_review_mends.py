@@ -1,0 +1,145 @@
+"""Regressions found by reading the whole change again: uploads never touch the disk, the
+details page is audited, the history lists every record of a case, sharing names its
+recipient, cases go only to people who can open them, and refusals are said."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from guardian.shortcuts import assign_perm
+
+from cases import services
+from cases.forms import ConsentForm
+from cases.models import Case, Consent, Document, Victim
+from tests import factories
+from victimsupport.audit.models import AuditEntry
+from victimsupport.uploads import BoundedMemoryUploadHandler
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def case(cara):
+    return factories.make_full_case(cara, given_name="Mira", family_name="Okafor")
+
+
+@pytest.fixture
+def client_cara(client, cara):
+    client.force_login(cara)
+    return client
+
+
+def test_uploads_stay_in_memory_even_when_large(client_cara, case, settings, monkeypatch):
+    # Above Django's in-memory size its default handlers spool to an unencrypted temp file.
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 10
+    from django.core.files import uploadedfile
+
+    def no_disk(*args, **kwargs):
+        raise AssertionError("an upload was written to a temporary file")
+
+    monkeypatch.setattr(uploadedfile.TemporaryUploadedFile, "__init__", no_disk)
+    response = client_cara.post(
+        f"/cases/{case.pk}/documents/",
+        {"file": SimpleUploadedFile("a.txt", b"x" * 5000, "text/plain"), "description": ""},
+    )
+    assert response.status_code == 302
+    assert Document.objects.get(case=case).content == b"x" * 5000
+
+
+def test_the_handler_keeps_nothing_past_the_limit(settings, rf):
+    settings.DOCUMENT_MAX_BYTES = 100
+    handler = BoundedMemoryUploadHandler(rf.post("/"))
+    handler.new_file("file", "big.txt", "text/plain", 250, None, {})
+    for start in (0, 80, 160):
+        handler.receive_data_chunk(b"y" * 80, start)
+    uploaded = handler.file_complete(240)
+    assert uploaded.size == 240  # the real size, for the size check's message
+    assert uploaded.read() == b""  # none of it kept
+
+
+def test_the_details_page_is_an_audited_opening(client_cara, case):
+    before = AuditEntry.objects.filter(action=AuditEntry.Action.ACCESS).count()
+    page = client_cara.get(f"/cases/{case.pk}/details/")
+    assert page.status_code == 200
+    entry = AuditEntry.objects.filter(action=AuditEntry.Action.ACCESS).order_by("-seq").first()
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.ACCESS).count() == before + 1
+    assert entry.additional_data == {"access": "view", "page": "details"}
+    assert entry.object_pk == str(case.pk)
+
+
+def test_history_includes_grants_and_exports(client, case, north, settings):
+    south = factories.make_team("South")
+    sam = factories.caseworker(south, "Sam")
+    assign_perm("cases.view_case", sam, case)
+    settings.PDF_BACKGROUND_THRESHOLD = 1
+    from cases.exports import request_export
+
+    request_export(case=case, user=case.assigned_to)
+    client.force_login(factories.supervisor(north))
+    page = client.get(f"/cases/{case.pk}/history/")
+    assert page.status_code == 200
+    assert "<td>Case user object permission</td>" in page.text  # who was given sight of it
+    assert "<td>Export job</td>" in page.text
+
+
+def test_sharing_consent_must_name_its_recipient(case, cara):
+    with pytest.raises(ValidationError):
+        services.consent_give(
+            case=case,
+            actor=cara,
+            kind=Consent.Kind.SHARING,
+            purpose="Referral",
+            recipient="  ",
+            data_categories=["identity"],
+            method=Consent.Method.VERBAL,
+        )
+    form = ConsentForm(
+        {
+            "processing": "yes",
+            "method": "verbal",
+            "sharing": "on",
+            "sharing_purpose": "Advice",
+            "sharing_categories": ["identity"],
+        }
+    )
+    assert not form.is_valid() and "sharing_recipient" in form.errors
+
+
+def test_cases_go_only_to_people_who_can_open_them(client, case, north):
+    auditor = factories.make_user("Ari", role="auditor", teams=[north])
+    sofia = factories.supervisor(north)
+    client.force_login(sofia)
+    page = client.post(f"/cases/{case.pk}/assign/", {"team": north.pk, "assigned_to": auditor.pk})
+    assert page.status_code == 200
+    case.refresh_from_db()
+    assert case.assigned_to != auditor
+    with pytest.raises(ValidationError):
+        services.case_assign(case=case, actor=sofia, team=north, assigned_to=auditor)
+
+
+def test_edited_date_of_birth_cannot_be_in_the_future(client_cara, case):
+    victim = Victim.objects.get(case=case)
+    future = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
+    page = client_cara.post(
+        f"/cases/{case.pk}/details/",
+        {
+            "version": victim.version,
+            "given_name": "Mira",
+            "family_name": "Okafor",
+            "date_of_birth": future,
+        },
+    )
+    assert page.status_code == 200 and "cannot be in the future" in page.text
+    assert Victim.objects.get(case=case).date_of_birth != datetime.date.fromisoformat(future)
+
+
+def test_closing_a_case_closed_meanwhile_says_so(client_cara, case, cara):
+    services.case_close(case=case, actor=cara, reason="Support completed, she moved away.")
+    page = client_cara.post(
+        f"/cases/{case.pk}/close/", {"reason": "Closing it from an old tab."}, follow=True
+    )
+    assert "already closed" in page.text
+    assert Case.objects.get(pk=case.pk).status == Case.Status.CLOSED

@@ -119,13 +119,15 @@ def _detail_context(request: HttpRequest, case: Case, **forms: Any) -> dict[str,
         document_form=forms.get("document_form") or DocumentForm(),
         close_form=forms.get("close_form") or CloseForm(),
         reopen_form=forms.get("reopen_form") or ReopenForm(),
-        trigger_form=TriggerForm(),
+        trigger_form=forms.get("trigger_form") or TriggerForm(),
         export_in_background=exports.is_large(len(context["timeline"])),
     )
     return context
 
 
-def _render_detail(request: HttpRequest, case: Case, status: int = 200, **forms: Any):
+def render_case_page(request: HttpRequest, case: Case, status: int = 200, **forms: Any):
+    """The case page, an audited opening, with any of its forms given bound (and showing
+    their errors) in place of the empty ones."""
     record_access(actor=request.user, obj=case, kind=AccessKind.VIEW)
     return render(
         request, "cases/case_detail.html", _detail_context(request, case, **forms), status=status
@@ -134,7 +136,7 @@ def _render_detail(request: HttpRequest, case: Case, status: int = 200, **forms:
 
 @login_required
 def case_detail(request: HttpRequest, pk: str) -> HttpResponse:
-    return _render_detail(request, get_case_for_user(request.user, pk))
+    return render_case_page(request, get_case_for_user(request.user, pk))
 
 
 @login_required
@@ -143,7 +145,7 @@ def note_add(request: HttpRequest, pk: str) -> HttpResponse:
     case = get_case_for_user(request.user, pk, write=True)
     form = NoteForm(request.POST)
     if not form.is_valid():
-        return _render_detail(request, case, status=400, note_form=form)
+        return render_case_page(request, case, status=400, note_form=form)
     services.note_add(case=case, actor=request.user, body=form.cleaned_data["body"])
     messages.success(request, "Note added.")
     return redirect("cases:detail", pk=case.pk)
@@ -162,7 +164,7 @@ def contact_add(request: HttpRequest, pk: str) -> HttpResponse:
         else:
             messages.success(request, "Contact recorded.")
             return redirect("cases:detail", pk=case.pk)
-    return _render_detail(request, case, status=400, contact_form=form)
+    return render_case_page(request, case, status=400, contact_form=form)
 
 
 @login_required
@@ -171,7 +173,7 @@ def consent_add(request: HttpRequest, pk: str) -> HttpResponse:
     case = get_case_for_user(request.user, pk, write=True)
     form = ConsentGiveForm(request.POST)
     if not form.is_valid():
-        return _render_detail(request, case, status=400, consent_form=form)
+        return render_case_page(request, case, status=400, consent_form=form)
     services.consent_give(case=case, actor=request.user, **form.cleaned_data)
     messages.success(request, "Consent recorded.")
     return redirect("cases:detail", pk=case.pk)
@@ -254,7 +256,7 @@ def document_add(request: HttpRequest, pk: str) -> HttpResponse:
         else:
             messages.success(request, "Document attached.")
             return redirect("cases:detail", pk=case.pk)
-    return _render_detail(request, case, status=400, document_form=form)
+    return render_case_page(request, case, status=400, document_form=form)
 
 
 @login_required
@@ -318,7 +320,7 @@ def _status_change(request: HttpRequest, pk: str, form_class: Any, change: Any, 
             messages.success(request, done)
             return redirect("cases:detail", pk=case.pk)
     key = "close_form" if form_class is CloseForm else "reopen_form"
-    return _render_detail(request, case, status=400, **{key: form})
+    return render_case_page(request, case, status=400, **{key: form})
 
 
 @login_required

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cases.documents import EXTENSIONS, check_upload_size
 from cases.models import Case
+from cases.views import render_case_page
 from risk import dashboard as risk_dashboard
 from risk import engine, services
 from risk.forms import (
@@ -82,6 +83,18 @@ def assessment_detail(request: HttpRequest, pk: str, assessment_id: int) -> Http
             },
         )
 
+    if not case.can_write:
+        # Seen through a view-only grant or emergency access: the draft, not a form that
+        # could never be saved.
+        return render(
+            request,
+            "risk/assessment_draft_readonly.html",
+            {
+                "case": case,
+                "assessment": assessment,
+                "answers": _readable_answers(definition, assessment.answers),
+            },
+        )
     form = AssessmentForm(definition, request.POST or None, initial=assessment.answers)
     finalise_form = FinaliseForm(
         request.POST or None,
@@ -170,11 +183,11 @@ def _readable_answers(definition, answers):
 def trigger_add(request: HttpRequest, pk: str) -> HttpResponse:
     case = get_case_for_user(request.user, pk, write=True)
     form = TriggerForm(request.POST)
-    if form.is_valid():
-        services.trigger_record(case=case, actor=request.user, **form.cleaned_data)
-        messages.warning(request, "Recorded. The risk review is now due: reassess.")
-    else:
-        messages.error(request, "Say what happened and when.")
+    if not form.is_valid():
+        # The case page again, with what was typed and what is wrong.
+        return render_case_page(request, case, status=400, trigger_form=form)
+    services.trigger_record(case=case, actor=request.user, **form.cleaned_data)
+    messages.warning(request, "Recorded. The risk review is now due: reassess.")
     return redirect("cases:detail", pk=case.pk)
 
 
@@ -191,6 +204,9 @@ def _plan_context(request: HttpRequest, case, **forms) -> dict:
         or SafetyPlanForm(initial={"summary": plan.summary if plan else ""}),
         "action_form": forms.get("action_form") or SafetyActionForm(staff=staff),
         "status_choices": SafetyAction.Status.choices,
+        # An action's status form that was refused, to show again with what was typed.
+        "status_form": forms.get("status_form"),
+        "status_action": forms.get("status_action"),
     }
 
 
@@ -246,11 +262,14 @@ def safety_action_update(request: HttpRequest, pk: str, action_id: int) -> HttpR
     if action is None:
         raise Http404("No action found.")
     form = ActionStatusForm(request.POST)
-    if form.is_valid():
-        services.safety_action_update(action=action, actor=request.user, **form.cleaned_data)
-        messages.success(request, "Action updated.")
-    else:
-        messages.error(request, "Choose a status.")
+    if not form.is_valid():
+        record_access(
+            actor=request.user, obj=case, kind=AccessKind.VIEW, detail={"page": "safety_plan"}
+        )
+        context = _plan_context(request, case, status_form=form, status_action=action.pk)
+        return render(request, "risk/safety_plan.html", context, status=400)
+    services.safety_action_update(action=action, actor=request.user, **form.cleaned_data)
+    messages.success(request, "Action updated.")
     return redirect("risk:safety_plan", pk=case.pk)
 
 

@@ -143,3 +143,52 @@ def test_closing_a_case_closed_meanwhile_says_so(client_cara, case, cara):
     )
     assert "already closed" in page.text
     assert Case.objects.get(pk=case.pk).status == Case.Status.CLOSED
+
+
+def test_a_refused_trigger_keeps_what_was_typed(client_cara, case):
+    page = client_cara.post(
+        f"/risk/cases/{case.pk}/triggers/",
+        {"kind": "court", "occurred_on": "not a date", "note": "Hearing moved to Friday"},
+    )
+    assert page.status_code == 400
+    assert "Hearing moved to Friday" in page.text
+    assert "Enter a valid date" in page.text
+
+
+def test_a_refused_action_update_keeps_the_outcome_typed(client_cara, case, cara):
+    from risk import services as risk
+
+    case.risk_level = "high"
+    case.save()
+    action = risk.safety_action_add(
+        case=case, actor=cara, kind="accommodation", description="Refuge", owner=cara
+    )
+    typed = "Place found at the refuge " + "x" * 5000  # over the outcome's limit
+    page = client_cara.post(
+        f"/risk/cases/{case.pk}/safety-plan/actions/{action.pk}/",
+        {"status": "done", "outcome": typed},
+    )
+    assert page.status_code == 400
+    assert "Place found at the refuge" in page.text
+    assert 'aria-invalid="true"' in page.text
+    action.refresh_from_db()
+    assert action.status == "open"
+
+
+def test_a_view_only_reader_sees_the_draft_without_a_form(client, case, cara, north):
+    from risk import services as risk
+    from risk.models import InstrumentVersion
+
+    version = InstrumentVersion.objects.get(instrument__key="default", status="published")
+    draft = risk.assessment_start(case=case, actor=cara, version=version)
+    risk.assessment_save(assessment=draft, actor=cara, answers={"ongoing_threat": "yes"})
+    outsider = factories.caseworker(factories.make_team("South"), "Sam")
+    assign_perm("cases.view_case", outsider, case)
+    client.force_login(outsider)
+    page = client.get(f"/risk/cases/{case.pk}/assessments/{draft.pk}/")
+    assert page.status_code == 200
+    assert "reading only" in page.text
+    assert (
+        "Finalise the assessment" not in page.text
+        and "<form" not in page.text.split("<main", 1)[1].split("</main>", 1)[0]
+    )

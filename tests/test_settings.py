@@ -167,3 +167,19 @@ def test_dev_env_writer_never_overwrites(tmp_path):
     assert values["FIELD_ENCRYPTION_ACTIVE_KEY"] in ring
     checks.decode_key("BLIND_INDEX_KEY", values["BLIND_INDEX_KEY"])
     assert write_dev_env(tmp_path / "other") and (tmp_path / "other").read_text() != first
+
+
+def test_mfa_roles_are_checked():
+    from victimsupport.access import Role
+
+    assert set(checks.ROLE_NAMES) == set(Role.values)
+    assert checks.mfa_required_roles(["supervisor", " auditor "], production=False) == [
+        "supervisor",
+        "auditor",
+    ]
+    with pytest.raises(ImproperlyConfigured, match="unknown roles: supervisors"):
+        checks.mfa_required_roles(["supervisors", "administrator"], production=False)
+    with pytest.raises(ImproperlyConfigured, match="must include data_protection_officer"):
+        checks.mfa_required_roles(["supervisor", "administrator"], production=True)
+    full = [*checks.MFA_ROLES_IN_PRODUCTION, "caseworker"]
+    assert checks.mfa_required_roles(full, production=True) == full

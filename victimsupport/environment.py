@@ -107,6 +107,29 @@ def secret_key_problem(secret_key: str) -> str | None:
     return None
 
 
+# The role names (victimsupport.access.Role, which settings cannot import); a test keeps the
+# two equal. MFA_ROLES_IN_PRODUCTION may be added to, never reduced.
+ROLE_NAMES = ("caseworker", "supervisor", "data_protection_officer", "auditor", "administrator")
+MFA_ROLES_IN_PRODUCTION = ("supervisor", "data_protection_officer", "administrator")
+
+
+def mfa_required_roles(names: list[str], *, production: bool) -> list[str]:
+    """MFA_REQUIRED_ROLES, checked: a misspelt role would silently need no second factor."""
+    names = [n.strip() for n in names if n.strip()]
+    unknown = sorted(set(names) - set(ROLE_NAMES))
+    if unknown:
+        raise ImproperlyConfigured(
+            f"MFA_REQUIRED_ROLES names unknown roles: {', '.join(unknown)} "
+            f"(roles: {', '.join(ROLE_NAMES)})."
+        )
+    missing = [r for r in MFA_ROLES_IN_PRODUCTION if r not in names]
+    if production and missing:
+        raise ImproperlyConfigured(
+            f"MFA_REQUIRED_ROLES must include {', '.join(missing)} when DJANGO_ENV=production."
+        )
+    return names
+
+
 def check_production(
     *,
     debug: bool,

@@ -105,7 +105,7 @@ BENCH_ENV = DJANGO_SETTINGS_MODULE=bench.settings BENCH_DATABASE_URL=$(BENCH_DAT
 
 .PHONY: bench
 bench: $(STAMP) system-deps
-	@bash scripts/ensure-postgres.sh $(BENCH_DATABASE_URL)
+	@$(BIN)/python scripts/ensure_postgres.py '$(BENCH_DATABASE_URL)'
 	$(BENCH_ENV) $(MANAGE) migrate --noinput -v 0
 	$(BENCH_ENV) $(MANAGE) createcachetable
 	$(BENCH_ENV) BENCH_CASES=$(BENCH_CASES) $(BIN)/python -m bench.run $(BENCH_ARGS)

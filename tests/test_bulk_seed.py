@@ -24,7 +24,7 @@ from cases.models import (
 from risk.models import Assessment, SafetyPlan
 from tests.test_canary import raw_database_bytes
 from victimsupport import bulkdemo
-from victimsupport.accounts.models import Team
+from victimsupport.accounts.models import Team, User
 from victimsupport.audit.bulk import log_created, seal
 from victimsupport.audit.chain import seal_many, verify_chain
 from victimsupport.audit.models import AuditEntry, AuditLogImmutable
@@ -199,3 +199,19 @@ def test_seeded_data_obeys_the_rules_the_services_enforce(seeded):
     for case in bulk.filter(status="open").exclude(risk_level="unknown")[:50]:
         latest = case.assessments.order_by("-finalised_at").first()
         assert latest.level == case.risk_level and latest.review_due == case.review_due
+
+
+def test_seeding_again_after_a_staff_account_was_deactivated_or_teams_renamed(monkeypatch):
+    monkeypatch.setattr(bulkdemo, "CASES_PER_TEAM", 5)  # 12 cases: three teams
+    seed_demo()
+    seed_cases(10, batch_size=10)
+    leaver = User.objects.filter(email__endswith="@staff.demo.example").order_by("pk").first()
+    leaver.is_active = False
+    leaver.save()
+    Team.objects.create(name="North")  # "North" and "North team" once made the same address
+    assert Team.objects.count() == 3
+    report = seed_cases(12, batch_size=12)
+    assert report.cases == 12
+    emails = list(User.objects.values_list("email", flat=True))
+    assert len(emails) == len(set(emails))
+    assert verify_chain().ok

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import importlib.util
+import io
 import os
 import runpy
 import secrets
@@ -462,3 +463,24 @@ def test_loadtest_accounts_refuses_production_and_tracked_files(tmp_path, settin
     with pytest.raises(CommandError, match="refused when DJANGO_ENV=production"):
         call_command("loadtest_accounts", "--password-file", str(tmp_path / "passwords"))
     assert not (tmp_path / "passwords").exists()
+
+
+@pytest.mark.django_db
+def test_loadtest_accounts_change_nothing_when_the_file_cannot_be_written(tmp_path):
+    from django.core.management import CommandError, call_command
+
+    from victimsupport.accounts.models import User
+
+    factories.make_team("North")
+    good = tmp_path / "passwords"
+    call_command("loadtest_accounts", count=2, password_file=good, stdout=io.StringIO())
+    before = dict(
+        User.objects.filter(email__endswith="@loadtest.invalid").values_list("email", "password")
+    )
+    with pytest.raises(CommandError, match="No account was changed"):
+        call_command("loadtest_accounts", count=2, password_file=tmp_path, stdout=io.StringIO())
+    after = dict(
+        User.objects.filter(email__endswith="@loadtest.invalid").values_list("email", "password")
+    )
+    assert after == before  # the passwords in the file still work
+    assert good.read_text().count("@loadtest.invalid") == 2

@@ -86,8 +86,31 @@ def test_malformed_dotenv_is_refused_without_echoing_the_line(tmp_path):
 
 def test_dotenv_syntax_accepts_comments_exports_and_blanks(tmp_path):
     env_file = tmp_path / ".env"
-    env_file.write_text("# comment\n\nexport A=1\nB = two words\n")
+    env_file.write_text("# comment\n\nexport A=1\nB=two words\n")
     checks.check_dotenv_syntax(env_file)
+
+
+@pytest.mark.parametrize("line", ["SECRET_KEY = s3cret-value", "  SECRET_KEY=s3cret-value"])
+def test_dotenv_lines_django_environ_would_skip_are_refused_unechoed(tmp_path, line):
+    # django-environ skips such a line and logs it whole, secret and all.
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"A=1\n{line}\n")
+    with pytest.raises(ImproperlyConfigured, match="line 2") as refused:
+        checks.check_dotenv_syntax(env_file)
+    assert "s3cret" not in str(refused.value)
+
+
+def test_dotenv_values_read_as_django_environ_reads_them(tmp_path, monkeypatch):
+    import environ
+
+    text = 'A=plain\nexport B=\'single quoted\'\nC="double \\"quoted\\""\nD=hash#kept\n'
+    env_file = tmp_path / ".env"
+    env_file.write_text(text)
+    for name in "ABCD":  # set then removed, so that the test's end removes them again
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+    environ.Env.read_env(str(env_file))
+    assert checks.parse_dotenv(text) == {name: os.environ[name] for name in "ABCD"}
 
 
 @pytest.mark.parametrize(

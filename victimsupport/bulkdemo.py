@@ -317,16 +317,24 @@ def _staff(n: int, rng: random.Random, report: SeedReport) -> list[_Staff]:
     result = []
     password = make_password(None)  # unusable: these accounts are for data, not for signing in
     new_users: list[tuple[User, Team, str]] = []
+    # Every address ever given, active or not: a new account never takes an old one's.
+    taken = set(
+        User.objects.filter(email__endswith="@staff.demo.example").values_list("email", flat=True)
+    )
     for team in teams:
         members = list(team.members.filter(is_active=True).prefetch_related("groups"))
         workers = [u for u in members if any(g.name == Role.CASEWORKER for g in u.groups.all())]
         supervisors = [u for u in members if any(g.name == Role.SUPERVISOR for g in u.groups.all())]
-        slug = team.name.lower().replace(" team", "").replace(" ", "-")
-        wanted = [
-            (f"worker{i + 1}", Role.CASEWORKER) for i in range(len(workers), CASEWORKERS_PER_TEAM)
-        ] + ([] if supervisors else [("supervisor", Role.SUPERVISOR)])
-        for local, role in wanted:
-            email = f"{slug}.{local}@staff.demo.example"
+        wanted = [Role.CASEWORKER] * max(0, CASEWORKERS_PER_TEAM - len(workers))
+        wanted += [] if supervisors else [Role.SUPERVISOR]
+        number = 0
+        for role in wanted:
+            # Named by the team's id, not its name: two names can make the same address.
+            email = ""
+            while not email or email in taken:
+                number += 1
+                email = f"team{team.pk}.{role}{number}@staff.demo.example"
+            taken.add(email)
             user = User(
                 username=email,
                 email=email,
@@ -338,13 +346,6 @@ def _staff(n: int, rng: random.Random, report: SeedReport) -> list[_Staff]:
             (workers if role == Role.CASEWORKER else supervisors).append(user)
         result.append(_Staff(team, workers, supervisors[0]))
     with transaction.atomic():
-        existing = set(
-            User.objects.filter(email__in=[u.email for u, _, _ in new_users]).values_list(
-                "email", flat=True
-            )
-        )
-        if existing:
-            raise ValueError(f"staff accounts already exist: {sorted(existing)[:3]}")
         created = User.objects.bulk_create([u for u, _, _ in new_users])
         User.teams.through.objects.bulk_create(
             [User.teams.through(user_id=u.pk, team_id=t.pk) for u, t, _ in new_users]

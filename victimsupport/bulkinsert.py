@@ -28,15 +28,16 @@ def insert(model: type[models.Model], objs: Sequence[models.Model], batch_size: 
     meta = model._meta
     pk = meta.pk
     with connection.cursor() as cursor:
-        if any(obj.pk is None for obj in objs):
+        keyless = [obj for obj in objs if obj.pk is None]
+        if keyless:
             if not isinstance(pk, models.AutoField):
                 raise ValueError(f"{meta.label}: rows without a primary key")
             # Take the keys from the column's own sequence, as the INSERT would have.
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [meta.db_table, pk.column, len(objs)],
+                [meta.db_table, pk.column, len(keyless)],
             )
-            for obj, (value,) in zip(objs, cursor.fetchall(), strict=True):
+            for obj, (value,) in zip(keyless, cursor.fetchall(), strict=True):
                 obj.pk = value
         fields = [f for f in meta.concrete_fields if f.column]
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)

@@ -15,7 +15,9 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 KEY_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
-_DOTENV_LINE_RE = re.compile(r"^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*\s*=.*$")
+# django-environ's own rule for a .env line, exactly: any line it does not take it skips,
+# logging the whole line (with whatever secret it holds). Checked first, so that never happens.
+DOTENV_LINE_RE = re.compile(r"\A(?:export )?([A-Za-z_0-9]+)=(.*)\Z")
 
 PRODUCTION = "production"
 DEVELOPMENT = "development"
@@ -28,15 +30,32 @@ def check_dotenv_syntax(path: Path) -> None:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ImproperlyConfigured(f"{path} is not valid UTF-8 text.") from exc
+    parse_dotenv(text, where=str(path))
+
+
+def parse_dotenv(text: str, *, where: str = ".env") -> dict[str, str]:
+    """NAME=value lines read as django-environ reads them (quotes included); a line it would
+    skip is refused, naming its number but never echoing it (it may hold a secret)."""
+    values: dict[str, str] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
-        if not _DOTENV_LINE_RE.match(line):
-            # The line itself is not echoed: it may contain a secret.
+        match = DOTENV_LINE_RE.match(line)
+        if match is None:
             raise ImproperlyConfigured(
-                f"{path}, line {number}: expected NAME=value. Fix or remove that line."
+                f"{where}, line {number}: expected NAME=value (no spaces around '=', nothing "
+                "before the name but 'export '). Fix or remove that line."
             )
+        name, value = match.groups()
+        if single := re.match(r"\A'(.*)'\Z", value):
+            value = single.group(1)
+        if double := re.match(r'\A"(.*)"\Z', value):
+            value = re.sub(
+                r"\\(.)", lambda m: "\\" + m[1] if m[1] in "rnt" else m[1], double.group(1)
+            )
+        values[name] = value
+    return values
 
 
 def decode_key(name: str, value: str) -> bytes:

@@ -30,6 +30,10 @@ import os
 import sys
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
+from victimsupport.environment import parse_dotenv
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / ".prod-local"
 
@@ -73,21 +77,11 @@ def read_dotenv(path: Path) -> dict[str, str]:
         raise ProdEnvError(
             f"{path} does not exist: run `make .env` (or `make run`) to write a development one."
         )
-    values: dict[str, str] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        if stripped.startswith("export "):
-            stripped = stripped[len("export ") :].lstrip()
-        name, sep, value = stripped.partition("=")
-        if not sep or not name.strip():
-            raise ProdEnvError(f"{path}, line {number}: expected NAME=value.")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        values[name.strip()] = value
-    return values
+    try:
+        # The same reading as the development server's (django-environ's rules).
+        return parse_dotenv(path.read_text(encoding="utf-8"), where=str(path))
+    except ImproperlyConfigured as exc:
+        raise ProdEnvError(str(exc)) from None
 
 
 def derive(dev: dict[str, str]) -> dict[str, str]:

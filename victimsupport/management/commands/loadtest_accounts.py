@@ -42,12 +42,16 @@ def _tracked_by_git(path: Path) -> bool:
 
 
 def write_password_file(path: Path, rows: list[tuple[str, str]]) -> None:
+    """Written next to its place and moved there in one step: a failure leaves the old file
+    (and, called inside the transaction, the old passwords) as they were."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    partial = path.with_name(f".{path.name}.partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         os.fchmod(handle.fileno(), 0o600)  # also when the file existed with another mode
         handle.write("# Load-test accounts (local trials only): email<TAB>password\n")
         handle.writelines(f"{email}\t{password}\n" for email, password in rows)
+    os.replace(partial, path)
 
 
 class Command(BaseCommand):
@@ -93,8 +97,15 @@ class Command(BaseCommand):
         if not teams:
             raise CommandError("There are no teams: run `manage.py seed_demo` first.")
 
-        rows = self._create_or_reset(count=count, prefix=prefix, teams=teams)
-        write_password_file(path, rows)
+        try:
+            with transaction.atomic():
+                rows = self._create_or_reset(count=count, prefix=prefix, teams=teams)
+                # Inside the transaction: if the file cannot be written, no password changed.
+                write_password_file(path, rows)
+        except OSError as exc:
+            raise CommandError(
+                f"Cannot write the password file {path}: {exc.strerror}. No account was changed."
+            ) from None
         self.stdout.write(
             f"{count} caseworker accounts over {len(teams)} teams; passwords written to {path} "
             "(mode 0600, local trials only)."

@@ -108,6 +108,11 @@ def request_export(*, case: Case, user: Any) -> ExportJob:
     ).first()
     if unfinished is not None:
         return unfinished
+    # A job of this requester for this case that seems stuck is given up, so that a worker
+    # coming back does not render it as well as the new one.
+    ExportJob.objects.filter(case=case, requested_by=user, status=ExportJob.Status.QUEUED).update(
+        status=ExportJob.Status.FAILED, failure=ExportJob.Failure.ERROR, finished_at=now
+    )
     job = ExportJob.objects.create(
         case=case,
         requested_by=user,

@@ -48,6 +48,8 @@ class InstrumentVersionAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: Any, obj: Any = None) -> Any:
         if obj is not None and obj.status == InstrumentVersion.Status.PUBLISHED:
             return ["instrument", "definition", "version", "status", "published_at"]
+        if obj is not None:  # a draft stays with its instrument: its number is that one's
+            return ["instrument", "version", "status", "published_at"]
         return ["version", "status", "published_at"]
 
     def has_change_permission(self, request: Any, obj: Any = None) -> bool:

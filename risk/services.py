@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +30,7 @@ from risk.models import (
 )
 
 OVERRIDE_MIN_REASON = 20
+SLUG_RE = re.compile(r"[-a-zA-Z0-9_]+")
 
 
 # A finalised assessment is never changed: reassess instead. One exception for the service
@@ -43,13 +46,28 @@ def instrument_load(definition: Any, *, publish: bool = True) -> tuple[Instrumen
     """
     engine.validate(definition)
     key, name = definition.get("key"), definition.get("name")
+    problems = []
     if not key or not name:
-        raise engine.InstrumentError(["'key' and 'name' are required"])
+        problems.append("'key' and 'name' are required")
+    if key and not (isinstance(key, str) and len(key) <= 50 and SLUG_RE.fullmatch(key)):
+        problems.append("'key' must be letters, digits, '-' or '_', at most 50 characters")
+    if name and not (isinstance(name, str) and len(name) <= 200):
+        problems.append("'name' must be text of at most 200 characters")
+    try:
+        json.dumps(definition)
+    except (TypeError, ValueError):
+        # YAML can hold dates and other values JSON cannot store.
+        problems.append("every value must be text, a number, true/false, a list or a mapping")
+    if problems:
+        raise engine.InstrumentError(problems)
     instrument, _ = Instrument.objects.select_for_update().get_or_create(
         key=key, defaults={"name": name, "description": definition.get("description", "")}
     )
     latest = instrument.versions.order_by("-version").first()
     if latest is not None and latest.definition == definition:
+        if publish and latest.status == InstrumentVersion.Status.DRAFT:
+            # Loaded as a draft before, now loaded to publish: publish that draft.
+            return instrument_publish(latest), True
         return latest, False
     number = (instrument.versions.aggregate(n=Max("version"))["n"] or 0) + 1
     now = timezone.now()

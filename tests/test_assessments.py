@@ -338,6 +338,45 @@ def test_load_instrument_refuses_bad_files_clearly(tmp_path, content, suffix, me
         call_command("load_instrument", str(path), stdout=StringIO())
 
 
+MATRIX = (
+    "key: {key}\n"
+    "name: Likelihood and impact\n"
+    "scoring: {{method: matrix, likelihood: l, impact: i}}\n"
+    "levels: [{{level: standard, min: 0}}, {{level: high, min: 15}}]\n"
+    "sections:\n"
+    "  - title: Extent\n"
+    "    questions:\n"
+    "      - {{key: l, type: scale, text: Likelihood}}\n"
+    "      - {{key: i, type: scale, text: Impact}}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (MATRIX.format(key="not a slug!"), "'key' must be letters"),
+        (MATRIX.format(key="m") + "reviewed: 2024-01-01\n", "every value must be text"),
+    ],
+)
+def test_load_instrument_refuses_what_it_cannot_store(tmp_path, text, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(CommandError, match=message):
+        call_command("load_instrument", str(path), stdout=StringIO())
+    assert not InstrumentVersion.objects.filter(instrument__name="Likelihood and impact").exists()
+
+
+def test_loading_a_draft_again_to_publish_publishes_it(tmp_path):
+    path = tmp_path / "matrix.yaml"
+    path.write_text(MATRIX.format(key="matrix2"))
+    call_command("load_instrument", str(path), "--draft", stdout=StringIO())
+    out = StringIO()
+    call_command("load_instrument", str(path), stdout=out)
+    assert "(published)" in out.getvalue()
+    [version] = InstrumentVersion.objects.filter(instrument__key="matrix2")
+    assert version.status == "published" and version.published_at is not None
+
+
 def test_export_instrument_prints_json():
     out = StringIO()
     call_command("export_instrument", "checklist_24", stdout=out)

@@ -428,3 +428,18 @@ def test_a_job_runs_once_and_a_purged_one_not_at_all(
     job.delete()
     produce_case_file.call(job_id)  # purged before the worker got to it
     assert not ExportJob.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_trying_again_gives_up_the_stuck_job_so_only_one_pdf_is_made(
+    client, cara, case, large, django_capture_on_commit_callbacks
+):
+    job = request_job(client, cara, case, django_capture_on_commit_callbacks)
+    ExportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("cases:export", args=[case.pk]))
+    job.refresh_from_db()
+    assert job.status == ExportJob.Status.FAILED
+    run_worker()  # the worker comes back: it renders the new job only
+    statuses = sorted(ExportJob.objects.filter(case=case).values_list("status", flat=True))
+    assert statuses == [ExportJob.Status.DONE, ExportJob.Status.FAILED]

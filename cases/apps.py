@@ -26,6 +26,7 @@ class CasesConfig(AppConfig):
             models.ContactLog,
             models.StatusChange,
             models.Document,
+            models.DuplicateMatch,
         ):
             register(model)
         # Status changes are logged; the progress ticks between them are not.

@@ -7,7 +7,6 @@ order; the pages only follow it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -18,6 +17,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
+from cases.duplicates import duplicates_record_hidden
 from cases.models import (
     Case,
     ConfidentialityNotice,
@@ -148,61 +148,6 @@ def draft_acknowledge_notice(
     return fresh
 
 
-@dataclass(frozen=True)
-class PossibleDuplicate:
-    case: Case | None  # set only when the user may open it
-    matched_on: list[str]
-
-
-def find_duplicates(*, user: Any, person: dict[str, Any]) -> list[PossibleDuplicate]:
-    """Existing victims with the same normalised name and date of birth, phone or email.
-
-    Matches in cases the user cannot see are reported without any detail: the caseworker is
-    told to ask a supervisor, and learns nothing of the other team's case.
-    """
-    probe = Victim(
-        given_name=person.get("given_name") or "",
-        family_name=person.get("family_name") or "",
-        date_of_birth=person.get("date_of_birth") or None,
-        phone=person.get("phone") or "",
-        email=person.get("email") or "",
-    )
-    checks = {
-        "name and date of birth": ("name_dob_index", probe),
-        "phone number": ("phone_index", probe),
-        "email address": ("email_index", probe),
-    }
-    query = Q(pk__in=[])
-    wanted: dict[str, str] = {}
-    for label, (field_name, instance) in checks.items():
-        field = Victim._meta.get_field(field_name)
-        digest = field.digest(field.source_value(instance))
-        if digest:
-            wanted[label] = digest
-            query |= Q(**{field_name: digest})
-    if not wanted:
-        return []
-    matches = Victim.objects.filter(query).only(
-        "case_id", "name_dob_index", "phone_index", "email_index"
-    )
-    visible = set(
-        Case.objects.visible_to(user)
-        .filter(pk__in=[m.case_id for m in matches])
-        .values_list("pk", flat=True)
-    )
-    cases = Case.objects.in_bulk(visible)
-    results = []
-    for match in matches:
-        own = {
-            "name and date of birth": match.name_dob_index,
-            "phone number": match.phone_index,
-            "email address": match.email_index,
-        }
-        matched_on = [label for label, digest in wanted.items() if own[label] == digest]
-        results.append(PossibleDuplicate(case=cases.get(match.case_id), matched_on=matched_on))
-    return results
-
-
 def _missing_steps(draft: IntakeDraft) -> list[str]:
     data = draft.data or {}
     missing = [s for s in REQUIRED_FOR_FINISH if s not in data]
@@ -252,7 +197,7 @@ def intake_finish(*, draft_id: Any, actor: Any) -> Case:
     case.save(update_fields=["intake_draft", "do_not_contact", "assessment_needed"])
     screen.save()
 
-    Victim.objects.create(
+    victim = Victim.objects.create(
         case=case,
         given_name=person["given_name"],
         family_name=person.get("family_name", ""),
@@ -267,6 +212,8 @@ def intake_finish(*, draft_id: Any, actor: Any) -> Case:
         dependants=person.get("dependants", ""),
         code_word=safety.get("code_word", ""),
     )
+    # Matches the caseworker could not be shown go to the other team's supervisor.
+    duplicates_record_hidden(case=case, victim=victim, actor=actor)
     if person.get("feared_name") or person.get("feared_details"):
         ThirdParty.objects.create(
             case=case,

@@ -7,13 +7,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import intake
+from cases.duplicates import duplicates_check
 from cases.forms import STEP_FORMS, NoticeForm
 from victimsupport.access import CASE_ROLES, roles_of
 
 Step = intake.Step
+DUPLICATE_CHECK_SKIPPED = _(
+    "The check for an existing record of this person was skipped: you have made many checks "
+    "in the last hour. Your answers are saved."
+)
 
 
 def _require_case_role(user) -> None:
@@ -103,10 +109,12 @@ def intake_step(request: HttpRequest, pk: str, step: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         answers = form.answers()
         if step == Step.PERSON and request.POST.get("confirm_new") != "yes":
-            duplicates = intake.find_duplicates(user=request.user, person=answers)
-            if duplicates:
-                context.update(form=form, duplicates=duplicates)
+            check = duplicates_check(user=request.user, draft=draft, person=answers)
+            if check.matches:
+                context.update(form=form, duplicates=check.matches)
                 return render(request, "intake/step.html", context)
+            if check.skipped:
+                messages.warning(request, DUPLICATE_CHECK_SKIPPED)
         intake.draft_save_step(draft=draft, step=step, answers=answers)
         return redirect("cases:intake_step", pk=draft.pk, step=intake.next_step(step))
     context["form"] = form

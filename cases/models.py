@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import ExpressionWrapper, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from victimsupport.access import CASE_ROLES, Role, roles_of
@@ -611,3 +612,75 @@ class ExportJob(models.Model):
     @property
     def is_stalled(self) -> bool:
         return not self.is_finished and timezone.now() - self.created_at > self.STALLED_AFTER
+
+
+class DuplicateMatchQuerySet(models.QuerySet["DuplicateMatch"]):
+    def visible_to(self, user: Any) -> DuplicateMatchQuerySet:
+        """Matches a supervisor reconciles: those against a case of one of their teams. The
+        team that took the new intake never sees them (that would be the oracle again)."""
+        if Role.SUPERVISOR not in roles_of(user):
+            return self.none()
+        return self.filter(existing_case__team__in=user.teams.all())
+
+
+class DuplicateMatch(models.Model):
+    """A new case whose person matched, by blind index, a case its caseworker cannot see.
+
+    The caseworker is told nothing (an answer of any kind would tell anyone with a password
+    whether a person is a client elsewhere); a supervisor of the existing case's team
+    reconciles it instead. Recorded when the intake finishes, see ``cases.duplicates``.
+    """
+
+    class Basis(models.TextChoices):
+        NAME_DOB = "name_dob", _("name and date of birth")
+        PHONE = "phone", _("phone number")
+        EMAIL = "email", _("email address")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("To reconcile")
+        RECONCILED = "reconciled", _("Same person: reconciled")
+        DIFFERENT = "different", _("Not the same person")
+
+    existing_case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="duplicate_matches"
+    )
+    # No reverse relation ("+"): the new case's history lists every audited row that points
+    # at the case through one, and its team must not learn of a match it cannot see.
+    new_case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    matched_on = models.JSONField(default=list)  # Basis values only
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    found_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    found_at = models.DateTimeField(default=timezone.now)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = EncryptedTextField(blank=True)
+
+    objects = DuplicateMatchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-found_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["existing_case", "new_case"], name="one_match_per_pair_of_cases"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "existing_case"])]
+
+    def __str__(self) -> str:
+        return f"duplicate match {self.pk}"
+
+    @property
+    def matched_on_labels(self) -> list[str]:
+        return [str(self.Basis(b).label) for b in self.matched_on if b in self.Basis.values]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN

@@ -10,7 +10,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from cases.models import BreakGlassAccess, Case
+from cases.models import BreakGlassAccess, Case, DuplicateMatch
 from risk.models import Assessment, Level, SafetyAction
 
 TREND_WEEKS = 12
@@ -173,3 +173,19 @@ def trend_bars(weeks: list[dict[str, Any]], *, height: int = 100) -> list[dict[s
                 segments.append({"level": level, "y": y, "height": h, "count": week[level]})
         bars.append({"x": index * 10 + 1, "segments": segments, "week": week["week"]})
     return bars
+
+
+# Possible duplicates: matches of a new intake elsewhere against a case of the supervisor's
+# teams, which the caseworker who took it could not be shown (cases/duplicates.py).
+DUPLICATES_SHOWN = 20
+
+
+def open_duplicate_matches(user: Any) -> QuerySet[DuplicateMatch]:
+    """Oldest first: the longer a person has two files, the likelier two services act
+    without knowing of each other."""
+    return (
+        DuplicateMatch.objects.visible_to(user)
+        .filter(status=DuplicateMatch.Status.OPEN)
+        .select_related("existing_case", "new_case__team", "found_by")
+        .order_by("found_at", "pk")
+    )

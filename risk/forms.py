@@ -3,7 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
+from cases.models import DuplicateMatch
 from risk.models import Level, ReassessmentTrigger, SafetyAction
 from risk.services import OVERRIDE_MIN_REASON
 
@@ -157,3 +159,27 @@ class TrainingRecordForm(forms.Form):
     def __init__(self, *args: Any, staff: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = staff
+
+
+class DuplicateResolveForm(forms.Form):
+    """A supervisor's decision on a possible duplicate (cases.duplicates)."""
+
+    status = forms.ChoiceField(
+        label=_("Is this the same person?"),
+        choices=[
+            (
+                DuplicateMatch.Status.RECONCILED,
+                _("Yes: the same person, and the files are reconciled"),
+            ),
+            (DuplicateMatch.Status.DIFFERENT, _("No: someone else")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose whether this is the same person.")},
+    )
+    note = forms.CharField(
+        label=_("Note (optional)"),
+        help_text=_("What was checked, and with whom. Kept encrypted."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+    )

@@ -22,6 +22,7 @@ urlpatterns = [
     path("cases/<uuid:pk>/safety-plan/copy/", views.safety_plan_copy, name="safety_plan_copy"),
     path("training/", views.training, name="training"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/duplicates/<int:match_id>/", views.duplicate_match, name="duplicate_match"),
     path("dashboard/<slug:tile>/", views.dashboard_list, name="dashboard_list"),
     path(
         "training/<int:record_id>/certificate/",

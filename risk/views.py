@@ -7,8 +7,10 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cases import duplicates
 from cases.documents import EXTENSIONS, check_upload_size
 from cases.models import Case
 from cases.views import render_case_page
@@ -17,6 +19,7 @@ from risk import engine, services
 from risk.forms import (
     ActionStatusForm,
     AssessmentForm,
+    DuplicateResolveForm,
     FinaliseForm,
     SafetyActionForm,
     SafetyPlanForm,
@@ -382,8 +385,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "weeks": weeks,
             "bars": risk_dashboard.trend_bars(weeks),
             "chart_width": len(weeks) * 10,
+            **_duplicates_context(request.user),
         },
     )
+
+
+def _duplicates_context(user) -> dict:
+    matches = risk_dashboard.open_duplicate_matches(user)
+    return {
+        "duplicates": list(matches[: risk_dashboard.DUPLICATES_SHOWN]),
+        "duplicates_count": matches.count(),
+    }
 
 
 @login_required
@@ -411,4 +423,55 @@ def dashboard_list(request: HttpRequest, tile: str) -> HttpResponse:
         request,
         "risk/dashboard_list.html",
         {"page": page, "kind": kind, "title": title, "tile": tile},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def duplicate_match(request: HttpRequest, match_id: int) -> HttpResponse:
+    """Reconcile a possible duplicate. Reached only by a supervisor of the existing case's
+    team; each case is linked only if they may open it, and the caseworker who took the new
+    intake is never shown the existing case."""
+    _require_supervisor(request.user)
+    match = duplicates.get_match_for_user(request.user, match_id)
+    # The page names the person of the existing case: a view of it, recorded.
+    record_access(
+        actor=request.user,
+        obj=match.existing_case,
+        kind=AccessKind.VIEW,
+        detail={"duplicate_match": match.pk},
+    )
+    form = DuplicateResolveForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                duplicates.duplicate_match_resolve(
+                    match=match,
+                    actor=request.user,
+                    status=form.cleaned_data["status"],
+                    note=form.cleaned_data["note"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Possible duplicate resolved."))
+                return redirect("risk:dashboard")
+        status = 400
+    visible = {
+        case.pk: case
+        for case in Case.objects.visible_to(request.user)
+        .filter(pk__in=[match.existing_case_id, match.new_case_id])
+        .select_related("victim")
+    }
+    return render(
+        request,
+        "risk/duplicate_match.html",
+        {
+            "match": match,
+            "form": form,
+            "existing": visible.get(match.existing_case_id),
+            "new": visible.get(match.new_case_id),
+        },
+        status=status,
     )

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cases import services
-from cases.models import Case
+from cases.models import Case, DuplicateMatch
 from risk.dashboard import DRILLDOWNS
 from risk.models import TrainingRecord
 from tests import factories
@@ -82,3 +82,24 @@ def test_lists_and_dashboards_do_not_grow_with_the_data(client, settings):
     many = counts()
     grew = {url: (few[url], many[url]) for url in few if many[url] != few[url]}
     assert not grew, f"queries grew with the data (before, after): {grew}"
+
+
+def test_possible_duplicates_on_the_dashboard_do_not_grow_with_the_rows(client):
+    south = factories.make_team("South")
+    sam = factories.caseworker(south, "Sam")
+    sue = factories.supervisor(south, "Sue")
+    cara = factories.caseworker(factories.make_team("North"))
+
+    def hidden_match() -> None:
+        existing = factories.make_full_case(sam)
+        person = existing.victim
+        factories.make_full_case(cara, phone=person.phone, email=person.email)
+
+    hidden_match()
+    client.force_login(sue)
+    few = _count(client, "/risk/dashboard/")
+    for _ in range(3):
+        hidden_match()
+    many = _count(client, "/risk/dashboard/")
+    assert DuplicateMatch.objects.count() == 4
+    assert many == few

@@ -243,6 +243,10 @@ RISK_REVIEW_DAYS = {
 }
 # An unfinished intake is kept this long after its last change, then purged.
 INTAKE_DRAFT_HOURS = _int("INTAKE_DRAFT_HOURS", 72, minimum=1)
+# Duplicate checks at the intake's person step, per member of staff and hour: enough for a
+# busy day of intakes, too few to use the check as a search engine (over it, the step saves
+# without the check, and that is recorded).
+INTAKE_DUPLICATE_CHECKS_PER_HOUR = _int("INTAKE_DUPLICATE_CHECKS_PER_HOUR", 30, minimum=1)
 
 # --- Background work (django-tasks) -------------------------------------------------------
 # Tasks take ids only, never content. Production refuses the immediate backend.

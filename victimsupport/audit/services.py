@@ -19,6 +19,9 @@ class AccessKind(models.TextChoices):
     EXPORT = "export", "Exported"
     DOWNLOAD = "download", "Downloaded"
     BREAK_GLASS = "break_glass", "Emergency access"
+    # A search whose answer may reveal data (the intake's duplicate check): who, when, never
+    # the values looked for.
+    LOOKUP = "lookup", "Looked up"
 
 
 def register(model: type[models.Model], **options: Any) -> None:

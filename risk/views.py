@@ -382,6 +382,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "weeks": weeks,
             "bars": risk_dashboard.trend_bars(weeks),
             "chart_width": len(weeks) * 10,
+            "refusals": risk_dashboard.repeated_refusals(request.user),
+            "refusal_days": risk_dashboard.REFUSAL_DAYS,
         },
     )
 

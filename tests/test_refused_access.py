@@ -180,3 +180,55 @@ def test_the_audit_log_page_labels_refusals(client, sam):
     assert page.count("Refused access") == 2
     assert "<code>cases:detail</code>, 10 refusals this hour" in page
     assert "1 refusal this hour" in page
+
+
+# The supervisor's dashboard.
+
+
+def refusals_on_dashboard(client, supervisor) -> dict[str, int]:
+    client.force_login(supervisor)
+    response = client.get("/risk/dashboard/")
+    assert response.status_code == 200
+    assert "Repeated refused access" in response.text
+    return {str(person): person.refused for person in response.context["refusals"]}
+
+
+def refuse(user, times: int, *, at: datetime.datetime | None = None) -> None:
+    for _ in range(times):
+        record_refusal(actor=user, route="cases:detail", status=404, at=at)
+
+
+def test_dashboard_shows_a_team_member_past_the_threshold(client, north, cara, sam):
+    sofia = factories.supervisor(north)
+    colin = factories.caseworker(north, "Colin")
+    refuse(cara, 7)
+    record_refusal(actor=cara, route="risk:assessment", status=403)
+    record_refusal(actor=cara, route="cases:note_add", status=403)
+    refuse(cara, 1, at=timezone.now() - datetime.timedelta(days=1))
+    refuse(colin, 9)  # below the threshold: a few mistyped links
+    refuse(colin, 5, at=timezone.now() - datetime.timedelta(days=8))  # too long ago
+    refuse(sam, 50)  # another team's caseworker
+
+    assert refusals_on_dashboard(client, sofia) == {"Cara": 10}
+    assert "Colin" not in client.get("/risk/dashboard/").text
+
+
+def test_another_teams_supervisor_does_not_see_them(client, cara, sam, south):
+    refuse(cara, 20)
+    refuse(sam, 12)
+    sue = factories.supervisor(south, "Sue")
+    assert refusals_on_dashboard(client, sue) == {"Sam": 12}
+
+
+def test_someone_in_two_teams_is_counted_once(client, north, south, cara):
+    cara.teams.add(south)
+    sofia = factories.make_user("Sofia", role=Role.SUPERVISOR, teams=(north, south))
+    factories.with_totp(sofia)
+    refuse(cara, 10)
+    assert refusals_on_dashboard(client, sofia) == {"Cara": 10}
+
+
+def test_the_threshold_is_a_setting(client, settings, north, cara):
+    settings.REFUSED_ACCESS_THRESHOLD = 3
+    refuse(cara, 3)
+    assert refusals_on_dashboard(client, factories.supervisor(north)) == {"Cara": 3}

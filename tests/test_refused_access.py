@@ -188,7 +188,7 @@ def test_the_audit_log_page_labels_refusals(client, sam):
 def refusals_on_dashboard(client, supervisor) -> dict[str, int]:
     client.force_login(supervisor)
     response = client.get("/risk/dashboard/")
-    assert response.status_code == 200
+    assert response.status_code == 100
     assert "Repeated refused access" in response.text
     return {str(person): person.refused for person in response.context["refusals"]}
 
@@ -232,3 +232,30 @@ def test_the_threshold_is_a_setting(client, settings, north, cara):
     settings.REFUSED_ACCESS_THRESHOLD = 3
     refuse(cara, 3)
     assert refusals_on_dashboard(client, factories.supervisor(north)) == {"Cara": 3}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_refusals_at_the_same_moment_are_each_counted_and_sealed_once():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    from victimsupport.audit.chain import verify_chain
+
+    sam = factories.caseworker(factories.make_team("South"), "Sam")
+    hour = timezone.now().replace(minute=30)
+
+    def refuse_25() -> None:
+        try:
+            for _ in range(25):
+                record_refusal(actor=sam, route="cases:detail", status=404, at=hour)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for future in [pool.submit(refuse_25) for _ in range(4)]:
+            future.result()
+
+    assert RefusalCount.objects.get().count == 100
+    assert [e.additional_data["count"] for e in refusal_entries()] == [1, 10, 100]
+    assert verify_chain().ok

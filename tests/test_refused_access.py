@@ -188,7 +188,7 @@ def test_the_audit_log_page_labels_refusals(client, sam):
 def refusals_on_dashboard(client, supervisor) -> dict[str, int]:
     client.force_login(supervisor)
     response = client.get("/risk/dashboard/")
-    assert response.status_code == 100
+    assert response.status_code == 200
     assert "Repeated refused access" in response.text
     return {str(person): person.refused for person in response.context["refusals"]}
 

@@ -259,3 +259,10 @@ def test_refusals_at_the_same_moment_are_each_counted_and_sealed_once():
     assert RefusalCount.objects.get().count == 100
     assert [e.additional_data["count"] for e in refusal_entries()] == [1, 10, 100]
     assert verify_chain().ok
+
+
+def test_a_pattern_without_a_name_is_still_recorded(client, cara, settings):
+    settings.ROOT_URLCONF = "tests.testapp.urls_unnamed"
+    client.force_login(cara)
+    assert client.get(f"/unnamed/{uuid.uuid4()}/").status_code == 404
+    assert RefusalCount.objects.get().route == "tests.testapp.urls_unnamed.not_found"

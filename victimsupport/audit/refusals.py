@@ -14,7 +14,13 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.urls import ResolverMatch
 
-from victimsupport.audit.services import REFUSAL_STATUSES, record_refusal
+from victimsupport.audit.services import REFUSAL_STATUSES, record_refusal, safe_detail
+
+
+def route_kind(match: ResolverMatch) -> str:
+    """``cases:detail``; for a pattern someone forgot to name, the view's dotted path."""
+    name = match.view_name
+    return name if safe_detail(name) else "unnamed"
 
 
 def names_an_object(match: ResolverMatch | None) -> bool:
@@ -22,7 +28,7 @@ def names_an_object(match: ResolverMatch | None) -> bool:
 
     A typo has no match at all, and a list or a form without an id refuses no one object.
     """
-    if match is None or not match.url_name:
+    if match is None:
         return False
     return any(name == "pk" or name.endswith("_id") for name in match.kwargs)
 
@@ -53,7 +59,7 @@ class RefusedAccessMiddleware:
         ):
             record_refusal(
                 actor=request.user,
-                route=request.resolver_match.view_name,  # type: ignore[union-attr]
+                route=route_kind(request.resolver_match),  # type: ignore[arg-type]
                 status=response.status_code,
             )
         return response

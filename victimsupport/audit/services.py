@@ -19,6 +19,11 @@ from victimsupport.crypto.fields import EncryptedBinaryField, encrypted_fields
 _SAFE_DETAIL = re.compile(r"^[A-Za-z0-9_.:-]{0,64}$")
 
 
+def safe_detail(value: str) -> bool:
+    """Whether ``value`` looks like an id or an enum value (never free text or a path)."""
+    return bool(_SAFE_DETAIL.match(value))
+
+
 class AccessKind(models.TextChoices):
     VIEW = "view", "Viewed"
     EXPORT = "export", "Exported"
@@ -91,7 +96,7 @@ def record_refusal(
     """
     if status not in REFUSAL_STATUSES:
         raise ValueError(f"{status} is not a refusal")
-    if not _SAFE_DETAIL.match(route):
+    if not safe_detail(route):
         raise ValueError("the route must be a URL name, not a path")
     now = at or timezone.now()
     key = {

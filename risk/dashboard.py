@@ -6,16 +6,19 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.conf import settings
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from cases.models import BreakGlassAccess, Case, DuplicateMatch
 from risk.models import Assessment, Level, SafetyAction
+from victimsupport.accounts.models import User
 
 TREND_WEEKS = 12
 OVERRIDE_DAYS = 90
 BREAK_GLASS_DAYS = 30
+REFUSAL_DAYS = 7
 
 
 def team_cases(user: Any) -> QuerySet[Case]:
@@ -188,4 +191,23 @@ def open_duplicate_matches(user: Any) -> QuerySet[DuplicateMatch]:
         .filter(status=DuplicateMatch.Status.OPEN)
         .select_related("existing_case", "new_case__team", "found_by")
         .order_by("found_at", "pk")
+    )
+
+
+def repeated_refusals(user: Any) -> QuerySet[User]:
+    """Members of the supervisor's teams refused access to case files again and again.
+
+    Only their own teams' staff: a supervisor must not learn how other teams' people work.
+    One query whatever the number of people or refusals; ``refused`` and ``last_refused`` are
+    annotated on each person.
+    """
+    staff = User.objects.filter(teams__in=user.teams.all()).values("pk")
+    return (
+        User.objects.filter(
+            pk__in=staff,  # a subquery, so someone in two of the teams is counted once
+            refusal_counts__window_start__gte=_since(REFUSAL_DAYS),
+        )
+        .annotate(refused=Sum("refusal_counts__count"), last_refused=Max("refusal_counts__last_at"))
+        .filter(refused__gte=settings.REFUSED_ACCESS_THRESHOLD)
+        .order_by("-refused", "-last_refused")
     )

@@ -386,6 +386,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "bars": risk_dashboard.trend_bars(weeks),
             "chart_width": len(weeks) * 10,
             **_duplicates_context(request.user),
+            "refusals": risk_dashboard.repeated_refusals(request.user),
+            "refusal_days": risk_dashboard.REFUSAL_DAYS,
         },
     )
 

@@ -17,6 +17,7 @@ from risk.dashboard import DRILLDOWNS
 from risk.models import TrainingRecord
 from tests import factories
 from victimsupport.accounts.models import User
+from victimsupport.audit.services import record_refusal
 from victimsupport.bulkdemo import seed_cases
 from victimsupport.demo import seed_demo
 
@@ -45,6 +46,12 @@ def _count(client, url: str) -> int:
     return len(queries)
 
 
+def refuse_repeatedly(user: User) -> None:
+    for route in ("cases:detail", "cases:note_add", "risk:assessment"):
+        for _ in range(5):
+            record_refusal(actor=user, route=route, status=404)
+
+
 def test_lists_and_dashboards_do_not_grow_with_the_data(client, settings):
     settings.MFA_ENFORCE = False  # force_login has no second factor
     seed_demo()
@@ -64,6 +71,8 @@ def test_lists_and_dashboards_do_not_grow_with_the_data(client, settings):
             result[url] = _count(client, url)
         return result
 
+    # Someone on the dashboard's "repeated refused access" list, and more of them below.
+    refuse_repeatedly(users["caseworker"])
     few = counts()
     seed_cases(75, batch_size=75)
     # More of what the other pages list: trained colleagues, and a longer case history.
@@ -79,6 +88,8 @@ def test_lists_and_dashboards_do_not_grow_with_the_data(client, settings):
         )
     for _ in range(3):
         services.note_add(case=busiest, actor=users["supervisor"], body="Checked in by phone.")
+    for colleague in User.objects.filter(first_name__startswith="Extra"):
+        refuse_repeatedly(colleague)
     many = counts()
     grew = {url: (few[url], many[url]) for url in few if many[url] != few[url]}
     assert not grew, f"queries grew with the data (before, after): {grew}"

@@ -127,6 +127,8 @@ MIDDLEWARE = [
     "victimsupport.accounts.middleware.RequireMFAMiddleware",
     "victimsupport.audit.context.AuditContextMiddleware",
     "victimsupport.middleware.NoStoreMiddleware",
+    # Last: it must see the view's own answer, after every other middleware let it through.
+    "victimsupport.audit.refusals.RefusedAccessMiddleware",
 ]
 
 ROOT_URLCONF = "victimsupport.urls"
@@ -223,6 +225,9 @@ MFA_RECOVERY_CODE_COUNT = 10
 BREAK_GLASS_MINUTES = _int("BREAK_GLASS_MINUTES", 60, minimum=5)
 if BREAK_GLASS_MINUTES > 480:
     raise ImproperlyConfigured("BREAK_GLASS_MINUTES must be at most 480 (one working day).")
+# The supervisor's dashboard lists a member of their teams who was refused access to case
+# files this many times in the last 7 days (a mistyped link is once or twice, not ten times).
+REFUSED_ACCESS_THRESHOLD = _int("REFUSED_ACCESS_THRESHOLD", 10, minimum=1)
 # Largest document a caseworker may attach (files live encrypted in the database).
 DOCUMENT_MAX_BYTES = _int("DOCUMENT_MAX_MB", 10, minimum=1) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

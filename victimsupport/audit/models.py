@@ -65,6 +65,14 @@ class AuditEntry(AbstractLogEntry):
         kind = (self.additional_data or {}).get("access")
         return str(AccessKind(kind).label) if kind in AccessKind.values else ""
 
+    @property
+    def refusal(self) -> dict[str, Any] | None:
+        """For a refused-access entry: the route's name, the answer and the hour's count."""
+        data = self.additional_data or {}
+        if data.get("access") != "refused":
+            return None
+        return {key: data.get(key) for key in ("route", "status", "count")}
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         # Append-only is enforced here, in the one place every ORM write passes through.
         # Sealing must happen at insert time under the chain lock, so it cannot be a service.
@@ -90,3 +98,40 @@ class ChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit chain at {self.seq}"
+
+
+class RefusalCount(models.Model):
+    """Refused requests for case-bound addresses, counted per person, route, answer and hour.
+
+    A script trying id after id must leave a trace without flooding the sealed log (every
+    sealed entry takes the chain lock): the count lives here, and only the hour's first
+    refusal and each tenfold (10, 100, 1000...) becomes a sealed entry. No id, path or
+    query string is kept: the route's name says what kind of thing was tried.
+    """
+
+    # PROTECT, as on the sealed entries that point at these rows: deactivate users instead.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="refusal_counts"
+    )
+    route = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+    last_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "refused-access count"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "route", "status", "window_start"],
+                name="audit_refusal_one_row_per_window",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=(403, 404)), name="audit_refusal_status_403_404"
+            ),
+        ]
+        indexes = [models.Index(fields=["window_start"], name="audit_refusal_window")]
+
+    def __str__(self) -> str:
+        hour = f"{self.window_start:%Y-%m-%d %H}:00"
+        return f"{self.count} refused {self.route} ({self.status}) from {hour}"

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Any
 
 from auditlog.registry import auditlog
-from django.db import models
+from django.db import IntegrityError, models, transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from victimsupport.audit.models import AuditEntry
+from victimsupport.audit.models import AuditEntry, RefusalCount
 from victimsupport.crypto.fields import EncryptedBinaryField, encrypted_fields
 
 _SAFE_DETAIL = re.compile(r"^[A-Za-z0-9_.:-]{0,64}$")
+
+
+def safe_detail(value: str) -> bool:
+    """Whether ``value`` looks like an id or an enum value (never free text or a path)."""
+    return bool(_SAFE_DETAIL.match(value))
 
 
 class AccessKind(models.TextChoices):
@@ -21,7 +31,13 @@ class AccessKind(models.TextChoices):
     BREAK_GLASS = "break_glass", "Emergency access"
     # A search whose answer may reveal data (the intake's duplicate check): who, when, never
     # the values looked for.
-    LOOKUP = "lookup", "Looked up"
+    LOOKUP = "lookup", _("Looked up")
+    REFUSED = "refused", _("Refused access")
+
+
+# The answers that refuse access to an object: 404 "not yours or not there", 403 "may see,
+# may not change".
+REFUSAL_STATUSES = frozenset({403, 404})
 
 
 def register(model: type[models.Model], **options: Any) -> None:
@@ -64,3 +80,52 @@ def record_access(
     if entry is None:  # force_log always writes; this guards a library change
         raise RuntimeError("the access entry was not written")
     return entry
+
+
+def _is_milestone(count: int) -> bool:
+    """1, 10, 100, 1000...: the counts at which a refusal is sealed into the log."""
+    while count >= 10 and count % 10 == 0:
+        count //= 10
+    return count == 1
+
+
+def record_refusal(
+    *, actor: Any, route: str, status: int, at: datetime.datetime | None = None
+) -> RefusalCount:
+    """Count one refused request by ``actor`` on the route named ``route`` (``cases:detail``).
+
+    The log stays bounded by people x routes x hours whatever the number of requests: the
+    counter takes every refusal, the sealed log the hour's first and each tenfold.
+    """
+    if status not in REFUSAL_STATUSES:
+        raise ValueError(f"{status} is not a refusal")
+    if not safe_detail(route):
+        raise ValueError("the route must be a URL name, not a path")
+    now = at or timezone.now()
+    key = {
+        "user": actor,
+        "route": route,
+        "status": status,
+        "window_start": now.replace(minute=0, second=0, microsecond=0),
+    }
+    rows = RefusalCount.objects.filter(**key)
+    bump = {"count": F("count") + 1, "last_at": Greatest("last_at", now)}
+    with transaction.atomic():
+        # Increment in the database, never read-modify-write: two refused requests at once
+        # must count two. The UPDATE holds the row until commit, so the count read back
+        # below is this request's own, and each milestone is sealed exactly once.
+        if not rows.update(**bump):
+            try:
+                with transaction.atomic():
+                    RefusalCount.objects.create(**key, count=1, last_at=now)
+            except IntegrityError:  # another request opened the window first
+                rows.update(**bump)
+        counter = rows.get()
+        if _is_milestone(counter.count):
+            record_access(
+                actor=actor,
+                obj=counter,
+                kind=AccessKind.REFUSED,
+                detail={"route": route, "status": status, "count": counter.count},
+            )
+    return counter

@@ -216,6 +216,8 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     "reauthenticate": "10/m/user",
 }
+# Secrets of second factors are encrypted with the field-encryption key ring.
+MFA_ADAPTER = "victimsupport.accounts.adapter.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "Casework")
 MFA_RECOVERY_CODE_COUNT = 10

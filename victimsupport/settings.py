@@ -75,8 +75,10 @@ BLIND_INDEX_KEY = checks.decode_key("BLIND_INDEX_KEY", _required("BLIND_INDEX_KE
 AUDIT_SEAL_KEY = checks.decode_key("AUDIT_SEAL_KEY", _required("AUDIT_SEAL_KEY"))
 
 MFA_ENFORCE = _bool("MFA_ENFORCE", True)
+# Production: every role (refused if one is left out). Development: supervisors,
+# data-protection officers and administrators, unless MFA_REQUIRED_ROLES says otherwise.
 MFA_REQUIRED_ROLES = checks.mfa_required_roles(
-    env.list("MFA_REQUIRED_ROLES", default=list(checks.MFA_ROLES_IN_PRODUCTION)),
+    env.list("MFA_REQUIRED_ROLES", default=checks.default_mfa_roles(production=IS_PRODUCTION)),
     production=IS_PRODUCTION,
 )
 MFA_REQUIRED_FOR_ALL = _bool("MFA_REQUIRED_FOR_ALL", False)

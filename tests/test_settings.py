@@ -237,3 +237,21 @@ def test_production_start_refuses_a_role_list_missing_a_role_and_defaults_to_all
     assert shown.returncode == 0, shown.stderr
     for role in checks.ROLE_NAMES:
         assert repr(role) in shown.stdout
+
+
+def test_the_development_env_still_lets_the_demo_users_in_without_a_second_factor(tmp_path):
+    """`make run` writes this file: the README promises every demo role can be tried at once."""
+    from victimsupport.devenv import write_dev_env
+
+    write_dev_env(tmp_path / ".env")
+    shown = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DJANGO_ENV, settings.MFA_ENFORCE)",
+        ENV_FILE=str(tmp_path / ".env"),
+        **dict.fromkeys(("DJANGO_ENV", "SECRET_KEY", "ALLOWED_HOSTS", "MFA_ENFORCE")),
+        **dict.fromkeys(("FIELD_ENCRYPTION_KEYS", "FIELD_ENCRYPTION_ACTIVE_KEY")),
+        **dict.fromkeys(("BLIND_INDEX_KEY", "AUDIT_SEAL_KEY")),
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.split()[-2:] == ["development", "False"]

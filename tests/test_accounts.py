@@ -239,3 +239,62 @@ def test_administrator_cannot_change_own_roles_or_teams(client, settings):
 def test_anyone_who_can_reach_the_admin_needs_mfa(client, flag):
     client.force_login(factories.make_user("Root", **{flag: True}))
     assert client.get("/")["Location"] == "/accounts/2fa/totp/activate/"
+
+
+# --- In production, everyone who can see a victim signs in with a second factor -----------
+
+ACTIVATE = "/accounts/2fa/totp/activate/"
+
+
+@pytest.fixture
+def production_mfa(settings):
+    """The second-factor settings production starts with (DJANGO_ENV=production)."""
+    from victimsupport import environment as checks
+
+    settings.MFA_ENFORCE = True
+    settings.MFA_REQUIRED_FOR_ALL = False
+    settings.MFA_REQUIRED_ROLES = checks.mfa_required_roles(
+        list(checks.MFA_ROLES_IN_PRODUCTION), production=True
+    )
+
+
+@pytest.mark.parametrize("role", [*Role.values, None], ids=[*Role.values, "no role"])
+@pytest.mark.parametrize("way_in", ["team member", "granted the case"])
+def test_whoever_can_see_a_case_needs_a_second_factor_in_production(
+    client, production_mfa, role, way_in
+):
+    """Walks every role (a new one included): if ``visible_to`` can return the case, the user
+    is sent to set up an authenticator before anything else."""
+    from guardian.shortcuts import assign_perm
+
+    from cases.models import Case
+    from victimsupport.accounts.middleware import mfa_required_for
+
+    north = factories.make_team("North")
+    case = factories.make_case(team=north)
+    user = factories.make_user("Someone", role=role, teams=(north,))
+    if way_in == "granted the case":
+        assign_perm("cases.view_case", user, case)
+    if not Case.objects.visible_to(user).filter(pk=case.pk).exists():
+        assert way_in == "team member" and role not in {Role.CASEWORKER, Role.SUPERVISOR}
+    else:
+        assert mfa_required_for(user)
+        client.force_login(user)
+        assert client.get("/")["Location"] == ACTIVATE
+        assert client.get(f"/cases/{case.pk}/")["Location"] == ACTIVATE
+    if role is not None:  # every role reads case data in some way: all need the second factor
+        assert mfa_required_for(user)
+
+
+def test_a_caseworker_signs_in_with_password_and_code_in_production(client, production_mfa):
+    cara = factories.caseworker(factories.make_team("North"))
+    secret = factories.with_totp(cara)
+    assert login(client, cara.email)["Location"] == "/accounts/2fa/authenticate/"
+    assert client.get("/").status_code == 302
+    client.post("/accounts/2fa/authenticate/", {"code": factories.totp_code(secret)})
+    assert client.get("/").status_code == 200
+
+
+def test_no_role_and_no_case_needs_no_second_factor(client, production_mfa):
+    client.force_login(factories.make_user("Oscar"))
+    assert client.get("/").status_code == 200

@@ -25,6 +25,7 @@ from django.core.management.base import CommandError
 
 from bench.loadtest import run as loadtest_run
 from bench.loadtest.common import (
+    AUTHENTICATE_PATH,
     CASE_LINK_RE,
     DOCUMENT_LINK_RE,
     LOGIN_PATH,
@@ -34,6 +35,7 @@ from bench.loadtest.common import (
     check_loopback_url,
     check_session_and_documents,
     read_accounts,
+    totp_code,
 )
 from tests import factories
 from victimsupport import devenv, prodenv
@@ -440,16 +442,66 @@ def test_loadtest_accounts_are_caseworkers_spread_over_teams(tmp_path):
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     accounts = read_accounts(path)
     assert len(accounts) == 4
-    users = [authenticate(username=email, password=pw) for email, pw in accounts]
+    users = [authenticate(username=email, password=pw) for email, pw, _secret in accounts]
     assert all(u is not None and u.is_active and not u.is_staff for u in users)
     assert {g.name for u in users for g in u.groups.all()} == {"caseworker"}
     assert [list(u.teams.all()) for u in users] == [[north], [south], [north], [south]]
 
     # Running it again resets the passwords: the old ones stop working.
     call_command("loadtest_accounts", "--count", "4", "--password-file", str(path), stdout=None)
-    email, old_password = accounts[0]
+    email, old_password, old_secret = accounts[0]
     assert authenticate(username=email, password=old_password) is None
     assert read_accounts(path)[0][0] == email
+    # Each account has one authenticator app, and a reset replaces it.
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    totp = Authenticator.objects.get(user__email=email, type="totp")
+    assert not TOTP(totp).validate_code(totp_code(old_secret))
+    assert TOTP(totp).validate_code(totp_code(read_accounts(path)[0][2]))
+
+
+def test_the_load_tests_codes_are_the_authenticator_apps_codes():
+    from allauth.mfa.totp.internal.auth import generate_totp_secret
+
+    secret = generate_totp_secret()
+    assert totp_code(secret) == factories.totp_code(secret)
+
+
+def test_a_load_test_caseworker_signs_in_with_a_code_on_a_production_server(
+    trial_env, transactional_db, tmp_path
+):
+    """Production asks caseworkers for a second factor: the load test's accounts have one."""
+    from django.conf import settings
+    from django.db import connection
+
+    call_command("createcachetable", "django_cache", verbosity=0)
+    factories.make_team("North")
+    path = tmp_path / "passwords"
+    call_command("loadtest_accounts", count=1, password_file=path, stdout=io.StringIO())
+    ((email, password, secret),) = read_accounts(path)
+    env = clean_env(
+        ENV_FILE=str(trial_env["env"]),
+        DJANGO_SETTINGS_MODULE="tests.production_server_settings",
+        DATABASE_URL=database_url(connection.settings_dict),
+        # The test database's keys, so the server reads what this test wrote.
+        FIELD_ENCRYPTION_KEYS=f"k1:{settings.TEST_KEY(1)}",
+        FIELD_ENCRYPTION_ACTIVE_KEY="k1",
+        BLIND_INDEX_KEY=settings.TEST_KEY(2),
+        AUDIT_SEAL_KEY=settings.TEST_KEY(3),
+        GUNICORN_WORKERS="1",
+        GUNICORN_CERTFILE=str(trial_env["cert"]),
+        GUNICORN_KEYFILE=str(trial_env["key"]),
+    )
+    cafile = str(trial_env["cert"])
+    (server,) = start_servers(1, env, tmp_path, scheme="https", cafile=cafile)
+    try:
+        without_code = Client(server.url, cafile=cafile).login(email, password)
+        assert without_code.location.startswith(AUTHENTICATE_PATH)  # the password is not enough
+        browser = Client(server.url, cafile=cafile).logged_in(email, password, secret)
+        assert browser.get("/cases/").status == 200
+    finally:
+        server.stop()
 
 
 @pytest.mark.django_db

@@ -202,7 +202,56 @@ def test_mfa_roles_are_checked():
     ]
     with pytest.raises(ImproperlyConfigured, match="unknown roles: supervisors"):
         checks.mfa_required_roles(["supervisors", "administrator"], production=False)
-    with pytest.raises(ImproperlyConfigured, match="must include data_protection_officer"):
+    with pytest.raises(ImproperlyConfigured, match="must include caseworker, data_protection_o"):
         checks.mfa_required_roles(["supervisor", "administrator"], production=True)
-    full = [*checks.MFA_ROLES_IN_PRODUCTION, "caseworker"]
+    full = list(checks.MFA_ROLES_IN_PRODUCTION)
     assert checks.mfa_required_roles(full, production=True) == full
+
+
+def test_production_needs_a_second_factor_for_every_role():
+    """Every role reads case data, so none may be left out in production; a role added to
+    Role (and ROLE_NAMES, which a test keeps equal) is required at once."""
+    from victimsupport.access import Role
+
+    assert set(checks.MFA_ROLES_IN_PRODUCTION) == set(Role.values)
+    assert set(checks.default_mfa_roles(production=True)) == set(Role.values)
+    # The list production required before: caseworkers and auditors without a second factor.
+    with pytest.raises(ImproperlyConfigured) as refused:
+        checks.mfa_required_roles(
+            ["supervisor", "data_protection_officer", "administrator"], production=True
+        )
+    assert "MFA_REQUIRED_ROLES must include caseworker, auditor" in str(refused.value)
+    # Development keeps its looser default (and the development .env turns MFA off).
+    assert "caseworker" not in checks.default_mfa_roles(production=False)
+    assert checks.mfa_required_roles(["supervisor"], production=False) == ["supervisor"]
+
+
+def test_production_start_refuses_a_role_list_missing_a_role_and_defaults_to_all():
+    short = manage("check", MFA_REQUIRED_ROLES="supervisor,data_protection_officer,administrator")
+    assert short.returncode == 2
+    assert "MFA_REQUIRED_ROLES must include caseworker, auditor" in short.stderr
+    assert "Traceback" not in short.stderr
+    shown = manage(
+        "shell", "-c", "from django.conf import settings; print(settings.MFA_REQUIRED_ROLES)"
+    )
+    assert shown.returncode == 0, shown.stderr
+    for role in checks.ROLE_NAMES:
+        assert repr(role) in shown.stdout
+
+
+def test_the_development_env_still_lets_the_demo_users_in_without_a_second_factor(tmp_path):
+    """`make run` writes this file: the README promises every demo role can be tried at once."""
+    from victimsupport.devenv import write_dev_env
+
+    write_dev_env(tmp_path / ".env")
+    shown = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DJANGO_ENV, settings.MFA_ENFORCE)",
+        ENV_FILE=str(tmp_path / ".env"),
+        **dict.fromkeys(("DJANGO_ENV", "SECRET_KEY", "ALLOWED_HOSTS", "MFA_ENFORCE")),
+        **dict.fromkeys(("FIELD_ENCRYPTION_KEYS", "FIELD_ENCRYPTION_ACTIVE_KEY")),
+        **dict.fromkeys(("BLIND_INDEX_KEY", "AUDIT_SEAL_KEY")),
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.split()[-2:] == ["development", "False"]

@@ -30,7 +30,7 @@ FIELD_ENCRYPTION_ACTIVE_KEY={key_id}
 BLIND_INDEX_KEY={_key()}
 AUDIT_SEAL_KEY={_key()}
 # Relaxed so the demo users can sign in at once; production always enforces two-factor
-# authentication for supervisors, data-protection officers and administrators.
+# authentication for every role.
 MFA_ENFORCE=false
 """
 

@@ -127,13 +127,25 @@ def secret_key_problem(secret_key: str) -> str | None:
 
 
 # The role names (victimsupport.access.Role, which settings cannot import); a test keeps the
-# two equal. MFA_ROLES_IN_PRODUCTION may be added to, never reduced.
+# two equal. Every role reads case data (caseworkers and supervisors their teams' cases, the
+# data-protection officer and auditors the audit log and evidence, administrators the people
+# and their roles), so in production every role needs a second factor: a role added here is
+# required at once. MFA_REQUIRED_ROLES may only add to this list (there is nothing left to
+# add today), never leave a role out.
 ROLE_NAMES = ("caseworker", "supervisor", "data_protection_officer", "auditor", "administrator")
-MFA_ROLES_IN_PRODUCTION = ("supervisor", "data_protection_officer", "administrator")
+MFA_ROLES_IN_PRODUCTION = ROLE_NAMES
+# Development's looser default, so that the demo's caseworkers can be tried without an
+# authenticator app when MFA_ENFORCE is on (the development .env turns it off altogether).
+MFA_ROLES_IN_DEVELOPMENT = ("supervisor", "data_protection_officer", "administrator")
+
+
+def default_mfa_roles(*, production: bool) -> list[str]:
+    return list(MFA_ROLES_IN_PRODUCTION if production else MFA_ROLES_IN_DEVELOPMENT)
 
 
 def mfa_required_roles(names: list[str], *, production: bool) -> list[str]:
-    """MFA_REQUIRED_ROLES, checked: a misspelt role would silently need no second factor."""
+    """MFA_REQUIRED_ROLES, checked: a misspelt role would silently need no second factor,
+    and production refuses a list that leaves out any role that can read case data."""
     names = [n.strip() for n in names if n.strip()]
     unknown = sorted(set(names) - set(ROLE_NAMES))
     if unknown:
@@ -144,7 +156,9 @@ def mfa_required_roles(names: list[str], *, production: bool) -> list[str]:
     missing = [r for r in MFA_ROLES_IN_PRODUCTION if r not in names]
     if production and missing:
         raise ImproperlyConfigured(
-            f"MFA_REQUIRED_ROLES must include {', '.join(missing)} when DJANGO_ENV=production."
+            f"MFA_REQUIRED_ROLES must include {', '.join(missing)} when DJANGO_ENV=production: "
+            "everyone who can read case data needs a second factor. Leave MFA_REQUIRED_ROLES "
+            f"unset, or list every role: {','.join(MFA_ROLES_IN_PRODUCTION)}."
         )
     return names
 

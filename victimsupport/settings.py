@@ -75,8 +75,10 @@ BLIND_INDEX_KEY = checks.decode_key("BLIND_INDEX_KEY", _required("BLIND_INDEX_KE
 AUDIT_SEAL_KEY = checks.decode_key("AUDIT_SEAL_KEY", _required("AUDIT_SEAL_KEY"))
 
 MFA_ENFORCE = _bool("MFA_ENFORCE", True)
+# Production: every role (refused if one is left out). Development: supervisors,
+# data-protection officers and administrators, unless MFA_REQUIRED_ROLES says otherwise.
 MFA_REQUIRED_ROLES = checks.mfa_required_roles(
-    env.list("MFA_REQUIRED_ROLES", default=list(checks.MFA_ROLES_IN_PRODUCTION)),
+    env.list("MFA_REQUIRED_ROLES", default=checks.default_mfa_roles(production=IS_PRODUCTION)),
     production=IS_PRODUCTION,
 )
 MFA_REQUIRED_FOR_ALL = _bool("MFA_REQUIRED_FOR_ALL", False)
@@ -218,6 +220,8 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     "reauthenticate": "10/m/user",
 }
+# Secrets of second factors are encrypted with the field-encryption key ring.
+MFA_ADAPTER = "victimsupport.accounts.adapter.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "Casework")
 MFA_RECOVERY_CODE_COUNT = 10

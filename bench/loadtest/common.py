@@ -6,11 +6,16 @@ the whole process for gevent).
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import http.client
 import ipaddress
 import re
 import secrets
 import ssl
+import struct
+import time
 from dataclasses import dataclass, field
 from email.message import Message
 from http.cookies import SimpleCookie
@@ -18,6 +23,8 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 LOGIN_PATH = "/accounts/login/"
+AUTHENTICATE_PATH = "/accounts/2fa/authenticate/"
+TOTP_PERIOD = 30
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 CASE_LINK_RE = re.compile(
     r'href="/cases/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/"'
@@ -56,19 +63,37 @@ def check_loopback_url(url: str) -> str:
     return url.rstrip("/")
 
 
-def read_accounts(path: Path) -> list[tuple[str, str]]:
-    """email<TAB>password lines written by `manage.py loadtest_accounts`."""
+def read_accounts(path: Path) -> list[tuple[str, str, str]]:
+    """(email, password, TOTP secret) from the email<TAB>password<TAB>secret lines written by
+    `manage.py loadtest_accounts` (the secret is empty in an older file: no second factor)."""
     accounts = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        email, sep, password = line.partition("\t")
+        email, sep, rest = line.partition("\t")
         if not sep:
-            raise ValueError(f"{path}: expected email<TAB>password lines.")
-        accounts.append((email.strip(), password.strip()))
+            raise ValueError(f"{path}: expected email<TAB>password<TAB>secret lines.")
+        password, _, secret = rest.partition("\t")
+        accounts.append((email.strip(), password.strip(), secret.strip()))
     if not accounts:
         raise ValueError(f"{path} holds no accounts.")
     return accounts
+
+
+def totp_code(secret: str, at: float | None = None) -> str:
+    """The six-digit code an authenticator app shows for ``secret`` (RFC 6238, as allauth)."""
+    key = base64.b32decode(secret.upper() + "=" * (-len(secret) % 8))
+    counter = int((time.time() if at is None else at) // TOTP_PERIOD)
+    digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = (int.from_bytes(digest[offset : offset + 4], "big") & 0x7FFFFFFF) % 1_000_000
+    return f"{value:06d}"
+
+
+def wait_for_next_code() -> None:
+    """allauth accepts each code once: a second sign-in within the same 30 s waits for the
+    next one."""
+    time.sleep(TOTP_PERIOD - time.time() % TOTP_PERIOD + 0.5)
 
 
 @dataclass
@@ -176,9 +201,24 @@ class Client:
             LOGIN_PATH, {"login": email, "password": password, "csrfmiddlewaretoken": token}
         )
 
-    def logged_in(self, email: str, password: str) -> Client:
+    def second_factor(self, secret: str) -> Response:
+        for attempt in range(2):
+            token = self.csrf_token(AUTHENTICATE_PATH)
+            response = self.post(
+                AUTHENTICATE_PATH, {"code": totp_code(secret), "csrfmiddlewaretoken": token}
+            )
+            if response.status != 200 or attempt:
+                return response
+            wait_for_next_code()  # refused: this code was used already
+        return response
+
+    def logged_in(self, email: str, password: str, totp_secret: str = "") -> Client:
         response = self.login(email, password)
-        if response.status != 302 or response.location.startswith(LOGIN_PATH):
+        if response.status == 302 and response.location.startswith(AUTHENTICATE_PATH):
+            if not totp_secret:
+                raise AssertionError(f"{email} needs a second factor and has no secret.")
+            response = self.second_factor(totp_secret)
+        if response.status != 302 or response.location.startswith("/accounts/"):
             raise AssertionError(f"Signing in on {self.base_url} failed ({response.status}).")
         return self
 
@@ -220,14 +260,19 @@ class Check:
 
 
 def check_session_and_documents(
-    servers: list[str], email: str, password: str, *, cafile: str | None = None
+    servers: list[str],
+    email: str,
+    password: str,
+    *,
+    totp_secret: str = "",
+    cafile: str | None = None,
 ) -> list[Check]:
     """Sign in on the first server and use the session on the second; upload a document on the
     first and download it from the second; sign out on the second and check the first sees it.
     """
     first, second = servers[0], servers[1]
     checks: list[Check] = []
-    one = Client(first, cafile=cafile).logged_in(email, password)
+    one = Client(first, cafile=cafile).logged_in(email, password, totp_secret)
     two = Client(second, cafile=cafile, cookies=dict(one.cookies))
 
     listing = two.get("/cases/?scope=team")

@@ -373,7 +373,8 @@ def main(argv: list[str] | None = None) -> int:
         str(args.password_file),
         env=dev,
     )
-    email, password = read_accounts(args.password_file)[0]
+    # The last account: the locust users start from the first, and each code is used once.
+    email, password, totp_secret = read_accounts(args.password_file)[-1]
     _wait_for_throttle_window()
 
     with ExitStack() as stack:
@@ -392,7 +393,9 @@ def main(argv: list[str] | None = None) -> int:
         checks: list[Check] = []
         if len(hosts) > 1:
             print("Checking that the servers share their state:")
-            checks = check_session_and_documents(hosts, email, password, cafile=https_ca)
+            checks = check_session_and_documents(
+                hosts, email, password, totp_secret=totp_secret, cafile=https_ca
+            )
             print_checks(checks)
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         stats, failures = run_locust(args, hosts, https_ca, workdir)

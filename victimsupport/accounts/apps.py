@@ -10,8 +10,10 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from victimsupport.access import sync_roles
+        from victimsupport.accounts.mfa_secrets import AuthenticatorStore
         from victimsupport.accounts.models import Team, User
         from victimsupport.audit.services import register
+        from victimsupport.crypto.rotation import register_store
 
         # Role changes and team membership are security-relevant: audit them. The password
         # hash and the login timestamp are never logged.
@@ -20,3 +22,6 @@ class AccountsConfig(AppConfig):
         # Roles are groups with model permissions; they are (re)synchronised after every
         # migrate, once the permissions they refer to exist.
         post_migrate.connect(sync_roles, dispatch_uid="victimsupport.sync_roles")
+        # Second-factor secrets are key-ring tokens inside allauth's JSON: rotate_keys
+        # re-encrypts them and counts them before an old key is declared unused.
+        register_store(AuthenticatorStore())

@@ -14,7 +14,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
-from victimsupport.access import roles_of
+from victimsupport.access import roles_of, sees_any_case
 
 STARTED_KEY = "vs_started"
 SEEN_KEY = "vs_seen"
@@ -53,11 +53,18 @@ class SessionTimeoutMiddleware:
 
 
 def mfa_required_for(user: Any) -> bool:
+    """Whether ``user`` must sign in with a second factor (MFA_REQUIRED_ROLES: in production,
+    every role, since every role reads case data)."""
     if not settings.MFA_ENFORCE:
         return False
     if settings.MFA_REQUIRED_FOR_ALL or user.is_superuser or user.is_staff:
         return True  # anyone who can reach the administration
-    return bool(roles_of(user) & set(settings.MFA_REQUIRED_ROLES))
+    roles = roles_of(user)
+    if roles & set(settings.MFA_REQUIRED_ROLES):
+        return True
+    # Someone with no role at all who was granted a case (directly or through a group) reads
+    # case data all the same: a grant never makes the second factor optional.
+    return not roles and sees_any_case(user)
 
 
 class RequireMFAMiddleware:

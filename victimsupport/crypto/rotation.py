@@ -1,11 +1,16 @@
-"""Re-encrypting every encrypted column under the active key, in resumable batches."""
+"""Re-encrypting every encrypted column under the active key, in resumable batches.
+
+Encrypted model fields are found by introspection. Tokens kept elsewhere (inside a library's
+JSON column, such as allauth's second-factor secrets) are covered by a registered TokenStore,
+so that the census, which says when an old key may be removed, counts them too.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from django.apps import apps
 from django.db import connection, models, transaction
@@ -31,6 +36,36 @@ class RotationReport:
     @property
     def rewritten(self) -> int:
         return sum(m.rewritten for m in self.models)
+
+
+class TokenStore(Protocol):
+    """Key-ring tokens stored outside encrypted model fields."""
+
+    label: str
+
+    def count(self) -> int:
+        """Rows to check."""
+
+    def key_ids(self) -> Iterator[str]:
+        """The key id of every stored token."""
+
+    def rotate(
+        self, *, active: str, batch_size: int, progress: ModelProgress, before: Counter[str]
+    ) -> Iterator[None]:
+        """Re-encrypt under ``active`` in committed batches, yielding after each one; count
+        the key ids found in ``before`` and the work done in ``progress``."""
+
+
+_stores: dict[str, TokenStore] = {}
+
+
+def register_store(store: TokenStore) -> None:
+    """Include ``store`` in the census and in rotation (once per label)."""
+    _stores[store.label] = store
+
+
+def token_stores() -> list[TokenStore]:
+    return list(_stores.values())
 
 
 def encrypted_models() -> Iterator[tuple[type[models.Model], list[EncryptedFieldMixin]]]:
@@ -76,6 +111,8 @@ def key_census() -> Counter[str]:
                 for f, raw in zip(fields, row[1:], strict=True):
                     if raw is not None:
                         census[f.column_key_id(raw)] += 1
+    for store in token_stores():
+        census.update(store.key_ids())
     return census
 
 
@@ -114,6 +151,17 @@ def rotate(
                             )
                             progress_row.rewritten += cursor.rowcount
                     progress_row.checked += 1
+            if progress:
+                progress(progress_row)
+        if progress and progress_row.rows == 0:
+            progress(progress_row)
+    for store in token_stores():
+        progress_row = ModelProgress(label=store.label, rows=store.count())
+        report.models.append(progress_row)
+        batches = store.rotate(
+            active=active, batch_size=batch_size, progress=progress_row, before=report.before
+        )
+        for _batch in batches:
             if progress:
                 progress(progress_row)
         if progress and progress_row.rows == 0:

@@ -6,6 +6,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
@@ -41,7 +43,7 @@ def _tracked_by_git(path: Path) -> bool:
     return result.returncode == 1  # 0 ignored, 1 not ignored, 128 not a repository
 
 
-def write_password_file(path: Path, rows: list[tuple[str, str]]) -> None:
+def write_password_file(path: Path, rows: list[tuple[str, str, str]]) -> None:
     """Written next to its place and moved there in one step: a failure leaves the old file
     (and, called inside the transaction, the old passwords) as they were."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -49,15 +51,18 @@ def write_password_file(path: Path, rows: list[tuple[str, str]]) -> None:
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         os.fchmod(handle.fileno(), 0o600)  # also when the file existed with another mode
-        handle.write("# Load-test accounts (local trials only): email<TAB>password\n")
-        handle.writelines(f"{email}\t{password}\n" for email, password in rows)
+        handle.write(
+            "# Load-test accounts (local trials only): email<TAB>password<TAB>TOTP secret\n"
+        )
+        handle.writelines("\t".join(row) + "\n" for row in rows)
     os.replace(partial, path)
 
 
 class Command(BaseCommand):
     help = (
         "Create or reset N caseworker accounts for the load test, spread over the existing "
-        "teams, and write their new random passwords to a file readable by you only. "
+        "teams, each with an authenticator app, and write their new random passwords and "
+        "authenticator secrets to a file readable by you only. "
         "Refused when DJANGO_ENV=production."
     )
 
@@ -107,14 +112,14 @@ class Command(BaseCommand):
                 f"Cannot write the password file {path}: {exc.strerror}. No account was changed."
             ) from None
         self.stdout.write(
-            f"{count} caseworker accounts over {len(teams)} teams; passwords written to {path} "
-            "(mode 0600, local trials only)."
+            f"{count} caseworker accounts over {len(teams)} teams; passwords and authenticator "
+            f"secrets written to {path} (mode 0600, local trials only)."
         )
 
     @transaction.atomic
     def _create_or_reset(
         self, *, count: int, prefix: str, teams: list[Team]
-    ) -> list[tuple[str, str]]:
+    ) -> list[tuple[str, str, str]]:
         sync_roles()
         caseworker = Group.objects.get(name=Role.CASEWORKER)
         rows = []
@@ -136,5 +141,10 @@ class Command(BaseCommand):
             user.groups.set([caseworker])
             user.user_permissions.clear()
             user.teams.set([teams[(number - 1) % len(teams)]])
-            rows.append((email, password))
+            # Production asks caseworkers for a second factor: a fresh authenticator secret,
+            # stored encrypted like anyone's, for the load test to make codes from.
+            Authenticator.objects.filter(user=user).delete()
+            secret = generate_totp_secret()
+            TOTP.activate(user, secret)
+            rows.append((email, password, secret))
         return rows

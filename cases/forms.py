@@ -4,6 +4,7 @@ import datetime
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import (
     DATA_CATEGORY_CHOICES,
@@ -349,7 +350,7 @@ class WithdrawForm(forms.Form):
 
 # A hidden field's error is shown at the top of the form (templates/_form.html): it must say
 # what happened and what to do, since the person cannot see or correct the field itself.
-VERSION_LOST = (
+VERSION_LOST = _(
     "We could not tell which saved version these changes were made to, so nothing was "
     "saved. Your changes are below: compare them with the details as now saved, then save "
     "again."

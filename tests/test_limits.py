@@ -8,6 +8,7 @@ import inspect
 import pytest
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 from django.test.utils import isolate_apps
 
@@ -20,6 +21,7 @@ from risk.models import InstrumentVersion, SafetyPlan
 from tests import factories
 from victimsupport import checks, limits
 from victimsupport.accounts.models import User
+from victimsupport.audit.models import AuditEntry
 from victimsupport.crypto.fields import EncryptedCharField, EncryptedTextField
 
 pytestmark = pytest.mark.django_db
@@ -285,6 +287,8 @@ def test_a_withdrawal_with_a_refused_note_is_not_made_and_keeps_the_note(client_
     assert note in page.text
     consent.refresh_from_db()
     assert consent.withdrawn_at is None and consent.is_valid
+    changes = AuditEntry.objects.get_for_object(consent).filter(action=AuditEntry.Action.UPDATE)
+    assert not changes.exists()
 
 
 def _multipart(fields: dict[str, str], file_name: str, content: bytes) -> tuple[bytes, str]:
@@ -353,6 +357,14 @@ def _sweep(case, cara):
         ),
         (f"{c}/close/", {"reason": long(limits.REASON)}, limits.REASON),
         (
+            f"{c}/documents/",
+            {
+                "file": SimpleUploadedFile("a.txt", b"Hello", "text/plain"),
+                "description": long(limits.DESCRIPTION),
+            },
+            limits.DESCRIPTION,
+        ),
+        (
             f"{r}/triggers/",
             {"kind": "incident", "occurred_on": "2026-01-05", "note": long(limits.REASON)},
             limits.REASON,
@@ -391,6 +403,7 @@ def test_every_case_form_refuses_over_long_text_with_a_message(client_cara, case
         assert f"Keep this under {limit} characters" in page.text, address
         assert TYPED in page.text, address
     assert not case.notes.exists() and not case.contacts.exists()
+    assert not Document.objects.filter(case=case).exists()
     assert Consent.objects.filter(case=case).count() == 1
 
 

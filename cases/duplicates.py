@@ -42,6 +42,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, DuplicateMatch, IntakeDraft, Victim
 from victimsupport.audit.services import AccessKind, record_access
+from victimsupport.limits import validate_text
 
 Basis = DuplicateMatch.Basis
 # Each basis of a match and the blind index that holds it.
@@ -219,5 +220,6 @@ def duplicate_match_resolve(
     fresh.resolved_by = actor
     fresh.resolved_at = timezone.now()
     fresh.resolution_note = note
+    validate_text(fresh, ["resolution_note"])
     fresh.save(update_fields=["status", "resolved_by", "resolved_at", "resolution_note"])
     return fresh

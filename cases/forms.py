@@ -4,6 +4,7 @@ import datetime
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import (
     DATA_CATEGORY_CHOICES,
@@ -19,18 +20,20 @@ from cases.models import (
     YesNoUnknown,
 )
 from cases.services import BREAK_GLASS_MIN_REASON, VICTIM_FIELDS
+from victimsupport import limits
+from victimsupport.limits import LimitedCharField, LimitedEmailField
 
 
 class BreakGlassForm(forms.Form):
-    reference = forms.CharField(
+    reference = LimitedCharField(
         label="Case reference",
-        max_length=20,
+        max_length=limits.REFERENCE,
         help_text="For example VS-2026-00042.",
     )
-    reason = forms.CharField(
+    reason = LimitedCharField(
         label="Why do you need emergency access?",
         min_length=BREAK_GLASS_MIN_REASON,
-        max_length=2000,
+        max_length=limits.REASON,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Recorded and reviewed. Access is read-only and ends automatically.",
     )
@@ -66,10 +69,10 @@ class SafetyForm(StepForm):
     do_not_contact = forms.BooleanField(
         label="Do not contact them at all (blocks every outbound contact)", required=False
     )
-    code_word = forms.CharField(
+    code_word = LimitedCharField(
         label="Code word",
         required=False,
-        max_length=60,
+        max_length=limits.CODE_WORD,
         help_text="A word they can use to tell us they are not safe to talk.",
     )
 
@@ -79,10 +82,10 @@ class SafetyForm(StepForm):
             self.fields[f"{method}_safe"] = forms.BooleanField(
                 label=f"{label} is safe", required=False
             )
-            self.fields[f"{method}_times"] = forms.CharField(
+            self.fields[f"{method}_times"] = LimitedCharField(
                 label=f"{label}: safe times or conditions",
                 required=False,
-                max_length=200,
+                max_length=limits.SHORT_TEXT,
             )
 
     def method_rows(self) -> list[tuple[str, Any, Any]]:
@@ -112,11 +115,11 @@ def date_of_birth_not_in_future(value: Any) -> Any:
 
 
 class PersonForm(StepForm):
-    given_name = forms.CharField(label="Given name", max_length=100)
-    family_name = forms.CharField(label="Family name", max_length=100, required=False)
-    preferred_name = forms.CharField(
+    given_name = LimitedCharField(label="Given name", max_length=limits.NAME)
+    family_name = LimitedCharField(label="Family name", max_length=limits.NAME, required=False)
+    preferred_name = LimitedCharField(
         label="Alias or preferred name",
-        max_length=100,
+        max_length=limits.NAME,
         required=False,
         help_text="Shown in lists instead of their name.",
     )
@@ -125,29 +128,36 @@ class PersonForm(StepForm):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    phone = forms.CharField(label="Phone", max_length=40, required=False)
-    email = forms.EmailField(label="Email", max_length=200, required=False)
-    address = forms.CharField(
-        label="Address", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    phone = LimitedCharField(label="Phone", max_length=limits.PHONE, required=False)
+    email = LimitedEmailField(label="Email", max_length=limits.EMAIL, required=False)
+    address = LimitedCharField(
+        label="Address",
+        max_length=limits.ADDRESS,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     address_withheld = forms.BooleanField(
         label="They prefer not to give an address", required=False
     )
-    language = forms.CharField(label="Preferred language", max_length=60, required=False)
+    language = LimitedCharField(
+        label="Preferred language", max_length=limits.LANGUAGE, required=False
+    )
     interpreter_needed = forms.BooleanField(label="Needs an interpreter", required=False)
-    dependants = forms.CharField(
+    dependants = LimitedCharField(
         label="Children or other dependants",
+        max_length=limits.DETAILS,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    feared_name = forms.CharField(
-        label="Name of the person they fear", max_length=200, required=False
+    feared_name = LimitedCharField(
+        label="Name of the person they fear", max_length=limits.LONG_NAME, required=False
     )
-    feared_relationship = forms.CharField(
-        label="Their relationship to that person", max_length=100, required=False
+    feared_relationship = LimitedCharField(
+        label="Their relationship to that person", max_length=limits.NAME, required=False
     )
-    feared_details = forms.CharField(
+    feared_details = LimitedCharField(
         label="What else we should know about that person",
+        max_length=limits.DETAILS,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -179,8 +189,9 @@ class ScreeningForm(StepForm):
         choices=RiskScreen.VictimView.choices,
         widget=forms.RadioSelect,
     )
-    victim_words = forms.CharField(
+    victim_words = LimitedCharField(
         label="In their own words",
+        max_length=limits.DETAILS,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -193,8 +204,11 @@ class NeedsForm(StepForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    details = forms.CharField(
-        label="Details", required=False, widget=forms.Textarea(attrs={"rows": 4})
+    details = LimitedCharField(
+        label="Details",
+        max_length=limits.DETAILS,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     crime_reported = forms.ChoiceField(
         label="Has the crime been reported?",
@@ -213,13 +227,20 @@ class ConsentForm(StepForm):
     method = forms.ChoiceField(
         label="How was consent given?", choices=Consent.Method.choices, widget=forms.RadioSelect
     )
-    witness = forms.CharField(label="Witness (if any)", max_length=200, required=False)
+    witness = LimitedCharField(
+        label="Witness (if any)", max_length=limits.LONG_NAME, required=False
+    )
     sharing = forms.BooleanField(
         label="They agree to share information with another organisation", required=False
     )
-    sharing_recipient = forms.CharField(label="Organisation", max_length=200, required=False)
-    sharing_purpose = forms.CharField(
-        label="For what purpose", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    sharing_recipient = LimitedCharField(
+        label="Organisation", max_length=limits.LONG_NAME, required=False
+    )
+    sharing_purpose = LimitedCharField(
+        label="For what purpose",
+        max_length=limits.REASON,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     sharing_categories = forms.MultipleChoiceField(
         label="Which information",
@@ -263,8 +284,8 @@ STEP_FORMS: dict[str, type[StepForm]] = {
 
 
 class NoteForm(forms.Form):
-    body = forms.CharField(
-        label="Add a note", max_length=20000, widget=forms.Textarea(attrs={"rows": 4})
+    body = LimitedCharField(
+        label="Add a note", max_length=limits.NOTE, widget=forms.Textarea(attrs={"rows": 4})
     )
 
 
@@ -273,8 +294,10 @@ class ContactForm(forms.Form):
         label="Direction", choices=ContactLog.Direction.choices, widget=forms.RadioSelect
     )
     method = forms.ChoiceField(label="Method", choices=ContactMethod.choices)
-    summary = forms.CharField(
-        label="What was said or agreed", max_length=20000, widget=forms.Textarea(attrs={"rows": 3})
+    summary = LimitedCharField(
+        label="What was said or agreed",
+        max_length=limits.NOTE,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     safety_checked = forms.BooleanField(
         label="I checked that this method was safe to use this time", required=False
@@ -285,11 +308,11 @@ class ConsentGiveForm(forms.Form):
     kind = forms.ChoiceField(
         label="Consent to", choices=Consent.Kind.choices, widget=forms.RadioSelect
     )
-    purpose = forms.CharField(
-        label="Purpose", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    purpose = LimitedCharField(
+        label="Purpose", max_length=limits.REASON, widget=forms.Textarea(attrs={"rows": 2})
     )
-    recipient = forms.CharField(
-        label="Recipient organisation (for sharing)", max_length=200, required=False
+    recipient = LimitedCharField(
+        label="Recipient organisation (for sharing)", max_length=limits.LONG_NAME, required=False
     )
     data_categories = forms.MultipleChoiceField(
         label="Which information",
@@ -299,7 +322,9 @@ class ConsentGiveForm(forms.Form):
     method = forms.ChoiceField(
         label="How it was given", choices=Consent.Method.choices, widget=forms.RadioSelect
     )
-    witness = forms.CharField(label="Witness (if any)", max_length=200, required=False)
+    witness = LimitedCharField(
+        label="Witness (if any)", max_length=limits.LONG_NAME, required=False
+    )
     expires_on = forms.DateField(
         label="Ends on", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -314,11 +339,30 @@ class ConsentGiveForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    note = forms.CharField(label="Note (optional)", max_length=2000, required=False)
+    note = LimitedCharField(label="Note", max_length=limits.REASON, required=False)
+
+    def __init__(self, *args: Any, consent_id: int, **kwargs: Any) -> None:
+        # Each consent on the page has its own form: its ids name the consent.
+        kwargs.setdefault("auto_id", f"id_withdraw_{consent_id}_%s")
+        super().__init__(*args, **kwargs)
+        self.consent_id = consent_id
+
+
+# A hidden field's error is shown at the top of the form (templates/_form.html): it must say
+# what happened and what to do, since the person cannot see or correct the field itself.
+VERSION_LOST = _(
+    "We could not tell which saved version these changes were made to, so nothing was "
+    "saved. Your changes are below: compare them with the details as now saved, then save "
+    "again."
+)
 
 
 class VictimForm(forms.ModelForm):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        error_messages=dict.fromkeys(("required", "invalid", "min_value"), VERSION_LOST),
+    )
 
     class Meta:
         model = Victim
@@ -344,18 +388,20 @@ class VictimForm(forms.ModelForm):
 
 class DocumentForm(forms.Form):
     file = forms.FileField(label="File (PDF, JPEG, PNG or text)")
-    description = forms.CharField(label="Description", max_length=500, required=False)
+    description = LimitedCharField(
+        label="Description", max_length=limits.DESCRIPTION, required=False
+    )
 
 
 class CloseForm(forms.Form):
-    reason = forms.CharField(
-        label="Reason", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    reason = LimitedCharField(
+        label="Reason", max_length=limits.REASON, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
 class ReopenForm(forms.Form):
-    reason = forms.CharField(
-        label="Reason", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    reason = LimitedCharField(
+        label="Reason", max_length=limits.REASON, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
@@ -370,10 +416,10 @@ class AssignForm(forms.Form):
 
 
 class CaseFilterForm(forms.Form):
-    q = forms.CharField(
+    q = LimitedCharField(
         label="Find by reference, or exact name, phone or email",
         required=False,
-        max_length=200,
+        max_length=limits.SHORT_TEXT,
     )
     status = forms.ChoiceField(
         label="Status", required=False, choices=[("", "Any"), *Case.Status.choices]

@@ -7,6 +7,7 @@ order; the pages only follow it.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -34,6 +35,7 @@ from cases.models import (
 )
 from cases.services import case_create
 from victimsupport.access import CASE_ROLES, roles_of
+from victimsupport.limits import validate_text
 
 Step = IntakeDraft.Step
 STEPS: list[str] = list(Step.values)
@@ -195,9 +197,11 @@ def intake_finish(*, draft_id: Any, actor: Any) -> Case:
     )
     case.assessment_needed = screen.is_positive
     case.save(update_fields=["intake_draft", "do_not_contact", "assessment_needed"])
-    screen.save()
+    _create(screen, Step.SCREENING)
 
-    victim = Victim.objects.create(
+    victim = _create(
+        Victim,
+        Step.PERSON,
         case=case,
         given_name=person["given_name"],
         family_name=person.get("family_name", ""),
@@ -215,7 +219,9 @@ def intake_finish(*, draft_id: Any, actor: Any) -> Case:
     # Matches the caseworker could not be shown go to the other team's supervisor.
     duplicates_record_hidden(case=case, victim=victim, actor=actor)
     if person.get("feared_name") or person.get("feared_details"):
-        ThirdParty.objects.create(
+        _create(
+            ThirdParty,
+            Step.PERSON,
             case=case,
             role=ThirdParty.Role.FEARED,
             name=person.get("feared_name", ""),
@@ -223,7 +229,9 @@ def intake_finish(*, draft_id: Any, actor: Any) -> Case:
             details=person.get("feared_details", ""),
         )
     for method in ContactMethod.values:
-        ContactPreference.objects.create(
+        _create(
+            ContactPreference,
+            Step.SAFETY,
             case=case,
             method=method,
             is_safe=bool(safety.get(f"{method}_safe")) and not case.do_not_contact,
@@ -236,7 +244,9 @@ def intake_finish(*, draft_id: Any, actor: Any) -> Case:
         acknowledged_at=draft.notice_acknowledged_at,
         recorded_by=actor,
     )
-    NeedsRecord.objects.create(
+    _create(
+        NeedsRecord,
+        Step.NEEDS,
         case=case,
         categories=needs.get("categories", []),
         details=needs.get("details", ""),
@@ -283,9 +293,37 @@ def intake_finish(*, draft_id: Any, actor: Any) -> Case:
 def _consent(**fields: Any) -> Consent:
     """A consent checked by its model's rules (a sharing consent names its recipient)."""
     consent = Consent(**fields)
-    consent.full_clean()
+    with _refused_at(Step.CONSENT, consent):
+        consent.full_clean()
     consent.save()
     return consent
+
+
+def _create(model_or_instance: Any, step: str, **fields: Any) -> Any:
+    """Save a record made from the draft, its text checked against the limits first: the
+    step's form is the gate, but a draft changed behind it must not store what it refuses."""
+    instance = model_or_instance(**fields) if fields else model_or_instance
+    with _refused_at(step, instance):
+        validate_text(instance)
+    instance.save()
+    return instance
+
+
+@contextmanager
+def _refused_at(step: str, instance: Any):
+    """Say which answer was refused, and send the caseworker back to its step."""
+    try:
+        yield
+    except ValidationError as exc:
+        meta = instance._meta
+        messages = [
+            f"{meta.get_field(name).verbose_name.capitalize()}: {message}"
+            if name in {f.name for f in meta.fields}
+            else message
+            for name, errors in exc.message_dict.items()
+            for message in errors
+        ]
+        raise ValidationError(" ".join(messages), code=step) from exc
 
 
 def purge_drafts(*, now: Any = None) -> int:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from victimsupport import limits
 from victimsupport.access import CASE_ROLES, Role, roles_of
 from victimsupport.crypto.fields import (
     BlindIndexField,
@@ -153,7 +154,7 @@ class BreakGlassAccess(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="break_glass"
     )
-    reason = EncryptedTextField()
+    reason = EncryptedTextField(max_length=limits.REASON)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
 
@@ -211,7 +212,8 @@ class ConfidentialityNotice(models.Model):
     version = models.PositiveIntegerField(unique=True)
     title = models.CharField(max_length=200)
     body = models.TextField(
-        help_text="What is kept confidential, how, and when information must be passed on."
+        max_length=limits.NOTE,
+        help_text="What is kept confidential, how, and when information must be passed on.",
     )
     published_at = models.DateTimeField(default=timezone.now)
 
@@ -264,20 +266,20 @@ class Victim(models.Model):
     encrypted; blind indexes allow the duplicate check by exact match only."""
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="victim")
-    given_name = EncryptedCharField(max_length=100)
-    family_name = EncryptedCharField(max_length=100, blank=True)
+    given_name = EncryptedCharField(max_length=limits.NAME)
+    family_name = EncryptedCharField(max_length=limits.NAME, blank=True)
     preferred_name = EncryptedCharField(
-        "alias or preferred name", max_length=100, blank=True, help_text="Shown in lists."
+        "alias or preferred name", max_length=limits.NAME, blank=True, help_text="Shown in lists."
     )
     date_of_birth = EncryptedDateField(null=True, blank=True)
-    phone = EncryptedCharField(max_length=40, blank=True)
-    email = EncryptedCharField(max_length=200, blank=True)
-    address = EncryptedTextField(blank=True)
+    phone = EncryptedCharField(max_length=limits.PHONE, blank=True)
+    email = EncryptedCharField(max_length=limits.EMAIL, blank=True)
+    address = EncryptedTextField(max_length=limits.ADDRESS, blank=True)
     address_withheld = models.BooleanField(default=False)
-    language = EncryptedCharField(max_length=60, blank=True)
+    language = EncryptedCharField(max_length=limits.LANGUAGE, blank=True)
     interpreter_needed = models.BooleanField(default=False)
-    dependants = EncryptedTextField(blank=True)
-    code_word = EncryptedCharField(max_length=60, blank=True)
+    dependants = EncryptedTextField(max_length=limits.DETAILS, blank=True)
+    code_word = EncryptedCharField(max_length=limits.CODE_WORD, blank=True)
     name_dob_index = BlindIndexField(
         source=("given_name", "family_name", "date_of_birth"), normaliser="name"
     )
@@ -311,9 +313,9 @@ class ThirdParty(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="third_parties")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.FEARED)
-    name = EncryptedCharField(max_length=200, blank=True)
-    relationship = EncryptedCharField(max_length=100, blank=True)
-    details = EncryptedTextField(blank=True)
+    name = EncryptedCharField(max_length=limits.LONG_NAME, blank=True)
+    relationship = EncryptedCharField(max_length=limits.NAME, blank=True)
+    details = EncryptedTextField(max_length=limits.DETAILS, blank=True)
 
     def __str__(self) -> str:
         return f"third party {self.pk}"
@@ -325,8 +327,8 @@ class ContactPreference(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="contact_preferences")
     method = models.CharField(max_length=10, choices=ContactMethod.choices)
     is_safe = models.BooleanField(default=False)
-    safe_times = EncryptedCharField(max_length=200, blank=True)
-    instructions = EncryptedTextField(blank=True)
+    safe_times = EncryptedCharField(max_length=limits.SHORT_TEXT, blank=True)
+    instructions = EncryptedTextField(max_length=limits.REASON, blank=True)
 
     class Meta:
         constraints = [
@@ -369,7 +371,7 @@ class RiskScreen(models.Model):
     ongoing_victimisation = models.CharField(max_length=7, choices=YesNoUnknown.choices)
     fearful = models.CharField(max_length=7, choices=YesNoUnknown.choices)
     victim_view = models.CharField(max_length=7, choices=VictimView.choices)
-    victim_words = EncryptedTextField(blank=True)
+    victim_words = EncryptedTextField(max_length=limits.DETAILS, blank=True)
     screened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -396,7 +398,7 @@ class NeedsRecord(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="needs")
     categories = models.JSONField(default=list)  # enum values only, see forms.NEED_CHOICES
-    details = EncryptedTextField(blank=True)
+    details = EncryptedTextField(max_length=limits.DETAILS, blank=True)
     crime_reported = models.CharField(max_length=8, choices=CrimeReported.choices)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -426,12 +428,12 @@ class Consent(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consents")
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    purpose = EncryptedTextField()
+    purpose = EncryptedTextField(max_length=limits.REASON)
     data_categories = models.JSONField(default=list)  # enum values only
-    recipient = EncryptedCharField(max_length=200, blank=True)
+    recipient = EncryptedCharField(max_length=limits.LONG_NAME, blank=True)
     notice = models.ForeignKey(ConfidentialityNotice, on_delete=models.PROTECT, null=True)
     method = models.CharField(max_length=10, choices=Method.choices)
-    witness = EncryptedCharField(max_length=200, blank=True)
+    witness = EncryptedCharField(max_length=limits.LONG_NAME, blank=True)
     given_at = models.DateTimeField(default=timezone.now)
     expires_on = models.DateField(null=True, blank=True)
     recorded_by = models.ForeignKey(
@@ -445,7 +447,7 @@ class Consent(models.Model):
         blank=True,
         related_name="+",
     )
-    withdrawal_note = EncryptedTextField(blank=True)
+    withdrawal_note = EncryptedTextField(max_length=limits.REASON, blank=True)
 
     class Meta:
         ordering = ["-given_at"]
@@ -468,7 +470,7 @@ class Consent(models.Model):
 
 class Note(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
-    body = EncryptedTextField()
+    body = EncryptedTextField(max_length=limits.NOTE)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -490,7 +492,7 @@ class ContactLog(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="contacts")
     method = models.CharField(max_length=10, choices=ContactMethod.choices)
     direction = models.CharField(max_length=3, choices=Direction.choices)
-    summary = EncryptedTextField()
+    summary = EncryptedTextField(max_length=limits.NOTE)
     method_was_safe = models.BooleanField()
     occurred_at = models.DateTimeField(default=timezone.now)
     recorded_by = models.ForeignKey(
@@ -513,7 +515,7 @@ class StatusChange(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="status_changes")
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    reason = EncryptedTextField(blank=True)
+    reason = EncryptedTextField(max_length=limits.REASON, blank=True)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -531,8 +533,8 @@ class Document(models.Model):
     Images have their metadata (EXIF, GPS) stripped before they are stored."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
-    filename = EncryptedCharField(max_length=255)
-    description = EncryptedTextField(blank=True)
+    filename = EncryptedCharField(max_length=limits.FILE_NAME)
+    description = EncryptedTextField(max_length=limits.DESCRIPTION, blank=True)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
     content = EncryptedBinaryField()
@@ -661,7 +663,7 @@ class DuplicateMatch(models.Model):
         related_name="+",
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
-    resolution_note = EncryptedTextField(blank=True)
+    resolution_note = EncryptedTextField(blank=True, max_length=limits.REASON)
 
     objects = DuplicateMatchQuerySet.as_manager()
 

@@ -26,6 +26,7 @@ from cases.models import (
 )
 from victimsupport.access import CASE_ROLES, Role, has_role, roles_of
 from victimsupport.audit.services import AccessKind, record_access
+from victimsupport.limits import validate_text
 
 BREAK_GLASS_MIN_REASON = 20
 
@@ -87,7 +88,9 @@ class EditConflict(Exception):
 
 
 def _log_status(case: Case, kind: str, actor: Any, reason: str = "") -> None:
-    StatusChange.objects.create(case=case, kind=kind, changed_by=actor, reason=reason)
+    change = StatusChange(case=case, kind=kind, changed_by=actor, reason=reason)
+    validate_text(change)
+    change.save()
 
 
 @transaction.atomic
@@ -151,6 +154,7 @@ def consent_withdraw(*, consent: Consent, actor: Any, note: str = "") -> Consent
         consent.withdrawn_at = timezone.now()
         consent.withdrawn_by = actor
         consent.withdrawal_note = note.strip()
+        validate_text(consent, ["withdrawal_note"])
         consent.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_note"])
     return consent
 

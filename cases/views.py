@@ -122,6 +122,13 @@ def _detail_context(request: HttpRequest, case: Case, **forms: Any) -> dict[str,
         trigger_form=forms.get("trigger_form") or TriggerForm(),
         export_in_background=exports.is_large(len(context["timeline"])),
     )
+    # One withdrawal form per consent, ids apart; a refused one comes back with its note.
+    refused = forms.get("withdraw_form")
+    for consent in context["consents"]:
+        if refused is not None and refused.consent_id == consent.pk:
+            consent.withdraw_form = refused
+        else:
+            consent.withdraw_form = WithdrawForm(consent_id=consent.pk)
     return context
 
 
@@ -186,9 +193,11 @@ def consent_withdraw(request: HttpRequest, pk: str, consent_id: int) -> HttpResp
     consent = Consent.objects.filter(case=case, pk=consent_id).first()
     if consent is None:
         raise Http404("No consent found.")
-    form = WithdrawForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
-    services.consent_withdraw(consent=consent, actor=request.user, note=note)
+    form = WithdrawForm(request.POST, consent_id=consent.pk)
+    if not form.is_valid():
+        # Not withdrawn without the note they wrote: they fix it and withdraw in one step.
+        return render_case_page(request, case, status=400, withdraw_form=form)
+    services.consent_withdraw(consent=consent, actor=request.user, note=form.cleaned_data["note"])
     messages.success(request, "Consent withdrawn. Nothing more will be shared on it.")
     return redirect("cases:detail", pk=case.pk)
 
@@ -202,7 +211,12 @@ def victim_edit(request: HttpRequest, pk: str) -> HttpResponse:
         raise Http404("No details recorded.")
     form = VictimForm(request.POST or None, instance=victim, initial={"version": victim.version})
     conflict = False
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid() and "version" in form.errors:
+        # Missing or altered: treated as a conflict, so that saving again is possible.
+        conflict = True
+        form.data = form.data.copy()
+        form.data["version"] = Victim.objects.get(pk=victim.pk).version
+    elif request.method == "POST" and form.is_valid():
         try:
             services.victim_update(
                 victim=victim,

@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import DuplicateMatch
 from risk.models import Level, ReassessmentTrigger, SafetyAction
 from risk.services import OVERRIDE_MIN_REASON
+from victimsupport import limits
+from victimsupport.limits import LimitedCharField
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 YES_NO_UNKNOWN = [*YES_NO, ("unknown", "Don't know")]
@@ -36,7 +38,9 @@ def _field(q: dict[str, Any]) -> forms.Field:
         return forms.MultipleChoiceField(
             choices=choices, widget=forms.CheckboxSelectMultiple, **common
         )
-    return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, **common)
+    return LimitedCharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=limits.DETAILS, **common
+    )
 
 
 class AssessmentForm(forms.Form):
@@ -71,10 +75,10 @@ class AssessmentForm(forms.Form):
 
 
 class FinaliseForm(forms.Form):
-    rationale = forms.CharField(
+    rationale = LimitedCharField(
         label="Rationale: what the result rests on",
         required=False,
-        max_length=5000,
+        max_length=limits.DETAILS,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     override_level = forms.ChoiceField(
@@ -82,10 +86,10 @@ class FinaliseForm(forms.Form):
         required=False,
         choices=[("", "Keep the calculated level"), *Level.choices],
     )
-    override_reason = forms.CharField(
+    override_reason = LimitedCharField(
         label="Reason for changing the level",
         required=False,
-        max_length=5000,
+        max_length=limits.DETAILS,
         help_text=f"Required when you change the level: at least {OVERRIDE_MIN_REASON} characters.",
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -94,14 +98,14 @@ class FinaliseForm(forms.Form):
 class TriggerForm(forms.Form):
     kind = forms.ChoiceField(label="What happened", choices=ReassessmentTrigger.Kind.choices)
     occurred_on = forms.DateField(label="When", widget=forms.DateInput(attrs={"type": "date"}))
-    note = forms.CharField(label="Note", required=False, max_length=2000)
+    note = LimitedCharField(label="Note", required=False, max_length=limits.REASON)
 
 
 class SafetyPlanForm(forms.Form):
-    summary = forms.CharField(
+    summary = LimitedCharField(
         label="What the plan is for",
         required=False,
-        max_length=5000,
+        max_length=limits.DETAILS,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="In words the person would use: this is printed on their copy.",
     )
@@ -109,29 +113,31 @@ class SafetyPlanForm(forms.Form):
 
 class SafetyActionForm(forms.Form):
     kind = forms.ChoiceField(label="Type of action", choices=SafetyAction.Kind.choices)
-    description = forms.CharField(
-        label="What will be done", max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    description = LimitedCharField(
+        label="What will be done",
+        max_length=limits.DETAILS,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     owner = forms.ModelChoiceField(label="Staff member responsible", queryset=None, required=False)
-    owner_other = forms.CharField(
+    owner_other = LimitedCharField(
         label="Or someone else responsible",
-        max_length=200,
+        max_length=limits.LONG_NAME,
         required=False,
         help_text="For example: the person themselves, or a partner organisation.",
     )
     due_on = forms.DateField(
         label="Due by", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    victim_wishes = forms.CharField(
+    victim_wishes = LimitedCharField(
         label="What the person wants (required for police contact)",
         required=False,
-        max_length=5000,
+        max_length=limits.DETAILS,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    internal_note = forms.CharField(
+    internal_note = LimitedCharField(
         label="Note for staff only (never printed on the person's copy)",
         required=False,
-        max_length=5000,
+        max_length=limits.DETAILS,
     )
 
     def __init__(self, *args: Any, staff: Any, **kwargs: Any) -> None:
@@ -141,16 +147,16 @@ class SafetyActionForm(forms.Form):
 
 class ActionStatusForm(forms.Form):
     status = forms.ChoiceField(label="Status", choices=SafetyAction.Status.choices)
-    outcome = forms.CharField(label="Outcome", required=False, max_length=5000)
+    outcome = LimitedCharField(label="Outcome", required=False, max_length=limits.DETAILS)
 
 
 class TrainingRecordForm(forms.Form):
     user = forms.ModelChoiceField(label="Staff member", queryset=None)
-    course = forms.CharField(label="Course", max_length=200)
+    course = LimitedCharField(label="Course", max_length=limits.LONG_NAME)
     completed_on = forms.DateField(
         label="Completed on", widget=forms.DateInput(attrs={"type": "date"})
     )
-    provider = forms.CharField(label="Trainer or provider", max_length=200)
+    provider = LimitedCharField(label="Trainer or provider", max_length=limits.LONG_NAME)
     expires_on = forms.DateField(
         label="Valid until", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -176,10 +182,10 @@ class DuplicateResolveForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose whether this is the same person.")},
     )
-    note = forms.CharField(
+    note = LimitedCharField(
         label=_("Note (optional)"),
         help_text=_("What was checked, and with whom. Kept encrypted."),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        max_length=2000,
+        max_length=limits.REASON,
     )

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from victimsupport import limits
 from victimsupport.crypto.fields import (
     EncryptedBinaryField,
     EncryptedCharField,
@@ -32,8 +33,8 @@ class Instrument(models.Model):
     """A family of versions (for example the organisation's default assessment)."""
 
     key = models.SlugField(max_length=50, unique=True)
-    name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    name = models.CharField(max_length=limits.LONG_NAME)
+    description = models.TextField(max_length=limits.DETAILS, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -94,8 +95,8 @@ class Assessment(models.Model):
     level = models.CharField(max_length=8, choices=Level.choices, blank=True)
     # Which red flags fired says how the person answered: encrypted like the answers.
     red_flags = EncryptedJSONField(default=list, blank=True)
-    rationale = EncryptedTextField(blank=True)
-    override_reason = EncryptedTextField(blank=True)
+    rationale = EncryptedTextField(max_length=limits.DETAILS, blank=True)
+    override_reason = EncryptedTextField(max_length=limits.DETAILS, blank=True)
     finalised_without_training = models.BooleanField(default=False)
     assessor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -146,7 +147,7 @@ class ReassessmentTrigger(models.Model):
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="triggers")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     occurred_on = models.DateField()
-    note = EncryptedTextField(blank=True)
+    note = EncryptedTextField(max_length=limits.REASON, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -165,11 +166,11 @@ class TrainingRecord(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="training_records"
     )
-    course = models.CharField(max_length=200)
+    course = models.CharField(max_length=limits.LONG_NAME)
     completed_on = models.DateField()
-    provider = models.CharField("trainer or provider", max_length=200)
+    provider = models.CharField("trainer or provider", max_length=limits.LONG_NAME)
     expires_on = models.DateField(null=True, blank=True)
-    certificate_name = EncryptedCharField(max_length=255, blank=True)
+    certificate_name = EncryptedCharField(max_length=limits.FILE_NAME, blank=True)
     certificate = EncryptedBinaryField(null=True, blank=True)
     certificate_type = models.CharField(max_length=100, blank=True)
     recorded_by = models.ForeignKey(
@@ -194,7 +195,9 @@ class SafetyPlan(models.Model):
 
     case = models.OneToOneField("cases.Case", on_delete=models.CASCADE, related_name="safety_plan")
     summary = EncryptedTextField(
-        blank=True, help_text="What the plan is for, in words the person would use."
+        max_length=limits.DETAILS,
+        blank=True,
+        help_text="What the plan is for, in words the person would use.",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -224,23 +227,25 @@ class SafetyAction(models.Model):
 
     plan = models.ForeignKey(SafetyPlan, on_delete=models.CASCADE, related_name="actions")
     kind = models.CharField(max_length=14, choices=Kind.choices)
-    description = EncryptedTextField()
+    description = EncryptedTextField(max_length=limits.DETAILS)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     owner_other = EncryptedCharField(
         "owner (if not staff)",
-        max_length=200,
+        max_length=limits.LONG_NAME,
         blank=True,
         help_text="For example: the person themselves.",
     )
     due_on = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     # For police contact: what the person wants, and what happened. Never assumed.
-    victim_wishes = EncryptedTextField(blank=True)
-    outcome = EncryptedTextField(blank=True)
+    victim_wishes = EncryptedTextField(max_length=limits.DETAILS, blank=True)
+    outcome = EncryptedTextField(max_length=limits.DETAILS, blank=True)
     internal_note = EncryptedTextField(
-        blank=True, help_text="For staff only: never printed on the person's copy."
+        max_length=limits.DETAILS,
+        blank=True,
+        help_text="For staff only: never printed on the person's copy.",
     )
     created_at = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)

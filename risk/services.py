@@ -28,6 +28,7 @@ from risk.models import (
     SafetyPlan,
     TrainingRecord,
 )
+from victimsupport import limits
 
 OVERRIDE_MIN_REASON = 20
 SLUG_RE = re.compile(r"[-a-zA-Z0-9_]+")
@@ -145,6 +146,7 @@ def assessment_save(
 ) -> Assessment:
     """Keep a draft's answers, and the rationale and override reason typed so far."""
     fresh = _locked(assessment)
+    limits.check_text_lengths(answers, limit=limits.DETAILS)
     fresh.answers = answers
     fields = ["answers", "updated_at"]
     if rationale is not None:
@@ -153,6 +155,7 @@ def assessment_save(
     if override_reason is not None:
         fresh.override_reason = override_reason.strip()
         fields.append("override_reason")
+    limits.validate_text(fresh, fields)
     fresh.updated_at = timezone.now()
     fresh.save(update_fields=fields)
     return fresh
@@ -177,6 +180,7 @@ def assessment_finalise(
             "Only staff with current training on risk assessment can finalise. Save the "
             "draft and ask a trained colleague to finalise it."
         )
+    limits.check_text_lengths(answers, limit=limits.DETAILS)
     definition = fresh.instrument_version.definition
     result = engine.score(definition, answers)
     if result.missing:
@@ -215,6 +219,7 @@ def assessment_finalise(
     fresh.finalised_at = now
     fresh.updated_at = now
     fresh.review_due = timezone.localdate() + datetime.timedelta(days=days)
+    limits.validate_text(fresh, ["rationale", "override_reason"])
     fresh.save()
     case = Case.objects.select_for_update().get(pk=fresh.case_id)
     case.risk_level = level
@@ -253,6 +258,7 @@ def safety_plan_required(case: Case) -> bool:
 
 @transaction.atomic
 def safety_plan_save(*, case: Case, actor: Any, summary: str) -> SafetyPlan:
+    limits.validate_text(SafetyPlan(case=case, summary=summary.strip()), ["summary"])
     plan, created = SafetyPlan.objects.select_for_update().get_or_create(
         case=case, defaults={"created_by": actor, "summary": summary.strip()}
     )
@@ -293,6 +299,7 @@ def safety_action_update(
     action.status = status
     if outcome.strip():
         action.outcome = outcome.strip()
+        limits.validate_text(action, ["outcome"])
     action.completed_at = timezone.now() if status == SafetyAction.Status.DONE else None
     action.save(update_fields=["status", "outcome", "completed_at"])
     return action

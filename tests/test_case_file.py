@@ -420,7 +420,7 @@ def test_closing_twice_records_one_closure(cara, case):
 def test_invalid_filters_show_nothing_rather_than_everything(client_cara, case):
     page = client_cara.post("/cases/", {"q": "x" * 300})
     assert case.reference not in page.text
-    assert "Ensure this value has at most 200 characters" in page.text
+    assert "Keep this under 200 characters; it has 300." in page.text
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from cases import services
 from cases.forms import ConsentForm
 from cases.models import Case, Consent, Document, Victim
 from tests import factories
+from victimsupport import limits
 from victimsupport.audit.models import AuditEntry
 from victimsupport.uploads import BoundedMemoryUploadHandler
 
@@ -163,7 +164,7 @@ def test_a_refused_action_update_keeps_the_outcome_typed(client_cara, case, cara
     action = risk.safety_action_add(
         case=case, actor=cara, kind="accommodation", description="Refuge", owner=cara
     )
-    typed = "Place found at the refuge " + "x" * 5000  # over the outcome's limit
+    typed = "Place found at the refuge " + "x" * limits.DETAILS  # over the outcome's limit
     page = client_cara.post(
         f"/risk/cases/{case.pk}/safety-plan/actions/{action.pk}/",
         {"status": "done", "outcome": typed},

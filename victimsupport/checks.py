@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
+
+from victimsupport import limits
 
 # Caches that live inside one process: each gunicorn worker, and each app server, has its own.
 PROCESS_LOCAL_CACHES = frozenset(
@@ -31,5 +35,61 @@ def check_shared_cache(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
             hint="Use the database cache (CACHE_URL=dbcache://django_cache, then "
             "`manage.py createcachetable`) or a shared Redis or Memcached.",
             id="victimsupport.W001",
+        )
+    ]
+
+
+def project_app_configs(app_configs: Any = None) -> list[Any]:
+    """This project's own apps, those in its source tree: not Django's, a library's, or the
+    apps that exist only in tests."""
+    base = Path(settings.BASE_DIR).resolve()
+    configs = app_configs if app_configs is not None else apps.get_app_configs()
+    found = []
+    for config in configs:
+        path = Path(config.path).resolve()
+        if not path.is_relative_to(base) or "site-packages" in path.parts:
+            continue
+        if path.is_relative_to(base / "tests"):
+            continue
+        found.append(config)
+    return found
+
+
+# Written by a library from values that are limited themselves; never typed by a person.
+UNLIMITED_BY_DESIGN = frozenset(
+    {
+        "audit.AuditEntry.changes_text",  # django-auditlog's rendering of a change
+        "audit.AuditEntry.object_repr",  # django-auditlog's str() of the changed object
+    }
+)
+
+
+def text_fields_without_limit(model_classes: Any) -> list[Any]:
+    """Model fields holding free text (encrypted or not) with no length limit."""
+    found = []
+    for model in model_classes:
+        for field in model._meta.local_fields:
+            # Encrypted dates and JSON are stored in text columns but are not text; JSON
+            # answers are checked by their services (limits.check_text_lengths).
+            if f"{model._meta.label}.{field.name}" in UNLIMITED_BY_DESIGN:
+                continue
+            if limits.is_limited_text(field) and not field.max_length:
+                found.append(field)
+    return found
+
+
+@register(Tags.models)
+def check_text_limits(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """Every text field has a limit (victimsupport/limits.py says which)."""
+    return [
+        Error(
+            f"{field.model._meta.label}.{field.name} is text with no max_length.",
+            hint="Give it one of the limits in victimsupport/limits.py "
+            "(for an encrypted field the limit applies to the plaintext).",
+            obj=field,
+            id="victimsupport.E020",
+        )
+        for field in text_fields_without_limit(
+            model for config in project_app_configs(app_configs) for model in config.get_models()
         )
     ]

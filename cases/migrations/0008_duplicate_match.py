@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                 ('status', models.CharField(choices=[('open', 'To reconcile'), ('reconciled', 'Same person: reconciled'), ('different', 'Not the same person')], default='open', max_length=10)),
                 ('found_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('resolution_note', victimsupport.crypto.fields.EncryptedTextField(blank=True)),
+                ('resolution_note', victimsupport.crypto.fields.EncryptedTextField(blank=True, max_length=2000)),
                 ('existing_case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='duplicate_matches', to='cases.case')),
                 ('found_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('new_case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cases.case')),

@@ -14,10 +14,10 @@ from typing import Any
 from django import forms
 from django.core import checks, exceptions
 from django.core.serializers.json import DjangoJSONEncoder
-from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 
+from victimsupport import limits
 from victimsupport.crypto import keyring
 from victimsupport.crypto.normalise import NORMALISERS
 
@@ -108,10 +108,17 @@ class EncryptedFieldMixin:
 
 
 class EncryptedTextField(EncryptedFieldMixin, models.TextField):
+    """Text whose ``max_length`` limits the plaintext, checked by ``full_clean()`` and by
+    the form field: the column holds a longer token and must never be what refuses it."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.max_length is not None:
-            self.validators.append(MaxLengthValidator(self.max_length))
+            self.validators.append(limits.MaxCharsValidator(self.max_length))
+
+    def formfield(self, **kwargs: Any) -> Any:
+        kwargs.setdefault("form_class", limits.LimitedCharField)
+        return super().formfield(**kwargs)
 
     def to_python(self, value: Any) -> Any:
         if value is None or isinstance(value, str):
@@ -135,6 +142,8 @@ class EncryptedCharField(EncryptedTextField):
 
 class EncryptedDateField(EncryptedFieldMixin, models.TextField):
     """A date that identifies a person (date of birth): stored encrypted as ISO 8601."""
+
+    holds_text = False  # a text column, but no text to limit (victimsupport.E020)
 
     def to_python(self, value: Any) -> Any:
         if value is None or value == "":
@@ -162,6 +171,9 @@ class EncryptedDateField(EncryptedFieldMixin, models.TextField):
 
 class EncryptedJSONField(EncryptedFieldMixin, models.TextField):
     """Structured answers (lists, mappings). JSON null is stored as SQL NULL."""
+
+    # The strings inside are limited by the services that write them (check_text_lengths).
+    holds_text = False
 
     def to_python(self, value: Any) -> Any:
         return value

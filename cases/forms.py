@@ -19,6 +19,7 @@ from cases.models import (
     YesNoUnknown,
 )
 from cases.services import BREAK_GLASS_MIN_REASON, VICTIM_FIELDS
+from victimsupport.concurrency import VersionedFormMixin
 
 
 class BreakGlassForm(forms.Form):
@@ -313,13 +314,11 @@ class ConsentGiveForm(forms.Form):
         return data
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(VersionedFormMixin, forms.Form):
     note = forms.CharField(label="Note (optional)", max_length=2000, required=False)
 
 
-class VictimForm(forms.ModelForm):
-    version = forms.IntegerField(widget=forms.HiddenInput)
-
+class VictimForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = Victim
         fields = VICTIM_FIELDS
@@ -359,7 +358,7 @@ class ReopenForm(forms.Form):
     )
 
 
-class AssignForm(forms.Form):
+class AssignForm(VersionedFormMixin, forms.Form):
     team = forms.ModelChoiceField(label="Team", queryset=None)
     assigned_to = forms.ModelChoiceField(label="Caseworker", queryset=None, required=False)
 

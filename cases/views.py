@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import exports, services
@@ -35,9 +36,14 @@ from victimsupport.access import CASE_ROLES, Role, get_case_for_user, has_role
 from victimsupport.accounts.models import Team, User
 from victimsupport.audit.models import AuditEntry
 from victimsupport.audit.services import AccessKind, record_access
+from victimsupport.concurrency import render_conflict
 from victimsupport.crypto.fields import blind_match
 
 PAGE_SIZE = 25
+CONSENT_CONFLICT_MESSAGE = _(
+    "Someone else withdrew or changed this consent while you had the page open. Nothing was "
+    "saved: it is shown below as it is now."
+)
 
 
 @login_required
@@ -187,8 +193,16 @@ def consent_withdraw(request: HttpRequest, pk: str, consent_id: int) -> HttpResp
     if consent is None:
         raise Http404("No consent found.")
     form = WithdrawForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
-    services.consent_withdraw(consent=consent, actor=request.user, note=note)
+    if not form.is_valid():
+        for error in form.errors.values():
+            messages.error(request, " ".join(error))
+        return render_case_page(request, case, status=400)
+    try:
+        services.consent_withdraw(consent=consent, actor=request.user, **form.cleaned_data)
+    except services.EditConflict:
+        # The page shows the consent as it is now, withdrawn by the colleague.
+        messages.error(request, CONSENT_CONFLICT_MESSAGE)
+        return render_case_page(request, case, status=409)
     messages.success(request, "Consent withdrawn. Nothing more will be shared on it.")
     return redirect("cases:detail", pk=case.pk)
 
@@ -201,7 +215,6 @@ def victim_edit(request: HttpRequest, pk: str) -> HttpResponse:
     if victim is None:
         raise Http404("No details recorded.")
     form = VictimForm(request.POST or None, instance=victim, initial={"version": victim.version})
-    conflict = False
     if request.method == "POST" and form.is_valid():
         try:
             services.victim_update(
@@ -210,28 +223,22 @@ def victim_edit(request: HttpRequest, pk: str) -> HttpResponse:
                 version=form.cleaned_data["version"],
                 **form.changes(),
             )
-        except services.EditConflict:
-            conflict = True
-            form.add_error(
-                None,
-                "Someone else saved changes to these details while you were editing. Your "
-                "changes are below but were not saved: compare them with the current details, "
-                "then save again.",
+        except services.EditConflict as conflict:
+            _details_opened(request, case)
+            context = {"case": case, "form": form}
+            return render_conflict(
+                request, "cases/victim_edit.html", context, form=form, conflict=conflict
             )
-            form.data = form.data.copy()
-            form.data["version"] = Victim.objects.get(pk=victim.pk).version
         else:
             messages.success(request, "Details saved.")
             return redirect("cases:detail", pk=case.pk)
-    current = Victim.objects.get(pk=victim.pk) if conflict else None
+    _details_opened(request, case)
+    return render(request, "cases/victim_edit.html", {"case": case, "form": form})
+
+
+def _details_opened(request: HttpRequest, case: Case) -> None:
     # The form shows every detail, the code word included: an opening of the file like any.
     record_access(actor=request.user, obj=case, kind=AccessKind.VIEW, detail={"page": "details"})
-    return render(
-        request,
-        "cases/victim_edit.html",
-        {"case": case, "form": form, "current": current},
-        status=409 if conflict else 200,
-    )
 
 
 @login_required
@@ -289,13 +296,18 @@ def case_assign(request: HttpRequest, pk: str) -> HttpResponse:
         request.POST or None,
         teams=teams,
         users=users,
-        initial={"team": case.team_id, "assigned_to": case.assigned_to_id},
+        initial={"team": case.team_id, "assigned_to": case.assigned_to_id, "version": case.version},
     )
     if request.method == "POST" and form.is_valid():
         try:
             services.case_assign(case=case, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
+        except services.EditConflict as conflict:
+            context = {"case": case, "form": form}
+            return render_conflict(
+                request, "cases/assign.html", context, form=form, conflict=conflict
+            )
         else:
             messages.success(request, "Case assigned.")
             if Case.objects.visible_to(request.user).filter(pk=case.pk).exists():

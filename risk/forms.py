@@ -6,6 +6,7 @@ from django import forms
 
 from risk.models import Level, ReassessmentTrigger, SafetyAction
 from risk.services import OVERRIDE_MIN_REASON
+from victimsupport.concurrency import VersionedFormMixin
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 YES_NO_UNKNOWN = [*YES_NO, ("unknown", "Don't know")]
@@ -68,7 +69,7 @@ class AssessmentForm(forms.Form):
         return out
 
 
-class FinaliseForm(forms.Form):
+class FinaliseForm(VersionedFormMixin, forms.Form):
     rationale = forms.CharField(
         label="Rationale: what the result rests on",
         required=False,
@@ -95,7 +96,7 @@ class TriggerForm(forms.Form):
     note = forms.CharField(label="Note", required=False, max_length=2000)
 
 
-class SafetyPlanForm(forms.Form):
+class SafetyPlanForm(VersionedFormMixin, forms.Form):
     summary = forms.CharField(
         label="What the plan is for",
         required=False,
@@ -137,7 +138,7 @@ class SafetyActionForm(forms.Form):
         self.fields["owner"].queryset = staff
 
 
-class ActionStatusForm(forms.Form):
+class ActionStatusForm(VersionedFormMixin, forms.Form):
     status = forms.ChoiceField(label="Status", choices=SafetyAction.Status.choices)
     outcome = forms.CharField(label="Outcome", required=False, max_length=5000)
 

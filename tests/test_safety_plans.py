@@ -33,7 +33,7 @@ def url(case, tail=""):
 def test_high_risk_without_a_plan_shows_a_blocker(client, case, cara):
     client.force_login(cara)
     assert "A safety plan is required" in client.get(f"/cases/{case.pk}/").text
-    client.post(url(case), {"summary": "Staying safe while the court case runs"})
+    client.post(url(case), {"summary": "Staying safe while the court case runs", "version": 0})
     assert SafetyPlan.objects.filter(case=case).exists()
     # An empty plan protects no one: the requirement stays until there is an action.
     assert "A safety plan is required" in client.get(f"/cases/{case.pk}/").text
@@ -86,7 +86,9 @@ def test_action_status_and_outcome(client, case, cara):
         {"kind": "accommodation", "description": "Refuge place", "owner_other": "Themselves"},
     )
     action = SafetyAction.objects.get()
-    client.post(url(case, f"actions/{action.pk}/"), {"status": "done", "outcome": "Moved in"})
+    client.post(
+        url(case, f"actions/{action.pk}/"), {"status": "done", "outcome": "Moved in", "version": 1}
+    )
     action.refresh_from_db()
     assert action.status == "done" and action.outcome == "Moved in" and action.completed_at
 
@@ -107,7 +109,7 @@ def test_overdue_actions_are_flagged(client, case, cara):
 
 def test_the_persons_copy_leaves_out_staff_notes_and_is_audited(client, case, cara):
     client.force_login(cara)
-    client.post(url(case), {"summary": "Keeping safe at home"})
+    client.post(url(case), {"summary": "Keeping safe at home", "version": 0})
     client.post(
         url(case, "actions/"),
         {

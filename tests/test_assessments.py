@@ -474,3 +474,29 @@ def test_case_page_queries_do_not_grow_with_assessments(client, case, cara):
     with CaptureQueriesContext(connection) as many:
         client.get(f"/cases/{case.pk}/")
     assert len(many) == len(few)
+
+
+def test_two_pages_loaded_together_never_lose_the_first_draft_save(case, cara, north):
+    import re
+
+    from django.test import Client
+
+    assessment = services.assessment_start(case=case, actor=cara, version=default_version())
+    url = f"/risk/cases/{case.pk}/assessments/{assessment.pk}/"
+    first, second = Client(), Client()
+    first.force_login(cara)
+    second.force_login(factories.caseworker(north, "Cleo"))
+
+    def posted_version(page) -> dict:
+        found = re.search(r'name="version" value="(\d+)"', page.text)
+        return {"version": found.group(1)} if found else {}
+
+    one, two = posted_version(first.get(url)), posted_version(second.get(url))
+    saved = first.post(url, {"ongoing_threat": "yes", "rationale": "Seen at home", **one})
+    assert saved.status_code == 302
+    refused = second.post(url, {"ongoing_threat": "no", "rationale": "By phone", **two})
+    assessment.refresh_from_db()
+    assert assessment.answers == {"ongoing_threat": "yes"}
+    assert assessment.rationale == "Seen at home"
+    assert refused.status_code == 409
+    assert "By phone" in refused.text  # the second person's typing is kept

@@ -365,3 +365,54 @@ def test_claim_refuses_to_run_outside_a_transaction(case):
     real = transaction.get_connection()
     with mock.patch.object(real, "in_atomic_block", False), pytest.raises(RuntimeError):
         claim(Case, pk=case.pk, version=1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_save_racing_an_uncommitted_one_is_refused_on_postgresql():
+    """The second claim starts while the first is claimed but not committed: a check that
+    read the version and compared it in Python would see the old version and overwrite."""
+    import threading
+    import time
+
+    from django.db import connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs two concurrent writers (SQLite has a single writer)")
+    cara = factories.caseworker(factories.make_team("North"))
+    case = factories.make_full_case(cara)
+    risk_services.safety_plan_save(case=case, actor=cara, version=0, summary="Start")
+    first_claimed, second_started = threading.Event(), threading.Event()
+    outcome: dict[str, str] = {}
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                plan = claim(SafetyPlan, pk=SafetyPlan.objects.get(case=case).pk, version=1)
+                first_claimed.set()
+                second_started.wait(5)
+                time.sleep(0.3)  # the second is now waiting on the row's lock
+                plan.summary = "First"
+                plan.save(update_fields=["summary"])
+            outcome["first"] = "saved"
+        finally:
+            connections.close_all()
+
+    def second() -> None:
+        try:
+            first_claimed.wait(5)
+            second_started.set()
+            risk_services.safety_plan_save(case=case, actor=cara, version=1, summary="Second")
+            outcome["second"] = "saved"
+        except EditConflict:
+            outcome["second"] = "conflict"
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert outcome == {"first": "saved", "second": "conflict"}
+    plan = SafetyPlan.objects.get(case=case)
+    assert plan.summary == "First" and plan.version == 2

@@ -251,6 +251,18 @@ def test_withdrawing_a_consent_someone_just_withdrew_is_refused(cara, case, nort
         case_services.consent_withdraw(consent=consent, actor=colleague, version=1)
 
 
+def test_a_consent_withdrawn_without_a_claim_is_never_withdrawn_again(cara, case):
+    # The bulk loader writes withdrawn consents directly, at version 1.
+    consent = Consent.objects.filter(case=case).first()
+    earlier = timezone.now() - datetime.timedelta(days=3)
+    Consent.objects.filter(pk=consent.pk).update(withdrawn_at=earlier, withdrawn_by=cara)
+    with pytest.raises(EditConflict):
+        case_services.consent_withdraw(consent=consent, actor=cara, version=1, note="Again")
+    consent.refresh_from_db()
+    assert consent.withdrawn_at == earlier and consent.withdrawal_note == ""
+    assert consent.version == 1
+
+
 def test_second_assignment_of_a_case_is_refused(case, north):
     south = factories.make_team("South")
     sam = factories.caseworker(south, "Sam")

@@ -4,7 +4,6 @@ import datetime
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext_lazy as _
 
 from cases.models import (
     DATA_CATEGORY_CHOICES,
@@ -21,6 +20,7 @@ from cases.models import (
 )
 from cases.services import BREAK_GLASS_MIN_REASON, VICTIM_FIELDS
 from victimsupport import limits
+from victimsupport.concurrency import VersionedFormMixin
 from victimsupport.limits import LimitedCharField, LimitedEmailField
 
 
@@ -338,8 +338,8 @@ class ConsentGiveForm(forms.Form):
         return data
 
 
-class WithdrawForm(forms.Form):
-    note = LimitedCharField(label="Note", max_length=limits.REASON, required=False)
+class WithdrawForm(VersionedFormMixin, forms.Form):
+    note = LimitedCharField(label="Note (optional)", max_length=limits.REASON, required=False)
 
     def __init__(self, *args: Any, consent_id: int, **kwargs: Any) -> None:
         # Each consent on the page has its own form: its ids name the consent.
@@ -348,22 +348,7 @@ class WithdrawForm(forms.Form):
         self.consent_id = consent_id
 
 
-# A hidden field's error is shown at the top of the form (templates/_form.html): it must say
-# what happened and what to do, since the person cannot see or correct the field itself.
-VERSION_LOST = _(
-    "We could not tell which saved version these changes were made to, so nothing was "
-    "saved. Your changes are below: compare them with the details as now saved, then save "
-    "again."
-)
-
-
-class VictimForm(forms.ModelForm):
-    version = forms.IntegerField(
-        widget=forms.HiddenInput,
-        min_value=1,
-        error_messages=dict.fromkeys(("required", "invalid", "min_value"), VERSION_LOST),
-    )
-
+class VictimForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = Victim
         fields = VICTIM_FIELDS
@@ -405,7 +390,7 @@ class ReopenForm(forms.Form):
     )
 
 
-class AssignForm(forms.Form):
+class AssignForm(VersionedFormMixin, forms.Form):
     team = forms.ModelChoiceField(label="Team", queryset=None)
     assigned_to = forms.ModelChoiceField(label="Caseworker", queryset=None, required=False)
 

@@ -14,6 +14,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from victimsupport import limits
 from victimsupport.access import CASE_ROLES, Role, roles_of
+from victimsupport.concurrency import Versioned
 from victimsupport.crypto.fields import (
     BlindIndexField,
     EncryptedBinaryField,
@@ -73,7 +74,7 @@ class CaseQuerySet(models.QuerySet["Case"]):
         )
 
 
-class Case(models.Model):
+class Case(Versioned):
     """A victim's case file. The fields here carry no personal data: what names, locates or
     describes the person lives in encrypted fields of the models that hang off a case."""
 
@@ -261,7 +262,7 @@ class IntakeDraft(models.Model):
         return f"intake draft {self.pk}"
 
 
-class Victim(models.Model):
+class Victim(Versioned):
     """The person a case is about. Every field that names, locates or contacts them is
     encrypted; blind indexes allow the duplicate check by exact match only."""
 
@@ -286,8 +287,6 @@ class Victim(models.Model):
     name_index = BlindIndexField(source="full_name", normaliser="name")
     phone_index = BlindIndexField(source="phone", normaliser="phone")
     email_index = BlindIndexField(source="email", normaliser="email")
-    # Optimistic locking: a save names the version it was based on.
-    version = models.PositiveIntegerField(default=1)
 
     def __str__(self) -> str:
         return f"victim of case {self.case_id}"
@@ -414,7 +413,7 @@ class NeedsRecord(models.Model):
         return [labels.get(c, c) for c in self.categories]
 
 
-class Consent(models.Model):
+class Consent(Versioned):
     """A demonstrable consent (GDPR art. 7): who, for what, to whom, how, and its withdrawal."""
 
     class Kind(models.TextChoices):

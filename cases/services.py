@@ -26,6 +26,7 @@ from cases.models import (
 )
 from victimsupport.access import CASE_ROLES, Role, has_role, roles_of
 from victimsupport.audit.services import AccessKind, record_access
+from victimsupport.concurrency import EditConflict, claim
 from victimsupport.limits import validate_text
 
 BREAK_GLASS_MIN_REASON = 20
@@ -81,10 +82,6 @@ def break_glass_open(*, actor: Any, case: Case, reason: str) -> BreakGlassAccess
 
 
 # --- The case file -----------------------------------------------------------------------
-
-
-class EditConflict(Exception):
-    """Someone else saved the record since this edit began."""
 
 
 def _log_status(case: Case, kind: str, actor: Any, reason: str = "") -> None:
@@ -147,15 +144,22 @@ def consent_give(*, case: Case, actor: Any, **fields: Any) -> Consent:
 
 
 @transaction.atomic
-def consent_withdraw(*, consent: Consent, actor: Any, note: str = "") -> Consent:
-    """Withdrawing is as easy as giving (GDPR art. 7(3)): one step, effective at once."""
-    consent = Consent.objects.select_for_update().get(pk=consent.pk)
-    if consent.withdrawn_at is None:
-        consent.withdrawn_at = timezone.now()
-        consent.withdrawn_by = actor
-        consent.withdrawal_note = note.strip()
-        validate_text(consent, ["withdrawal_note"])
-        consent.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_note"])
+def consent_withdraw(*, consent: Consent, actor: Any, version: int, note: str = "") -> Consent:
+    """Withdrawing is as easy as giving (GDPR art. 7(3)): one step, effective at once.
+
+    Withdrawn from the consent as read at ``version``: if someone withdrew or changed it
+    since, EditConflict is raised and their withdrawal (and its note) stays as they wrote it.
+    """
+    consent = claim(Consent, pk=consent.pk, version=version)
+    if consent.withdrawn_at is not None:
+        # A withdrawal always claims a version, so this is a row withdrawn by other means
+        # (a bulk load): the same answer, never a second withdrawal over the first.
+        raise EditConflict(current=consent)
+    consent.withdrawn_at = timezone.now()
+    consent.withdrawn_by = actor
+    consent.withdrawal_note = note.strip()
+    validate_text(consent, ["withdrawal_note"])
+    consent.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_note"])
     return consent
 
 
@@ -179,16 +183,14 @@ VICTIM_FIELDS = [
 def victim_update(*, victim: Victim, actor: Any, version: int, **changes: Any) -> Victim:
     """Save details edited from ``version``. If someone saved in between, nothing is written
     and EditConflict is raised, so the second editor is told instead of overwriting."""
-    current = Victim.objects.select_for_update().get(pk=victim.pk)
-    if current.version != version:
-        raise EditConflict()
-    for name, value in changes.items():
+    for name in changes:
         if name not in VICTIM_FIELDS:
             raise ValueError(f"{name} cannot be changed here")
+    current = claim(Victim, pk=victim.pk, version=version)
+    for name, value in changes.items():
         setattr(current, name, value)
     if current.address_withheld:
         current.address = ""
-    current.version += 1
     current.full_clean()
     # Blind indexes are computed in pre_save, so they are saved with their sources.
     current.save()
@@ -196,7 +198,9 @@ def victim_update(*, victim: Victim, actor: Any, version: int, **changes: Any) -
 
 
 @transaction.atomic
-def case_assign(*, case: Case, actor: Any, team: Any, assigned_to: Any) -> Case:
+def case_assign(*, case: Case, actor: Any, version: int, team: Any, assigned_to: Any) -> Case:
+    """Assign from the case as read at ``version``: two supervisors moving one case at once
+    must not both succeed, the second silently undoing the first's choice."""
     if not has_role(actor, Role.SUPERVISOR):
         raise PermissionDenied("Only supervisors assign and transfer cases.")
     if assigned_to is not None and not assigned_to.teams.filter(pk=team.pk).exists():
@@ -204,6 +208,7 @@ def case_assign(*, case: Case, actor: Any, team: Any, assigned_to: Any) -> Case:
     if assigned_to is not None and not roles_of(assigned_to) & CASE_ROLES:
         # An auditor or administrator in the team could not even open the case.
         raise ValidationError({"assigned_to": "Cases go to caseworkers and supervisors only."})
+    case = claim(Case, pk=case.pk, version=version)
     case.team = team
     case.assigned_to = assigned_to
     case.save(update_fields=["team", "assigned_to"])

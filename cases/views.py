@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import exports, services
@@ -35,9 +36,14 @@ from victimsupport.access import CASE_ROLES, Role, get_case_for_user, has_role
 from victimsupport.accounts.models import Team, User
 from victimsupport.audit.models import AuditEntry
 from victimsupport.audit.services import AccessKind, record_access
+from victimsupport.concurrency import render_conflict
 from victimsupport.crypto.fields import blind_match
 
 PAGE_SIZE = 25
+CONSENT_CONFLICT_MESSAGE = _(
+    "Someone else withdrew or changed this consent while you had the page open. Nothing was "
+    "saved: it is shown below as it is now."
+)
 
 
 @login_required
@@ -128,7 +134,9 @@ def _detail_context(request: HttpRequest, case: Case, **forms: Any) -> dict[str,
         if refused is not None and refused.consent_id == consent.pk:
             consent.withdraw_form = refused
         else:
-            consent.withdraw_form = WithdrawForm(consent_id=consent.pk)
+            consent.withdraw_form = WithdrawForm(
+                consent_id=consent.pk, initial={"version": consent.version}
+            )
     return context
 
 
@@ -193,11 +201,16 @@ def consent_withdraw(request: HttpRequest, pk: str, consent_id: int) -> HttpResp
     consent = Consent.objects.filter(case=case, pk=consent_id).first()
     if consent is None:
         raise Http404("No consent found.")
-    form = WithdrawForm(request.POST, consent_id=consent.pk)
+    form = WithdrawForm(request.POST, consent_id=consent.pk, initial={"version": consent.version})
     if not form.is_valid():
         # Not withdrawn without the note they wrote: they fix it and withdraw in one step.
         return render_case_page(request, case, status=400, withdraw_form=form)
-    services.consent_withdraw(consent=consent, actor=request.user, note=form.cleaned_data["note"])
+    try:
+        services.consent_withdraw(consent=consent, actor=request.user, **form.cleaned_data)
+    except services.EditConflict:
+        # The page shows the consent as it is now, withdrawn by the colleague.
+        messages.error(request, CONSENT_CONFLICT_MESSAGE)
+        return render_case_page(request, case, status=409)
     messages.success(request, "Consent withdrawn. Nothing more will be shared on it.")
     return redirect("cases:detail", pk=case.pk)
 
@@ -210,13 +223,14 @@ def victim_edit(request: HttpRequest, pk: str) -> HttpResponse:
     if victim is None:
         raise Http404("No details recorded.")
     form = VictimForm(request.POST or None, instance=victim, initial={"version": victim.version})
-    conflict = False
-    if request.method == "POST" and not form.is_valid() and "version" in form.errors:
-        # Missing or altered: treated as a conflict, so that saving again is possible.
-        conflict = True
-        form.data = form.data.copy()
-        form.data["version"] = Victim.objects.get(pk=victim.pk).version
-    elif request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid() and form.version_lost:
+        # Missing or altered: answered as a conflict, based on the version saved now, so
+        # that saving again after comparing is possible.
+        _details_opened(request, case)
+        current = Victim.objects.get(pk=victim.pk)
+        context = {"case": case, "form": form, "current": current}
+        return render(request, "cases/victim_edit.html", context, status=409)
+    if request.method == "POST" and form.is_valid():
         try:
             services.victim_update(
                 victim=victim,
@@ -224,28 +238,22 @@ def victim_edit(request: HttpRequest, pk: str) -> HttpResponse:
                 version=form.cleaned_data["version"],
                 **form.changes(),
             )
-        except services.EditConflict:
-            conflict = True
-            form.add_error(
-                None,
-                "Someone else saved changes to these details while you were editing. Your "
-                "changes are below but were not saved: compare them with the current details, "
-                "then save again.",
+        except services.EditConflict as conflict:
+            _details_opened(request, case)
+            context = {"case": case, "form": form}
+            return render_conflict(
+                request, "cases/victim_edit.html", context, form=form, conflict=conflict
             )
-            form.data = form.data.copy()
-            form.data["version"] = Victim.objects.get(pk=victim.pk).version
         else:
             messages.success(request, "Details saved.")
             return redirect("cases:detail", pk=case.pk)
-    current = Victim.objects.get(pk=victim.pk) if conflict else None
+    _details_opened(request, case)
+    return render(request, "cases/victim_edit.html", {"case": case, "form": form})
+
+
+def _details_opened(request: HttpRequest, case: Case) -> None:
     # The form shows every detail, the code word included: an opening of the file like any.
     record_access(actor=request.user, obj=case, kind=AccessKind.VIEW, detail={"page": "details"})
-    return render(
-        request,
-        "cases/victim_edit.html",
-        {"case": case, "form": form, "current": current},
-        status=409 if conflict else 200,
-    )
 
 
 @login_required
@@ -303,13 +311,18 @@ def case_assign(request: HttpRequest, pk: str) -> HttpResponse:
         request.POST or None,
         teams=teams,
         users=users,
-        initial={"team": case.team_id, "assigned_to": case.assigned_to_id},
+        initial={"team": case.team_id, "assigned_to": case.assigned_to_id, "version": case.version},
     )
     if request.method == "POST" and form.is_valid():
         try:
             services.case_assign(case=case, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
+        except services.EditConflict as conflict:
+            context = {"case": case, "form": form}
+            return render_conflict(
+                request, "cases/assign.html", context, form=form, conflict=conflict
+            )
         else:
             messages.success(request, "Case assigned.")
             if Case.objects.visible_to(request.user).filter(pk=case.pk).exists():

@@ -9,6 +9,7 @@ from cases.models import DuplicateMatch
 from risk.models import Level, ReassessmentTrigger, SafetyAction
 from risk.services import OVERRIDE_MIN_REASON
 from victimsupport import limits
+from victimsupport.concurrency import VersionedFormMixin
 from victimsupport.limits import LimitedCharField
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -74,7 +75,7 @@ class AssessmentForm(forms.Form):
         return out
 
 
-class FinaliseForm(forms.Form):
+class FinaliseForm(VersionedFormMixin, forms.Form):
     rationale = LimitedCharField(
         label="Rationale: what the result rests on",
         required=False,
@@ -101,7 +102,8 @@ class TriggerForm(forms.Form):
     note = LimitedCharField(label="Note", required=False, max_length=limits.REASON)
 
 
-class SafetyPlanForm(forms.Form):
+class SafetyPlanForm(VersionedFormMixin, forms.Form):
+    version_min = 0  # the page showed no plan yet
     summary = LimitedCharField(
         label="What the plan is for",
         required=False,
@@ -145,7 +147,7 @@ class SafetyActionForm(forms.Form):
         self.fields["owner"].queryset = staff
 
 
-class ActionStatusForm(forms.Form):
+class ActionStatusForm(VersionedFormMixin, forms.Form):
     status = forms.ChoiceField(label="Status", choices=SafetyAction.Status.choices)
     outcome = LimitedCharField(label="Outcome", required=False, max_length=limits.DETAILS)
 

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from victimsupport import limits
+from victimsupport.concurrency import Versioned
 from victimsupport.crypto.fields import (
     EncryptedBinaryField,
     EncryptedCharField,
@@ -79,7 +80,7 @@ class InstrumentVersion(models.Model):
         super().save(*args, **kwargs)
 
 
-class Assessment(models.Model):
+class Assessment(Versioned):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         FINAL = "final", "Finalised"
@@ -190,7 +191,7 @@ class TrainingRecord(models.Model):
         return self.completed_on <= today and (self.expires_on is None or self.expires_on >= today)
 
 
-class SafetyPlan(models.Model):
+class SafetyPlan(Versioned):
     """The action plan for a person still at risk. One per case, kept up to date."""
 
     case = models.OneToOneField("cases.Case", on_delete=models.CASCADE, related_name="safety_plan")
@@ -209,7 +210,7 @@ class SafetyPlan(models.Model):
         return f"safety plan {self.pk}"
 
 
-class SafetyAction(models.Model):
+class SafetyAction(Versioned):
     class Kind(models.TextChoices):
         REFERRAL = "referral", "Referral to a partner organisation"
         POLICE = "police", "Contacting the police"

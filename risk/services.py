@@ -29,6 +29,7 @@ from risk.models import (
     TrainingRecord,
 )
 from victimsupport import limits
+from victimsupport.concurrency import EditConflict, claim
 
 OVERRIDE_MIN_REASON = 20
 SLUG_RE = re.compile(r"[-a-zA-Z0-9_]+")
@@ -128,8 +129,15 @@ def assessment_start(*, case: Case, actor: Any, version: InstrumentVersion) -> A
     return Assessment.objects.create(case=case, instrument_version=version, assessor=actor)
 
 
-def _locked(assessment: Assessment) -> Assessment:
-    fresh = Assessment.objects.select_for_update().get(pk=assessment.pk)
+def _claimed(assessment: Assessment, version: int) -> Assessment:
+    """The draft, claimed from ``version`` (see victimsupport.concurrency). A draft finalised
+    meanwhile is refused as locked, not as a conflict: saving again would not help."""
+    try:
+        fresh = claim(Assessment, pk=assessment.pk, version=version)
+    except EditConflict as conflict:
+        if conflict.current is not None and conflict.current.is_final:
+            raise AssessmentLocked("This assessment is finalised and cannot be changed.") from None
+        raise
     if fresh.is_final:
         raise AssessmentLocked("This assessment is finalised and cannot be changed.")
     return fresh
@@ -140,13 +148,15 @@ def assessment_save(
     *,
     assessment: Assessment,
     actor: Any,
+    version: int,
     answers: dict[str, Any],
     rationale: str | None = None,
     override_reason: str | None = None,
 ) -> Assessment:
-    """Keep a draft's answers, and the rationale and override reason typed so far."""
-    fresh = _locked(assessment)
+    """Keep a draft's answers, and the rationale and override reason typed so far, over the
+    draft as read at ``version`` (EditConflict if a colleague saved it since)."""
     limits.check_text_lengths(answers, limit=limits.DETAILS)
+    fresh = _claimed(assessment, version)
     fresh.answers = answers
     fields = ["answers", "updated_at"]
     if rationale is not None:
@@ -166,14 +176,17 @@ def assessment_finalise(
     *,
     assessment: Assessment,
     actor: Any,
+    version: int,
     answers: dict[str, Any],
     rationale: str = "",
     override_level: str = "",
     override_reason: str = "",
 ) -> Assessment:
     """Score, fix the level (or the assessor's override, with its reason) and the review
-    date, and update the case. Finalised assessments are never changed afterwards."""
-    fresh = _locked(assessment)
+    date, and update the case. Finalised assessments are never changed afterwards. The
+    answers finalised are those of the draft as read at ``version``: a colleague's later save
+    is never finalised over unseen (EditConflict)."""
+    fresh = _claimed(assessment, version)
     trained = has_current_training(actor)
     if not trained and settings.RISK_TRAINING_GATE == "block":
         raise PermissionDenied(
@@ -257,15 +270,26 @@ def safety_plan_required(case: Case) -> bool:
 
 
 @transaction.atomic
-def safety_plan_save(*, case: Case, actor: Any, summary: str) -> SafetyPlan:
+def safety_plan_save(*, case: Case, actor: Any, version: int, summary: str) -> SafetyPlan:
+    """Create the plan (``version`` 0: the page showed none) or save its summary over the
+    plan as read at ``version``. Either way a colleague's save in between is never
+    overwritten: EditConflict."""
     limits.validate_text(SafetyPlan(case=case, summary=summary.strip()), ["summary"])
-    plan, created = SafetyPlan.objects.select_for_update().get_or_create(
-        case=case, defaults={"created_by": actor, "summary": summary.strip()}
-    )
-    if not created:
-        plan.summary = summary.strip()
-        plan.updated_at = timezone.now()
-        plan.save(update_fields=["summary", "updated_at"])
+    if version == 0:
+        # The plan is one per case (a unique column), so of two creations one gets the row.
+        plan, created = SafetyPlan.objects.get_or_create(
+            case=case, defaults={"created_by": actor, "summary": summary.strip()}
+        )
+        if not created:
+            raise EditConflict(current=plan)
+        return plan
+    current = SafetyPlan.objects.filter(case=case).first()
+    if current is None:
+        raise EditConflict(current=None)
+    plan = claim(SafetyPlan, pk=current.pk, version=version)
+    plan.summary = summary.strip()
+    plan.updated_at = timezone.now()
+    plan.save(update_fields=["summary", "updated_at"])
     return plan
 
 
@@ -291,11 +315,13 @@ def safety_action_add(*, case: Case, actor: Any, **fields: Any) -> SafetyAction:
 
 @transaction.atomic
 def safety_action_update(
-    *, action: SafetyAction, actor: Any, status: str, outcome: str = ""
+    *, action: SafetyAction, actor: Any, version: int, status: str, outcome: str = ""
 ) -> SafetyAction:
-    action = SafetyAction.objects.select_for_update().get(pk=action.pk)
+    """Set the status (and outcome) of the action as read at ``version``: EditConflict if a
+    colleague updated it since, so their outcome is not replaced unseen."""
     if status not in SafetyAction.Status.values:
         raise ValidationError({"status": "Choose a status."})
+    action = claim(SafetyAction, pk=action.pk, version=version)
     action.status = status
     if outcome.strip():
         action.outcome = outcome.strip()

@@ -30,6 +30,7 @@ from risk.models import Assessment, SafetyAction, SafetyPlan, TrainingRecord
 from victimsupport.access import Role, get_case_for_user, has_role
 from victimsupport.accounts.models import User
 from victimsupport.audit.services import AccessKind, record_access
+from victimsupport.concurrency import render_conflict
 from victimsupport.pdf import render_pdf
 
 
@@ -101,7 +102,11 @@ def assessment_detail(request: HttpRequest, pk: str, assessment_id: int) -> Http
     form = AssessmentForm(definition, request.POST or None, initial=assessment.answers)
     finalise_form = FinaliseForm(
         request.POST or None,
-        initial={"rationale": assessment.rationale, "override_reason": assessment.override_reason},
+        initial={
+            "rationale": assessment.rationale,
+            "override_reason": assessment.override_reason,
+            "version": assessment.version,
+        },
     )
     status = 200
     if request.method == "POST" and form.is_valid() and finalise_form.is_valid():
@@ -109,6 +114,7 @@ def assessment_detail(request: HttpRequest, pk: str, assessment_id: int) -> Http
         typed = {
             "rationale": finalise_form.cleaned_data["rationale"],
             "override_reason": finalise_form.cleaned_data["override_reason"],
+            "version": finalise_form.cleaned_data["version"],
         }
         try:
             if request.POST.get("action") == "finalise":
@@ -120,9 +126,10 @@ def assessment_detail(request: HttpRequest, pk: str, assessment_id: int) -> Http
                         **finalise_form.cleaned_data,
                     )
                 except ValidationError as exc:
-                    services.assessment_save(
+                    saved = services.assessment_save(
                         assessment=assessment, actor=request.user, answers=answers, **typed
                     )
+                    finalise_form.rebase(saved.version)  # the next save follows this one
                     (finalise_form if hasattr(exc, "error_dict") else form).add_error(None, exc)
                     status = 400
                 except PermissionDenied as exc:
@@ -148,6 +155,19 @@ def assessment_detail(request: HttpRequest, pk: str, assessment_id: int) -> Http
                 "reassessment if something new has come to light.",
             )
             return redirect("risk:assessment", pk=case.pk, assessment_id=assessment.pk)
+        except services.EditConflict as conflict:
+            context = {
+                "case": case,
+                "assessment": assessment,
+                "form": form,
+                "finalise_form": finalise_form,
+                "preview": engine.score(definition, answers),
+                "trained": services.has_current_training(request.user),
+                "current_answers": _readable_answers(definition, conflict.current.answers),
+            }
+            return render_conflict(
+                request, "risk/assessment.html", context, form=finalise_form, conflict=conflict
+            )
     preview_answers = form.answers() if form.is_bound and form.is_valid() else assessment.answers
     preview = engine.score(definition, preview_answers)
     return render(
@@ -204,7 +224,12 @@ def _plan_context(request: HttpRequest, case, **forms) -> dict:
         "actions": actions,
         "can_edit": case.can_write,
         "plan_form": forms.get("plan_form")
-        or SafetyPlanForm(initial={"summary": plan.summary if plan else ""}),
+        or SafetyPlanForm(
+            initial={
+                "summary": plan.summary if plan else "",
+                "version": plan.version if plan else 0,
+            }
+        ),
         "action_form": forms.get("action_form") or SafetyActionForm(staff=staff),
         "status_choices": SafetyAction.Status.choices,
         # An action's status form that was refused, to show again with what was typed.
@@ -223,7 +248,13 @@ def safety_plan(request: HttpRequest, pk: str) -> HttpResponse:
     if request.method == "POST":
         form = SafetyPlanForm(request.POST)
         if form.is_valid():
-            services.safety_plan_save(case=case, actor=request.user, **form.cleaned_data)
+            try:
+                services.safety_plan_save(case=case, actor=request.user, **form.cleaned_data)
+            except services.EditConflict as conflict:
+                context = _plan_context(request, case, plan_form=form)
+                return render_conflict(
+                    request, "risk/safety_plan.html", context, form=form, conflict=conflict
+                )
             messages.success(request, "Safety plan saved.")
             return redirect("risk:safety_plan", pk=case.pk)
         return render(
@@ -271,7 +302,16 @@ def safety_action_update(request: HttpRequest, pk: str, action_id: int) -> HttpR
         )
         context = _plan_context(request, case, status_form=form, status_action=action.pk)
         return render(request, "risk/safety_plan.html", context, status=400)
-    services.safety_action_update(action=action, actor=request.user, **form.cleaned_data)
+    try:
+        services.safety_action_update(action=action, actor=request.user, **form.cleaned_data)
+    except services.EditConflict as conflict:
+        record_access(
+            actor=request.user, obj=case, kind=AccessKind.VIEW, detail={"page": "safety_plan"}
+        )
+        context = _plan_context(request, case, status_form=form, status_action=action.pk)
+        return render_conflict(
+            request, "risk/safety_plan.html", context, form=form, conflict=conflict
+        )
     messages.success(request, "Action updated.")
     return redirect("risk:safety_plan", pk=case.pk)
 

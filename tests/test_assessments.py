@@ -72,6 +72,7 @@ def test_finalising_sets_level_review_date_and_clears_the_flag(case, cara, setti
     assessment = services.assessment_start(case=case, actor=cara, version=default_version())
     done = services.assessment_finalise(
         assessment=assessment,
+        version=assessment.version,
         actor=cara,
         answers=full_answers(strangulation="yes"),
         rationale="Strangulation in the last month.",
@@ -85,7 +86,12 @@ def test_finalising_sets_level_review_date_and_clears_the_flag(case, cara, setti
 
 def test_answers_are_encrypted_at_rest(case, cara):
     assessment = services.assessment_start(case=case, actor=cara, version=default_version())
-    services.assessment_save(assessment=assessment, actor=cara, answers={"own_words": "Zebulon"})
+    services.assessment_save(
+        assessment=assessment,
+        version=assessment.version,
+        actor=cara,
+        answers={"own_words": "Zebulon"},
+    )
     with connection.cursor() as cursor:
         cursor.execute("SELECT answers FROM risk_assessment WHERE id = %s", [assessment.pk])
         stored = cursor.fetchone()[0]
@@ -96,7 +102,7 @@ def test_missing_answers_refuse_finalising_and_lose_nothing(client, case, cara):
     assessment = services.assessment_start(case=case, actor=cara, version=default_version())
     client.force_login(cara)
     url = f"/risk/cases/{case.pk}/assessments/{assessment.pk}/"
-    response = client.post(url, {"ongoing_threat": "yes", "action": "finalise"})
+    response = client.post(url, {"ongoing_threat": "yes", "action": "finalise", "version": 1})
     assert response.status_code == 400
     assert "Answer every question before finalising" in response.text
     assessment.refresh_from_db()
@@ -116,6 +122,7 @@ def test_rationale_and_reason_are_kept_with_the_draft(client, case, north, setti
             "rationale": "Seen at home",
             "override_reason": "",
             "action": "finalise",
+            "version": 1,
         },
     )
     assessment.refresh_from_db()
@@ -127,7 +134,9 @@ def test_a_finalised_assessment_cannot_be_saved_by_any_path(case, cara):
     from risk.models import FinalisedAssessmentLocked
 
     assessment = services.assessment_start(case=case, actor=cara, version=default_version())
-    services.assessment_finalise(assessment=assessment, actor=cara, answers=full_answers())
+    services.assessment_finalise(
+        assessment=assessment, version=assessment.version, actor=cara, answers=full_answers()
+    )
     stale = Assessment.objects.get(pk=assessment.pk)
     stale.level = "standard" if stale.level == "high" else "high"
     with pytest.raises(FinalisedAssessmentLocked):
@@ -147,20 +156,25 @@ def test_a_colleague_finalising_meanwhile_gives_a_message_not_an_error(client, c
     assessment = services.assessment_start(case=case, actor=cara, version=default_version())
     client.force_login(cara)
     url = f"/risk/cases/{case.pk}/assessments/{assessment.pk}/"
-    services.assessment_finalise(assessment=assessment, actor=cara, answers=full_answers())
+    services.assessment_finalise(
+        assessment=assessment, version=assessment.version, actor=cara, answers=full_answers()
+    )
     from unittest import mock
 
     # The page was read before the colleague finalised: simulate that stale read.
     with mock.patch("risk.views._get_assessment", return_value=assessment):
         assessment.status = "draft"
-        response = client.post(url, {**full_answers(), "action": "save"}, follow=True)
+        response = client.post(url, {**full_answers(), "action": "save", "version": 1}, follow=True)
     assert "Someone finalised this assessment meanwhile" in response.text
 
 
 def test_red_flags_are_encrypted(case, cara):
     assessment = services.assessment_start(case=case, actor=cara, version=default_version())
     services.assessment_finalise(
-        assessment=assessment, actor=cara, answers=full_answers(strangulation="yes")
+        assessment=assessment,
+        version=assessment.version,
+        actor=cara,
+        answers=full_answers(strangulation="yes"),
     )
     with connection.cursor() as cursor:
         cursor.execute("SELECT red_flags FROM risk_assessment WHERE id = %s", [assessment.pk])
@@ -173,6 +187,7 @@ def test_override_needs_a_written_reason(case, cara):
     with pytest.raises(ValidationError) as info:
         services.assessment_finalise(
             assessment=assessment,
+            version=assessment.version,
             actor=cara,
             answers=full_answers(),
             override_level="high",
@@ -181,6 +196,7 @@ def test_override_needs_a_written_reason(case, cara):
     assert "override_reason" in info.value.error_dict
     done = services.assessment_finalise(
         assessment=assessment,
+        version=assessment.version,
         actor=cara,
         answers=full_answers(),
         override_level="high",
@@ -191,11 +207,17 @@ def test_override_needs_a_written_reason(case, cara):
 
 def test_a_finalised_assessment_never_changes(client, case, cara):
     assessment = services.assessment_start(case=case, actor=cara, version=default_version())
-    services.assessment_finalise(assessment=assessment, actor=cara, answers=full_answers())
+    services.assessment_finalise(
+        assessment=assessment, version=assessment.version, actor=cara, answers=full_answers()
+    )
     with pytest.raises(services.AssessmentLocked):
-        services.assessment_save(assessment=assessment, actor=cara, answers={})
+        services.assessment_save(
+            assessment=assessment, version=assessment.version, actor=cara, answers={}
+        )
     with pytest.raises(services.AssessmentLocked):
-        services.assessment_finalise(assessment=assessment, actor=cara, answers=full_answers())
+        services.assessment_finalise(
+            assessment=assessment, version=assessment.version, actor=cara, answers=full_answers()
+        )
     client.force_login(cara)
     url = f"/risk/cases/{case.pk}/assessments/{assessment.pk}/"
     response = client.post(url, {"ongoing_threat": "yes", "action": "save"}, follow=True)
@@ -206,10 +228,15 @@ def test_a_finalised_assessment_never_changes(client, case, cara):
 
 def test_reassessment_creates_a_new_one_and_the_case_shows_the_trend(client, case, cara):
     first = services.assessment_start(case=case, actor=cara, version=default_version())
-    services.assessment_finalise(assessment=first, actor=cara, answers=full_answers())
+    services.assessment_finalise(
+        assessment=first, version=first.version, actor=cara, answers=full_answers()
+    )
     second = services.assessment_start(case=case, actor=cara, version=default_version())
     services.assessment_finalise(
-        assessment=second, actor=cara, answers=full_answers(strangulation="yes")
+        assessment=second,
+        version=second.version,
+        actor=cara,
+        answers=full_answers(strangulation="yes"),
     )
     client.force_login(cara)
     page = client.get(f"/cases/{case.pk}/").text
@@ -223,12 +250,17 @@ def test_untrained_staff_cannot_finalise_when_blocked(north, settings):
     case = factories.make_full_case(newcomer)
     assessment = services.assessment_start(case=case, actor=newcomer, version=default_version())
     with pytest.raises(PermissionDenied, match="trained colleague"):
-        services.assessment_finalise(assessment=assessment, actor=newcomer, answers=full_answers())
+        services.assessment_finalise(
+            assessment=assessment,
+            version=assessment.version,
+            actor=newcomer,
+            answers=full_answers(),
+        )
     # A trained colleague finalises the same draft.
     colleague = factories.caseworker(north, "Cleo")
     train(colleague)
     done = services.assessment_finalise(
-        assessment=assessment, actor=colleague, answers=full_answers()
+        assessment=assessment, version=assessment.version, actor=colleague, answers=full_answers()
     )
     assert done.finalised_by == colleague and not done.finalised_without_training
 
@@ -245,14 +277,16 @@ def test_warn_mode_records_finalising_without_training(north, settings):
     case = factories.make_full_case(newcomer)
     assessment = services.assessment_start(case=case, actor=newcomer, version=default_version())
     done = services.assessment_finalise(
-        assessment=assessment, actor=newcomer, answers=full_answers()
+        assessment=assessment, version=assessment.version, actor=newcomer, answers=full_answers()
     )
     assert done.finalised_without_training
 
 
 def test_triggers_bring_the_review_forward(client, case, cara):
     assessment = services.assessment_start(case=case, actor=cara, version=default_version())
-    services.assessment_finalise(assessment=assessment, actor=cara, answers=full_answers())
+    services.assessment_finalise(
+        assessment=assessment, version=assessment.version, actor=cara, answers=full_answers()
+    )
     case.refresh_from_db()
     assert case.review_due > timezone.localdate()
     client.force_login(cara)
@@ -289,7 +323,7 @@ def test_the_page_flow(client, case, cara):
     page = client.get(response["Location"])
     assert "Is someone still threatening them?" in page.text and "Save draft" in page.text
     response = client.post(
-        response["Location"], {**full_answers(threat="yes"), "action": "finalise"}
+        response["Location"], {**full_answers(threat="yes"), "action": "finalise", "version": 1}
     )
     assert response.status_code == 302
     assessment.refresh_from_db()
@@ -423,7 +457,9 @@ def test_case_page_queries_do_not_grow_with_assessments(client, case, cara):
 
     def finalise_one():
         a = services.assessment_start(case=case, actor=cara, version=default_version())
-        services.assessment_finalise(assessment=a, actor=cara, answers=full_answers())
+        services.assessment_finalise(
+            assessment=a, version=a.version, actor=cara, answers=full_answers()
+        )
         services.trigger_record(
             case=case, actor=cara, kind="court", occurred_on=timezone.localdate()
         )
@@ -438,3 +474,29 @@ def test_case_page_queries_do_not_grow_with_assessments(client, case, cara):
     with CaptureQueriesContext(connection) as many:
         client.get(f"/cases/{case.pk}/")
     assert len(many) == len(few)
+
+
+def test_two_pages_loaded_together_never_lose_the_first_draft_save(case, cara, north):
+    import re
+
+    from django.test import Client
+
+    assessment = services.assessment_start(case=case, actor=cara, version=default_version())
+    url = f"/risk/cases/{case.pk}/assessments/{assessment.pk}/"
+    first, second = Client(), Client()
+    first.force_login(cara)
+    second.force_login(factories.caseworker(north, "Cleo"))
+
+    def posted_version(page) -> dict:
+        found = re.search(r'name="version" value="(\d+)"', page.text)
+        return {"version": found.group(1)} if found else {}
+
+    one, two = posted_version(first.get(url)), posted_version(second.get(url))
+    saved = first.post(url, {"ongoing_threat": "yes", "rationale": "Seen at home", **one})
+    assert saved.status_code == 302
+    refused = second.post(url, {"ongoing_threat": "no", "rationale": "By phone", **two})
+    assessment.refresh_from_db()
+    assert assessment.answers == {"ongoing_threat": "yes"}
+    assert assessment.rationale == "Seen at home"
+    assert refused.status_code == 409
+    assert "By phone" in refused.text  # the second person's typing is kept

@@ -125,7 +125,7 @@ def test_consent_given_and_withdrawn_in_one_step(client_cara, case):
     assert response.status_code == 302
     consent = Consent.objects.get(kind="sharing")
     assert consent.is_valid
-    client_cara.post(url(case, f"consents/{consent.pk}/withdraw/"))
+    client_cara.post(url(case, f"consents/{consent.pk}/withdraw/"), {"version": 1})
     consent.refresh_from_db()
     assert consent.withdrawn_at is not None and not consent.is_valid
     page = client_cara.get(url(case)).text
@@ -283,9 +283,13 @@ def test_supervisor_transfers_a_case_to_another_team(client, case, north):
     sam = factories.caseworker(south, "Sam")
     sofia = factories.supervisor(north)
     client.force_login(sofia)
-    wrong = client.post(url(case, "assign/"), {"team": north.pk, "assigned_to": sam.pk})
+    wrong = client.post(
+        url(case, "assign/"), {"team": north.pk, "assigned_to": sam.pk, "version": 1}
+    )
     assert "not in the chosen team" in wrong.text
-    moved = client.post(url(case, "assign/"), {"team": south.pk, "assigned_to": sam.pk})
+    moved = client.post(
+        url(case, "assign/"), {"team": south.pk, "assigned_to": sam.pk, "version": 1}
+    )
     assert moved["Location"] == "/cases/"  # Sofia no longer sees it
     case.refresh_from_db()
     assert (case.team, case.assigned_to) == (south, sam)

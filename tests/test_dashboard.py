@@ -34,6 +34,7 @@ def assessed(worker, sofia, *, strangulation="no", override=""):
     assessment = services.assessment_start(case=case, actor=sofia, version=version)
     services.assessment_finalise(
         assessment=assessment,
+        version=assessment.version,
         actor=sofia,
         answers=full_answers(strangulation=strangulation),
         override_level=override,
@@ -159,6 +160,8 @@ def test_new_high_means_high_now_and_for_the_first_time(client, north, sofia):
     case = assessed(cara, sofia, strangulation="yes")
     version = InstrumentVersion.objects.get(instrument__key="default")
     lower = services.assessment_start(case=case, actor=sofia, version=version)
-    services.assessment_finalise(assessment=lower, actor=sofia, answers=full_answers())
+    services.assessment_finalise(
+        assessment=lower, version=lower.version, actor=sofia, answers=full_answers()
+    )
     client.force_login(sofia)
     assert tile_counts(client)["new-high"] == 0  # reassessed lower since

@@ -151,11 +151,13 @@ def test_the_details_service_refuses_an_over_long_address(case, cara):
 def test_services_writing_single_fields_check_their_limits(case, cara):
     consent = case.consents.first()
     with pytest.raises(ValidationError):
-        services.consent_withdraw(consent=consent, actor=cara, note="x" * (limits.REASON + 1))
+        services.consent_withdraw(
+            consent=consent, actor=cara, version=consent.version, note="x" * (limits.REASON + 1)
+        )
     consent.refresh_from_db()
     assert consent.withdrawn_at is None
     with pytest.raises(ValidationError):
-        risk.safety_plan_save(case=case, actor=cara, summary="x" * (limits.DETAILS + 1))
+        risk.safety_plan_save(case=case, actor=cara, version=0, summary="x" * (limits.DETAILS + 1))
     assert not SafetyPlan.objects.filter(case=case).exists()
     with pytest.raises(ValidationError):
         services.case_close(case=case, actor=cara, reason="x" * (limits.REASON + 1))
@@ -169,11 +171,18 @@ def test_assessment_answers_in_json_are_limited_too(case, cara):
     draft = risk.assessment_start(case=case, actor=cara, version=version)
     with pytest.raises(ValidationError, match="Keep this under 10000 characters"):
         risk.assessment_save(
-            assessment=draft, actor=cara, answers={"own_words": "x" * (limits.DETAILS + 1)}
+            assessment=draft,
+            actor=cara,
+            version=draft.version,
+            answers={"own_words": "x" * (limits.DETAILS + 1)},
         )
     with pytest.raises(ValidationError):
         risk.assessment_save(
-            assessment=draft, actor=cara, answers={}, rationale="x" * (limits.DETAILS + 1)
+            assessment=draft,
+            actor=cara,
+            version=draft.version,
+            answers={},
+            rationale="x" * (limits.DETAILS + 1),
         )
     draft.refresh_from_db()
     assert draft.answers == {} and draft.rationale == ""
@@ -271,7 +280,8 @@ def test_the_withdrawal_form_carries_its_note(client_cara, case):
     page = client_cara.get(f"/cases/{case.pk}/")
     assert f'id="id_withdraw_{consent.pk}_note"' in page.text
     client_cara.post(
-        f"/cases/{case.pk}/consents/{consent.pk}/withdraw/", {"note": "Said so on the phone"}
+        f"/cases/{case.pk}/consents/{consent.pk}/withdraw/",
+        {"note": "Said so on the phone", "version": consent.version},
     )
     consent.refresh_from_db()
     assert consent.withdrawn_at is not None
@@ -281,7 +291,10 @@ def test_the_withdrawal_form_carries_its_note(client_cara, case):
 def test_a_withdrawal_with_a_refused_note_is_not_made_and_keeps_the_note(client_cara, case):
     consent = case.consents.get()
     note = "Asked us to stop " + "x" * limits.REASON
-    page = client_cara.post(f"/cases/{case.pk}/consents/{consent.pk}/withdraw/", {"note": note})
+    page = client_cara.post(
+        f"/cases/{case.pk}/consents/{consent.pk}/withdraw/",
+        {"note": note, "version": consent.version},
+    )
     assert page.status_code == 400
     assert f"it has {len(note)}." in page.text
     assert note in page.text

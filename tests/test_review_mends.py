@@ -113,12 +113,16 @@ def test_cases_go_only_to_people_who_can_open_them(client, case, north):
     auditor = factories.make_user("Ari", role="auditor", teams=[north])
     sofia = factories.supervisor(north)
     client.force_login(sofia)
-    page = client.post(f"/cases/{case.pk}/assign/", {"team": north.pk, "assigned_to": auditor.pk})
+    page = client.post(
+        f"/cases/{case.pk}/assign/", {"team": north.pk, "assigned_to": auditor.pk, "version": 1}
+    )
     assert page.status_code == 200
     case.refresh_from_db()
     assert case.assigned_to != auditor
     with pytest.raises(ValidationError):
-        services.case_assign(case=case, actor=sofia, team=north, assigned_to=auditor)
+        services.case_assign(
+            case=case, actor=sofia, version=case.version, team=north, assigned_to=auditor
+        )
 
 
 def test_edited_date_of_birth_cannot_be_in_the_future(client_cara, case):
@@ -182,7 +186,9 @@ def test_a_view_only_reader_sees_the_draft_without_a_form(client, case, cara, no
 
     version = InstrumentVersion.objects.get(instrument__key="default", status="published")
     draft = risk.assessment_start(case=case, actor=cara, version=version)
-    risk.assessment_save(assessment=draft, actor=cara, answers={"ongoing_threat": "yes"})
+    risk.assessment_save(
+        assessment=draft, version=draft.version, actor=cara, answers={"ongoing_threat": "yes"}
+    )
     outsider = factories.caseworker(factories.make_team("South"), "Sam")
     assign_perm("cases.view_case", outsider, case)
     client.force_login(outsider)

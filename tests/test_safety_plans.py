@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 from pypdf import PdfReader
 
@@ -33,7 +35,7 @@ def url(case, tail=""):
 def test_high_risk_without_a_plan_shows_a_blocker(client, case, cara):
     client.force_login(cara)
     assert "A safety plan is required" in client.get(f"/cases/{case.pk}/").text
-    client.post(url(case), {"summary": "Staying safe while the court case runs"})
+    client.post(url(case), {"summary": "Staying safe while the court case runs", "version": 0})
     assert SafetyPlan.objects.filter(case=case).exists()
     # An empty plan protects no one: the requirement stays until there is an action.
     assert "A safety plan is required" in client.get(f"/cases/{case.pk}/").text
@@ -86,7 +88,9 @@ def test_action_status_and_outcome(client, case, cara):
         {"kind": "accommodation", "description": "Refuge place", "owner_other": "Themselves"},
     )
     action = SafetyAction.objects.get()
-    client.post(url(case, f"actions/{action.pk}/"), {"status": "done", "outcome": "Moved in"})
+    client.post(
+        url(case, f"actions/{action.pk}/"), {"status": "done", "outcome": "Moved in", "version": 1}
+    )
     action.refresh_from_db()
     assert action.status == "done" and action.outcome == "Moved in" and action.completed_at
 
@@ -107,7 +111,7 @@ def test_overdue_actions_are_flagged(client, case, cara):
 
 def test_the_persons_copy_leaves_out_staff_notes_and_is_audited(client, case, cara):
     client.force_login(cara)
-    client.post(url(case), {"summary": "Keeping safe at home"})
+    client.post(url(case), {"summary": "Keeping safe at home", "version": 0})
     client.post(
         url(case, "actions/"),
         {
@@ -136,3 +140,23 @@ def test_safety_plan_pages_follow_case_access(client, case, cara):
     assert client.get(url(case)).status_code == 404
     assert client.post(url(case, "actions/"), {}).status_code == 404
     assert client.get(url(case, "copy/")).status_code == 404
+
+
+def posted_version(page) -> dict:
+    """The hidden version as the page's plan form posts it."""
+    found = re.search(r'name="version" value="(\d+)" id="id_version"', page.text)
+    return {"version": found.group(1)} if found else {}
+
+
+def test_two_pages_loaded_together_never_lose_the_first_save(case, cara):
+    first, second = Client(), Client()
+    first.force_login(cara)
+    second.force_login(cara)
+    created = posted_version(first.get(url(case)))
+    first.post(url(case), {"summary": "Keeping safe at home", **created})
+    one, two = posted_version(first.get(url(case))), posted_version(second.get(url(case)))
+    assert first.post(url(case), {"summary": "Moving to her sister's", **one}).status_code == 302
+    refused = second.post(url(case), {"summary": "Staying with a friend", **two})
+    assert SafetyPlan.objects.get(case=case).summary == "Moving to her sister's"
+    assert refused.status_code == 409
+    assert "Staying with a friend" in refused.text  # the second person's typing is kept

@@ -207,7 +207,9 @@ def _demo_cases(*, cara: User, sam: User) -> None:
                     data_categories=["identity", "contact"],
                     method=Consent.Method.WRITTEN,
                 )
-            services.consent_withdraw(consent=sharing, actor=worker, note="Changed her mind.")
+            services.consent_withdraw(
+                consent=sharing, actor=worker, version=sharing.version, note="Changed her mind."
+            )
         if i == 11:
             services.case_close(case=case, actor=worker, reason="Moved away; support completed.")
     _demo_risk(cara=cara, sam=sam)
@@ -256,6 +258,7 @@ def _demo_risk(*, cara: User, sam: User) -> None:
         risk.assessment_finalise(
             assessment=assessment,
             actor=cara,
+            version=assessment.version,
             answers=answers,
             rationale="Assessed with her at the first meeting.",
             override_level="high" if index == 1 else "",
@@ -267,7 +270,10 @@ def _demo_risk(*, cara: User, sam: User) -> None:
     first = high.first()
     if first is not None:
         risk.safety_plan_save(
-            case=first, actor=cara, summary="Staying safe at home and on the way to work."
+            case=first,
+            actor=cara,
+            version=0,
+            summary="Staying safe at home and on the way to work.",
         )
         risk.safety_action_add(
             case=first,
@@ -290,4 +296,6 @@ def _demo_risk(*, cara: User, sam: User) -> None:
     sam_case = Case.objects.filter(team__name="South team", assessment_needed=True).first()
     if sam_case is not None:
         draft = risk.assessment_start(case=sam_case, actor=sam, version=version)
-        risk.assessment_save(assessment=draft, actor=sam, answers={"ongoing_threat": "yes"})
+        risk.assessment_save(
+            assessment=draft, actor=sam, version=draft.version, answers={"ongoing_threat": "yes"}
+        )

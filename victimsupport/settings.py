@@ -202,6 +202,15 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PREVENT_ENUMERATION = True
+# Unknown addresses are mailed too, so a reset request answers the same for every address,
+# even when the mail server fails.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
+# allauth's own generator writes an unverified e-mail row on every reset request.
+_reset_tokens = "victimsupport.accounts.tokens.ReadOnlyResetTokenGenerator"
+ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = _reset_tokens
+# Staff addresses are set by administrators, never by sign-up (there is none), so an address
+# allauth has not "verified" must not stop anyone setting up their second factor.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
 # A cool-off, not a lockout (victimsupport/accounts/throttle.py). LOGIN_FAILURES_PER_EMAIL
 # failures of one account from one browser that signed in to it before, or else from one
 # network address, start a cool-off of LOGIN_COOLOFF_SECONDS. Wider limits slow guessing from
@@ -366,6 +375,12 @@ EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
 EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Casework <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Whether EMAIL_URL was given at all: in production the localhost default is a guess, which
+# `check --deploy` reports (victimsupport.W010).
+EMAIL_CONFIGURED = bool(os.environ.get("EMAIL_URL", "").strip())
+# A mail server that does not answer must not hold a request (and a worker) until gunicorn's
+# timeout: the person is told at once that the e-mail could not be sent.
+EMAIL_TIMEOUT = _int("EMAIL_TIMEOUT_SECONDS", 10, minimum=1)
 
 # --- Internationalisation -----------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

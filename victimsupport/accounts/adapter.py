@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import logging
+import smtplib
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -7,6 +9,12 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from victimsupport.accounts import throttle
+
+logger = logging.getLogger(__name__)
+
+
+class MailNotSent(Exception):
+    """The mail server could not be reached or refused the message."""
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -40,3 +48,15 @@ class AccountAdapter(DefaultAccountAdapter):
         response = super().post_login(request, user, **kwargs)
         throttle.remember_browser(request, response, user)
         return response
+
+    # --- Mail ---------------------------------------------------------------------------------
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        try:
+            super().send_mail(template_prefix, email, context)
+        except (smtplib.SMTPException, OSError) as exc:
+            # Never the address (nor the exception's text, which may hold it): the kind of
+            # failure is enough for an operator to look at the mail settings.
+            code = getattr(exc, "smtp_code", None) or getattr(exc, "errno", None)
+            logger.error("An e-mail could not be sent: %s (%s)", type(exc).__name__, code)
+            raise MailNotSent from exc

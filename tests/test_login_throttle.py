@@ -9,6 +9,7 @@ from django.test import Client
 
 from tests import factories
 from tests.factories import PASSWORD
+from victimsupport.access import Role
 from victimsupport.accounts import throttle
 
 pytestmark = pytest.mark.django_db
@@ -157,3 +158,13 @@ def test_a_successful_sign_in_is_not_counted_as_a_failure(ana):
     # Four failures in the cool-off, not five: one more attempt is allowed, then no more.
     assert THROTTLED not in login(browser(ELSEWHERE), ana.email, "wrong").text
     assert THROTTLED in login(browser(ELSEWHERE), ana.email, "wrong").text
+
+
+def test_a_browser_becomes_known_only_once_the_second_factor_is_given():
+    sofia = factories.make_user("Sofia", role=Role.SUPERVISOR)
+    secret = factories.with_totp(sofia)
+    sofia_pc = browser()
+    login(sofia_pc, sofia.email)
+    assert throttle.COOKIE not in sofia_pc.cookies  # the password alone is not a sign-in
+    sofia_pc.post("/accounts/2fa/authenticate/", {"code": factories.totp_code(secret)})
+    assert throttle.COOKIE in sofia_pc.cookies

@@ -4,7 +4,7 @@ not keep colleagues behind the same office address, or the owner on their own br
 from __future__ import annotations
 
 import pytest
-from django.core import signing
+from django.core import mail, signing
 from django.test import Client
 
 from tests import factories
@@ -168,3 +168,16 @@ def test_a_browser_becomes_known_only_once_the_second_factor_is_given():
     assert throttle.COOKIE not in sofia_pc.cookies  # the password alone is not a sign-in
     sofia_pc.post("/accounts/2fa/authenticate/", {"code": factories.totp_code(secret)})
     assert throttle.COOKIE in sofia_pc.cookies
+
+
+def test_a_password_reset_lifts_the_accounts_limit(ana):
+    for n in range(30):
+        login(browser(f"203.0.113.{n % 6 + 1}"), ana.email, f"guess {n}")
+    new_pc = browser(ELSEWHERE)
+    assert THROTTLED in login(new_pc, ana.email).text
+    new_pc.post("/accounts/password/reset/", {"email": ana.email})
+    link = next(w for w in mail.outbox[-1].body.split() if "/password/reset/key/" in w)
+    form = new_pc.get(link, follow=True).redirect_chain[-1][0]
+    new = "a completely new passphrase 42"
+    assert new_pc.post(form, {"password1": new, "password2": new}).status_code == 302
+    assert signed_in(login(new_pc, ana.email, new))

@@ -5,6 +5,7 @@ import smtplib
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
@@ -43,6 +44,14 @@ class AccountAdapter(DefaultAccountAdapter):
     def _delete_login_attempts_cached_email(self, request: HttpRequest, **credentials: Any) -> None:
         # Called by allauth after a successful password reset, once per address of the user.
         throttle.forget_failures(request, credentials.get("email") or "")
+
+    def set_password(self, user: Any, password: str) -> None:
+        super().set_password(user, password)
+        # After a reset (or a change) the guesses made so far are moot, and the person must
+        # not stay refused for an hour because an attacker filled the account's limit. The
+        # new password also forgets every known browser (the cookie is bound to it).
+        if context.request is not None:
+            throttle.forget_failures(context.request, user.email)
 
     def post_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> HttpResponse:
         response = super().post_login(request, user, **kwargs)

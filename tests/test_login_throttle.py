@@ -3,6 +3,8 @@ not keep colleagues behind the same office address, or the owner on their own br
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.core import mail, signing
 from django.test import Client
@@ -181,3 +183,20 @@ def test_a_password_reset_lifts_the_accounts_limit(ana):
     new = "a completely new passphrase 42"
     assert new_pc.post(form, {"password1": new, "password2": new}).status_code == 302
     assert signed_in(login(new_pc, ana.email, new))
+
+
+def test_a_known_browser_is_forgotten_after_the_configured_days(ana, settings, monkeypatch):
+    ana_pc = browser()
+    sign_in_once(ana_pc, ana.email)
+    assert throttle.known_browser_token(fake_request(ana_pc), ana.email)
+    later = time.time() + settings.LOGIN_KNOWN_BROWSER_DAYS * 86400 + 60
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert throttle.known_browser_token(fake_request(ana_pc), ana.email) is None
+
+
+def fake_request(client: Client):
+    from django.test import RequestFactory
+
+    request = RequestFactory().post(LOGIN)
+    request.COOKIES[throttle.COOKIE] = client.cookies[throttle.COOKIE].value
+    return request

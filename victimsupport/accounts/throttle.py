@@ -14,6 +14,7 @@ success" rule as allauth's own login_failed limit); the rates are ACCOUNT_RATE_L
 from __future__ import annotations
 
 import secrets
+import time
 from typing import Any
 
 from allauth.core.internal import ratelimit
@@ -49,19 +50,28 @@ def _fingerprint(user: Any) -> str:
     return salted_hmac(SALT, f"{user.pk}:{user.password}", algorithm="sha256").hexdigest()[:32]
 
 
+def _max_age() -> int:
+    return settings.LOGIN_KNOWN_BROWSER_DAYS * 86400
+
+
 def _entries(request: HttpRequest) -> list[dict[str, Any]]:
     raw = request.COOKIES.get(COOKIE)
     if not raw:
         return []
     try:
-        entries = signing.loads(raw, salt=SALT, max_age=settings.LOGIN_KNOWN_BROWSER_DAYS * 86400)
+        entries = signing.loads(raw, salt=SALT, max_age=_max_age())
     except signing.BadSignature:
         return []
     if not isinstance(entries, list):
         return []
-    return [e for e in entries if isinstance(e, dict) and {"u", "t", "h"} <= e.keys()][
-        :ACCOUNTS_PER_BROWSER
-    ]
+    # Each person's entry ages on its own: a colleague signing in on a shared computer does
+    # not extend it.
+    oldest = time.time() - _max_age()
+    return [
+        e
+        for e in entries
+        if isinstance(e, dict) and {"u", "t", "h", "at"} <= e.keys() and e["at"] >= oldest
+    ][:ACCOUNTS_PER_BROWSER]
 
 
 def known_browser_token(request: HttpRequest, login: str) -> str | None:
@@ -124,12 +134,17 @@ def forget_failures(request: HttpRequest, login: str) -> None:
 def remember_browser(request: HttpRequest, response: HttpResponseBase, user: Any) -> None:
     """Mark this browser as one that has signed in to ``user`` (signed, HttpOnly cookie)."""
     others = [e for e in _entries(request) if e["u"] != user.pk]
-    entry = {"u": user.pk, "t": secrets.token_urlsafe(16), "h": _fingerprint(user)}
+    entry = {
+        "u": user.pk,
+        "t": secrets.token_urlsafe(16),
+        "h": _fingerprint(user),
+        "at": int(time.time()),
+    }
     value = signing.dumps([entry, *others][:ACCOUNTS_PER_BROWSER], salt=SALT, compress=True)
     response.set_cookie(
         COOKIE,
         value,
-        max_age=settings.LOGIN_KNOWN_BROWSER_DAYS * 86400,
+        max_age=_max_age(),
         path="/accounts/",
         secure=settings.SESSION_COOKIE_SECURE,
         httponly=True,

@@ -36,6 +36,7 @@ def production_env(**overrides: str) -> dict[str, str]:
         BLIND_INDEX_KEY=KEY,
         AUDIT_SEAL_KEY=KEY,
         DATABASE_URL="sqlite:///:memory:",
+        EMAIL_URL="smtp+tls://casework:secret@mail.casework.example.org:587",
     )
     env.update(overrides)
     return {k: v for k, v in env.items() if v is not None}
@@ -56,6 +57,14 @@ def test_deploy_check_has_no_warnings():
     result = manage("check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_deploy_check_reports_a_mail_server_nobody_configured():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", EMAIL_URL=None)
+    assert result.returncode == 1
+    assert "victimsupport.W010" in result.stderr
+    result = manage("check", "--deploy", "--fail-level", "WARNING", EMAIL_URL="consolemail://")
+    assert "victimsupport.W011" in result.stderr
 
 
 @pytest.mark.parametrize(

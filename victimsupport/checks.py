@@ -64,6 +64,17 @@ UNLIMITED_BY_DESIGN = frozenset(
 )
 
 
+# Backends that never deliver a message. The console one is worse than silent in production:
+# it writes password-reset links, which sign a person in, into the server's log.
+UNDELIVERABLE_MAIL_BACKENDS = frozenset(
+    {
+        "django.core.mail.backends.console.EmailBackend",
+        "django.core.mail.backends.locmem.EmailBackend",
+        "django.core.mail.backends.dummy.EmailBackend",
+    }
+)
+
+
 def text_fields_without_limit(model_classes: Any) -> list[Any]:
     """Model fields holding free text (encrypted or not) with no length limit."""
     found = []
@@ -93,3 +104,33 @@ def check_text_limits(app_configs: Any = None, **kwargs: Any) -> list[Error]:
             model for config in project_app_configs(app_configs) for model in config.get_models()
         )
     ]
+
+
+@register(Tags.security, deploy=True)
+def check_mail_backend(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
+    """Password resets need a mail server. Only the configuration can be checked here, without
+    the network: that EMAIL_URL was given and names a backend that delivers. Whether the server
+    answers, accepts the sender and relays is for `manage.py sendtestemail` to show."""
+    if settings.EMAIL_BACKEND in UNDELIVERABLE_MAIL_BACKENDS:
+        return [
+            Warning(
+                f"EMAIL_URL selects {settings.EMAIL_BACKEND.rsplit('.', 2)[-2]} mail, which "
+                "delivers nothing: staff cannot reset a forgotten password, and the console "
+                "backend writes reset links into the log.",
+                hint="Set EMAIL_URL to your mail server, e.g. "
+                "smtp+tls://user:password@mail.example.org:587.",
+                id="victimsupport.W011",
+            )
+        ]
+    if not getattr(settings, "EMAIL_CONFIGURED", True):
+        return [
+            Warning(
+                "EMAIL_URL is not set, so password-reset e-mails go to a mail server assumed "
+                "to listen on localhost:25; without one, staff are told the e-mail could not "
+                "be sent.",
+                hint="Set EMAIL_URL to your mail server (smtp://localhost:25 if there is "
+                "really one there), then try it with `manage.py sendtestemail you@example.org`.",
+                id="victimsupport.W010",
+            )
+        ]
+    return []

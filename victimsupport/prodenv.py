@@ -62,6 +62,9 @@ PRODUCTION = {
     "TRUST_X_FORWARDED_FOR": "false",
     "CACHE_URL": "dbcache://django_cache",
     "TASKS_BACKEND": "database",
+    # Stated, not assumed: a trial machine rarely runs a mail server, and then a password-reset
+    # request answers that the e-mail could not be sent.
+    "EMAIL_URL": "smtp://127.0.0.1:25",
 }
 
 CERT_DAYS = 30

@@ -206,15 +206,31 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PREVENT_ENUMERATION = True
-# A cool-off, not a lockout: after LOGIN_FAILURES_PER_EMAIL failures an address must wait
-# LOGIN_COOLOFF_SECONDS, and one network address may fail LOGIN_FAILURES_PER_IP times a minute.
-# An abuser who knows a worker's address can delay them but never disable the account.
+# Unknown addresses are mailed too, so a reset request answers the same for every address,
+# even when the mail server fails.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
+# allauth's own generator writes an unverified e-mail row on every reset request.
+_reset_tokens = "victimsupport.accounts.tokens.ReadOnlyResetTokenGenerator"
+ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = _reset_tokens
+# Staff addresses are set by administrators, never by sign-up (there is none), so an address
+# allauth has not "verified" must not stop anyone setting up their second factor.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+# A cool-off, not a lockout (victimsupport/accounts/throttle.py). LOGIN_FAILURES_PER_EMAIL
+# failures of one account from one browser that signed in to it before, or else from one
+# network address, start a cool-off of LOGIN_COOLOFF_SECONDS. Wider limits slow guessing from
+# many addresses (LOGIN_FAILURES_PER_ACCOUNT an hour, all addresses together) and spraying from
+# one (LOGIN_FAILURES_PER_IP failures and LOGIN_ATTEMPTS_PER_IP sign-ins a minute, all
+# accounts together); a browser that has signed in to the account before is exempt from them,
+# so an abuser who knows a worker's address can delay others but never the worker.
+LOGIN_KNOWN_BROWSER_DAYS = _int("LOGIN_KNOWN_BROWSER_DAYS", 90, 1)
+_cooloff = f"{_int('LOGIN_FAILURES_PER_EMAIL', 5, 1)}/{_int('LOGIN_COOLOFF_SECONDS', 300, 1)}s/key"
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": (
-        f"{_int('LOGIN_FAILURES_PER_IP', 10, 1)}/m/ip,"
-        f"{_int('LOGIN_FAILURES_PER_EMAIL', 5, 1)}/{_int('LOGIN_COOLOFF_SECONDS', 300, 1)}s/key"
-    ),
-    "login": "30/m/ip",
+    "login_failed": _cooloff,
+    "login_failed_account": f"{_int('LOGIN_FAILURES_PER_ACCOUNT', 20, 1)}/h/key",
+    "login_failed_address": f"{_int('LOGIN_FAILURES_PER_IP', 10, 1)}/m/ip",
+    "login_address": f"{_int('LOGIN_ATTEMPTS_PER_IP', 30, 1)}/m/ip",
+    # Counted by the adapter instead ("login_address"), where a known browser can be exempt.
+    "login": "",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
@@ -290,6 +306,9 @@ AUDITLOG_MASK_CALLABLE = "victimsupport.audit.redaction.redact"
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 # Behind a reverse proxy, record the address it saw (the right-most X-Forwarded-For hop).
 TRUST_X_FORWARDED_FOR = _bool("TRUST_X_FORWARDED_FOR", False)
+# ...and count failed sign-ins per that address too: otherwise every office behind the proxy
+# would share one throttle.
+ALLAUTH_TRUSTED_PROXY_COUNT = 1 if TRUST_X_FORWARDED_FOR else 0
 
 # --- Security headers ---------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = (
@@ -369,6 +388,12 @@ EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
 EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Casework <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Whether EMAIL_URL was given at all: in production the localhost default is a guess, which
+# `check --deploy` reports (victimsupport.W010).
+EMAIL_CONFIGURED = bool(os.environ.get("EMAIL_URL", "").strip())
+# A mail server that does not answer must not hold a request (and a worker) until gunicorn's
+# timeout: the person is told at once that the e-mail could not be sent.
+EMAIL_TIMEOUT = _int("EMAIL_TIMEOUT_SECONDS", 10, minimum=1)
 
 # --- Internationalisation -----------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from victimsupport import views
+from victimsupport.accounts import views as account_views
 
 # The admin's own login form would sign someone in without throttling or a second factor,
 # even over an existing session: every request to it goes to the application's sign-in.
@@ -15,6 +16,12 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("risk/", include("risk.urls")),
     path("audit/", views.audit_log, name="audit_log"),
+    # Before allauth's own, which it replaces (same address and name).
+    path(
+        "accounts/password/reset/",
+        account_views.password_reset,
+        name="account_reset_password",
+    ),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -334,12 +334,12 @@ def check_login_throttle_shared(
     """Fail to sign in as an unknown address on the first server until its cool-off must start,
     then try once on the second: it must already refuse, so the throttle's cache is shared.
 
-    allauth keys the per-address counter on the site's host name as the request gives it,
-    port included. Behind a load balancer every server sees the same name; here the servers
-    are reached directly on their own ports, so both are sent the same Host header.
+    The cool-off counts an account's failures from one network address (the probe's browser
+    is new, so not a known one). Both servers are sent the same Host header, as behind a load
+    balancer.
 
-    Uses failures_per_email + 1 of the address's per-minute failure budget (10 by default):
-    run it after a load test, not before one.
+    Uses failures_per_email of the address's per-minute failure budget (10 by default): run it
+    after a load test, not before one.
     """
     first, second = servers[0], servers[1]
     probe = f"probe-{secrets.token_hex(6)}@loadtest.invalid"

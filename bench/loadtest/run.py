@@ -54,8 +54,9 @@ LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
 PROD_LOCAL = ROOT / ".prod-local"
 RESULTS = ROOT / "bench" / "loadtest-results.json"
 PROBE_STAMP = PROD_LOCAL / "last-throttle-probe"
-# allauth allows 30 sign-ins a minute from one network address; the load test's users all come
-# from 127.0.0.1, so their sign-ins are spread to stay well below that.
+# 30 sign-ins a minute are allowed from one network address (LOGIN_ATTEMPTS_PER_IP) for
+# browsers that have not signed in before; the load test's users all come from 127.0.0.1, so
+# their sign-ins are spread to stay well below that.
 SIGN_INS_PER_MINUTE = 25
 # The failed sign-in budget per network address is a minute long.
 THROTTLE_WINDOW = 65

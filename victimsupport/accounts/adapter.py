@@ -1,18 +1,75 @@
 from __future__ import annotations
 
+import logging
+import smtplib
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 
-from victimsupport.accounts import mfa_secrets
+from victimsupport.accounts import mfa_secrets, throttle
+
+logger = logging.getLogger(__name__)
+
+
+class MailNotSent(Exception):
+    """The mail server could not be reached or refused the message."""
 
 
 class AccountAdapter(DefaultAccountAdapter):
     """Staff accounts are created by administrators only: there is no self sign-up."""
 
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        # The same words for every address, known or not: it says to wait, nothing more.
+        "too_many_login_attempts": _(
+            "Too many failed login attempts. Please wait a few minutes, then try again."
+        ),
+    }
+
     def is_open_for_signup(self, request: Any) -> bool:
         return False
+
+    # --- Sign-in throttling (see victimsupport.accounts.throttle) ---------------------------
+
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        usage = throttle.consume(request, credentials)
+        if usage is None:
+            raise self.validation_error("too_many_login_attempts")
+        # allauth's authenticate() rolls this back when the password is right.
+        self._login_failed_rl_usage = throttle.failures_only(usage)
+
+    def _delete_login_attempts_cached_email(self, request: HttpRequest, **credentials: Any) -> None:
+        # Called by allauth after a successful password reset, once per address of the user.
+        throttle.forget_failures(request, credentials.get("email") or "")
+
+    def set_password(self, user: Any, password: str) -> None:
+        super().set_password(user, password)
+        # After a reset (or a change) the guesses made so far are moot, and the person must
+        # not stay refused for an hour because an attacker filled the account's limit. The
+        # new password also forgets every known browser (the cookie is bound to it).
+        if context.request is not None:
+            throttle.forget_failures(context.request, user.email)
+
+    def post_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post_login(request, user, **kwargs)
+        throttle.remember_browser(request, response, user)
+        return response
+
+    # --- Mail ---------------------------------------------------------------------------------
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        try:
+            super().send_mail(template_prefix, email, context)
+        except (smtplib.SMTPException, OSError) as exc:
+            # Never the address (nor the exception's text, which may hold it): the kind of
+            # failure is enough for an operator to look at the mail settings.
+            code = getattr(exc, "smtp_code", None) or getattr(exc, "errno", None)
+            logger.error("An e-mail could not be sent: %s (%s)", type(exc).__name__, code)
+            raise MailNotSent from exc
 
 
 class MFAAdapter(DefaultMFAAdapter):

@@ -9,3 +9,7 @@ class VictimSupportConfig(AppConfig):
 
     def ready(self) -> None:
         from victimsupport import checks  # noqa: F401 - registers the deployment checks
+        from victimsupport.files import configure_pillow
+
+        # Before any request: no image anywhere in the process is decoded past the pixel budget.
+        configure_pillow()

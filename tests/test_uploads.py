@@ -540,6 +540,23 @@ def test_training_certificate_with_javascript_is_refused(client, north):
         },
     )
     assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert "This PDF contains JavaScript" in errors["certificate"][0]  # next to the field
     assert "This PDF contains JavaScript" in response.text
     assert "Risk assessment in practice" in response.text  # what was typed is kept
     assert not TrainingRecord.objects.exists()
+
+
+def test_a_request_keeps_at_most_the_limit_in_memory_however_many_files_it_sends(settings, rf):
+    # Django accepts 100 file parts a request: each under the limit, together a hundred times it.
+    from victimsupport.uploads import BoundedMemoryUploadHandler
+
+    settings.DOCUMENT_MAX_BYTES = 100
+    handler = BoundedMemoryUploadHandler(rf.post("/"))
+    kept = []
+    for number in range(3):
+        handler.new_file("file", f"{number}.txt", "text/plain", 60, None, {})
+        handler.receive_data_chunk(b"z" * 60, 0)
+        kept.append(handler.file_complete(60))
+    assert [f.read() for f in kept] == [b"z" * 60, b"", b""]
+    assert [f.size for f in kept] == [60, 60, 60]

@@ -467,9 +467,13 @@ def test_a_pdf_that_cannot_be_parsed_is_refused():
     assert "could not be read" in error.messages[0] and "Print it to a new PDF" in error.messages[0]
 
 
-def test_a_pdf_with_too_many_objects_to_check_is_refused(monkeypatch):
-    monkeypatch.setattr(files, "MAX_PDF_OBJECTS", 3)
-    assert refusal(pdf(), "application/pdf").code == "pdf_too_complex"
+@pytest.mark.parametrize(
+    ("bound", "value"), [("MAX_PDF_OBJECTS", 3), ("MAX_PDF_CHECK_SECONDS", -1)]
+)
+def test_a_pdf_too_large_to_check_in_bounded_time_is_refused(monkeypatch, bound, value):
+    monkeypatch.setattr(files, bound, value)
+    error = refusal(pdf(), "application/pdf")
+    assert error.code == "pdf_too_complex" and "Print it to a new PDF" in error.messages[0]
 
 
 # Through the pages --------------------------------------------------------------------------

@@ -147,6 +147,16 @@ def test_a_truncated_image_is_called_damaged():
     assert "save or export it again" in error.messages[0]
 
 
+def test_image_checks_hold_after_weasyprint_loosened_pillow(monkeypatch):
+    import weasyprint.images  # noqa: F401 - its import lets Pillow half-decode truncated images
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)  # as after a PDF export
+    assert refusal(jpeg((64, 48))[:200], "image/jpeg").code == "damaged"
+    info = PngInfo()
+    info.add_text("Comment", "x" * (4 * MB), zip=True)
+    assert refusal(png((8, 8), pnginfo=info), "image/png").code == "metadata_too_large"
+
+
 MEASURE = """
 import gc, json, os, resource, sys
 import django

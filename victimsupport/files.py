@@ -205,6 +205,10 @@ def reencode_image(data: bytes, content_type: str) -> bytes:
 
     Phone photos record where they were taken; a refuge's address must not travel in a file.
     """
+    # WeasyPrint sets this to True when it is first imported (the first PDF export in a
+    # process): a truncated image would then be half-decoded and a PNG text bomb silently
+    # dropped. Our PDFs embed no images, so the process keeps Pillow strict.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with _open_header(data, content_type) as image:
             _fit_to_budget(image, content_type)

@@ -356,6 +356,17 @@ def submit_form(writer):
     )
 
 
+def script_link(writer):
+    link = action("/URI", URI=TextStringObject("JavaScript:app.alert(1)"))
+    writer.root_object[name("/OpenAction")] = link
+
+
+def local_file_link(writer):
+    writer.root_object[name("/OpenAction")] = action(
+        "/URI", URI=TextStringObject("file:///C:/x.exe")
+    )
+
+
 def xfa_form(writer):
     writer.root_object[name("/AcroForm")] = DictionaryObject(
         {name("/Fields"): ArrayObject(), name("/XFA"): TextStringObject("<xdp/>")}
@@ -417,6 +428,8 @@ def test_a_plain_pdf_is_kept_as_it_is():
         (embedded_file, "an embedded file"),
         (file_attachment_annotation, "an attached file"),
         (submit_form, "a form that sends data"),
+        (script_link, "JavaScript"),
+        (local_file_link, "an action that starts a program"),
         (xfa_form, "an XFA form"),
     ],
     ids=[
@@ -425,6 +438,8 @@ def test_a_plain_pdf_is_kept_as_it_is():
         "embedded-file",
         "file-attachment",
         "submit-form",
+        "javascript-link",
+        "local-file-link",
         "xfa",
     ],
 )

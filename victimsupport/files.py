@@ -38,7 +38,14 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageFile, ImageOps, JpegImagePlugin, PngImagePlugin
 from pypdf import PdfReader
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+from pypdf.generic import (
+    ArrayObject,
+    ByteStringObject,
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+    TextStringObject,
+)
 
 # What may be attached, by content type, with the file's own signature checked.
 ALLOWED_TYPES: dict[str, tuple[bytes, ...]] = {
@@ -359,6 +366,8 @@ def _find_forbidden(reader: PdfReader) -> str | None:
             for name, value in item.items():
                 if name in PDF_FORBIDDEN_NAMES:
                     return str(name)
+                if name == "/URI" and _runs_or_opens_locally(value):
+                    return "/JavaScript" if "javascript" in str(value).lower() else "/Launch"
                 if isinstance(value, _FOLLOWED):
                     pending.append(value)
         else:
@@ -367,6 +376,15 @@ def _find_forbidden(reader: PdfReader) -> str | None:
 
 
 _FOLLOWED = (IndirectObject, DictionaryObject, ArrayObject, NameObject)
+
+
+def _runs_or_opens_locally(uri: Any) -> bool:
+    """A link is fine, but not one that runs script or opens a file on the reader's computer."""
+    if not isinstance(uri, (TextStringObject, ByteStringObject)):
+        return False
+    text = bytes(uri).decode("latin-1") if isinstance(uri, bytes) else str(uri)
+    scheme = "".join(text.split()).lower()  # "java script:" and the like, with spaces
+    return scheme.startswith(("javascript:", "file:", "vbscript:"))
 
 
 def _listed_objects(reader: PdfReader) -> Iterator[IndirectObject]:

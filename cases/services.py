@@ -11,7 +11,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from cases.documents import check_upload, strip_image_metadata
 from cases.models import (
     BreakGlassAccess,
     Case,
@@ -27,6 +26,7 @@ from cases.models import (
 from victimsupport.access import CASE_ROLES, Role, has_role, roles_of
 from victimsupport.audit.services import AccessKind, record_access
 from victimsupport.concurrency import EditConflict, claim
+from victimsupport.files import clean_upload
 from victimsupport.limits import validate_text
 
 BREAK_GLASS_MIN_REASON = 20
@@ -247,8 +247,7 @@ def case_reopen(*, case: Case, actor: Any, reason: str) -> Case:
 def document_add(
     *, case: Case, actor: Any, name: str, content_type: str, data: bytes, description: str = ""
 ) -> Document:
-    check_upload(name=name, content_type=content_type, data=data)
-    data = strip_image_metadata(data, content_type)
+    data = clean_upload(name=name, content_type=content_type, data=data)
     document = Document(
         case=case,
         filename=name[:255],

@@ -14,7 +14,6 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from cases.documents import check_upload, strip_image_metadata
 from cases.models import Case
 from risk import engine
 from risk.models import (
@@ -30,6 +29,7 @@ from risk.models import (
 )
 from victimsupport import limits
 from victimsupport.concurrency import EditConflict, claim
+from victimsupport.files import clean_upload
 
 OVERRIDE_MIN_REASON = 20
 SLUG_RE = re.compile(r"[-a-zA-Z0-9_]+")
@@ -409,9 +409,8 @@ def training_record_add(
     )
     if certificate is not None:
         name, content_type, data = certificate
-        check_upload(name=name, content_type=content_type, data=data)
         record.certificate_name = name[:255]
-        record.certificate = strip_image_metadata(data, content_type)
+        record.certificate = clean_upload(name=name, content_type=content_type, data=data)
         record.certificate_type = content_type
     record.full_clean(exclude=["certificate"])
     record.save()

@@ -373,7 +373,8 @@ def training(request: HttpRequest) -> HttpResponse:
                 certificate = (upload.name, upload.content_type, upload.read())
             services.training_record_add(actor=request.user, certificate=certificate, **data)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            # The service names the date fields it refuses; anything else is about the file.
+            form.add_error(None if hasattr(exc, "error_dict") else "certificate", exc)
         else:
             messages.success(request, "Training recorded.")
             return redirect("risk:training")

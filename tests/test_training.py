@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from pypdf import PdfWriter
 
 from risk.models import TrainingRecord
 from risk.services import has_current_training
@@ -18,12 +20,22 @@ pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
 
 
+def certificate_pdf() -> bytes:
+    # A real PDF: certificates are parsed and checked for active content before they are kept.
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def test_supervisor_records_training_and_sees_compliance(client, north):
     sofia = factories.supervisor(north)
     cara = factories.caseworker(north)
     nia = factories.caseworker(north, "Nia")
     factories.caseworker(factories.make_team("South"), "Sam")  # not Sofia's team
     client.force_login(sofia)
+    certificate = certificate_pdf()
     response = client.post(
         "/risk/training/",
         {
@@ -32,7 +44,7 @@ def test_supervisor_records_training_and_sees_compliance(client, north):
             "completed_on": (TODAY - datetime.timedelta(days=30)).isoformat(),
             "provider": "Regional network",
             "expires_on": (TODAY + datetime.timedelta(days=20)).isoformat(),
-            "certificate": SimpleUploadedFile("cert.pdf", b"%PDF-1.4 test", "application/pdf"),
+            "certificate": SimpleUploadedFile("cert.pdf", certificate, "application/pdf"),
         },
     )
     assert response.status_code == 302
@@ -42,7 +54,7 @@ def test_supervisor_records_training_and_sees_compliance(client, north):
     assert "Sam" not in page
     record = TrainingRecord.objects.get()
     cert = client.get(f"/risk/training/{record.pk}/certificate/")
-    assert cert.content == b"%PDF-1.4 test"
+    assert cert.content == certificate
     assert cert["Content-Disposition"] == f'attachment; filename="certificate-{record.pk}.pdf"'
 
 

@@ -19,3 +19,8 @@ class VictimSupportConfig(AppConfig):
         multipartparser.MAX_TOTAL_HEADER_SIZE = max(
             multipartparser.MAX_TOTAL_HEADER_SIZE, UPLOAD_PART_HEADERS
         )
+
+        from victimsupport.files import configure_pillow
+
+        # Before any request: no image anywhere in the process is decoded past the pixel budget.
+        configure_pillow()

@@ -1,0 +1,395 @@
+"""Checking uploaded files before they are kept: type, size, pixel budget, harmful PDF content,
+and re-encoding images so that nothing they say about where and when they were taken survives.
+
+Every app that takes a file (case documents, training certificates, premises photos) calls
+``clean_upload`` and stores what it returns; nothing here knows which app asked.
+
+Memory: an upload is at most DOCUMENT_MAX_BYTES, but an image's cost is its pixel count, not its
+file size (a 225 KB PNG can declare 7,700 x 7,700 pixels). So the dimensions are read from the
+header and checked against a pixel budget before a single pixel is decoded, and the image is
+decoded once, into one buffer, and re-encoded from it without further full-size copies.
+
+Large phone photos (48 to 200 megapixel sensor modes) are baseline JPEGs: libjpeg can decode them
+at 1/2, 1/4 or 1/8 scale directly (Pillow's ``draft``), so they are accepted and stored at a
+reduced size within the same memory bound. Progressive JPEGs are not reduced: libjpeg keeps every
+coefficient of a progressive file in memory whatever the output scale, so they, and PNGs, are
+refused above the budget with a message saying what to do.
+
+PDFs are not cleaned but refused when they carry JavaScript, actions that start programs or send
+data, embedded files, or interactive forms/media: rewriting a PDF so that no such object survives
+(in object streams, incremental updates, names spelled with #-escapes) is much harder to get
+right than refusing, and "print it to a new PDF, or scan it" gives the caseworker a clean copy in
+a minute. An encrypted PDF that cannot be opened without a password, or one that cannot be
+parsed, cannot be checked, so it is refused too.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import time
+import warnings
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, ImageFile, ImageOps, JpegImagePlugin, PngImagePlugin
+from pypdf import PdfReader
+from pypdf.generic import (
+    ArrayObject,
+    ByteStringObject,
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+    TextStringObject,
+)
+
+# What may be attached, by content type, with the file's own signature checked.
+ALLOWED_TYPES: dict[str, tuple[bytes, ...]] = {
+    "application/pdf": (b"%PDF-",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "text/plain": (),
+}
+EXTENSIONS = {
+    "application/pdf": "pdf",
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "text/plain": "txt",
+}
+
+# The most pixels decoded for one image. 16 MP holds an ordinary phone photo (12 MP, 4032 x 3024;
+# 16 MP Android cameras) and an A4 page scanned at 300 dpi (8.7 MP). Decoded, it is 64 MB (Pillow
+# keeps 4 bytes a pixel for RGB too); measured peaks per upload: 62 MB for a 16 MP PNG or JPEG,
+# 107 MB progressive (libjpeg's coefficients), 123 MB when a photo must be turned upright, 13 MB
+# for a 50 MP photo decoded at half scale (tests/test_uploads.py measures them).
+MAX_DECODED_PIXELS = 16_000_000
+# A baseline JPEG up to this many pixels is decoded at reduced scale to fit MAX_DECODED_PIXELS:
+# 200 MP sensor modes (16,320 x 12,240) are decoded at 1/4 scale, 48-50 MP modes at 1/2.
+MAX_REDUCIBLE_JPEG_PIXELS = 200_000_000
+JPEG_SCALES = (1, 2, 4, 8)
+
+# Pillow's own guard for everything else in the process (PDF rendering, any other Image.open):
+# it refuses images of more than twice MAX_IMAGE_PIXELS, so this makes its refusal start exactly
+# at our budget. Set when the core app is ready (victimsupport.apps), so it holds process-wide.
+PILLOW_MAX_IMAGE_PIXELS = MAX_DECODED_PIXELS // 2
+
+# Bounds on checking a PDF (dictionaries and arrays walked, and seconds): a crafted file can hold
+# millions of tiny objects or reference cycles. pypdf parses about 5,000 objects a second: a
+# 360-page text PDF with 25,000 objects (1.1 MB) is checked in 5 s, a scan in a fraction of one.
+MAX_PDF_OBJECTS = 200_000
+MAX_PDF_CHECK_SECONDS = 20.0
+
+_TRY_AGAIN_PDF = _(
+    "Print it to a new PDF (Print, then Save as PDF) or scan it, and attach that copy."
+)
+
+
+def configure_pillow() -> None:
+    Image.MAX_IMAGE_PIXELS = PILLOW_MAX_IMAGE_PIXELS
+    # Pillow warns from MAX_IMAGE_PIXELS, half the budget: below the budget that says nothing.
+    warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+    # A truncated image is refused as damaged rather than half-decoded.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+
+def check_upload_size(size: int) -> None:
+    limit = settings.DOCUMENT_MAX_BYTES
+    if size > limit:
+        raise ValidationError(
+            _("The file is %(size)s KB; the limit is %(limit)s KB."),
+            code="too_big",
+            params={"size": size // 1024, "limit": limit // 1024},
+        )
+
+
+def check_upload(*, name: str, content_type: str, data: bytes) -> None:
+    """Type, size and signature; the content checks are in ``clean_upload``."""
+    if not data:
+        raise ValidationError(_("The file is empty."), code="empty")
+    check_upload_size(len(data))
+    if content_type not in ALLOWED_TYPES:
+        raise ValidationError(
+            _("Only PDF, JPEG, PNG and plain-text files can be attached."), code="type"
+        )
+    signatures = ALLOWED_TYPES[content_type]
+    if signatures and not data.startswith(signatures):
+        raise ValidationError(_("The file's contents do not match its type."), code="signature")
+    if content_type == "text/plain":
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValidationError(
+                _("Plain-text files must be UTF-8 text."), code="encoding"
+            ) from exc
+
+
+def clean_upload(*, name: str, content_type: str, data: bytes) -> bytes:
+    """Check an upload and return the bytes to store: images re-encoded without metadata, PDFs
+    checked for harmful content (and kept as they are), text as it is. Raises ValidationError
+    with a message that says what to do."""
+    check_upload(name=name, content_type=content_type, data=data)
+    if content_type == "application/pdf":
+        check_pdf(data)
+        return data
+    if content_type in ("image/jpeg", "image/png"):
+        return reencode_image(data, content_type)
+    return data
+
+
+# Images ------------------------------------------------------------------------------------
+
+
+def _megapixels(pixels: int) -> int:
+    return max(1, round(pixels / 1_000_000))
+
+
+def _too_many_pixels(width: int, height: int, limit: int) -> ValidationError:
+    return ValidationError(
+        _(
+            "The image is too large to process: %(width)s × %(height)s pixels "  # noqa: RUF001
+            "(%(megapixels)s megapixels); the most this service can process is %(limit)s "
+            "megapixels. Save a smaller copy and attach it again."
+        ),
+        code="too_many_pixels",
+        params={
+            "width": width,
+            "height": height,
+            "megapixels": _megapixels(width * height),
+            "limit": _megapixels(limit),
+        },
+    )
+
+
+def _metadata_too_large() -> ValidationError:
+    return ValidationError(
+        _(
+            "The image is too large to process: it carries more embedded text (metadata) than "
+            "this service can read. Save a copy without metadata (export it again, or take a "
+            "screenshot of it) and attach that."
+        ),
+        code="metadata_too_large",
+    )
+
+
+def _open_header(data: bytes, content_type: str) -> ImageFile.ImageFile:
+    """Read the header only: the format's own reader, not Image.open, so that Pillow's global
+    pixel guard does not stop a large baseline JPEG that is then decoded at reduced scale. The
+    signature was checked already, so no other format's reader is ever tried."""
+    fp = io.BytesIO(data)
+    if content_type == "image/jpeg":
+        return JpegImagePlugin.JpegImageFile(fp)
+    return PngImagePlugin.PngImageFile(fp)
+
+
+def _fit_to_budget(image: ImageFile.ImageFile, content_type: str) -> None:
+    """Refuse an image over the pixel budget, or set a baseline JPEG to decode at reduced scale.
+    Nothing has been decoded yet."""
+    width, height = image.size
+    pixels = width * height
+    if pixels <= MAX_DECODED_PIXELS:
+        return
+    reducible = content_type == "image/jpeg" and not image.info.get("progressive")
+    if not reducible:
+        raise _too_many_pixels(width, height, MAX_DECODED_PIXELS)
+    if pixels > MAX_REDUCIBLE_JPEG_PIXELS:
+        raise _too_many_pixels(width, height, MAX_REDUCIBLE_JPEG_PIXELS)
+    for scale in JPEG_SCALES:
+        reduced = -(-width // scale) * -(-height // scale)
+        if reduced <= MAX_DECODED_PIXELS:
+            image.draft(None, (width // scale, height // scale))
+            break
+    if image.size[0] * image.size[1] > MAX_DECODED_PIXELS:  # draft declined (unusual file)
+        raise _too_many_pixels(width, height, MAX_DECODED_PIXELS)
+
+
+def reencode_image(data: bytes, content_type: str) -> bytes:
+    """Decode the pixels once and encode them again with no metadata at all: EXIF (with GPS
+    position and the embedded thumbnail), XMP, ICC profile, comments, PNG text chunks.
+
+    Phone photos record where they were taken; a refuge's address must not travel in a file.
+    """
+    # WeasyPrint sets this to True when it is first imported (the first PDF export in a
+    # process): a truncated image would then be half-decoded and a PNG text bomb silently
+    # dropped. Our PDFs embed no images, so the process keeps Pillow strict.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        with _open_header(data, content_type) as image:
+            _fit_to_budget(image, content_type)
+            image.load()
+            # Apply the orientation the EXIF data asked for before dropping it (a second buffer
+            # exists only for the moment of turning, and only for a turned photo).
+            ImageOps.exif_transpose(image, in_place=True)
+            transparency = image.info.get("transparency")
+            # Whatever the decoder read (exif, xmp, icc_profile, comment, text chunks) lives in
+            # info, and the encoders fall back on info for some of it: empty it, and pass empty
+            # values explicitly, so that only the pixels are written.
+            image.info = {}
+            return _encode(image, content_type, transparency)
+    except ValidationError:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise ValidationError(
+            _(
+                "The image is too large to process. Save a smaller copy (fewer pixels) and "
+                "attach it again."
+            ),
+            code="too_large_to_process",
+        ) from exc
+    except ValueError as exc:
+        # Pillow's own bounds on PNG text chunks (MAX_TEXT_CHUNK, MAX_TEXT_MEMORY) say so.
+        if "MAX_TEXT" in str(exc):
+            raise _metadata_too_large() from exc
+        raise _unreadable_image() from exc
+    except (OSError, SyntaxError, EOFError, struct.error, zlib.error, LookupError) as exc:
+        raise _unreadable_image() from exc
+
+
+def _unreadable_image() -> ValidationError:
+    return ValidationError(
+        _(
+            "The image could not be read: the file seems damaged or is not really a JPEG or PNG "
+            "image. Open it on your device, save or export it again, and attach the new copy."
+        ),
+        code="damaged",
+    )
+
+
+def _encode(image: Image.Image, content_type: str, transparency: Any) -> bytes:
+    out = io.BytesIO()
+    if content_type == "image/jpeg":
+        if image.mode not in ("RGB", "L"):
+            image = image.convert("RGB")
+        image.save(out, format="JPEG", quality=90, exif=b"", comment=b"", icc_profile=None)
+    else:
+        options: dict[str, Any] = {}
+        if image.mode not in ("1", "L", "LA", "P", "RGB", "RGBA"):
+            image = image.convert("RGBA")
+        elif transparency is not None:
+            options["transparency"] = transparency  # how the pixels look, not metadata
+        image.save(out, format="PNG", icc_profile=None, **options)
+    return out.getvalue()
+
+
+# PDFs --------------------------------------------------------------------------------------
+
+# Names that mean a PDF can run code, start a program, send or fetch data, or carry a file,
+# wherever they appear (as a key: /JS, /EmbeddedFiles, /EF, /XFA; as a value: an action's /S,
+# an annotation's /Subtype, a stream's /Type). What each one is, in words the caseworker knows.
+PDF_FORBIDDEN_NAMES = {
+    "/JS": _("JavaScript"),
+    "/JavaScript": _("JavaScript"),
+    "/Launch": _("an action that starts a program"),
+    "/EmbeddedFiles": _("an embedded file"),
+    "/EmbeddedFile": _("an embedded file"),
+    "/EF": _("an embedded file"),
+    "/FileAttachment": _("an attached file"),
+    "/RichMedia": _("embedded media"),
+    "/RichMediaExecute": _("embedded media"),
+    "/SubmitForm": _("a form that sends data"),
+    "/ImportData": _("a form that imports data"),
+    "/GoToE": _("a link into an embedded file"),
+    "/XFA": _("an XFA form"),
+}
+
+
+def _pdf_refusal(problem: Any, code: str) -> ValidationError:
+    return ValidationError(
+        "%(problem)s %(todo)s", code=code, params={"problem": problem, "todo": _TRY_AGAIN_PDF}
+    )
+
+
+def check_pdf(data: bytes) -> None:
+    """Refuse a PDF that carries active or embedded content, or that cannot be checked."""
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            # A PDF restricted only by an owner password opens with the empty one and is checked.
+            raise ValidationError(
+                _(
+                    "This PDF is protected by a password, so it cannot be checked for harmful "
+                    "content. Open it with its password and print it to a new PDF without one "
+                    "(Print, then Save as PDF), or scan it, and attach that copy."
+                ),
+                code="pdf_encrypted",
+            )
+        found = _find_forbidden(reader)
+    except ValidationError:
+        raise
+    except Exception as exc:  # pypdf raises many kinds on a crafted file: fail closed
+        raise _pdf_refusal(
+            _("This PDF could not be read, so it cannot be checked for harmful content."),
+            "pdf_unreadable",
+        ) from exc
+    if found is not None:
+        raise _pdf_refusal(
+            _(
+                "This PDF contains %(what)s, which could harm the computer that opens it, so it "
+                "cannot be attached."
+            )
+            % {"what": PDF_FORBIDDEN_NAMES[found]},
+            "pdf_active_content",
+        )
+
+
+def _find_forbidden(reader: PdfReader) -> str | None:
+    """Walk every object reachable from the trailer, and every object the cross-reference
+    tables list (those stored compressed inside object streams too, reachable or not): the
+    first forbidden name found, or None. Bounded in objects and time; cycles are visited once."""
+    deadline = time.monotonic() + MAX_PDF_CHECK_SECONDS
+    seen: set[tuple[int, int]] = set()
+    pending: list[Any] = [reader.trailer, *_listed_objects(reader)]
+    visited = 0
+    while pending:
+        item = pending.pop()
+        if isinstance(item, IndirectObject):
+            key = (item.idnum, item.generation)
+            if key in seen:
+                continue
+            seen.add(key)
+            item = reader.get_object(item)
+        if isinstance(item, NameObject):
+            if item in PDF_FORBIDDEN_NAMES:
+                return str(item)
+            continue
+        if not isinstance(item, (DictionaryObject, ArrayObject)):
+            continue  # numbers, strings, booleans, null: nothing to follow
+        visited += 1
+        if visited > MAX_PDF_OBJECTS or time.monotonic() > deadline:
+            raise _pdf_refusal(
+                _("This PDF is too complex to be checked for harmful content."), "pdf_too_complex"
+            )
+        if isinstance(item, DictionaryObject):  # a stream's dictionary too
+            for name, value in item.items():
+                if name in PDF_FORBIDDEN_NAMES:
+                    return str(name)
+                if name == "/URI" and _runs_or_opens_locally(value):
+                    return "/JavaScript" if "javascript" in str(value).lower() else "/Launch"
+                if isinstance(value, _FOLLOWED):
+                    pending.append(value)
+        else:
+            pending.extend(value for value in item if isinstance(value, _FOLLOWED))
+    return None
+
+
+_FOLLOWED = (IndirectObject, DictionaryObject, ArrayObject, NameObject)
+
+
+def _runs_or_opens_locally(uri: Any) -> bool:
+    """A link is fine, but not one that runs script or opens a file on the reader's computer."""
+    if not isinstance(uri, (TextStringObject, ByteStringObject)):
+        return False
+    text = bytes(uri).decode("latin-1") if isinstance(uri, bytes) else str(uri)
+    scheme = "".join(text.split()).lower()  # "java script:" and the like, with spaces
+    return scheme.startswith(("javascript:", "file:", "vbscript:"))
+
+
+def _listed_objects(reader: PdfReader) -> Iterator[IndirectObject]:
+    for generation, numbers in reader.xref.items():
+        for number in numbers:
+            yield IndirectObject(number, generation, reader)
+    for number in reader.xref_objStm:
+        yield IndirectObject(number, 0, reader)

@@ -22,6 +22,7 @@ from cases.services import BREAK_GLASS_MIN_REASON, VICTIM_FIELDS
 from victimsupport import limits
 from victimsupport.concurrency import VersionedFormMixin
 from victimsupport.limits import LimitedCharField, LimitedEmailField
+from victimsupport.widgets import DateInput
 
 
 class BreakGlassForm(forms.Form):
@@ -126,7 +127,7 @@ class PersonForm(StepForm):
     date_of_birth = forms.DateField(
         label="Date of birth",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     phone = LimitedCharField(label="Phone", max_length=limits.PHONE, required=False)
     email = LimitedEmailField(label="Email", max_length=limits.EMAIL, required=False)
@@ -251,7 +252,7 @@ class ConsentForm(StepForm):
     sharing_expires_on = forms.DateField(
         label="Consent to share ends on",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
 
     def clean(self) -> dict[str, Any]:
@@ -325,9 +326,7 @@ class ConsentGiveForm(forms.Form):
     witness = LimitedCharField(
         label="Witness (if any)", max_length=limits.LONG_NAME, required=False
     )
-    expires_on = forms.DateField(
-        label="Ends on", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    expires_on = forms.DateField(label="Ends on", required=False, widget=DateInput())
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -339,7 +338,7 @@ class ConsentGiveForm(forms.Form):
 
 
 class WithdrawForm(VersionedFormMixin, forms.Form):
-    note = LimitedCharField(label="Note (optional)", max_length=limits.REASON, required=False)
+    note = LimitedCharField(label="Note", max_length=limits.REASON, required=False)
 
     def __init__(self, *args: Any, consent_id: int, **kwargs: Any) -> None:
         # Each consent on the page has its own form: its ids name the consent.
@@ -353,7 +352,7 @@ class VictimForm(VersionedFormMixin, forms.ModelForm):
         model = Victim
         fields = VICTIM_FIELDS
         widgets = {
-            "date_of_birth": forms.DateInput(attrs={"type": "date"}),
+            "date_of_birth": DateInput(),
             "address": forms.Textarea(attrs={"rows": 3}),
             "dependants": forms.Textarea(attrs={"rows": 2}),
         }

@@ -36,10 +36,13 @@ from victimsupport.access import CASE_ROLES, Role, get_case_for_user, has_role
 from victimsupport.accounts.models import Team, User
 from victimsupport.audit.models import AuditEntry
 from victimsupport.audit.services import AccessKind, record_access
-from victimsupport.concurrency import render_conflict
+from victimsupport.concurrency import render_conflict, render_refused
 from victimsupport.crypto.fields import blind_match
 
 PAGE_SIZE = 25
+REFUSED_BELOW = _(
+    "Nothing was saved: the form below says what to change. What you typed is still there."
+)
 CONSENT_CONFLICT_MESSAGE = _(
     "Someone else withdrew or changed this consent while you had the page open. Nothing was "
     "saved: it is shown below as it is now."
@@ -144,6 +147,9 @@ def render_case_page(request: HttpRequest, case: Case, status: int = 200, **form
     """The case page, an audited opening, with any of its forms given bound (and showing
     their errors) in place of the empty ones."""
     record_access(actor=request.user, obj=case, kind=AccessKind.VIEW)
+    if status == 400:
+        # The refused form is far down a long page: say at the top that nothing was saved.
+        messages.error(request, REFUSED_BELOW)
     return render(
         request, "cases/case_detail.html", _detail_context(request, case, **forms), status=status
     )
@@ -208,9 +214,10 @@ def consent_withdraw(request: HttpRequest, pk: str, consent_id: int) -> HttpResp
     try:
         services.consent_withdraw(consent=consent, actor=request.user, **form.cleaned_data)
     except services.EditConflict:
-        # The page shows the consent as it is now, withdrawn by the colleague.
+        # The page shows the consent as it is now, withdrawn by the colleague, and the note
+        # this person typed (not saved) beside it.
         messages.error(request, CONSENT_CONFLICT_MESSAGE)
-        return render_case_page(request, case, status=409)
+        return render_case_page(request, case, status=409, withdraw_form=form)
     messages.success(request, "Consent withdrawn. Nothing more will be shared on it.")
     return redirect("cases:detail", pk=case.pk)
 
@@ -223,13 +230,6 @@ def victim_edit(request: HttpRequest, pk: str) -> HttpResponse:
     if victim is None:
         raise Http404("No details recorded.")
     form = VictimForm(request.POST or None, instance=victim, initial={"version": victim.version})
-    if request.method == "POST" and not form.is_valid() and form.version_lost:
-        # Missing or altered: answered as a conflict, based on the version saved now, so
-        # that saving again after comparing is possible.
-        _details_opened(request, case)
-        current = Victim.objects.get(pk=victim.pk)
-        context = {"case": case, "form": form, "current": current}
-        return render(request, "cases/victim_edit.html", context, status=409)
     if request.method == "POST" and form.is_valid():
         try:
             services.victim_update(
@@ -248,6 +248,17 @@ def victim_edit(request: HttpRequest, pk: str) -> HttpResponse:
             messages.success(request, "Details saved.")
             return redirect("cases:detail", pk=case.pk)
     _details_opened(request, case)
+    if request.method == "POST":
+        # Read again: validating the form wrote what was typed onto ``victim``.
+        current = Victim.objects.filter(case=case).first()
+        return render_refused(
+            request,
+            "cases/victim_edit.html",
+            {"case": case, "form": form},
+            form=form,
+            current=current,
+            status=200,
+        )
     return render(request, "cases/victim_edit.html", {"case": case, "form": form})
 
 
@@ -328,7 +339,12 @@ def case_assign(request: HttpRequest, pk: str) -> HttpResponse:
             if Case.objects.visible_to(request.user).filter(pk=case.pk).exists():
                 return redirect("cases:detail", pk=case.pk)
             return redirect("cases:list")
-    return render(request, "cases/assign.html", {"case": case, "form": form})
+    context = {"case": case, "form": form}
+    if request.method == "POST":
+        return render_refused(
+            request, "cases/assign.html", context, form=form, current=case, status=200
+        )
+    return render(request, "cases/assign.html", context)
 
 
 def _status_change(request: HttpRequest, pk: str, form_class: Any, change: Any, done: str):

@@ -11,6 +11,7 @@ from risk.services import OVERRIDE_MIN_REASON
 from victimsupport import limits
 from victimsupport.concurrency import VersionedFormMixin
 from victimsupport.limits import LimitedCharField
+from victimsupport.widgets import DateInput
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 YES_NO_UNKNOWN = [*YES_NO, ("unknown", "Don't know")]
@@ -98,7 +99,7 @@ class FinaliseForm(VersionedFormMixin, forms.Form):
 
 class TriggerForm(forms.Form):
     kind = forms.ChoiceField(label="What happened", choices=ReassessmentTrigger.Kind.choices)
-    occurred_on = forms.DateField(label="When", widget=forms.DateInput(attrs={"type": "date"}))
+    occurred_on = forms.DateField(label="When", widget=DateInput())
     note = LimitedCharField(label="Note", required=False, max_length=limits.REASON)
 
 
@@ -127,9 +128,7 @@ class SafetyActionForm(forms.Form):
         required=False,
         help_text="For example: the person themselves, or a partner organisation.",
     )
-    due_on = forms.DateField(
-        label="Due by", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    due_on = forms.DateField(label="Due by", required=False, widget=DateInput())
     victim_wishes = LimitedCharField(
         label="What the person wants (required for police contact)",
         required=False,
@@ -155,13 +154,9 @@ class ActionStatusForm(VersionedFormMixin, forms.Form):
 class TrainingRecordForm(forms.Form):
     user = forms.ModelChoiceField(label="Staff member", queryset=None)
     course = LimitedCharField(label="Course", max_length=limits.LONG_NAME)
-    completed_on = forms.DateField(
-        label="Completed on", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    completed_on = forms.DateField(label="Completed on", widget=DateInput())
     provider = LimitedCharField(label="Trainer or provider", max_length=limits.LONG_NAME)
-    expires_on = forms.DateField(
-        label="Valid until", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    expires_on = forms.DateField(label="Valid until", required=False, widget=DateInput())
     certificate = forms.FileField(label="Certificate (PDF, JPEG or PNG)", required=False)
 
     def __init__(self, *args: Any, staff: Any, **kwargs: Any) -> None:
@@ -185,7 +180,7 @@ class DuplicateResolveForm(forms.Form):
         error_messages={"required": _("Choose whether this is the same person.")},
     )
     note = LimitedCharField(
-        label=_("Note (optional)"),
+        label=_("Note"),
         help_text=_("What was checked, and with whom. Kept encrypted."),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,

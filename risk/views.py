@@ -30,7 +30,7 @@ from risk.models import Assessment, SafetyAction, SafetyPlan, TrainingRecord
 from victimsupport.access import Role, get_case_for_user, has_role
 from victimsupport.accounts.models import User
 from victimsupport.audit.services import AccessKind, record_access
-from victimsupport.concurrency import render_conflict
+from victimsupport.concurrency import render_conflict, render_refused
 from victimsupport.pdf import render_pdf
 
 
@@ -170,19 +170,20 @@ def assessment_detail(request: HttpRequest, pk: str, assessment_id: int) -> Http
             )
     preview_answers = form.answers() if form.is_bound and form.is_valid() else assessment.answers
     preview = engine.score(definition, preview_answers)
-    return render(
-        request,
-        "risk/assessment.html",
-        {
-            "case": case,
-            "assessment": assessment,
-            "form": form,
-            "finalise_form": finalise_form,
-            "preview": preview,
-            "trained": services.has_current_training(request.user),
-        },
-        status=status,
-    )
+    context = {
+        "case": case,
+        "assessment": assessment,
+        "form": form,
+        "finalise_form": finalise_form,
+        "preview": preview,
+        "trained": services.has_current_training(request.user),
+    }
+    if finalise_form.version_lost:
+        # Answered as a conflict, like every form whose version was missing or altered: the
+        # draft as saved now beside what was typed, and saving again works.
+        context["current_answers"] = _readable_answers(definition, assessment.answers)
+        status = 409
+    return render(request, "risk/assessment.html", context, status=status)
 
 
 def _readable_answers(definition, answers):
@@ -246,7 +247,8 @@ def safety_plan(request: HttpRequest, pk: str) -> HttpResponse:
         actor=request.user, obj=case, kind=AccessKind.VIEW, detail={"page": "safety_plan"}
     )
     if request.method == "POST":
-        form = SafetyPlanForm(request.POST)
+        plan = SafetyPlan.objects.filter(case=case).first()
+        form = SafetyPlanForm(request.POST, initial={"version": plan.version if plan else 0})
         if form.is_valid():
             try:
                 services.safety_plan_save(case=case, actor=request.user, **form.cleaned_data)
@@ -257,12 +259,8 @@ def safety_plan(request: HttpRequest, pk: str) -> HttpResponse:
                 )
             messages.success(request, "Safety plan saved.")
             return redirect("risk:safety_plan", pk=case.pk)
-        return render(
-            request,
-            "risk/safety_plan.html",
-            _plan_context(request, case, plan_form=form),
-            status=400,
-        )
+        context = _plan_context(request, case, plan_form=form)
+        return render_refused(request, "risk/safety_plan.html", context, form=form, current=plan)
     return render(request, "risk/safety_plan.html", _plan_context(request, case))
 
 
@@ -295,13 +293,13 @@ def safety_action_update(request: HttpRequest, pk: str, action_id: int) -> HttpR
     action = SafetyAction.objects.filter(plan__case=case, pk=action_id).first()
     if action is None:
         raise Http404("No action found.")
-    form = ActionStatusForm(request.POST)
+    form = ActionStatusForm(request.POST, initial={"version": action.version})
     if not form.is_valid():
         record_access(
             actor=request.user, obj=case, kind=AccessKind.VIEW, detail={"page": "safety_plan"}
         )
         context = _plan_context(request, case, status_form=form, status_action=action.pk)
-        return render(request, "risk/safety_plan.html", context, status=400)
+        return render_refused(request, "risk/safety_plan.html", context, form=form, current=action)
     try:
         services.safety_action_update(action=action, actor=request.user, **form.cleaned_data)
     except services.EditConflict as conflict:

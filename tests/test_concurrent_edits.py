@@ -244,6 +244,7 @@ def test_withdrawing_a_consent_someone_just_withdrew_is_refused(cara, case, nort
     refused = second.post(url, {"version": 1, "note": "She asked us to stop"})
     assert refused.status_code == 409
     assert "Someone else withdrew or changed this consent" in refused.text
+    assert "She asked us to stop" in refused.text  # what they typed is not lost
     consent.refresh_from_db()
     assert consent.withdrawn_by == cara and consent.withdrawal_note == "Changed her mind"
     assert consent.version == 2 and changes(consent).count() == entries
@@ -428,3 +429,39 @@ def test_a_save_racing_an_uncommitted_one_is_refused_on_postgresql():
     assert outcome == {"first": "saved", "second": "conflict"}
     plan = SafetyPlan.objects.get(case=case)
     assert plan.summary == "First" and plan.version == 2
+
+
+@pytest.mark.parametrize("tampered", [None, "", "abc"])
+def test_a_lost_version_is_answered_as_a_conflict_and_saving_again_works(cara, case, tampered):
+    """A missing or altered version on any form is a 409 based on the version saved now: the
+    page shows what was typed and what is saved, and the very next save goes through."""
+    client = Client()
+    client.force_login(cara)
+    risk_services.safety_plan_save(case=case, actor=cara, version=0, summary="First words")
+    action = risk_services.safety_action_add(
+        case=case, actor=cara, kind="other", description="Call back", owner=cara
+    )
+    plan = SafetyPlan.objects.get(case=case)
+    forms = [
+        (plan_url(case), {"summary": "Typed over the plan"}, "First words", plan),
+        (
+            plan_url(case, f"actions/{action.pk}/"),
+            {"status": "done", "outcome": "Typed outcome"},
+            "Saved now:",
+            action,
+        ),
+    ]
+    for url, data, saved, record in forms:
+        posted = data if tampered is None else {**data, "version": tampered}
+        refused = client.post(url, posted)
+        assert refused.status_code == 409, url
+        assert INVALID_VERSION in refused.text, url
+        assert saved in refused.text, url
+        assert next(iter(data.values())) in refused.text, url
+        record.refresh_from_db()
+        assert f'name="version" value="{record.version}"' in refused.text, url
+        assert client.post(url, {**data, "version": record.version}).status_code == 302, url
+    plan.refresh_from_db()
+    assert plan.summary == "Typed over the plan"
+    action.refresh_from_db()
+    assert action.status == "done" and action.outcome == "Typed outcome"

@@ -382,7 +382,11 @@ def _sweep(case, cara):
             {"kind": "incident", "occurred_on": "2026-01-05", "note": long(limits.REASON)},
             limits.REASON,
         ),
-        (f"{r}/safety-plan/", {"summary": long(limits.DETAILS)}, limits.DETAILS),
+        (
+            f"{r}/safety-plan/",
+            {"summary": long(limits.DETAILS), "version": action.plan.version},
+            limits.DETAILS,
+        ),
         (
             f"{r}/safety-plan/actions/",
             {"kind": "other", "description": TYPED, "owner_other": long(limits.LONG_NAME)},
@@ -390,17 +394,22 @@ def _sweep(case, cara):
         ),
         (
             f"{r}/safety-plan/actions/{action.pk}/",
-            {"status": "done", "outcome": long(limits.DETAILS)},
+            {"status": "done", "outcome": long(limits.DETAILS), "version": action.version},
             limits.DETAILS,
         ),
         (
             f"{r}/assessments/{draft.pk}/",
-            {"own_words": long(limits.DETAILS), "action": "save"},
+            {"own_words": long(limits.DETAILS), "action": "save", "version": draft.version},
             limits.DETAILS,
         ),
         (
             f"{r}/assessments/{draft.pk}/",
-            {"own_words": TYPED, "rationale": long(limits.DETAILS), "action": "save"},
+            {
+                "own_words": TYPED,
+                "rationale": long(limits.DETAILS),
+                "action": "save",
+                "version": draft.version,
+            },
             limits.DETAILS,
         ),
     ]
@@ -455,3 +464,19 @@ def test_every_intake_step_refuses_over_long_text_with_a_message(
     assert page.status_code == 200
     assert f"Keep this under {limit} characters" in page.text
     assert TYPED in page.text
+
+
+def test_no_field_cuts_pasted_text_silently(client_cara, case):
+    """A maxlength attribute makes the browser drop what is pasted past the limit without a
+    word; the limit is the server's, said next to the field, with the whole text kept."""
+    for address in (f"/cases/{case.pk}/", f"/cases/{case.pk}/details/"):
+        page = client_cara.get(address)
+        assert page.status_code == 200
+        assert "maxlength=" not in page.text, address
+
+
+def test_a_refusal_far_down_the_case_page_is_said_at_the_top(client_cara, case):
+    page = client_cara.post(f"/cases/{case.pk}/close/", {"reason": "x" * (limits.REASON + 1)})
+    assert page.status_code == 400
+    banner = page.text.index("Nothing was saved: the form below says what to change.")
+    assert banner < page.text.index("Keep this under")

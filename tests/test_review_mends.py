@@ -171,7 +171,7 @@ def test_a_refused_action_update_keeps_the_outcome_typed(client_cara, case, cara
     typed = "Place found at the refuge " + "x" * limits.DETAILS  # over the outcome's limit
     page = client_cara.post(
         f"/risk/cases/{case.pk}/safety-plan/actions/{action.pk}/",
-        {"status": "done", "outcome": typed},
+        {"status": "done", "outcome": typed, "version": action.version},
     )
     assert page.status_code == 400
     assert "Place found at the refuge" in page.text

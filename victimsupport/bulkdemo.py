@@ -19,6 +19,7 @@ import datetime
 import math
 import multiprocessing
 import random
+import signal
 import time
 import uuid
 from collections.abc import Callable
@@ -254,9 +255,14 @@ def seed_cases(
         if workers > 1:
             connections.close_all()  # each process opens its own
             context = multiprocessing.get_context("fork")
-            with context.Pool(workers, initializer=connections.close_all) as pool:
+            with context.Pool(workers, initializer=_worker_start) as pool:
                 results = pool.imap_unordered(_run_batch, jobs)
                 _collect(results, report, n, progress)
+                # Let the workers finish and leave on their own. Leaving the block otherwise
+                # terminates them with SIGTERM, and a worker killed while it holds the task
+                # queue's lock leaves another waiting for it forever (seen in a test run).
+                pool.close()
+                pool.join()
         else:
             _collect(map(_run_batch, jobs), report, n, progress)
     finally:
@@ -273,6 +279,15 @@ def seed_cases(
 
 
 _STAFF: list[_Staff] = []
+
+
+def _worker_start() -> None:
+    """In each forked worker: its own database connections, and the default answer to SIGTERM
+    and SIGINT, whatever handler the parent process had (a test runner, a server), so that
+    terminating the pool always ends its workers."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    connections.close_all()
 
 
 def _collect(

@@ -137,6 +137,43 @@ class VersionedFormMixin:
         self.data = data
 
 
+def saved_values(form: Any, current: models.Model | None) -> list[tuple[Any, Any]]:
+    """(label, value as saved now) for every field the form edits: the whole record is shown
+    beside what was typed, so that saving again never quietly undoes a colleague's change to
+    a field the comparison left out."""
+    if current is None:
+        return []
+    rows = []
+    for name, field in form.fields.items():
+        if name == "version" or not hasattr(current, name):
+            continue
+        display = getattr(current, f"get_{name}_display", None)
+        value = display() if callable(display) else getattr(current, name)
+        if isinstance(value, bool):
+            value = _("Yes") if value else _("No")
+        rows.append((field.label or name, value))
+    return rows
+
+
+def render_refused(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any],
+    *,
+    form: Any,
+    current: models.Model | None,
+    status: int = 400,
+) -> HttpResponse:
+    """The page of a form that did not validate. If its version was missing or altered, the
+    answer is that of a conflict (409, with ``current``, the record as now saved, to compare
+    against what was typed): the form is already based on the saved version, so saving again
+    works. Otherwise the usual refusal, with the errors next to the fields."""
+    if getattr(form, "version_lost", False):
+        context = {**context, "current": current, "current_rows": saved_values(form, current)}
+        return render(request, template, context, status=409)
+    return render(request, template, context, status=status)
+
+
 def render_conflict(
     request: HttpRequest,
     template: str,
@@ -152,4 +189,9 @@ def render_conflict(
     form.add_error(None, message)
     if conflict.current is not None:
         form.rebase(conflict.current.version)
-    return render(request, template, {**context, "current": conflict.current}, status=409)
+    context = {
+        **context,
+        "current": conflict.current,
+        "current_rows": saved_values(form, conflict.current),
+    }
+    return render(request, template, context, status=409)

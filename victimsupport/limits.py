@@ -51,13 +51,24 @@ class MaxCharsValidator(MaxLengthValidator):
     message = TOO_LONG
 
 
-class LimitedCharField(forms.CharField):
+class _NoSilentCut:
+    """No ``maxlength`` attribute in the page: a browser would cut pasted text at the limit
+    without a word, and what was cut is lost. The server refuses it instead, saying so next
+    to the field, with the whole text kept for the person to shorten."""
+
+    def widget_attrs(self, widget: Any) -> dict[str, Any]:
+        attrs = super().widget_attrs(widget)  # type: ignore[misc]
+        attrs.pop("maxlength", None)
+        return attrs
+
+
+class LimitedCharField(_NoSilentCut, forms.CharField):
     """A form's text field whose length refusal says the limit and how long the text is."""
 
     default_error_messages = {"max_length": TOO_LONG}
 
 
-class LimitedEmailField(forms.EmailField):
+class LimitedEmailField(_NoSilentCut, forms.EmailField):
     default_error_messages = {"max_length": TOO_LONG}
 
 

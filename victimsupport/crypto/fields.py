@@ -164,6 +164,9 @@ class EncryptedDateField(EncryptedFieldMixin, models.TextField):
         return datetime.date.fromisoformat(data.decode("ascii"))
 
     def formfield(self, **kwargs: Any) -> Any:
+        from victimsupport.widgets import DateInput
+
+        kwargs.setdefault("widget", DateInput)
         return forms.DateField(
             required=not self.blank, label=self.verbose_name, help_text=self.help_text, **kwargs
         )

@@ -217,11 +217,12 @@ ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = _reset_tokens
 MFA_ALLOW_UNVERIFIED_EMAIL = True
 # A cool-off, not a lockout (victimsupport/accounts/throttle.py). LOGIN_FAILURES_PER_EMAIL
 # failures of one account from one browser that signed in to it before, or else from one
-# network address, start a cool-off of LOGIN_COOLOFF_SECONDS. Wider limits slow guessing from
-# many addresses (LOGIN_FAILURES_PER_ACCOUNT an hour, all addresses together) and spraying from
-# one (LOGIN_FAILURES_PER_IP failures and LOGIN_ATTEMPTS_PER_IP sign-ins a minute, all
-# accounts together); a browser that has signed in to the account before is exempt from them,
-# so an abuser who knows a worker's address can delay others but never the worker.
+# network address, start a cool-off of LOGIN_COOLOFF_SECONDS, during which even the right
+# password from that place waits. Wider limits (LOGIN_FAILURES_PER_ACCOUNT an hour, all
+# addresses together; LOGIN_FAILURES_PER_IP failures and LOGIN_ATTEMPTS_PER_IP sign-ins a
+# minute from one address, all accounts together) refuse only a wrong password: over them the
+# password is still checked, and a right one signs in, so an attacker who fills them keeps no
+# one out. A browser that has signed in to the account before is exempt from them.
 LOGIN_KNOWN_BROWSER_DAYS = _int("LOGIN_KNOWN_BROWSER_DAYS", 90, 1)
 _cooloff = f"{_int('LOGIN_FAILURES_PER_EMAIL', 5, 1)}/{_int('LOGIN_COOLOFF_SECONDS', 300, 1)}s/key"
 ACCOUNT_RATE_LIMITS = {

@@ -206,9 +206,10 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PREVENT_ENUMERATION = True
-# Unknown addresses are mailed too, so a reset request answers the same for every address,
-# even when the mail server fails.
-ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
+# Only accounts are mailed: anyone could otherwise make the service write, in its own name, to
+# any address (an inbox an abuser reads, a victim's). A reset request answers the same page for
+# every address, even when the mail server fails (victimsupport/accounts/views.py).
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 # allauth's own generator writes an unverified e-mail row on every reset request.
 _reset_tokens = "victimsupport.accounts.tokens.ReadOnlyResetTokenGenerator"
 ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = _reset_tokens
@@ -393,7 +394,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # `check --deploy` reports (victimsupport.W010).
 EMAIL_CONFIGURED = bool(os.environ.get("EMAIL_URL", "").strip())
 # A mail server that does not answer must not hold a request (and a worker) until gunicorn's
-# timeout: the person is told at once that the e-mail could not be sent.
+# timeout: the person gets the reset page at once (which says to ask an administrator if
+# nothing arrives), and the failure is logged.
 EMAIL_TIMEOUT = _int("EMAIL_TIMEOUT_SECONDS", 10, minimum=1)
 
 # --- Internationalisation -----------------------------------------------------------------

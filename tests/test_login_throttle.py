@@ -1,8 +1,11 @@
 """Sign-in throttling: guessing stays slow, but one person's failures (or an attacker's) do
-not keep colleagues behind the same office address, or the owner on their own browser, out."""
+not keep anyone with the right password out: not colleagues behind the same office address,
+not the owner on their own browser or on a new one. Only the cool-off of one account from one
+place refuses the right password."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -65,7 +68,7 @@ def test_attackers_failures_from_elsewhere_do_not_stop_the_owner_on_their_known_
     # Guessing Ben's password from many addresses fills every limit but the owner's browser.
     for n in range(30):
         login(browser(f"203.0.113.{n % 6 + 1}"), ben.email, f"guess {n}")
-    assert THROTTLED in login(browser(ELSEWHERE), ben.email).text  # a new browser must wait
+    assert THROTTLED in login(browser(ELSEWHERE), ben.email, "guess").text
     assert signed_in(login(bens_pc, ben.email))
 
 
@@ -77,6 +80,53 @@ def test_attacker_in_the_office_does_not_stop_the_owner_on_their_known_browser(b
         login(attacker, ben.email if n < 10 else f"guess{n}@test.example", "Winter2026!")
     assert THROTTLED in login(attacker, ben.email).text
     assert signed_in(login(bens_pc, ben.email))
+
+
+def test_spraying_from_the_office_address_does_not_stop_a_colleague_on_a_new_browser(ben):
+    sprayer = browser()  # behind the office's shared address
+    for n in range(40):
+        login(sprayer, f"guess{n}@test.example", "Winter2026!")
+    assert THROTTLED in login(sprayer, "guess99@test.example", "Winter2026!").text
+    # Ben has never signed in on this computer (or has cleared his cookies).
+    assert signed_in(login(browser(), ben.email))
+
+
+def test_filling_an_accounts_limit_from_elsewhere_does_not_stop_the_owner_on_a_new_browser(ben):
+    for n in range(40):
+        login(browser(f"203.0.113.{n % 8 + 1}"), ben.email, f"guess {n}")
+    assert THROTTLED in login(browser(ELSEWHERE), ben.email, "guess").text
+    # Ben on a computer that has never seen him, from his own office's address.
+    assert signed_in(login(browser(OFFICE), ben.email))
+    # The attacker's own places stay in cool-off: there even the right password waits.
+    assert THROTTLED in login(browser("203.0.113.1"), ben.email).text
+
+
+def test_a_wrong_password_over_a_wide_limit_is_refused_and_counted(ana, monkeypatch):
+    guesser = browser(ELSEWHERE)
+    for n in range(10):  # fills this address's limit, all accounts together
+        login(guesser, f"person{n}@test.example", "Winter2026!")
+    for n in range(5):
+        assert THROTTLED in login(guesser, ana.email, f"guess {n}").text
+    # A minute and a half later the address's limit is free again, but the five guesses
+    # counted: Ana's cool-off from this address refuses even her right password.
+    later = time.time() + 90
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert THROTTLED in login(guesser, ana.email).text
+
+
+def test_over_a_wide_limit_a_known_and_an_unknown_account_get_the_same_answer(ana):
+    guesser = browser(ELSEWHERE)
+    for n in range(10):
+        login(guesser, f"person{n}@test.example", "Winter2026!")
+    known = login(guesser, ana.email, "wrong")
+    unknown = login(guesser, "nobody@test.example", "wrong")
+    assert known.status_code == unknown.status_code == 200
+    assert THROTTLED in known.text and THROTTLED in unknown.text
+    assert without_token(known, ana.email) == without_token(unknown, "nobody@test.example")
+
+
+def without_token(response, typed: str) -> str:
+    return re.sub(r'value="[A-Za-z0-9]{64}"', "", response.text).replace(typed, "")
 
 
 def test_guessing_one_account_from_one_address_is_still_throttled(ana):
@@ -142,7 +192,9 @@ def test_changing_the_password_forgets_known_browsers(ana):
     ana.save(update_fields=["password"])
     for n in range(30):
         login(browser(f"203.0.113.{n % 6 + 1}"), ana.email, f"guess {n}")
-    assert THROTTLED in login(ana_pc, ana.email, "a completely new passphrase 42").text
+    assert throttle.known_browser_token(fake_request(ana_pc), ana.email) is None
+    # No longer exempt from the account's limit: a wrong password there is told to wait.
+    assert THROTTLED in login(ana_pc, ana.email, "wrong").text
 
 
 def test_a_shared_computer_remembers_each_person(ana, ben):
@@ -176,12 +228,13 @@ def test_a_password_reset_lifts_the_accounts_limit(ana):
     for n in range(30):
         login(browser(f"203.0.113.{n % 6 + 1}"), ana.email, f"guess {n}")
     new_pc = browser(ELSEWHERE)
-    assert THROTTLED in login(new_pc, ana.email).text
+    assert THROTTLED in login(new_pc, ana.email, "wrong").text
     new_pc.post("/accounts/password/reset/", {"email": ana.email})
     link = next(w for w in mail.outbox[-1].body.split() if "/password/reset/key/" in w)
     form = new_pc.get(link, follow=True).redirect_chain[-1][0]
     new = "a completely new passphrase 42"
     assert new_pc.post(form, {"password1": new, "password2": new}).status_code == 302
+    assert THROTTLED not in login(new_pc, ana.email, "wrong").text
     assert signed_in(login(new_pc, ana.email, new))
 
 

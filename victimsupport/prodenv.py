@@ -63,7 +63,7 @@ PRODUCTION = {
     "CACHE_URL": "dbcache://django_cache",
     "TASKS_BACKEND": "database",
     # Stated, not assumed: a trial machine rarely runs a mail server, and then a password-reset
-    # request answers that the e-mail could not be sent.
+    # mail is not sent (logged; the page says to ask an administrator if nothing arrives).
     "EMAIL_URL": "smtp://127.0.0.1:25",
 }
 

@@ -206,9 +206,10 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PREVENT_ENUMERATION = True
-# Unknown addresses are mailed too, so a reset request answers the same for every address,
-# even when the mail server fails.
-ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
+# Only accounts are mailed: anyone could otherwise make the service write, in its own name, to
+# any address (an inbox an abuser reads, a victim's). A reset request answers the same page for
+# every address, even when the mail server fails (victimsupport/accounts/views.py).
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 # allauth's own generator writes an unverified e-mail row on every reset request.
 _reset_tokens = "victimsupport.accounts.tokens.ReadOnlyResetTokenGenerator"
 ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = _reset_tokens
@@ -217,11 +218,12 @@ ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = _reset_tokens
 MFA_ALLOW_UNVERIFIED_EMAIL = True
 # A cool-off, not a lockout (victimsupport/accounts/throttle.py). LOGIN_FAILURES_PER_EMAIL
 # failures of one account from one browser that signed in to it before, or else from one
-# network address, start a cool-off of LOGIN_COOLOFF_SECONDS. Wider limits slow guessing from
-# many addresses (LOGIN_FAILURES_PER_ACCOUNT an hour, all addresses together) and spraying from
-# one (LOGIN_FAILURES_PER_IP failures and LOGIN_ATTEMPTS_PER_IP sign-ins a minute, all
-# accounts together); a browser that has signed in to the account before is exempt from them,
-# so an abuser who knows a worker's address can delay others but never the worker.
+# network address, start a cool-off of LOGIN_COOLOFF_SECONDS, during which even the right
+# password from that place waits. Wider limits (LOGIN_FAILURES_PER_ACCOUNT an hour, all
+# addresses together; LOGIN_FAILURES_PER_IP failures and LOGIN_ATTEMPTS_PER_IP sign-ins a
+# minute from one address, all accounts together) refuse only a wrong password: over them the
+# password is still checked, and a right one signs in, so an attacker who fills them keeps no
+# one out. A browser that has signed in to the account before is exempt from them.
 LOGIN_KNOWN_BROWSER_DAYS = _int("LOGIN_KNOWN_BROWSER_DAYS", 90, 1)
 _cooloff = f"{_int('LOGIN_FAILURES_PER_EMAIL', 5, 1)}/{_int('LOGIN_COOLOFF_SECONDS', 300, 1)}s/key"
 ACCOUNT_RATE_LIMITS = {
@@ -392,7 +394,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # `check --deploy` reports (victimsupport.W010).
 EMAIL_CONFIGURED = bool(os.environ.get("EMAIL_URL", "").strip())
 # A mail server that does not answer must not hold a request (and a worker) until gunicorn's
-# timeout: the person is told at once that the e-mail could not be sent.
+# timeout: the person gets the reset page at once (which says to ask an administrator if
+# nothing arrives), and the failure is logged.
 EMAIL_TIMEOUT = _int("EMAIL_TIMEOUT_SECONDS", 10, minimum=1)
 
 # --- Internationalisation -----------------------------------------------------------------

@@ -36,11 +36,23 @@ class AccountAdapter(DefaultAccountAdapter):
     # --- Sign-in throttling (see victimsupport.accounts.throttle) ---------------------------
 
     def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
-        usage = throttle.consume(request, credentials)
-        if usage is None:
+        attempt = throttle.consume(request, credentials)
+        if attempt is None:
+            # The cool-off of this account from this place: even the right password waits.
             raise self.validation_error("too_many_login_attempts")
         # allauth's authenticate() rolls this back when the password is right.
-        self._login_failed_rl_usage = throttle.failures_only(usage)
+        self._login_failed_rl_usage = throttle.failures_only(attempt.usage)
+        self._over_wide_limit = attempt.over_wide_limit
+
+    def authenticate(self, request: HttpRequest, **credentials: Any) -> Any:
+        self._over_wide_limit = False
+        user = super().authenticate(request, **credentials)
+        if user is None and self._over_wide_limit:
+            # A wide limit is full: the wrong password (counted) is told to wait, the same
+            # for an unknown account, whose password allauth's backend has hashed all the
+            # same. A right one has got through: someone else's failures refuse no one.
+            raise self.validation_error("too_many_login_attempts")
+        return user
 
     def _delete_login_attempts_cached_email(self, request: HttpRequest, **credentials: Any) -> None:
         # Called by allauth after a successful password reset, once per address of the user.

@@ -1,11 +1,19 @@
 """Failed sign-ins slow guessing down without locking an office out.
 
 A cool-off counts the failures of one account *from one place*: a browser that has signed in
-to that account before (the known-browser cookie), or else one network address. Colleagues
-behind the same office address, and the owner on their own browser, are therefore not refused
-because of someone else's failures. Two wider limits stop spraying and distributed guessing:
-per account across all addresses, and per address across all accounts; a known browser is
-exempt from both, so an attacker who fills them cannot keep the owner out.
+to that account before (the known-browser cookie), or else one network address. It is absolute:
+during it even the right password waits, so guessing one account from one place stays slow.
+Colleagues behind the same office address, and the owner on their own browser, are not in
+that place's cool-off, so someone else's failures do not refuse them.
+
+Wider limits count failures per account across all addresses, and per address across all
+accounts (spraying), plus attempts per address. They refuse only a *wrong* password: over one,
+the password is still checked; a right one signs in (production then asks every role for its
+second factor, which allauth limits itself), a wrong one gets the throttle message instead of
+"wrong password" and is counted. So an attacker who fills them cannot keep anyone with the
+right password out, on a new browser or not. Unknown accounts get the same answer, after the
+same password hashing (allauth's backend hashes for them too). A known browser is exempt from
+the wider limits altogether.
 
 Counting uses allauth's rate limiter (the same cache, the same "consume before, roll back on
 success" rule as allauth's own login_failed limit); the rates are ACCOUNT_RATE_LIMITS entries.
@@ -13,6 +21,7 @@ success" rule as allauth's own login_failed limit); the rates are ACCOUNT_RATE_L
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import time
 from typing import Any
@@ -25,14 +34,15 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils.crypto import salted_hmac
 
 APP = "allauth.account"
-# Failures of one account from one browser or one address: the cool-off.
+# Failures of one account from one browser or one address: the cool-off (absolute).
 COOLOFF = "login_failed"
+# The wide limits, which refuse only a wrong password.
 # Failures of one account from anywhere.
 PER_ACCOUNT = "login_failed_account"
 # Failures from one address, whatever the account: password spraying.
 PER_ADDRESS = "login_failed_address"
-# Attempts, failed or not, from one address: the cost of hashing passwords. Counted here
-# instead of by allauth's "login" view limit, from which a known browser could not be exempt.
+# Attempts, failed or not, from one address. Counted here instead of by allauth's "login" view
+# limit, which would refuse before the password is checked, and a known browser too.
 ADDRESS_ATTEMPTS = "login_address"
 
 COOKIE = "vs_known_browser"
@@ -92,29 +102,39 @@ def known_browser_token(request: HttpRequest, login: str) -> str | None:
     return None
 
 
-def consume(request: HttpRequest, credentials: dict[str, Any]) -> ratelimit.RateLimitUsage | None:
-    """Count one sign-in attempt; None if it must wait (nothing is counted then)."""
+@dataclasses.dataclass
+class Attempt:
+    """One sign-in attempt as counted: what a success rolls back, and whether a wide limit
+    was already full (then a wrong password is refused with the throttle message)."""
+
+    usage: ratelimit.RateLimitUsage
+    over_wide_limit: bool
+
+
+def consume(request: HttpRequest, credentials: dict[str, Any]) -> Attempt | None:
+    """Count one sign-in attempt; None if the account is in cool-off from this place (nothing
+    is counted then: a refused attempt must not fill the other counters)."""
     login = _login(credentials)
     token = known_browser_token(request, login)
     if token:
-        buckets: list[tuple[str, str | None]] = [(COOLOFF, f"{login}|browser:{token}")]
+        place = f"browser:{token}"
+        wide: list[tuple[str, str | None]] = []
     else:
-        address = ratelimit.get_ip(request)
-        buckets = [
-            (COOLOFF, f"{login}|address:{address}"),
-            (PER_ACCOUNT, login),
-            (PER_ADDRESS, None),
-            (ADDRESS_ATTEMPTS, None),
-        ]
-    taken: list[ratelimit.SingleRateLimitUsage] = []
-    for action, key in buckets:
+        place = f"address:{ratelimit.get_ip(request)}"
+        wide = [(PER_ACCOUNT, login), (PER_ADDRESS, None), (ADDRESS_ATTEMPTS, None)]
+    cooloff = ratelimit.consume(request, app=APP, action=COOLOFF, key=f"{login}|{place}")
+    if cooloff is None:
+        return None
+    taken = list(cooloff.usage)
+    over = False
+    for action, key in wide:
         usage = ratelimit.consume(request, app=APP, action=action, key=key)
         if usage is None:
-            # A refused attempt is not a failure: it must not fill the other counters.
-            ratelimit.RateLimitUsage(usage=taken).rollback()
-            return None
-        taken += usage.usage
-    return ratelimit.RateLimitUsage(usage=taken)
+            # Full: not refused yet. The other counters still count this attempt.
+            over = True
+        else:
+            taken += usage.usage
+    return Attempt(usage=ratelimit.RateLimitUsage(usage=taken), over_wide_limit=over)
 
 
 def failures_only(usage: ratelimit.RateLimitUsage) -> ratelimit.RateLimitUsage:

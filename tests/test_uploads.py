@@ -373,6 +373,35 @@ def xfa_form(writer):
     )
 
 
+def open_action(kind: str, **entries):
+    def build(writer):
+        writer.root_object[name("/OpenAction")] = action(kind, **entries)
+
+    return build
+
+
+def indirect_link(target: str):
+    """A link whose target is an indirect object ("/URI 5 0 R"), not a string in place."""
+
+    def build(writer):
+        reference = writer._add_object(TextStringObject(target))
+        writer.root_object[name("/OpenAction")] = action("/URI", URI=reference)
+
+    return build
+
+
+def link_through_two_references(writer):
+    inner = writer._add_object(TextStringObject("javascript:app.alert(1)"))
+    outer = writer._add_object(inner)
+    writer.root_object[name("/OpenAction")] = action("/URI", URI=outer)
+
+
+def relative_base(writer):
+    writer.root_object[name("/URI")] = DictionaryObject(
+        {name("/Base"): TextStringObject("file:///C:/Windows/System32/")}
+    )
+
+
 def pdf_with_object_stream(hidden: bytes, *, reachable: bool) -> bytes:
     """A PDF whose object 4 lives compressed inside an object stream (found through a
     cross-reference stream), optionally the document's open action: what a byte scan misses."""
@@ -448,6 +477,90 @@ def test_a_pdf_with_active_or_embedded_content_is_refused(build, what):
     assert error.code == "pdf_active_content"
     assert f"This PDF contains {what}" in error.messages[0]
     assert "Print it to a new PDF" in error.messages[0] and "scan it" in error.messages[0]
+
+
+@pytest.mark.parametrize(
+    ("build", "what"),
+    [
+        (indirect_link("javascript:app.alert(1)"), "JavaScript"),
+        (indirect_link("file:///C:/x.exe"), "an action that starts a program"),
+        (link_through_two_references, "JavaScript"),
+        (
+            open_action("/GoToR", F=TextStringObject("\\\\198.51.100.7\\share\\a.pdf")),
+            "a link that opens another file",
+        ),
+        (
+            open_action("/Thread", F=TextStringObject("other.pdf"), D=FloatObject(0)),
+            "a link that opens another file",
+        ),
+        (open_action("/Rendition", OP=FloatObject(0)), "embedded media"),
+        (open_action("/Sound"), "embedded media"),
+        (open_action("/Movie"), "embedded media"),
+        (
+            open_action("/URI", URI=TextStringObject("ms-msdt:/id PCWDiagnostic")),
+            "a link that opens something other than a web page",
+        ),
+        (
+            open_action("/URI", URI=TextStringObject("\\\\198.51.100.7\\share")),
+            "a link that opens something other than a web page",
+        ),
+        (
+            open_action("/URI", URI=TextStringObject("smb://198.51.100.7/share")),
+            "a link that opens something other than a web page",
+        ),
+        (open_action("/URI", URI=TextStringObject("\tjava\nscript:app.alert(1)")), "JavaScript"),
+        (relative_base, "an action that starts a program"),
+    ],
+    ids=[
+        "indirect-javascript-link",
+        "indirect-local-file-link",
+        "link-through-two-references",
+        "go-to-remote-file",
+        "thread-in-another-file",
+        "rendition",
+        "sound",
+        "movie",
+        "program-launcher-scheme",
+        "windows-share-link",
+        "smb-link",
+        "javascript-link-with-control-characters",
+        "file-base-uri",
+    ],
+)
+def test_a_pdf_that_opens_or_fetches_something_outside_itself_is_refused(build, what):
+    error = refusal(pdf(build), "application/pdf")
+    assert error.code == "pdf_active_content"
+    assert f"This PDF contains {what}" in error.messages[0]
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        open_action("/GoTo", D=ArrayObject([FloatObject(0), name("/Fit")])),
+        open_action("/Named", N=name("/NextPage")),
+        open_action("/Hide", T=TextStringObject("note"), H=FloatObject(1)),
+        open_action("/Thread", D=FloatObject(0)),
+        open_action("/URI", URI=TextStringObject("https://www.example.org/help")),
+        open_action("/URI", URI=TextStringObject("http://example.org/")),
+        open_action("/URI", URI=TextStringObject("mailto:help@example.org")),
+        open_action("/URI", URI=TextStringObject("tel:+441632960000")),
+        indirect_link("https://www.example.org/help"),
+    ],
+    ids=[
+        "go-to-page",
+        "named-action",
+        "hide-annotation",
+        "thread-in-this-file",
+        "https-link",
+        "http-link",
+        "mailto-link",
+        "tel-link",
+        "indirect-https-link",
+    ],
+)
+def test_a_pdf_with_internal_links_or_web_links_is_kept(build):
+    document = pdf(build)
+    assert clean(document, "application/pdf") == document
 
 
 @pytest.mark.parametrize("reachable", [True, False], ids=["open-action", "unreferenced"])

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.utils import timezone
 from PIL import Image, ImageFile
 from PIL.PngImagePlugin import PngInfo
@@ -687,6 +688,157 @@ def test_training_certificate_with_javascript_is_refused(client, north):
     assert "This PDF contains JavaScript" in response.text
     assert "Risk assessment in practice" in response.text  # what was typed is kept
     assert not TrainingRecord.objects.exists()
+
+
+# Files stored before the checks existed ------------------------------------------------------
+
+
+def stored_before_the_checks(case, content: bytes, content_type: str, **fields) -> Document:
+    """A document as the code before the checks kept it: the bytes as they were sent."""
+    return Document.objects.create(
+        case=case,
+        filename=fields.pop("filename", "Mira Okafor letter.pdf"),
+        description=fields.pop("description", "Letter from her landlord"),
+        content_type=content_type,
+        size=len(content),
+        content=content,
+        uploaded_by=case.assigned_to,
+    )
+
+
+def certificate_stored_before_the_checks(user, content: bytes, content_type: str):
+    return TrainingRecord.objects.create(
+        user=user,
+        course="Risk assessment in practice",
+        completed_on=timezone.localdate(),
+        provider="Regional network",
+        certificate_name="Cara certificate.pdf",
+        certificate=content,
+        certificate_type=content_type,
+        recorded_by=user,
+    )
+
+
+def remote_file_link(writer):
+    writer.root_object[name("/OpenAction")] = action(
+        "/GoToR", F=TextStringObject("\\\\198.51.100.7\\share\\a.pdf")
+    )
+
+
+def recheck(*args):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("recheck_files", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def updates(obj):
+    return AuditEntry.objects.get_for_object(obj).filter(action=AuditEntry.Action.UPDATE)
+
+
+@pytest.mark.django_db
+def test_recheck_reports_refused_files_by_id_only_and_changes_nothing(case, cara):
+    harmful = stored_before_the_checks(case, pdf(open_action_js), "application/pdf")
+    fine = stored_before_the_checks(case, pdf(), "application/pdf")
+    certificate = certificate_stored_before_the_checks(
+        cara, pdf(remote_file_link), "application/pdf"
+    )
+    out, err = recheck()
+    assert f"document {harmful.pk}: would be refused (pdf_active_content)" in out
+    assert f"certificate {certificate.pk}: would be refused (pdf_active_content)" in out
+    assert f"document {fine.pk}:" not in out
+    assert "Checked 3 files: 2 refused" in out and "--quarantine" in out
+    assert "document: 2/2" in err and "certificate: 1/1" in err  # progress
+    for secret in ("Mira", "Okafor", "landlord", "Cara", "app.alert", "198.51"):
+        assert secret not in out + err
+    harmful.refresh_from_db()
+    assert harmful.quarantined_at is None and not updates(harmful).exists()
+
+
+@pytest.mark.django_db
+def test_recheck_with_quarantine_sets_aside_what_fails_and_audits_it(case, cara):
+    harmful = stored_before_the_checks(
+        case, pdf(indirect_link("javascript:x()")), "application/pdf"
+    )
+    fine = stored_before_the_checks(case, pdf(), "application/pdf")
+    certificate = certificate_stored_before_the_checks(
+        cara, pdf(remote_file_link), "application/pdf"
+    )
+    out, _err = recheck("--quarantine")
+    assert f"document {harmful.pk}: quarantined (pdf_active_content)" in out
+    harmful.refresh_from_db()
+    assert harmful.quarantined_at is not None
+    assert harmful.quarantine_reason == "pdf_active_content"
+    entry = updates(harmful).get()
+    assert entry.changes["quarantine_reason"][1] == "pdf_active_content"
+    assert "quarantined_at" in entry.changes
+    certificate.refresh_from_db()
+    assert certificate.certificate_quarantined_at is not None
+    assert certificate.certificate_quarantine_reason == "pdf_active_content"
+    assert updates(certificate).count() == 1
+    fine.refresh_from_db()
+    assert fine.quarantined_at is None and not updates(fine).exists()
+    # Run again: what is set aside stays so and is not checked (or audited) twice.
+    out, _err = recheck("--quarantine")
+    assert "Checked 1 files: 0 refused" in out
+    assert updates(harmful).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_quarantined_document_is_not_served_and_the_caseworker_is_told_why(client, cara, case):
+    document = stored_before_the_checks(case, pdf(remote_file_link), "application/pdf")
+    recheck("--quarantine")
+    client.force_login(cara)
+    response = client.get(f"/cases/{case.pk}/documents/{document.pk}/", follow=True)
+    assert response.redirect_chain == [(f"/cases/{case.pk}/", 302)]
+    assert "application/pdf" not in response["Content-Type"]
+    assert "This file was set aside on" in response.text
+    assert "cannot be downloaded: the PDF contains content that could harm" in response.text
+    assert "Ask whoever sent it for a new copy" in response.text
+    assert "set aside: cannot be downloaded" in response.text  # in the list of documents
+    downloads = AuditEntry.objects.get_for_object(case).filter(action=AuditEntry.Action.ACCESS)
+    assert not [e for e in downloads if (e.additional_data or {}).get("document") == document.pk]
+
+
+@pytest.mark.django_db
+def test_a_quarantined_certificate_is_not_served_and_the_supervisor_is_told_why(client, north):
+    sofia = factories.supervisor(north)
+    cara = factories.caseworker(north)
+    record = certificate_stored_before_the_checks(cara, pdf(open_action_js), "application/pdf")
+    recheck("--quarantine")
+    client.force_login(sofia)
+    response = client.get(f"/risk/training/{record.pk}/certificate/", follow=True)
+    assert response.redirect_chain == [("/risk/training/", 302)]
+    assert "This file was set aside on" in response.text
+    assert "Set aside: cannot be downloaded" in response.text
+    assert not AuditEntry.objects.get_for_object(record).filter(action=AuditEntry.Action.ACCESS)
+
+
+@pytest.mark.django_db
+def test_recheck_reports_images_still_carrying_metadata_and_re_encodes_them_on_request(case):
+    photo = stored_before_the_checks(
+        case, jpeg_with_everything(), "image/jpeg", filename="refuge door.jpg"
+    )
+    already_clean = stored_before_the_checks(
+        case, clean(jpeg((20, 10)), "image/jpeg"), "image/jpeg"
+    )
+    clean_png = stored_before_the_checks(
+        case, clean(png((8, 8), "RGB", transparency=(0, 0, 0)), "image/png"), "image/png"
+    )
+    out, _err = recheck()
+    assert f"document {photo.pk}: image carries metadata" in out
+    assert f"document {already_clean.pk}:" not in out and f"document {clean_png.pk}:" not in out
+    assert "--reencode-images" in out
+    photo.refresh_from_db()
+    assert b"GPSLatitude" in photo.content and not updates(photo).exists()
+
+    out, _err = recheck("--reencode-images")
+    assert f"document {photo.pk}: image re-encoded" in out
+    photo.refresh_from_db()
+    for marker in (b"PhoneMaker", b"GPSLatitude", b"Refuge Road", b"Leeds"):
+        assert marker not in photo.content
+    assert photo.size == len(photo.content) and photo.quarantined_at is None
+    assert updates(photo).count() == 1
+    assert "images carrying metadata" in recheck()[0] and "image carries" not in recheck()[0]
 
 
 def test_a_request_keeps_at_most_the_limit_in_memory_however_many_files_it_sends(settings, rf):

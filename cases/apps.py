@@ -33,3 +33,8 @@ class CasesConfig(AppConfig):
         register(models.ExportJob, exclude_fields=["progress", "stage"])
         register(models.CaseUserObjectPermission)
         register(models.CaseGroupObjectPermission)
+
+        from cases.documents import STORED_DOCUMENTS
+        from victimsupport.stored_files import register_stored_files
+
+        register_stored_files(STORED_DOCUMENTS)

@@ -23,6 +23,7 @@ from victimsupport.crypto.fields import (
     EncryptedJSONField,
     EncryptedTextField,
 )
+from victimsupport.stored_files import Refusal
 
 
 class CaseQuerySet(models.QuerySet["Case"]):
@@ -541,6 +542,10 @@ class Document(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(default=timezone.now)
+    # Set by ``manage.py recheck_files --quarantine`` when a file stored before a check existed
+    # fails it now: the download is refused with the reason, the row and its history are kept.
+    quarantined_at = models.DateTimeField(null=True, blank=True)
+    quarantine_reason = models.CharField(max_length=32, choices=Refusal.choices, blank=True)
 
     class Meta:
         ordering = ["-uploaded_at"]

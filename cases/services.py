@@ -28,6 +28,7 @@ from victimsupport.audit.services import AccessKind, record_access
 from victimsupport.concurrency import EditConflict, claim
 from victimsupport.files import clean_upload
 from victimsupport.limits import validate_text
+from victimsupport.stored_files import Refusal
 
 BREAK_GLASS_MIN_REASON = 20
 
@@ -259,6 +260,29 @@ def document_add(
     )
     document.full_clean(exclude=["content"])
     document.save()
+    return document
+
+
+@transaction.atomic
+def document_quarantine(*, document: Document, reason: Refusal) -> Document:
+    """Set aside a stored document the current checks refuse (``recheck_files``): kept, with
+    its history, but no longer served. The save logs the change like any other."""
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    if document.quarantined_at is None:
+        document.quarantined_at = timezone.now()
+        document.quarantine_reason = reason
+        document.save(update_fields=["quarantined_at", "quarantine_reason"])
+    return document
+
+
+@transaction.atomic
+def document_reencode(*, document: Document, data: bytes) -> Document:
+    """Replace a stored image by its re-encoded pixels (``recheck_files --reencode-images``):
+    what ``document_add`` would have stored, had the re-encoding existed then."""
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    document.content = data
+    document.size = len(data)
+    document.save(update_fields=["content", "size"])
     return document
 
 

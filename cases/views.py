@@ -38,6 +38,7 @@ from victimsupport.audit.models import AuditEntry
 from victimsupport.audit.services import AccessKind, record_access
 from victimsupport.concurrency import render_conflict, render_refused
 from victimsupport.crypto.fields import blind_match
+from victimsupport.stored_files import quarantine_message
 
 PAGE_SIZE = 25
 REFUSED_BELOW = _(
@@ -298,6 +299,12 @@ def document_download(request: HttpRequest, pk: str, document_id: int) -> FileRe
     document = Document.objects.filter(case=case, pk=document_id).first()
     if document is None:
         raise Http404("No document found.")
+    if document.quarantined_at is not None:
+        # Set aside by recheck_files: the file is not served, and the caseworker is told why.
+        messages.error(
+            request, quarantine_message(document.quarantined_at, document.quarantine_reason)
+        )
+        return redirect("cases:detail", pk=case.pk)
     services.document_open(document=document, actor=request.user)
     response = FileResponse(
         io.BytesIO(document.content),

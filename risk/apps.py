@@ -22,3 +22,8 @@ class RiskConfig(AppConfig):
             models.SafetyAction,
         ):
             register(model)
+
+        from risk.certificates import STORED_CERTIFICATES
+        from victimsupport.stored_files import register_stored_files
+
+        register_stored_files(STORED_CERTIFICATES)

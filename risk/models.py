@@ -14,6 +14,7 @@ from victimsupport.crypto.fields import (
     EncryptedJSONField,
     EncryptedTextField,
 )
+from victimsupport.stored_files import Refusal
 
 
 class PublishedVersionLocked(Exception):
@@ -178,6 +179,12 @@ class TrainingRecord(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(default=timezone.now)
+    # Set by ``manage.py recheck_files --quarantine`` when a certificate stored before a check
+    # existed fails it now: its download is refused with the reason.
+    certificate_quarantined_at = models.DateTimeField(null=True, blank=True)
+    certificate_quarantine_reason = models.CharField(
+        max_length=32, choices=Refusal.choices, blank=True
+    )
 
     class Meta:
         ordering = ["-completed_on"]

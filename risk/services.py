@@ -30,6 +30,7 @@ from risk.models import (
 from victimsupport import limits
 from victimsupport.concurrency import EditConflict, claim
 from victimsupport.files import clean_upload
+from victimsupport.stored_files import Refusal
 
 OVERRIDE_MIN_REASON = 20
 SLUG_RE = re.compile(r"[-a-zA-Z0-9_]+")
@@ -414,6 +415,27 @@ def training_record_add(
         record.certificate_type = content_type
     record.full_clean(exclude=["certificate"])
     record.save()
+    return record
+
+
+@transaction.atomic
+def training_certificate_quarantine(*, record: TrainingRecord, reason: Refusal) -> TrainingRecord:
+    """Set aside a stored certificate the current checks refuse (``recheck_files``): the record
+    stays (it still counts as training), the file is no longer served. The save is logged."""
+    record = TrainingRecord.objects.select_for_update().get(pk=record.pk)
+    if record.certificate_quarantined_at is None:
+        record.certificate_quarantined_at = timezone.now()
+        record.certificate_quarantine_reason = reason
+        record.save(update_fields=["certificate_quarantined_at", "certificate_quarantine_reason"])
+    return record
+
+
+@transaction.atomic
+def training_certificate_reencode(*, record: TrainingRecord, data: bytes) -> TrainingRecord:
+    """Replace a stored image certificate by its re-encoded pixels (``recheck_files``)."""
+    record = TrainingRecord.objects.select_for_update().get(pk=record.pk)
+    record.certificate = data
+    record.save(update_fields=["certificate"])
     return record
 
 

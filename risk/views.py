@@ -32,6 +32,7 @@ from victimsupport.accounts.models import User
 from victimsupport.audit.services import AccessKind, record_access
 from victimsupport.concurrency import render_conflict, render_refused
 from victimsupport.pdf import render_pdf
+from victimsupport.stored_files import quarantine_message
 
 
 @login_required
@@ -395,6 +396,14 @@ def training_certificate(request: HttpRequest, record_id: int) -> HttpResponse:
     record = TrainingRecord.objects.filter(pk=record_id, user__in=staff).first()
     if record is None or not record.certificate:
         raise Http404("No certificate found.")
+    if record.certificate_quarantined_at is not None:
+        messages.error(
+            request,
+            quarantine_message(
+                record.certificate_quarantined_at, record.certificate_quarantine_reason
+            ),
+        )
+        return redirect("risk:training")
     record_access(actor=request.user, obj=record, kind=AccessKind.DOWNLOAD)
     response = HttpResponse(
         record.certificate, content_type=record.certificate_type or "application/octet-stream"

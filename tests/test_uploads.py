@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.utils import timezone
 from PIL import Image, ImageFile
 from PIL.PngImagePlugin import PngInfo
@@ -373,6 +374,35 @@ def xfa_form(writer):
     )
 
 
+def open_action(kind: str, **entries):
+    def build(writer):
+        writer.root_object[name("/OpenAction")] = action(kind, **entries)
+
+    return build
+
+
+def indirect_link(target: str):
+    """A link whose target is an indirect object ("/URI 5 0 R"), not a string in place."""
+
+    def build(writer):
+        reference = writer._add_object(TextStringObject(target))
+        writer.root_object[name("/OpenAction")] = action("/URI", URI=reference)
+
+    return build
+
+
+def link_through_two_references(writer):
+    inner = writer._add_object(TextStringObject("javascript:app.alert(1)"))
+    outer = writer._add_object(inner)
+    writer.root_object[name("/OpenAction")] = action("/URI", URI=outer)
+
+
+def relative_base(writer):
+    writer.root_object[name("/URI")] = DictionaryObject(
+        {name("/Base"): TextStringObject("file:///C:/Windows/System32/")}
+    )
+
+
 def pdf_with_object_stream(hidden: bytes, *, reachable: bool) -> bytes:
     """A PDF whose object 4 lives compressed inside an object stream (found through a
     cross-reference stream), optionally the document's open action: what a byte scan misses."""
@@ -448,6 +478,90 @@ def test_a_pdf_with_active_or_embedded_content_is_refused(build, what):
     assert error.code == "pdf_active_content"
     assert f"This PDF contains {what}" in error.messages[0]
     assert "Print it to a new PDF" in error.messages[0] and "scan it" in error.messages[0]
+
+
+@pytest.mark.parametrize(
+    ("build", "what"),
+    [
+        (indirect_link("javascript:app.alert(1)"), "JavaScript"),
+        (indirect_link("file:///C:/x.exe"), "an action that starts a program"),
+        (link_through_two_references, "JavaScript"),
+        (
+            open_action("/GoToR", F=TextStringObject("\\\\198.51.100.7\\share\\a.pdf")),
+            "a link that opens another file",
+        ),
+        (
+            open_action("/Thread", F=TextStringObject("other.pdf"), D=FloatObject(0)),
+            "a link that opens another file",
+        ),
+        (open_action("/Rendition", OP=FloatObject(0)), "embedded media"),
+        (open_action("/Sound"), "embedded media"),
+        (open_action("/Movie"), "embedded media"),
+        (
+            open_action("/URI", URI=TextStringObject("ms-msdt:/id PCWDiagnostic")),
+            "a link that opens something other than a web page",
+        ),
+        (
+            open_action("/URI", URI=TextStringObject("\\\\198.51.100.7\\share")),
+            "a link that opens something other than a web page",
+        ),
+        (
+            open_action("/URI", URI=TextStringObject("smb://198.51.100.7/share")),
+            "a link that opens something other than a web page",
+        ),
+        (open_action("/URI", URI=TextStringObject("\tjava\nscript:app.alert(1)")), "JavaScript"),
+        (relative_base, "an action that starts a program"),
+    ],
+    ids=[
+        "indirect-javascript-link",
+        "indirect-local-file-link",
+        "link-through-two-references",
+        "go-to-remote-file",
+        "thread-in-another-file",
+        "rendition",
+        "sound",
+        "movie",
+        "program-launcher-scheme",
+        "windows-share-link",
+        "smb-link",
+        "javascript-link-with-control-characters",
+        "file-base-uri",
+    ],
+)
+def test_a_pdf_that_opens_or_fetches_something_outside_itself_is_refused(build, what):
+    error = refusal(pdf(build), "application/pdf")
+    assert error.code == "pdf_active_content"
+    assert f"This PDF contains {what}" in error.messages[0]
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        open_action("/GoTo", D=ArrayObject([FloatObject(0), name("/Fit")])),
+        open_action("/Named", N=name("/NextPage")),
+        open_action("/Hide", T=TextStringObject("note"), H=FloatObject(1)),
+        open_action("/Thread", D=FloatObject(0)),
+        open_action("/URI", URI=TextStringObject("https://www.example.org/help")),
+        open_action("/URI", URI=TextStringObject("http://example.org/")),
+        open_action("/URI", URI=TextStringObject("mailto:help@example.org")),
+        open_action("/URI", URI=TextStringObject("tel:+441632960000")),
+        indirect_link("https://www.example.org/help"),
+    ],
+    ids=[
+        "go-to-page",
+        "named-action",
+        "hide-annotation",
+        "thread-in-this-file",
+        "https-link",
+        "http-link",
+        "mailto-link",
+        "tel-link",
+        "indirect-https-link",
+    ],
+)
+def test_a_pdf_with_internal_links_or_web_links_is_kept(build):
+    document = pdf(build)
+    assert clean(document, "application/pdf") == document
 
 
 @pytest.mark.parametrize("reachable", [True, False], ids=["open-action", "unreferenced"])
@@ -574,6 +688,157 @@ def test_training_certificate_with_javascript_is_refused(client, north):
     assert "This PDF contains JavaScript" in response.text
     assert "Risk assessment in practice" in response.text  # what was typed is kept
     assert not TrainingRecord.objects.exists()
+
+
+# Files stored before the checks existed ------------------------------------------------------
+
+
+def stored_before_the_checks(case, content: bytes, content_type: str, **fields) -> Document:
+    """A document as the code before the checks kept it: the bytes as they were sent."""
+    return Document.objects.create(
+        case=case,
+        filename=fields.pop("filename", "Mira Okafor letter.pdf"),
+        description=fields.pop("description", "Letter from her landlord"),
+        content_type=content_type,
+        size=len(content),
+        content=content,
+        uploaded_by=case.assigned_to,
+    )
+
+
+def certificate_stored_before_the_checks(user, content: bytes, content_type: str):
+    return TrainingRecord.objects.create(
+        user=user,
+        course="Risk assessment in practice",
+        completed_on=timezone.localdate(),
+        provider="Regional network",
+        certificate_name="Cara certificate.pdf",
+        certificate=content,
+        certificate_type=content_type,
+        recorded_by=user,
+    )
+
+
+def remote_file_link(writer):
+    writer.root_object[name("/OpenAction")] = action(
+        "/GoToR", F=TextStringObject("\\\\198.51.100.7\\share\\a.pdf")
+    )
+
+
+def recheck(*args):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("recheck_files", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def updates(obj):
+    return AuditEntry.objects.get_for_object(obj).filter(action=AuditEntry.Action.UPDATE)
+
+
+@pytest.mark.django_db
+def test_recheck_reports_refused_files_by_id_only_and_changes_nothing(case, cara):
+    harmful = stored_before_the_checks(case, pdf(open_action_js), "application/pdf")
+    fine = stored_before_the_checks(case, pdf(), "application/pdf")
+    certificate = certificate_stored_before_the_checks(
+        cara, pdf(remote_file_link), "application/pdf"
+    )
+    out, err = recheck()
+    assert f"document {harmful.pk}: would be refused (pdf_active_content)" in out
+    assert f"certificate {certificate.pk}: would be refused (pdf_active_content)" in out
+    assert f"document {fine.pk}:" not in out
+    assert "Checked 3 files: 2 refused" in out and "--quarantine" in out
+    assert "document: 2/2" in err and "certificate: 1/1" in err  # progress
+    for secret in ("Mira", "Okafor", "landlord", "Cara", "app.alert", "198.51"):
+        assert secret not in out + err
+    harmful.refresh_from_db()
+    assert harmful.quarantined_at is None and not updates(harmful).exists()
+
+
+@pytest.mark.django_db
+def test_recheck_with_quarantine_sets_aside_what_fails_and_audits_it(case, cara):
+    harmful = stored_before_the_checks(
+        case, pdf(indirect_link("javascript:x()")), "application/pdf"
+    )
+    fine = stored_before_the_checks(case, pdf(), "application/pdf")
+    certificate = certificate_stored_before_the_checks(
+        cara, pdf(remote_file_link), "application/pdf"
+    )
+    out, _err = recheck("--quarantine")
+    assert f"document {harmful.pk}: quarantined (pdf_active_content)" in out
+    harmful.refresh_from_db()
+    assert harmful.quarantined_at is not None
+    assert harmful.quarantine_reason == "pdf_active_content"
+    entry = updates(harmful).get()
+    assert entry.changes["quarantine_reason"][1] == "pdf_active_content"
+    assert "quarantined_at" in entry.changes
+    certificate.refresh_from_db()
+    assert certificate.certificate_quarantined_at is not None
+    assert certificate.certificate_quarantine_reason == "pdf_active_content"
+    assert updates(certificate).count() == 1
+    fine.refresh_from_db()
+    assert fine.quarantined_at is None and not updates(fine).exists()
+    # Run again: what is set aside stays so and is not checked (or audited) twice.
+    out, _err = recheck("--quarantine")
+    assert "Checked 1 files: 0 refused" in out
+    assert updates(harmful).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_quarantined_document_is_not_served_and_the_caseworker_is_told_why(client, cara, case):
+    document = stored_before_the_checks(case, pdf(remote_file_link), "application/pdf")
+    recheck("--quarantine")
+    client.force_login(cara)
+    response = client.get(f"/cases/{case.pk}/documents/{document.pk}/", follow=True)
+    assert response.redirect_chain == [(f"/cases/{case.pk}/", 302)]
+    assert "application/pdf" not in response["Content-Type"]
+    assert "This file was set aside on" in response.text
+    assert "cannot be downloaded: the PDF contains content that could harm" in response.text
+    assert "Ask whoever sent it for a new copy" in response.text
+    assert "set aside: cannot be downloaded" in response.text  # in the list of documents
+    downloads = AuditEntry.objects.get_for_object(case).filter(action=AuditEntry.Action.ACCESS)
+    assert not [e for e in downloads if (e.additional_data or {}).get("document") == document.pk]
+
+
+@pytest.mark.django_db
+def test_a_quarantined_certificate_is_not_served_and_the_supervisor_is_told_why(client, north):
+    sofia = factories.supervisor(north)
+    cara = factories.caseworker(north)
+    record = certificate_stored_before_the_checks(cara, pdf(open_action_js), "application/pdf")
+    recheck("--quarantine")
+    client.force_login(sofia)
+    response = client.get(f"/risk/training/{record.pk}/certificate/", follow=True)
+    assert response.redirect_chain == [("/risk/training/", 302)]
+    assert "This file was set aside on" in response.text
+    assert "Set aside: cannot be downloaded" in response.text
+    assert not AuditEntry.objects.get_for_object(record).filter(action=AuditEntry.Action.ACCESS)
+
+
+@pytest.mark.django_db
+def test_recheck_reports_images_still_carrying_metadata_and_re_encodes_them_on_request(case):
+    photo = stored_before_the_checks(
+        case, jpeg_with_everything(), "image/jpeg", filename="refuge door.jpg"
+    )
+    already_clean = stored_before_the_checks(
+        case, clean(jpeg((20, 10)), "image/jpeg"), "image/jpeg"
+    )
+    clean_png = stored_before_the_checks(
+        case, clean(png((8, 8), "RGB", transparency=(0, 0, 0)), "image/png"), "image/png"
+    )
+    out, _err = recheck()
+    assert f"document {photo.pk}: image carries metadata" in out
+    assert f"document {already_clean.pk}:" not in out and f"document {clean_png.pk}:" not in out
+    assert "--reencode-images" in out
+    photo.refresh_from_db()
+    assert b"GPSLatitude" in photo.content and not updates(photo).exists()
+
+    out, _err = recheck("--reencode-images")
+    assert f"document {photo.pk}: image re-encoded" in out
+    photo.refresh_from_db()
+    for marker in (b"PhoneMaker", b"GPSLatitude", b"Refuge Road", b"Leeds"):
+        assert marker not in photo.content
+    assert photo.size == len(photo.content) and photo.quarantined_at is None
+    assert updates(photo).count() == 1
+    assert "images carrying metadata" in recheck()[0] and "image carries" not in recheck()[0]
 
 
 def test_a_request_keeps_at_most_the_limit_in_memory_however_many_files_it_sends(settings, rf):

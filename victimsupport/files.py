@@ -279,6 +279,8 @@ def _encode(image: Image.Image, content_type: str, transparency: Any) -> bytes:
 # Names that mean a PDF can run code, start a program, send or fetch data, or carry a file,
 # wherever they appear (as a key: /JS, /EmbeddedFiles, /EF, /XFA; as a value: an action's /S,
 # an annotation's /Subtype, a stream's /Type). What each one is, in words the caseworker knows.
+# Internal navigation (/GoTo, /Named, /Hide, /SetOCGState, /Trans) stays allowed: it moves
+# around or shows and hides parts of this document and reaches nothing outside it.
 PDF_FORBIDDEN_NAMES = {
     "/JS": _("JavaScript"),
     "/JavaScript": _("JavaScript"),
@@ -293,7 +295,31 @@ PDF_FORBIDDEN_NAMES = {
     "/ImportData": _("a form that imports data"),
     "/GoToE": _("a link into an embedded file"),
     "/XFA": _("an XFA form"),
+    # Opens another file: on Windows a \\host\share path makes the computer send its
+    # sign-in hash to that host, and a local path opens whatever is there.
+    "/GoToR": _("a link that opens another file"),
+    # A file specification on a URL file system: fetches a remote file when followed.
+    "/URL": _("a link that opens another file"),
+    # Media actions and annotations hand a file (embedded, or on a path or URL) to a player,
+    # and renditions may carry JavaScript of their own: media players are a long-standing way
+    # in, and none of the documents a service receives needs them.
+    "/Rendition": _("embedded media"),
+    "/Sound": _("embedded media"),
+    "/Movie": _("embedded media"),
+    "/Screen": _("embedded media"),
+    # 3D artwork carries a scripting language of its own (3D JavaScript).
+    "/3D": _("embedded media"),
+    "/GoTo3DView": _("embedded media"),
 }
+# Problems found by looking at values rather than names alone.
+_PDF_OTHER_PROBLEMS = {
+    "link": _("a link that opens something other than a web page or an e-mail address"),
+    "thread": _("a link that opens another file"),
+}
+# The only link schemes kept: web pages, e-mail and telephone numbers. Everything else
+# (file:, smb:, javascript:, ms-msdt: and the other program launchers Windows registers, and
+# relative links, which a reader resolves against the file's own folder) is refused.
+PDF_LINK_SCHEMES = ("http", "https", "mailto", "tel")
 
 
 def _pdf_refusal(problem: Any, code: str) -> ValidationError:
@@ -330,7 +356,7 @@ def check_pdf(data: bytes) -> None:
                 "This PDF contains %(what)s, which could harm the computer that opens it, so it "
                 "cannot be attached."
             )
-            % {"what": PDF_FORBIDDEN_NAMES[found]},
+            % {"what": {**PDF_FORBIDDEN_NAMES, **_PDF_OTHER_PROBLEMS}[found]},
             "pdf_active_content",
         )
 
@@ -366,10 +392,16 @@ def _find_forbidden(reader: PdfReader) -> str | None:
             for name, value in item.items():
                 if name in PDF_FORBIDDEN_NAMES:
                     return str(name)
-                if name == "/URI" and _runs_or_opens_locally(value):
-                    return "/JavaScript" if "javascript" in str(value).lower() else "/Launch"
+                if name in ("/URI", "/Base"):
+                    # A link's target may be an indirect object ("/URI 5 0 R"): resolved
+                    # before its scheme is read, never taken as harmless for being a reference.
+                    problem = _link_problem(_resolved(reader, value))
+                    if problem is not None:
+                        return problem
                 if isinstance(value, _FOLLOWED):
                     pending.append(value)
+            if _resolved(reader, item.get("/S")) == "/Thread" and "/F" in item:
+                return "thread"  # an article thread in another file
         else:
             pending.extend(value for value in item if isinstance(value, _FOLLOWED))
     return None
@@ -378,13 +410,33 @@ def _find_forbidden(reader: PdfReader) -> str | None:
 _FOLLOWED = (IndirectObject, DictionaryObject, ArrayObject, NameObject)
 
 
-def _runs_or_opens_locally(uri: Any) -> bool:
-    """A link is fine, but not one that runs script or opens a file on the reader's computer."""
+def _resolved(reader: PdfReader, value: Any) -> Any:
+    """The object a value stands for, through any chain of indirect references."""
+    for _hop in range(32):  # a reference to a reference...: bounded, a cycle is not followed
+        if not isinstance(value, IndirectObject):
+            return value
+        value = reader.get_object(value)
+    return None
+
+
+def _link_problem(uri: Any) -> str | None:
+    """A link to a web page, an e-mail address or a phone number is fine; anything else is not.
+    The catalog's /URI entry is a dictionary (its /Base is checked when the walk reaches it)."""
+    if isinstance(uri, DictionaryObject):
+        return None
     if not isinstance(uri, (TextStringObject, ByteStringObject)):
-        return False
+        return "link"  # not a string: no reader agrees on what it means, so it is refused
     text = bytes(uri).decode("latin-1") if isinstance(uri, bytes) else str(uri)
-    scheme = "".join(text.split()).lower()  # "java script:" and the like, with spaces
-    return scheme.startswith(("javascript:", "file:", "vbscript:"))
+    # Readers, like browsers, drop spaces and control characters ("java script:", "\tfile:").
+    compact = "".join(ch for ch in text if ch.isprintable() and not ch.isspace()).lower()
+    scheme, colon, _rest = compact.partition(":")
+    if colon and scheme in ("javascript", "vbscript"):
+        return "/JavaScript"
+    if colon and scheme == "file":
+        return "/Launch"
+    if not colon or scheme not in PDF_LINK_SCHEMES:
+        return "link"
+    return None
 
 
 def _listed_objects(reader: PdfReader) -> Iterator[IndirectObject]:

@@ -23,6 +23,7 @@ from cases.models import (
     StatusChange,
     Victim,
 )
+from victimsupport import limits
 from victimsupport.access import CASE_ROLES, Role, has_role, roles_of
 from victimsupport.audit.services import AccessKind, record_access
 from victimsupport.concurrency import EditConflict, claim
@@ -251,7 +252,7 @@ def document_add(
     data = clean_upload(name=name, content_type=content_type, data=data)
     document = Document(
         case=case,
-        filename=name[:255],
+        filename=name[: limits.FILE_NAME],
         description=description.strip(),
         content_type=content_type,
         size=len(data),

@@ -195,16 +195,20 @@ def open_duplicate_matches(user: Any) -> QuerySet[DuplicateMatch]:
 
 
 def repeated_refusals(user: Any) -> QuerySet[User]:
-    """Members of the supervisor's teams refused access to case files again and again.
+    """Members of the supervisor's teams refused access to case files again and again, and
+    staff in no team at all (auditors, data-protection officers, administrators), whom no
+    team's supervisor would otherwise see.
 
-    Only their own teams' staff: a supervisor must not learn how other teams' people work.
-    One query whatever the number of people or refusals; ``refused`` and ``last_refused`` are
+    Not other teams' staff: a supervisor must not learn how other teams' people work. One
+    query whatever the number of people or refusals; ``refused`` and ``last_refused`` are
     annotated on each person.
     """
     staff = User.objects.filter(teams__in=user.teams.all()).values("pk")
+    teamless = User.objects.filter(teams__isnull=True).values("pk")
     return (
         User.objects.filter(
-            pk__in=staff,  # a subquery, so someone in two of the teams is counted once
+            # Subqueries, so that someone in two of the teams is counted once.
+            Q(pk__in=staff) | Q(pk__in=teamless),
             refusal_counts__window_start__gte=_since(REFUSAL_DAYS),
         )
         .annotate(refused=Sum("refusal_counts__count"), last_refused=Max("refusal_counts__last_at"))

@@ -410,7 +410,7 @@ def training_record_add(
     )
     if certificate is not None:
         name, content_type, data = certificate
-        record.certificate_name = name[:255]
+        record.certificate_name = name[: limits.FILE_NAME]
         record.certificate = clean_upload(name=name, content_type=content_type, data=data)
         record.certificate_type = content_type
     record.full_clean(exclude=["certificate"])

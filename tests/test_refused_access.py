@@ -266,3 +266,13 @@ def test_a_pattern_without_a_name_is_still_recorded(client, cara, settings):
     client.force_login(cara)
     assert client.get(f"/unnamed/{uuid.uuid4()}/").status_code == 404
     assert RefusalCount.objects.get().route == "tests.testapp.urls_unnamed.not_found"
+
+
+def test_staff_in_no_team_are_shown_to_every_supervisor(client, north, south, cara):
+    """An auditor or administrator belongs to no team: no team's supervisor would see them
+    trying case after case unless every supervisor does."""
+    ari = factories.make_user("Ari", role="auditor", teams=[])
+    refuse(ari, 11)
+    refuse(cara, 10)
+    assert refusals_on_dashboard(client, factories.supervisor(north)) == {"Ari": 11, "Cara": 10}
+    assert refusals_on_dashboard(client, factories.supervisor(south, "Sue")) == {"Ari": 11}

@@ -1,4 +1,5 @@
-"""System checks of the deployment as a whole (run by `manage.py check --deploy`)."""
+"""System checks: of the deployment as a whole (run by `manage.py check --deploy`), and of
+the models (every text field has a length limit)."""
 
 from __future__ import annotations
 

@@ -19,6 +19,7 @@ finalised assessment setting a case's risk level) may leave the version alone.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import forms
@@ -26,6 +27,7 @@ from django.db import models, transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 # The largest value the column holds on every database: beyond it a tampered value would be
@@ -151,6 +153,8 @@ def saved_values(form: Any, current: models.Model | None) -> list[tuple[Any, Any
         value = display() if callable(display) else getattr(current, name)
         if isinstance(value, bool):
             value = _("Yes") if value else _("No")
+        elif isinstance(value, datetime.date):
+            value = date_format(value)
         rows.append((field.label or name, value))
     return rows
 

@@ -16,6 +16,7 @@ from django.core import checks, exceptions
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
+from django.utils.text import capfirst
 
 from victimsupport import limits
 from victimsupport.crypto import keyring
@@ -168,7 +169,10 @@ class EncryptedDateField(EncryptedFieldMixin, models.TextField):
 
         kwargs.setdefault("widget", DateInput)
         return forms.DateField(
-            required=not self.blank, label=self.verbose_name, help_text=self.help_text, **kwargs
+            required=not self.blank,
+            label=capfirst(self.verbose_name),
+            help_text=self.help_text,
+            **kwargs,
         )
 
 

@@ -30,10 +30,10 @@ class CaseQuerySet(models.QuerySet["Case"]):
     def visible_to(self, user: Any) -> CaseQuerySet:
         """The cases ``user`` may see, each annotated with ``can_write``.
 
-        Seen: cases of the user's teams and cases assigned to them (caseworkers and supervisors
-        only), cases granted to the user or one of their groups through an object permission,
-        and cases opened by a current break-glass access (read-only). Model permissions and
-        superuser status grant nothing here.
+        Caseworkers and supervisors only: cases of their teams and cases assigned to them,
+        cases granted to them or one of their groups through an object permission, and cases
+        opened by a current break-glass access (read-only, supervisors). Other roles, model
+        permissions and superuser status see nothing here, whatever they were granted.
         """
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
@@ -44,24 +44,35 @@ class CaseQuerySet(models.QuerySet["Case"]):
         group_granted = CaseGroupObjectPermission.objects.filter(group__user=user)
         view_codes = ["view_case", "change_case"]
         roles = roles_of(user)
-        can_view = Q(pk__in=[])
-        can_change = Q(pk__in=[])
-        if roles & CASE_ROLES:
-            own = Q(team__in=user.teams.all()) | Q(assigned_to=user)
-            can_view |= own
-            can_change |= own
-        can_view |= Q(
-            pk__in=granted.filter(permission__codename__in=view_codes).values("content_object_id")
-        ) | Q(
-            pk__in=group_granted.filter(permission__codename__in=view_codes).values(
-                "content_object_id"
+        if not roles & CASE_ROLES:
+            # Grants never widen what a role may see: a case granted to an auditor, an
+            # administrator or someone with no role opens nothing (DESIGN.md, "One way in").
+            return self.none()
+        own = Q(team__in=user.teams.all()) | Q(assigned_to=user)
+        can_view = (
+            own
+            | Q(
+                pk__in=granted.filter(permission__codename__in=view_codes).values(
+                    "content_object_id"
+                )
+            )
+            | Q(
+                pk__in=group_granted.filter(permission__codename__in=view_codes).values(
+                    "content_object_id"
+                )
             )
         )
-        can_change |= Q(
-            pk__in=granted.filter(permission__codename="change_case").values("content_object_id")
-        ) | Q(
-            pk__in=group_granted.filter(permission__codename="change_case").values(
-                "content_object_id"
+        can_change = (
+            own
+            | Q(
+                pk__in=granted.filter(permission__codename="change_case").values(
+                    "content_object_id"
+                )
+            )
+            | Q(
+                pk__in=group_granted.filter(permission__codename="change_case").values(
+                    "content_object_id"
+                )
             )
         )
         if Role.SUPERVISOR in roles:  # a grant ends when the role does

@@ -104,10 +104,13 @@ def test_change_grant_allows_write(world):
 
 
 def test_group_grant_applies_to_members(world):
+    # A caseworker of another team (a grant opens nothing to a role that sees no case).
     group = Group.objects.create(name="Court liaison")
-    world["oscar"].groups.add(group)
+    world["sam"].groups.add(group)
     assign_perm("view_case", group, world["case"])
-    assert list(Case.objects.visible_to(world["oscar"])) == [world["case"]]
+    assert world["case"] in Case.objects.visible_to(world["sam"])
+    world["oscar"].groups.add(group)
+    assert list(Case.objects.visible_to(world["oscar"])) == []
 
 
 def test_list_has_no_duplicates_when_access_comes_several_ways(world):
@@ -163,3 +166,23 @@ def test_case_list_queries_do_not_grow_with_cases(client, world, django_assert_n
     with CaptureQueriesContext(connection) as many:
         client.get("/cases/")
     assert len(many) == len(few)
+
+
+@pytest.mark.parametrize(
+    "role", [None, Role.AUDITOR, Role.ADMINISTRATOR, Role.DATA_PROTECTION_OFFICER]
+)
+def test_a_grant_does_not_open_a_case_to_a_role_that_sees_none(client, role):
+    """Grants never widen what a role may see: holding view_case (or change_case) on a case
+    opens nothing to someone whose role reads no case file, and the answer is the usual 404."""
+    from guardian.shortcuts import assign_perm
+
+    north = factories.make_team("North")
+    case = factories.make_case(team=north)
+    someone = factories.make_user("Ann", role=role)
+    assign_perm("cases.view_case", someone, case)
+    assign_perm("cases.change_case", someone, case)
+    assert not Case.objects.visible_to(someone).exists()
+    client.force_login(someone)
+    if role is not None:
+        factories.with_totp(someone)
+    assert client.get(f"/cases/{case.pk}/").status_code == 404

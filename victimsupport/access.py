@@ -94,13 +94,6 @@ def has_role(user: Any, *roles: str) -> bool:
     return bool(roles_of(user) & set(roles))
 
 
-def sees_any_case(user: Any) -> bool:
-    """Whether ``Case.objects.visible_to(user)`` holds anything (one EXISTS query)."""
-    from cases.models import Case
-
-    return Case.objects.visible_to(user).exists()
-
-
 def get_case_for_user(user: Any, pk: Any, *, write: bool = False) -> Case:
     """The case ``pk`` if ``user`` may see it (and change it, with ``write``)."""
     from cases.models import Case

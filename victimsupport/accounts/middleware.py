@@ -14,7 +14,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
-from victimsupport.access import roles_of, sees_any_case
+from victimsupport.access import roles_of
 
 STARTED_KEY = "vs_started"
 SEEN_KEY = "vs_seen"
@@ -59,12 +59,8 @@ def mfa_required_for(user: Any) -> bool:
         return False
     if settings.MFA_REQUIRED_FOR_ALL or user.is_superuser or user.is_staff:
         return True  # anyone who can reach the administration
-    roles = roles_of(user)
-    if roles & set(settings.MFA_REQUIRED_ROLES):
-        return True
-    # Someone with no role at all who was granted a case (directly or through a group) reads
-    # case data all the same: a grant never makes the second factor optional.
-    return not roles and sees_any_case(user)
+    # Someone with no role sees no case, whatever they were granted (Case.visible_to).
+    return bool(roles_of(user) & set(settings.MFA_REQUIRED_ROLES))
 
 
 class RequireMFAMiddleware:

@@ -22,6 +22,7 @@ def case_export(request: HttpRequest, pk: str) -> HttpResponse:
     """A small case file downloads at once. A large one is made by the worker: POST creates
     the job and redirects to its progress; GET (an older link) offers the button."""
     case = get_case_for_user(request.user, pk)
+    exports.check_may_export(user=request.user, case=case)
     if not exports.is_large(exports.timeline_size(case)):
         pdf = render_pdf(exports.TEMPLATE, exports.export_context(case))
         exports.record_export(user=request.user, case=case)
@@ -51,5 +52,6 @@ def export_download(request: HttpRequest, pk: str, job_id: str) -> HttpResponse:
     case, job = exports.job_for_user(user=request.user, case_pk=pk, job_id=job_id)
     if job.status != ExportJob.Status.DONE:
         return redirect("cases:export_status", pk=case.pk, job_id=job.pk)
+    exports.check_may_export(user=request.user, case=case)
     exports.record_export(user=request.user, case=case, job=job)
     return exports.pdf_response(job.pdf)

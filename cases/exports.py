@@ -13,14 +13,16 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, ExportJob
-from cases.selectors import case_file
+from cases.selectors import case_file, current_break_glass
 from victimsupport.access import get_case_for_user
 from victimsupport.audit.services import AccessKind, record_access
 
@@ -41,6 +43,11 @@ TIMELINE_SOURCES: tuple[tuple[str, dict[str, Any]], ...] = (
     ("documents", {}),
     ("assessments", {"finalised_at__isnull": False}),
     ("triggers", {}),
+)
+
+EXPORT_REFUSED_IN_EMERGENCY = _(
+    "Emergency access is read-only and for the emergency: the case file cannot be exported on "
+    "it. Ask the case's team to export it if it is needed."
 )
 
 
@@ -78,6 +85,15 @@ def pdf_response(pdf: bytes) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{FILENAME}"'
     return response
+
+
+def check_may_export(*, user: Any, case: Case) -> None:
+    """Emergency (break-glass) access is read-only and for the emergency: a copy of the whole
+    file does not leave the service on it. The refusal is an access entry of its own, so a
+    supervisor reading the emergency accesses sees that an export was tried."""
+    if not case.can_write and current_break_glass(user=user, case=case) is not None:
+        record_access(actor=user, obj=case, kind=AccessKind.EXPORT_REFUSED)
+        raise PermissionDenied(EXPORT_REFUSED_IN_EMERGENCY)
 
 
 def record_export(*, user: Any, case: Case, job: ExportJob | None = None) -> None:

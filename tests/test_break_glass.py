@@ -123,3 +123,30 @@ def test_break_glass_ends_when_the_supervisor_role_does(setup):
     sofia._vs_roles = None
     with pytest.raises(Http404):
         get_case_for_user(sofia, case.pk)
+
+
+def test_emergency_access_offers_no_export_and_refuses_one_with_an_audit_entry(client, setup):
+    sofia, _sam, case = setup
+    break_glass_open(actor=sofia, case=case, reason=REASON)
+    client.force_login(sofia)
+    page = client.get(f"/cases/{case.pk}/")
+    assert page.status_code == 200
+    assert "Export as PDF" not in page.text
+    for method in (client.get, client.post):
+        refused = method(f"/cases/{case.pk}/export/")
+        assert refused.status_code == 403
+        assert "Emergency access is read-only" in refused.text
+        assert refused["Content-Type"].startswith("text/html")
+    entries = AuditEntry.objects.filter(
+        object_pk=str(case.pk), additional_data__access__in=["export", "export_refused"]
+    )
+    assert [e.additional_data["access"] for e in entries] == ["export_refused"] * 2
+    assert all(e.actor == sofia for e in entries)
+
+
+def test_the_cases_own_team_still_exports_it(client, setup):
+    _sofia, sam, case = setup
+    client.force_login(sam)
+    assert "Export as PDF" in client.get(f"/cases/{case.pk}/").text
+    response = client.get(f"/cases/{case.pk}/export/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"

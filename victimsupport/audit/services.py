@@ -27,6 +27,7 @@ def safe_detail(value: str) -> bool:
 class AccessKind(models.TextChoices):
     VIEW = "view", "Viewed"
     EXPORT = "export", "Exported"
+    EXPORT_REFUSED = "export_refused", _("Export refused")
     DOWNLOAD = "download", "Downloaded"
     BREAK_GLASS = "break_glass", "Emergency access"
     # A search whose answer may reveal data (the intake's duplicate check): who, when, never

@@ -258,6 +258,20 @@ class ConfidentialityNotice(models.Model):
         return f"{self.title} (version {self.version})"
 
 
+class IntakeDraftQuerySet(models.QuerySet["IntakeDraft"]):
+    def visible_to(self, user: Any) -> IntakeDraftQuerySet:
+        """The user's own unfinished, unexpired drafts (drafts are never shared), while they
+        are still a caseworker or supervisor in the team the case will belong to."""
+        if not roles_of(user) & CASE_ROLES:
+            return self.none()
+        return self.filter(
+            owner=user,
+            team__in=user.teams.all(),
+            finished_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        ).annotate(can_write=Value(True))
+
+
 class IntakeDraft(models.Model):
     """An intake in progress, saved at every step so a caseworker can be interrupted. Every
     answer is in the encrypted ``data``; the draft expires and is purged."""
@@ -286,6 +300,8 @@ class IntakeDraft(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = IntakeDraftQuerySet.as_manager()
 
     class Meta:
         ordering = ["-updated_at"]

@@ -27,6 +27,10 @@ from victimsupport.stored_files import Refusal
 
 
 class CaseQuerySet(models.QuerySet["Case"]):
+    def _nothing(self) -> CaseQuerySet:
+        # Annotated all the same: the rows of a case read can_write from this queryset.
+        return self.none().annotate(can_write=Value(False))
+
     def visible_to(self, user: Any) -> CaseQuerySet:
         """The cases ``user`` may see, each annotated with ``can_write``.
 
@@ -36,7 +40,7 @@ class CaseQuerySet(models.QuerySet["Case"]):
         permissions and superuser status see nothing here, whatever they were granted.
         """
         if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
+            return self._nothing()
         # Each way in is an uncorrelated subquery (the user's teams, grants, emergency
         # accesses): the database computes each once and looks rows up in it, instead of
         # running a subquery per case. The cheapest test comes first.
@@ -47,7 +51,7 @@ class CaseQuerySet(models.QuerySet["Case"]):
         if not roles & CASE_ROLES:
             # Grants never widen what a role may see: a case granted to an auditor, an
             # administrator or someone with no role opens nothing (DESIGN.md, "One way in").
-            return self.none()
+            return self._nothing()
         own = Q(team__in=user.teams.all()) | Q(assigned_to=user)
         can_view = (
             own

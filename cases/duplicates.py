@@ -179,22 +179,6 @@ def duplicates_record_hidden(*, case: Case, victim: Victim, actor: Any) -> list[
     return recorded
 
 
-def get_match_for_user(user: Any, pk: Any) -> DuplicateMatch:
-    """The match ``pk`` if ``user`` supervises the existing case's team, else 404."""
-    try:
-        match = (
-            DuplicateMatch.objects.visible_to(user)
-            .select_related("existing_case__team", "new_case__team", "found_by", "resolved_by")
-            .filter(pk=pk)
-            .first()
-        )
-    except (ValidationError, ValueError):
-        match = None
-    if match is None:
-        raise Http404("No such match.")
-    return match
-
-
 RESOLUTIONS = (DuplicateMatch.Status.RECONCILED, DuplicateMatch.Status.DIFFERENT)
 
 

@@ -8,8 +8,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cases import exports
+from cases.access import get_case_for_user
 from cases.models import ExportJob
-from victimsupport.access import get_case_for_user
 from victimsupport.pdf import render_pdf
 
 # How often the status page looks again while the PDF is being made.

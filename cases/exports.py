@@ -17,13 +17,14 @@ from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.access import get_case_for_user
 from cases.models import Case, ExportJob
 from cases.selectors import case_file, current_break_glass
-from victimsupport.access import get_case_for_user
+from victimsupport.access import get_for_user
 from victimsupport.audit.services import AccessKind, record_access
 
 TEMPLATE = "pdf/case_file.html"
@@ -147,16 +148,7 @@ def job_for_user(*, user: Any, case_pk: Any, job_id: Any) -> tuple[Case, ExportJ
     job that never existed.
     """
     case = get_case_for_user(user, case_pk)
-    job = (
-        ExportJob.objects.filter(
-            pk=job_id, case=case, requested_by=user, expires_at__gt=timezone.now()
-        )
-        .defer("pdf")
-        .first()
-    )
-    if job is None:
-        raise Http404("No export found.")
-    return case, job
+    return case, get_for_user(user, ExportJob.objects.of_case(case).defer("pdf"), job_id)
 
 
 def purge_exports(*, now: Any = None) -> int:

@@ -34,7 +34,7 @@ from cases.models import (
     Victim,
 )
 from cases.services import case_create
-from victimsupport.access import CASE_ROLES, roles_of
+from victimsupport.access import CASE_ROLES, get_for_user, roles_of
 from victimsupport.limits import validate_text
 
 Step = IntakeDraft.Step
@@ -84,16 +84,10 @@ def _may_continue(user: Any, draft: IntakeDraft) -> bool:
 def get_draft_for_user(user: Any, pk: Any, *, lock: bool = False) -> IntakeDraft:
     """The user's own unfinished, unexpired draft, or 404 (drafts are never shared, and a
     caseworker who has left the team cannot carry on with it)."""
-    drafts = open_drafts_for(user)
+    drafts = IntakeDraft.objects.select_related("team")
     if lock:
         drafts = drafts.select_for_update(of=("self",))
-    try:
-        draft = drafts.filter(pk=pk).first()
-    except (ValidationError, ValueError):
-        draft = None
-    if draft is None or not _may_continue(user, draft):
-        raise Http404("No intake found.")
-    return draft
+    return get_for_user(user, drafts, pk)
 
 
 def first_open_step(draft: IntakeDraft) -> str:

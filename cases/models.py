@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import ExpressionWrapper, Q
+from django.db.models import ExpressionWrapper, OuterRef, Q, Subquery, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -27,6 +27,10 @@ from victimsupport.stored_files import Refusal
 
 
 class CaseQuerySet(models.QuerySet["Case"]):
+    def _nothing(self) -> CaseQuerySet:
+        # Annotated all the same: the rows of a case read can_write from this queryset.
+        return self.none().annotate(can_write=Value(False))
+
     def visible_to(self, user: Any) -> CaseQuerySet:
         """The cases ``user`` may see, each annotated with ``can_write``.
 
@@ -36,7 +40,7 @@ class CaseQuerySet(models.QuerySet["Case"]):
         permissions and superuser status see nothing here, whatever they were granted.
         """
         if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
+            return self._nothing()
         # Each way in is an uncorrelated subquery (the user's teams, grants, emergency
         # accesses): the database computes each once and looks rows up in it, instead of
         # running a subquery per case. The cheapest test comes first.
@@ -47,7 +51,7 @@ class CaseQuerySet(models.QuerySet["Case"]):
         if not roles & CASE_ROLES:
             # Grants never widen what a role may see: a case granted to an auditor, an
             # administrator or someone with no role opens nothing (DESIGN.md, "One way in").
-            return self.none()
+            return self._nothing()
         own = Q(team__in=user.teams.all()) | Q(assigned_to=user)
         can_view = (
             own
@@ -84,6 +88,27 @@ class CaseQuerySet(models.QuerySet["Case"]):
         return self.filter(can_view).annotate(
             can_write=ExpressionWrapper(can_change, output_field=models.BooleanField())
         )
+
+
+class CaseChildQuerySet(models.QuerySet):
+    """Rows that belong to a case: seen by whoever sees the case, changed by whoever may
+    change it (``can_write`` comes from the case). A model reached through another relation
+    names it in ``case_path``; a model with a rule of its own overrides ``visible_to``."""
+
+    case_path = "case"
+
+    def visible_to(self, user: Any) -> CaseChildQuerySet:
+        cases = Case.objects.visible_to(user)
+        return self.filter(**{f"{self.case_path}__in": cases.values("pk")}).annotate(
+            can_write=Subquery(
+                cases.filter(pk=OuterRef(self.case_path)).values("can_write")[:1],
+                output_field=models.BooleanField(),
+            )
+        )
+
+    def of_case(self, case: Any) -> CaseChildQuerySet:
+        """The rows of the case a URL names (the case itself fetched through the one way in)."""
+        return self.filter(**{self.case_path: case})
 
 
 class Case(Versioned):
@@ -237,6 +262,20 @@ class ConfidentialityNotice(models.Model):
         return f"{self.title} (version {self.version})"
 
 
+class IntakeDraftQuerySet(models.QuerySet["IntakeDraft"]):
+    def visible_to(self, user: Any) -> IntakeDraftQuerySet:
+        """The user's own unfinished, unexpired drafts (drafts are never shared), while they
+        are still a caseworker or supervisor in the team the case will belong to."""
+        if not roles_of(user) & CASE_ROLES:
+            return self.none()
+        return self.filter(
+            owner=user,
+            team__in=user.teams.all(),
+            finished_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        ).annotate(can_write=Value(True))
+
+
 class IntakeDraft(models.Model):
     """An intake in progress, saved at every step so a caseworker can be interrupted. Every
     answer is in the encrypted ``data``; the draft expires and is purged."""
@@ -265,6 +304,8 @@ class IntakeDraft(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = IntakeDraftQuerySet.as_manager()
 
     class Meta:
         ordering = ["-updated_at"]
@@ -460,6 +501,8 @@ class Consent(Versioned):
     )
     withdrawal_note = EncryptedTextField(max_length=limits.REASON, blank=True)
 
+    objects = CaseChildQuerySet.as_manager()
+
     class Meta:
         ordering = ["-given_at"]
 
@@ -484,6 +527,8 @@ class Note(models.Model):
     body = EncryptedTextField(max_length=limits.NOTE)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = CaseChildQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -558,11 +603,19 @@ class Document(models.Model):
     quarantined_at = models.DateTimeField(null=True, blank=True)
     quarantine_reason = models.CharField(max_length=32, choices=Refusal.choices, blank=True)
 
+    objects = CaseChildQuerySet.as_manager()
+
     class Meta:
         ordering = ["-uploaded_at"]
 
     def __str__(self) -> str:
         return f"document {self.pk}"
+
+
+class ExportJobQuerySet(CaseChildQuerySet):
+    def visible_to(self, user: Any) -> ExportJobQuerySet:
+        """The requester's own unexpired jobs, while they may still see the case."""
+        return super().visible_to(user).filter(requested_by=user.pk, expires_at__gt=timezone.now())
 
 
 class ExportJob(models.Model):
@@ -607,6 +660,8 @@ class ExportJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(db_index=True)
 
+    objects = ExportJobQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["requested_by", "case", "status"])]
@@ -637,7 +692,8 @@ class DuplicateMatchQuerySet(models.QuerySet["DuplicateMatch"]):
         team that took the new intake never sees them (that would be the oracle again)."""
         if Role.SUPERVISOR not in roles_of(user):
             return self.none()
-        return self.filter(existing_case__team__in=user.teams.all())
+        # Those who see a match are those who resolve it.
+        return self.filter(existing_case__team__in=user.teams.all()).annotate(can_write=Value(True))
 
 
 class DuplicateMatch(models.Model):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import exports, services
+from cases.access import get_case_for_user
 from cases.documents import check_upload_size, neutral_filename
 from cases.forms import (
     AssignForm,
@@ -32,7 +33,7 @@ from cases.forms import (
 from cases.models import Case, Consent, Document, Victim
 from cases.selectors import case_by_reference_for_break_glass, case_file, current_break_glass
 from risk.forms import TriggerForm
-from victimsupport.access import CASE_ROLES, Role, get_case_for_user, has_role
+from victimsupport.access import CASE_ROLES, Role, get_for_user, has_role
 from victimsupport.accounts.models import Team, User
 from victimsupport.audit.models import AuditEntry
 from victimsupport.audit.services import AccessKind, record_access
@@ -205,9 +206,7 @@ def consent_add(request: HttpRequest, pk: str) -> HttpResponse:
 @require_POST
 def consent_withdraw(request: HttpRequest, pk: str, consent_id: int) -> HttpResponse:
     case = get_case_for_user(request.user, pk, write=True)
-    consent = Consent.objects.filter(case=case, pk=consent_id).first()
-    if consent is None:
-        raise Http404("No consent found.")
+    consent = get_for_user(request.user, Consent.objects.of_case(case), consent_id, write=True)
     form = WithdrawForm(request.POST, consent_id=consent.pk, initial={"version": consent.version})
     if not form.is_valid():
         # Not withdrawn without the note they wrote: they fix it and withdraw in one step.
@@ -296,9 +295,7 @@ def document_add(request: HttpRequest, pk: str) -> HttpResponse:
 @login_required
 def document_download(request: HttpRequest, pk: str, document_id: int) -> FileResponse:
     case = get_case_for_user(request.user, pk)
-    document = Document.objects.filter(case=case, pk=document_id).first()
-    if document is None:
-        raise Http404("No document found.")
+    document = get_for_user(request.user, Document.objects.of_case(case), document_id)
     if document.quarantined_at is not None:
         # Set aside by recheck_files: the file is not served, and the caseworker is told why.
         messages.error(

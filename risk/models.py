@@ -6,7 +6,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from cases.models import CaseChildQuerySet
 from victimsupport import limits
+from victimsupport.access import Role, roles_of
 from victimsupport.concurrency import Versioned
 from victimsupport.crypto.fields import (
     EncryptedBinaryField,
@@ -111,6 +113,8 @@ class Assessment(Versioned):
     finalised_at = models.DateTimeField(null=True, blank=True)
     review_due = models.DateField(null=True, blank=True)
 
+    objects = CaseChildQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["case", "status", "-finalised_at"])]
@@ -162,6 +166,21 @@ class ReassessmentTrigger(models.Model):
         return f"trigger {self.pk}"
 
 
+class TrainingRecordQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> TrainingRecordQuerySet:
+        """Administrators see every active staff member's records, supervisors those of the
+        people in their teams; nobody may change a record through a URL."""
+        roles = roles_of(user)
+        staff = self.model._meta.get_field("user").related_model.objects.filter(is_active=True)
+        if Role.ADMINISTRATOR in roles:
+            pass
+        elif Role.SUPERVISOR in roles:
+            staff = staff.filter(teams__in=user.teams.all())
+        else:
+            return self.none()
+        return self.filter(user__in=staff.values("pk")).annotate(can_write=models.Value(False))
+
+
 class TrainingRecord(models.Model):
     """Training on risk assessment. A current record is what allows finalising assessments."""
 
@@ -185,6 +204,8 @@ class TrainingRecord(models.Model):
     certificate_quarantine_reason = models.CharField(
         max_length=32, choices=Refusal.choices, blank=True
     )
+
+    objects = TrainingRecordQuerySet.as_manager()
 
     class Meta:
         ordering = ["-completed_on"]
@@ -213,8 +234,14 @@ class SafetyPlan(Versioned):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
+    objects = CaseChildQuerySet.as_manager()
+
     def __str__(self) -> str:
         return f"safety plan {self.pk}"
+
+
+class SafetyActionQuerySet(CaseChildQuerySet):
+    case_path = "plan__case"
 
 
 class SafetyAction(Versioned):
@@ -257,6 +284,8 @@ class SafetyAction(Versioned):
     )
     created_at = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SafetyActionQuerySet.as_manager()
 
     class Meta:
         ordering = ["status", "due_on", "created_at"]

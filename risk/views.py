@@ -11,8 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import duplicates
+from cases.access import get_case_for_user
 from cases.documents import EXTENSIONS, check_upload_size
-from cases.models import Case
+from cases.models import Case, DuplicateMatch
 from cases.views import render_case_page
 from risk import dashboard as risk_dashboard
 from risk import engine, services
@@ -27,7 +28,7 @@ from risk.forms import (
     TriggerForm,
 )
 from risk.models import Assessment, SafetyAction, SafetyPlan, TrainingRecord
-from victimsupport.access import Role, get_case_for_user, has_role
+from victimsupport.access import Role, get_for_user, has_role
 from victimsupport.accounts.models import User
 from victimsupport.audit.services import AccessKind, record_access
 from victimsupport.concurrency import render_conflict, render_refused
@@ -50,22 +51,18 @@ def assessment_new(request: HttpRequest, pk: str) -> HttpResponse:
     return render(request, "risk/assessment_new.html", {"case": case, "versions": versions})
 
 
-def _get_assessment(case, assessment_id: int) -> Assessment:
-    assessment = (
-        Assessment.objects.filter(case=case, pk=assessment_id)
-        .select_related("instrument_version__instrument", "assessor", "finalised_by")
-        .first()
+def _get_assessment(user, case, assessment_id: int) -> Assessment:
+    assessments = Assessment.objects.of_case(case).select_related(
+        "instrument_version__instrument", "assessor", "finalised_by"
     )
-    if assessment is None:
-        raise Http404("No assessment found.")
-    return assessment
+    return get_for_user(user, assessments, assessment_id)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def assessment_detail(request: HttpRequest, pk: str, assessment_id: int) -> HttpResponse:
     case = get_case_for_user(request.user, pk, write=request.method == "POST")
-    assessment = _get_assessment(case, assessment_id)
+    assessment = _get_assessment(request.user, case, assessment_id)
     definition = assessment.instrument_version.definition
     record_access(
         actor=request.user, obj=case, kind=AccessKind.VIEW, detail={"assessment": assessment.pk}
@@ -291,9 +288,7 @@ def safety_action_add(request: HttpRequest, pk: str) -> HttpResponse:
 @require_POST
 def safety_action_update(request: HttpRequest, pk: str, action_id: int) -> HttpResponse:
     case = get_case_for_user(request.user, pk, write=True)
-    action = SafetyAction.objects.filter(plan__case=case, pk=action_id).first()
-    if action is None:
-        raise Http404("No action found.")
+    action = get_for_user(request.user, SafetyAction.objects.of_case(case), action_id, write=True)
     form = ActionStatusForm(request.POST, initial={"version": action.version})
     if not form.is_valid():
         record_access(
@@ -392,9 +387,9 @@ def training(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def training_certificate(request: HttpRequest, record_id: int) -> HttpResponse:
-    staff = _training_staff(request.user)
-    record = TrainingRecord.objects.filter(pk=record_id, user__in=staff).first()
-    if record is None or not record.certificate:
+    _training_staff(request.user)  # 403 for a role that keeps no training records
+    record = get_for_user(request.user, TrainingRecord, record_id)
+    if not record.certificate:
         raise Http404("No certificate found.")
     if record.certificate_quarantined_at is not None:
         messages.error(
@@ -483,7 +478,13 @@ def duplicate_match(request: HttpRequest, match_id: int) -> HttpResponse:
     team; each case is linked only if they may open it, and the caseworker who took the new
     intake is never shown the existing case."""
     _require_supervisor(request.user)
-    match = duplicates.get_match_for_user(request.user, match_id)
+    match = get_for_user(
+        request.user,
+        DuplicateMatch.objects.select_related(
+            "existing_case__team", "new_case__team", "found_by", "resolved_by"
+        ),
+        match_id,
+    )
     # The page names the person of the existing case: a view of it, recorded.
     record_access(
         actor=request.user,

@@ -11,9 +11,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from guardian.shortcuts import assign_perm
 
+from cases.access import get_case_for_user
 from cases.models import Case
 from tests import factories
-from victimsupport.access import Role, get_case_for_user
+from victimsupport.access import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -10,10 +10,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
 
+from cases.access import get_case_for_user
 from cases.models import BreakGlassAccess
 from cases.services import break_glass_open
 from tests import factories
-from victimsupport.access import get_case_for_user
 from victimsupport.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db

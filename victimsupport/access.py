@@ -1,21 +1,19 @@
-"""Roles and the one way to reach a case.
+"""Roles and the one way in.
 
-Views never fetch a case themselves: they call ``get_case_for_user``, which is built on
-``Case.objects.visible_to(user)``. Someone who may not see a case gets 404 whether it exists
-or not; someone who may see it but not change it gets 403.
+Views never fetch an object reached from a URL themselves: they call ``get_for_user``, which
+is built on the model's own ``visible_to(user)`` queryset method. Someone who may not see an
+object gets 404 whether it exists or not; someone who may see it but not change it gets 403.
+This module knows no model of any app: each model says who sees it.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404
-
-if TYPE_CHECKING:
-    from cases.models import Case
 
 
 class Role(models.TextChoices):
@@ -94,17 +92,28 @@ def has_role(user: Any, *roles: str) -> bool:
     return bool(roles_of(user) & set(roles))
 
 
-def get_case_for_user(user: Any, pk: Any, *, write: bool = False) -> Case:
-    """The case ``pk`` if ``user`` may see it (and change it, with ``write``)."""
-    from cases.models import Case
+def get_for_user(user: Any, model_or_queryset: Any, pk: Any, *, write: bool = False) -> Any:
+    """The object ``pk`` if ``user`` may see it (and change it, with ``write``).
 
+    ``model_or_queryset`` is a model or a queryset of it (to narrow it to the object named by
+    the rest of the URL, or to choose related rows to load); either way its ``visible_to(user)``
+    decides, and its ``can_write`` annotation (absent: read-only) answers ``write``.
+    """
+    if isinstance(model_or_queryset, type):
+        queryset = model_or_queryset._default_manager.all()
+    else:
+        queryset = model_or_queryset
+    visible_to = getattr(queryset, "visible_to", None)
+    if visible_to is None:
+        # A model without a rule of its own is not reachable from a URL at all.
+        raise TypeError(f"{queryset.model.__name__} has no visible_to(user) queryset method.")
     try:
-        case = Case.objects.visible_to(user).filter(pk=pk).first()
-    except (ValidationError, ValueError):
-        case = None
-    if case is None:
+        obj = visible_to(user).filter(pk=pk).first()
+    except (ValidationError, ValueError, TypeError):
+        obj = None  # a malformed id names nothing
+    if obj is None:
         # Same answer for "does not exist" and "not yours": existence is not revealed.
-        raise Http404("No case found.")
-    if write and not case.can_write:
-        raise PermissionDenied("You may view this case but not change it.")
-    return case
+        raise Http404(f"No {queryset.model._meta.verbose_name} found.")
+    if write and not getattr(obj, "can_write", False):
+        raise PermissionDenied("You may view this but not change it.")
+    return obj

@@ -7,7 +7,15 @@ class TestAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from tests.testapp.models import Secret
+        from tests.testapp import models
         from victimsupport.audit.services import register
 
-        register(Secret)
+        for model in (
+            models.Secret,
+            models.Organisation,
+            models.Handover,
+            models.Person,
+            models.PseudonymousPerson,
+            models.Site,
+        ):
+            register(model)

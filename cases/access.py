@@ -1,0 +1,13 @@
+"""The case side of the one way in: fetching a case, and the rule its children follow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cases.models import Case
+from victimsupport.access import get_for_user
+
+
+def get_case_for_user(user: Any, pk: Any, *, write: bool = False) -> Case:
+    """The case ``pk`` if ``user`` may see it (and change it, with ``write``); 404 or 403."""
+    return get_for_user(user, Case, pk, write=write)

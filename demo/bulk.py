@@ -230,7 +230,7 @@ def seed_cases(
     progress: Callable[[int, int], None] | None = None,
 ) -> SeedReport:
     """Add ``n`` fictional cases (and the teams and staff they need). Not idempotent: each
-    call adds ``n`` more. Call ``demo.seed_demo()`` first for the accounts and instruments.
+    call adds ``n`` more. Call ``demo.seed.seed_demo()`` first for the accounts and instruments.
 
     ``workers`` > 1 builds and writes batches in that many processes (PostgreSQL only: SQLite
     allows one writer at a time). Each batch is one transaction; batches take the audit chain's

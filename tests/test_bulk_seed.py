@@ -21,17 +21,17 @@ from cases.models import (
     StatusChange,
     Victim,
 )
+from demo import bulk as bulk_seeder
+from demo.bulk import seed_cases
+from demo.seed import seed_demo
 from risk.models import Assessment, SafetyPlan
 from tests.test_canary import raw_database_bytes
-from victimsupport import bulkdemo
 from victimsupport.accounts.models import Team, User
 from victimsupport.audit.bulk import log_created, seal
 from victimsupport.audit.chain import seal_many, verify_chain
 from victimsupport.audit.models import AuditEntry, AuditLogImmutable
 from victimsupport.audit.redaction import EMPTY, REDACTED
-from victimsupport.bulkdemo import seed_cases
 from victimsupport.crypto.fields import blind_match
-from victimsupport.demo import seed_demo
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ N = 200
 @pytest.fixture
 def seeded(monkeypatch):
     """The demo, then N bulk cases in batches (so that batching is exercised)."""
-    monkeypatch.setattr(bulkdemo, "GRANT_SHARE", 0.3)
+    monkeypatch.setattr(bulk_seeder, "GRANT_SHARE", 0.3)
     seed_demo()
     before = AuditEntry.objects.count()
     report = seed_cases(N, batch_size=70)
@@ -202,7 +202,7 @@ def test_seeded_data_obeys_the_rules_the_services_enforce(seeded):
 
 
 def test_seeding_again_after_a_staff_account_was_deactivated_or_teams_renamed(monkeypatch):
-    monkeypatch.setattr(bulkdemo, "CASES_PER_TEAM", 5)  # 12 cases: three teams
+    monkeypatch.setattr(bulk_seeder, "CASES_PER_TEAM", 5)  # 12 cases: three teams
     seed_demo()
     seed_cases(10, batch_size=10)
     leaver = User.objects.filter(email__endswith="@staff.demo.example").order_by("pk").first()

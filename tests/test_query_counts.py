@@ -13,13 +13,13 @@ from django.utils import timezone
 
 from cases import services
 from cases.models import Case, DuplicateMatch
+from demo.bulk import seed_cases
+from demo.seed import seed_demo
 from risk.dashboard import DRILLDOWNS
 from risk.models import TrainingRecord
 from tests import factories
 from victimsupport.accounts.models import User
 from victimsupport.audit.services import record_refusal
-from victimsupport.bulkdemo import seed_cases
-from victimsupport.demo import seed_demo
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class VictimSupportConfig(AppConfig):
-    """The project core: management commands that span every app (seed_demo, rotate_keys)."""
+    """The project core: management commands on the core alone (rotate_keys, recheck_files)."""
 
     name = "victimsupport"
     verbose_name = "Core"

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "risk",
     "referrals",
     "premises",
+    "demo",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -9,11 +9,11 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from cases.models import Case
+from demo.seed import seed_demo
 from risk.models import Assessment
 from tests import factories
 from tests.browser.conftest import sign_in
 from victimsupport.accounts.models import User
-from victimsupport.demo import seed_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -9,9 +9,9 @@ import pytest
 from django.core.management import call_command
 
 from cases.models import Case
+from demo.seed import seed_demo
 from tests.browser.test_accessibility import problems
 from tests.browser.test_intake_flow import sign_in
-from victimsupport.demo import seed_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -7,13 +7,13 @@ import re
 
 import pytest
 
+from demo.seed import seed_demo
 from risk import engine
 from risk.models import InstrumentVersion
 from tests import factories
 from tests.browser.conftest import sign_in as sign_in_by_labels
 from tests.browser.test_intake_flow import choose, fill_person, save, sign_in
 from victimsupport.accounts.models import User
-from victimsupport.demo import seed_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
+from demo.seed import seed_demo
 from tests.browser.conftest import sign_in as sign_in_by_labels
-from victimsupport.demo import seed_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from demo.seed import seed_demo
 from tests.browser.conftest import sign_in
-from victimsupport.demo import seed_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

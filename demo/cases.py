@@ -1,29 +1,12 @@
-"""Demo data for local trials: one user per role, two teams, a dozen fictional cases."""
+"""The cases app's part of the demo: the confidentiality notice, twelve fictional people taken in
+through the real intake services and worked on (notes, contacts, a document, consents given and
+withdrawn, a closure), and one intake left half-way."""
 
 from __future__ import annotations
 
-import secrets
-from dataclasses import dataclass
-
-from django.contrib.auth.models import Group
-from django.db import transaction
-
-from cases.models import Case, ConfidentialityNotice
-from victimsupport.access import Role, sync_roles
-from victimsupport.accounts.models import Team, User
-
-TEAMS = ("North team", "South team")
-
-# (email, first name, last name, role, teams, staff)
-DEMO_USERS = (
-    ("caseworker@demo.example", "Cara", "Caseworker", Role.CASEWORKER, ("North team",), False),
-    ("south.caseworker@demo.example", "Sam", "South", Role.CASEWORKER, ("South team",), False),
-    ("supervisor@demo.example", "Sofia", "Supervisor", Role.SUPERVISOR, ("North team",), False),
-    ("dpo@demo.example", "Dara", "Protection", Role.DATA_PROTECTION_OFFICER, (), False),
-    ("auditor@demo.example", "Ari", "Auditor", Role.AUDITOR, (), False),
-    ("admin@demo.example", "Alex", "Admin", Role.ADMINISTRATOR, (), True),
-)
-
+from cases import intake, services
+from cases.models import Case, ConfidentialityNotice, Consent
+from victimsupport.accounts.models import User
 
 DEMO_NOTICE_TITLE = "How we keep what you tell us confidential"
 DEMO_NOTICE = """\
@@ -41,55 +24,14 @@ You can ask to see your file, ask us to correct it, and withdraw your agreement 
 any time. Ask us how long we keep it."""
 
 
-@dataclass(frozen=True)
-class DemoAccount:
-    email: str
-    role: str
-    password: str | None  # None: the account existed and its password was left alone
-
-
-def _password() -> str:
-    return "demo-" + secrets.token_urlsafe(12)
-
-
-@transaction.atomic
-def seed_demo(*, reset_passwords: bool = False) -> list[DemoAccount]:
-    """Create what is missing; change nothing that exists (unless asked to reset passwords)."""
-    sync_roles()
-    from risk.services import ensure_shipped_instruments
-
-    ensure_shipped_instruments()
-    teams = {name: Team.objects.get_or_create(name=name)[0] for name in TEAMS}
-    accounts = []
-    for email, first, last, role, team_names, staff in DEMO_USERS:
-        user = User.objects.filter(email__iexact=email).first()
-        password = None
-        if user is None:
-            password = _password()
-            user = User.objects.create_user(
-                username=email,
-                email=email,
-                password=password,
-                first_name=first,
-                last_name=last,
-                is_staff=staff,
-            )
-            user.groups.add(Group.objects.get(name=role))
-            user.teams.add(*(teams[t] for t in team_names))
-        elif reset_passwords:
-            password = _password()
-            user.set_password(password)
-            user.save(update_fields=["password"])
-        accounts.append(DemoAccount(email=email, role=role, password=password))
+def seed_notice() -> None:
     ConfidentialityNotice.objects.get_or_create(
         version=1, defaults={"title": DEMO_NOTICE_TITLE, "body": DEMO_NOTICE}
     )
-    if not Case.objects.exists():
-        _demo_cases(
-            cara=User.objects.get(email__iexact="caseworker@demo.example"),
-            sam=User.objects.get(email__iexact="south.caseworker@demo.example"),
-        )
-    return accounts
+
+
+def has_cases() -> bool:
+    return Case.objects.exists()
 
 
 # Fictional people; any likeness is accidental. (given, family, alias, birth, phone, email)
@@ -109,11 +51,8 @@ DEMO_PEOPLE = [
 ]
 
 
-def _demo_cases(*, cara: User, sam: User) -> None:
+def seed_cases(*, cara: User, sam: User) -> None:
     """Twelve cases taken in through the real intake services, then worked on."""
-    from cases import intake, services
-    from cases.models import Consent
-
     notice = ConfidentialityNotice.objects.get(version=1)
     for i, (given, family, alias, born, phone, email) in enumerate(DEMO_PEOPLE):
         worker = cara if i % 3 != 2 else sam
@@ -212,8 +151,11 @@ def _demo_cases(*, cara: User, sam: User) -> None:
             )
         if i == 11:
             services.case_close(case=case, actor=worker, reason="Moved away; support completed.")
-    _demo_risk(cara=cara, sam=sam)
-    # One intake interrupted after the notice, to show resuming.
+
+
+def seed_resumable_intake(*, cara: User) -> None:
+    """One intake interrupted after the notice, to show resuming."""
+    notice = ConfidentialityNotice.objects.get(version=1)
     draft = intake.draft_start(owner=cara, team=cara.teams.get())
     intake.draft_save_step(
         draft=draft,
@@ -221,81 +163,3 @@ def _demo_cases(*, cara: User, sam: User) -> None:
         answers={"safe_to_talk": "no", "phone_safe": True, "phone_times": "After 18:00 only"},
     )
     intake.draft_acknowledge_notice(draft=draft, notice=notice, method="verbal")
-
-
-def _demo_risk(*, cara: User, sam: User) -> None:
-    """Training records, finalised assessments, a safety plan and a trigger."""
-    import datetime
-
-    from django.utils import timezone
-
-    from risk import engine
-    from risk import services as risk
-    from risk.models import InstrumentVersion, TrainingRecord
-
-    today = timezone.localdate()
-    sofia = User.objects.get(email__iexact="supervisor@demo.example")
-    for person, expires in ((cara, today + datetime.timedelta(days=40)), (sofia, None)):
-        TrainingRecord.objects.create(
-            user=person,
-            course="Risk assessment at first contact",
-            completed_on=today - datetime.timedelta(days=200),
-            provider="Demo regional network",
-            expires_on=expires,
-            recorded_by=sofia,
-        )
-    # Sam has no training: his drafts wait for a trained colleague.
-    version = InstrumentVersion.objects.get(instrument__key="default", version=1)
-    definition = version.definition
-    base = {q["key"]: "no" for q in engine.questions(definition) if q["type"].startswith("yes")}
-    base.update(recent="month", likely_again=3, own_fear=3, kinds=["control"])
-    north_cases = list(Case.objects.filter(team__name="North team", assessment_needed=True))
-    for index, case in enumerate(north_cases):
-        answers = dict(base)
-        if index % 2 == 0:
-            answers.update(strangulation="yes", ongoing_threat="yes", own_fear=5)
-        assessment = risk.assessment_start(case=case, actor=cara, version=version)
-        risk.assessment_finalise(
-            assessment=assessment,
-            actor=cara,
-            version=assessment.version,
-            answers=answers,
-            rationale="Assessed with her at the first meeting.",
-            override_level="high" if index == 1 else "",
-            override_reason="Police told us of a new threat to kill this week."
-            if index == 1
-            else "",
-        )
-    high = Case.objects.filter(team__name="North team", risk_level="high").order_by("opened_at")
-    first = high.first()
-    if first is not None:
-        risk.safety_plan_save(
-            case=first,
-            actor=cara,
-            version=0,
-            summary="Staying safe at home and on the way to work.",
-        )
-        risk.safety_action_add(
-            case=first,
-            actor=cara,
-            kind="order",
-            description="Apply for a protection order with the legal advice centre",
-            owner=cara,
-            due_on=today - datetime.timedelta(days=2),
-        )
-        risk.safety_action_add(
-            case=first,
-            actor=cara,
-            kind="police",
-            description="Report the latest threat",
-            owner_other="Herself, with Cara present",
-            victim_wishes="Wants to report it herself, at the local station",
-            due_on=today + datetime.timedelta(days=5),
-        )
-        risk.trigger_record(case=first, actor=cara, kind="court", occurred_on=today)
-    sam_case = Case.objects.filter(team__name="South team", assessment_needed=True).first()
-    if sam_case is not None:
-        draft = risk.assessment_start(case=sam_case, actor=sam, version=version)
-        risk.assessment_save(
-            assessment=draft, actor=sam, version=draft.version, answers={"ongoing_threat": "yes"}
-        )

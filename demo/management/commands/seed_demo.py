@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 
-from victimsupport.demo import seed_demo
+from demo.seed import seed_demo
 
 
 class Command(BaseCommand):
@@ -69,7 +69,7 @@ class Command(BaseCommand):
             self._seed_cases(options["cases"], options["batch_size"], workers)
 
     def _seed_cases(self, n: int, batch_size: int, workers: int) -> None:
-        from victimsupport.bulkdemo import seed_cases
+        from demo.bulk import seed_cases
 
         bar = ProgressBar(self.stderr, n)
         report = seed_cases(n, batch_size=batch_size, workers=workers, progress=bar.update)

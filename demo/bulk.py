@@ -11,6 +11,11 @@ Rows go through the same encrypted fields and blind indexes as the application (
 calls each field's ``get_prep_value`` and ``pre_save``). What is bypassed is the per-row
 service logic and the save signals; the audit entries those signals would write are written
 here instead (``victimsupport.audit.bulk``), so the log and the chain match the data.
+
+This module holds the engine (teams and staff, batches, workers, numbering, writing) and the
+cases app's rows; each other app adds its rows to every case through ``BATCH_PARTS`` (risk:
+``demo.risk.BulkRisk``), drawing from the batch's random generator in a fixed order so that a
+seed always gives the same data.
 """
 
 from __future__ import annotations
@@ -26,7 +31,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.db import connection, connections, transaction
@@ -49,8 +53,7 @@ from cases.models import (
     ThirdParty,
     Victim,
 )
-from risk import engine
-from risk.models import Assessment, InstrumentVersion, SafetyAction, SafetyPlan, TrainingRecord
+from demo import risk
 from victimsupport import bulkinsert
 from victimsupport.access import Role
 from victimsupport.accounts.models import Team, User
@@ -190,15 +193,12 @@ CONTACT_SUMMARIES = (
     "Met at the office; went through the plan.",
 )
 NEEDS = ("emotional", "practical", "legal", "housing", "financial", "health", "children")
-PLAN_ACTIONS = (
-    ("order", "Apply for a protection order with the legal advice centre"),
-    ("contact", "Agree safe times and a code word for calls"),
-    ("technology", "Check her phone for tracking apps together"),
-    ("accommodation", "Ask the refuge network about a place"),
-    ("referral", "Referral to the local counselling service"),
-    ("children", "Tell the school who may collect the children"),
-)
 CLOSE_REASONS = ("Support completed.", "Moved away; passed on with her consent.", "Asked to close.")
+
+# The other apps' parts of each case, in the order they add rows (risk needs the screening that
+# the case's intake made). A part is built once per batch with the batch (``rng``, ``now``,
+# ``_add``) and has ``add(case, team, worker, opened, end)`` and ``save(report) -> entries``.
+BATCH_PARTS = (risk.BulkRisk,)
 
 
 @dataclass
@@ -230,7 +230,7 @@ def seed_cases(
     progress: Callable[[int, int], None] | None = None,
 ) -> SeedReport:
     """Add ``n`` fictional cases (and the teams and staff they need). Not idempotent: each
-    call adds ``n`` more. Call ``demo.seed_demo()`` first for the accounts and instruments.
+    call adds ``n`` more. Call ``demo.seed.seed_demo()`` first for the accounts and instruments.
 
     ``workers`` > 1 builds and writes batches in that many processes (PostgreSQL only: SQLite
     allows one writer at a time). Each batch is one transaction; batches take the audit chain's
@@ -369,30 +369,13 @@ def _staff(n: int, rng: random.Random, report: SeedReport) -> list[_Staff]:
             [User.groups.through(user_id=u.pk, group_id=groups[r].pk) for u, _, r in new_users]
         )
         today = timezone.localdate()
-        records = TrainingRecord.objects.bulk_create(
-            [
-                TrainingRecord(
-                    user=u,
-                    course="Risk assessment at first contact",
-                    completed_on=today - datetime.timedelta(days=rng.randint(30, 700)),
-                    provider="Regional training network",
-                    expires_on=today + datetime.timedelta(days=rng.randint(-60, 700)),
-                    recorded_by=u,
-                )
-                for u, _, role in new_users
-                if role == Role.SUPERVISOR or rng.random() < 0.85
-            ]
-        )
+        records = risk.bulk_training_records(new_users, rng, today)
         report.audit_entries += audit_bulk.seal(
             audit_bulk.log_created(created_teams)
             + audit_bulk.log_created(created)
             + audit_bulk.log_created(records)
         )
-    current = set(
-        TrainingRecord.objects.filter(completed_on__lte=today)
-        .exclude(expires_on__lt=today)
-        .values_list("user_id", flat=True)
-    )
+    current = risk.trained_user_ids(today)
     for staff in result:
         members = [*staff.caseworkers, staff.supervisor]
         staff.trained = [u for u in members if u.pk in current]
@@ -408,17 +391,16 @@ class _Batch:
         self.rng = rng
         self.staff = staff
         self.notice = ConfidentialityNotice.objects.order_by("-version").first()
-        self.version = InstrumentVersion.objects.get(instrument__key="default", version=1)
-        self.definition = self.version.definition
-        self.questions = [q for q in engine.questions(self.definition) if q["type"] != "text"]
         self.view_case = Permission.objects.get(
             content_type__app_label="cases", codename="view_case"
         )
         self.now = timezone.now()
+        self.created_at = _created_at
         self.rows: dict[type, list[Any]] = {}
         self.accesses: list[tuple[Case, User, datetime.datetime]] = []
         self.safe_methods: dict[Any, set[str]] = {}
-        self.plans: list[tuple[SafetyPlan, list[SafetyAction]]] = []
+        # Each other app's rows for a case, in this order (an app adds its part here).
+        self.parts = [part(self) for part in BATCH_PARTS]
 
     def _add(self, obj: Any) -> Any:
         self.rows.setdefault(type(obj), []).append(obj)
@@ -452,7 +434,8 @@ class _Batch:
         self._person(case, worker)
         self._intake(case, worker, opened)
         self._timeline(case, worker, opened, end)
-        self._risk(case, team, worker, opened, end)
+        for part in self.parts:
+            part.add(case, team, worker, opened, end)
         if closed:
             self._add(
                 StatusChange(
@@ -633,117 +616,6 @@ class _Batch:
                 )
             )
 
-    def _answers(self, worried: bool) -> dict[str, Any]:
-        rng = self.rng
-        answers: dict[str, Any] = {}
-        p_yes = 0.45 if worried else 0.1
-        for q in self.questions:
-            kind = q["type"]
-            if kind.startswith("yes_no"):
-                roll = rng.random()
-                answers[q["key"]] = "yes" if roll < p_yes else ("unknown" if roll > 0.95 else "no")
-            elif kind == "multiple":
-                options = [o["value"] for o in q["options"]]
-                answers[q["key"]] = rng.sample(options, rng.randint(1, 3))
-            elif kind == "single":
-                answers[q["key"]] = rng.choice([o["value"] for o in q["options"]])
-            elif kind == "scale":
-                answers[q["key"]] = rng.randint(q.get("min", 1), q.get("max", 5))
-        return answers
-
-    def _assessment(
-        self, case: Case, team: _Staff, worker: User, at: datetime.datetime, worried: bool
-    ) -> Assessment | None:
-        """A finalised assessment, by ``worker`` and finalised by them if trained, otherwise
-        by a trained colleague (the training gate); none if the team has nobody trained."""
-        finaliser = worker if worker in team.trained else None
-        if finaliser is None and team.trained:
-            finaliser = self.rng.choice(team.trained)
-        if finaliser is None:
-            return None
-        answers = self._answers(worried)
-        result = engine.score(self.definition, answers)
-        level = result.level
-        override = ""
-        if self.rng.random() < 0.03 and level != "high":
-            level, override = "high", "Police told us of a new threat this week."
-        days = self.definition.get("review_days", {}).get(level) or settings.RISK_REVIEW_DAYS[level]
-        return self._add(
-            Assessment(
-                case=case,
-                instrument_version=self.version,
-                status=Assessment.Status.FINAL,
-                answers=answers,
-                score=result.score,
-                computed_level=result.level,
-                level=level,
-                red_flags=result.red_flags,
-                rationale="Assessed with her at the meeting.",
-                override_reason=override,
-                assessor=worker,
-                finalised_by=finaliser,
-                created_at=at,
-                updated_at=at,
-                finalised_at=at,
-                review_due=at.date() + datetime.timedelta(days=days),
-            )
-        )
-
-    def _risk(
-        self,
-        case: Case,
-        team: _Staff,
-        worker: User,
-        opened: datetime.datetime,
-        end: datetime.datetime,
-    ) -> None:
-        rng = self.rng
-        screened_positive = case.assessment_needed
-        if not screened_positive and rng.random() < 0.5:
-            return  # nothing pointed to risk; not assessed
-        if screened_positive and case.status == Case.Status.OPEN and rng.random() < 0.06:
-            return  # still waiting for its first assessment
-        first = opened + datetime.timedelta(hours=rng.randint(1, 24 * 7))
-        latest = self._assessment(case, team, worker, min(first, end), screened_positive)
-        if latest is None:
-            return  # nobody in the team may finalise it yet
-        if case.status == Case.Status.OPEN and (self.now - first).days > 30:
-            # Reassessed since; most reviews are on time, some are overdue.
-            back = rng.randint(0, 40)
-            latest = (
-                self._assessment(
-                    case, team, worker, self.now - datetime.timedelta(days=back), screened_positive
-                )
-                or latest
-            )
-        case.assessment_needed = False
-        case.risk_level = latest.level
-        case.review_due = latest.review_due if case.status == Case.Status.OPEN else None
-        if latest.level == "high" and (case.status == Case.Status.CLOSED or rng.random() < 0.85):
-            plan = SafetyPlan(
-                case=case,
-                summary="Staying safe at home and on the way to work.",
-                created_by=worker,
-                created_at=latest.finalised_at,
-                updated_at=latest.finalised_at,
-            )
-            actions = []
-            for kind, description in rng.sample(PLAN_ACTIONS, rng.randint(1, 3)):
-                due = latest.finalised_at.date() + datetime.timedelta(days=rng.randint(3, 30))
-                done = case.status == Case.Status.CLOSED or rng.random() < 0.5
-                actions.append(
-                    SafetyAction(
-                        kind=kind,
-                        description=description,
-                        owner=worker,
-                        due_on=due,
-                        status=SafetyAction.Status.DONE if done else SafetyAction.Status.OPEN,
-                        outcome="Done with her." if done else "",
-                        created_at=latest.finalised_at,
-                    )
-                )
-            self.plans.append((plan, actions))
-
     def number(self) -> None:
         """Give the batch's cases their references, in order of opening within each year.
 
@@ -771,19 +643,8 @@ class _Batch:
             entries += audit_bulk.log_created(objs, actor=None, at=_created_at)
             report.counts[model._meta.label] = report.counts.get(model._meta.label, 0) + len(objs)
             report.rows += len(objs)
-        plans = [p for p, _ in self.plans]
-        bulkinsert.insert(SafetyPlan, plans)
-        actions = []
-        for plan, plan_actions in self.plans:
-            for action in plan_actions:
-                action.plan = plan
-                actions.append(action)
-        bulkinsert.insert(SafetyAction, actions)
-        entries += audit_bulk.log_created(plans, at=_created_at)
-        entries += audit_bulk.log_created(actions, at=_created_at)
-        for label, objs in (("risk.SafetyPlan", plans), ("risk.SafetyAction", actions)):
-            report.counts[label] = report.counts.get(label, 0) + len(objs)
-            report.rows += len(objs)
+        for part in self.parts:
+            entries += part.save(report)
         entries += [
             audit_bulk.access_entry(case, actor=worker, kind=AccessKind.VIEW, at=at)
             for case, worker, at in self.accesses

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from cases.levels import RiskLevel
 from victimsupport import limits
 from victimsupport.access import CASE_ROLES, Role, roles_of
 from victimsupport.concurrency import Versioned
@@ -119,11 +120,7 @@ class Case(Versioned):
         OPEN = "open", "Open"
         CLOSED = "closed", "Closed"
 
-    class RiskLevel(models.TextChoices):
-        UNKNOWN = "unknown", "Not yet assessed"
-        STANDARD = "standard", "Standard"
-        MEDIUM = "medium", "Medium"
-        HIGH = "high", "High"
+    RiskLevel = RiskLevel
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     reference = models.CharField(max_length=20, unique=True)

@@ -530,7 +530,9 @@ class _Batch:
                 ongoing_threat="yes" if worried else rng.choice(yes_no[1:]),
                 ongoing_victimisation=rng.choice(yes_no),
                 fearful="yes" if worried else "no",
-                victim_view="high" if worried and rng.random() < 0.5 else "low",
+                victim_view=RiskScreen.VictimView.HIGH
+                if worried and rng.random() < 0.5
+                else RiskScreen.VictimView.LOW,
                 victim_words="I check the street before I leave" if worried else "",
                 screened_by=worker,
                 screened_at=opened,

@@ -5,7 +5,7 @@ withdrawn, a closure), and one intake left half-way."""
 from __future__ import annotations
 
 from cases import intake, services
-from cases.models import Case, ConfidentialityNotice, Consent
+from cases.models import Case, ConfidentialityNotice, Consent, RiskScreen
 from victimsupport.accounts.models import User
 
 DEMO_NOTICE_TITLE = "How we keep what you tell us confidential"
@@ -91,7 +91,7 @@ def seed_cases(*, cara: User, sam: User) -> None:
                 "ongoing_threat": level,
                 "ongoing_victimisation": "unknown",
                 "fearful": level,
-                "victim_view": "high" if worried else "low",
+                "victim_view": RiskScreen.VictimView.HIGH if worried else RiskScreen.VictimView.LOW,
                 "victim_words": "I check the street before I leave" if worried else "",
             },
         )

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from cases.levels import RiskLevel
 from cases.models import Case
 from risk import engine
 from risk import services as risk
@@ -57,12 +58,14 @@ def seed_risk(*, cara: User, sam: User) -> None:
             version=assessment.version,
             answers=answers,
             rationale="Assessed with her at the first meeting.",
-            override_level="high" if index == 1 else "",
+            override_level=RiskLevel.HIGH if index == 1 else "",
             override_reason="Police told us of a new threat to kill this week."
             if index == 1
             else "",
         )
-    high = Case.objects.filter(team__name="North team", risk_level="high").order_by("opened_at")
+    high = Case.objects.filter(team__name="North team", risk_level=RiskLevel.HIGH).order_by(
+        "opened_at"
+    )
     first = high.first()
     if first is not None:
         risk.safety_plan_save(
@@ -183,8 +186,8 @@ class BulkRisk:
         result = engine.score(self.definition, answers)
         level = result.level
         override = ""
-        if self.rng.random() < 0.03 and level != "high":
-            level, override = "high", "Police told us of a new threat this week."
+        if self.rng.random() < 0.03 and level != RiskLevel.HIGH:
+            level, override = RiskLevel.HIGH.value, "Police told us of a new threat this week."
         days = self.definition.get("review_days", {}).get(level) or settings.RISK_REVIEW_DAYS[level]
         return self._add(
             Assessment(
@@ -239,7 +242,9 @@ class BulkRisk:
         case.assessment_needed = False
         case.risk_level = latest.level
         case.review_due = latest.review_due if case.status == Case.Status.OPEN else None
-        if latest.level == "high" and (case.status == Case.Status.CLOSED or rng.random() < 0.85):
+        if latest.level == RiskLevel.HIGH and (
+            case.status == Case.Status.CLOSED or rng.random() < 0.85
+        ):
             plan = SafetyPlan(
                 case=case,
                 summary="Staying safe at home and on the way to work.",

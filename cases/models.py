@@ -312,9 +312,33 @@ class IntakeDraft(models.Model):
         return f"intake draft {self.pk}"
 
 
+def kept_address(address: str, *, withheld: bool) -> str:
+    """Withheld means no address kept: not in the draft, the record or an edit of it. The one
+    statement of the rule, for every path that writes a victim's address."""
+    return "" if withheld else address
+
+
 class Victim(Versioned):
     """The person a case is about. Every field that names, locates or contacts them is
     encrypted; blind indexes allow the duplicate check by exact match only."""
+
+    # The details the intake takes and the details form edits: the code word comes from the
+    # intake's safety step, every other one from its person step.
+    DETAILS = [
+        "given_name",
+        "family_name",
+        "preferred_name",
+        "date_of_birth",
+        "phone",
+        "email",
+        "address",
+        "address_withheld",
+        "language",
+        "interpreter_needed",
+        "dependants",
+        "code_word",
+    ]
+    SAFETY_DETAILS = ["code_word"]
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="victim")
     given_name = EncryptedCharField(max_length=limits.NAME)

@@ -16,7 +16,14 @@ from cases.levels import RiskLevel
 from cases.models import Case
 from risk import engine
 from risk import services as risk
-from risk.models import Assessment, InstrumentVersion, SafetyAction, SafetyPlan, TrainingRecord
+from risk.models import (
+    Assessment,
+    InstrumentVersion,
+    ReassessmentTrigger,
+    SafetyAction,
+    SafetyPlan,
+    TrainingRecord,
+)
 from risk.services import ensure_shipped_instruments
 from victimsupport import bulkinsert
 from victimsupport.access import Role
@@ -77,7 +84,7 @@ def seed_risk(*, cara: User, sam: User) -> None:
         risk.safety_action_add(
             case=first,
             actor=cara,
-            kind="order",
+            kind=SafetyAction.Kind.PROTECTION_ORDER,
             description="Apply for a protection order with the legal advice centre",
             owner=cara,
             due_on=today - datetime.timedelta(days=2),
@@ -85,13 +92,15 @@ def seed_risk(*, cara: User, sam: User) -> None:
         risk.safety_action_add(
             case=first,
             actor=cara,
-            kind="police",
+            kind=SafetyAction.Kind.POLICE,
             description="Report the latest threat",
             owner_other="Herself, with Cara present",
             victim_wishes="Wants to report it herself, at the local station",
             due_on=today + datetime.timedelta(days=5),
         )
-        risk.trigger_record(case=first, actor=cara, kind="court", occurred_on=today)
+        risk.trigger_record(
+            case=first, actor=cara, kind=ReassessmentTrigger.Kind.COURT, occurred_on=today
+        )
     sam_case = Case.objects.filter(team__name="South team", assessment_needed=True).first()
     if sam_case is not None:
         draft = risk.assessment_start(case=sam_case, actor=sam, version=version)

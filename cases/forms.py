@@ -166,12 +166,6 @@ class PersonForm(StepForm):
     def clean_date_of_birth(self) -> Any:
         return date_of_birth_not_in_future(self.cleaned_data.get("date_of_birth"))
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if data.get("address_withheld"):
-            data["address"] = ""
-        return data
-
 
 class ScreeningForm(StepForm):
     ongoing_threat = forms.ChoiceField(

@@ -32,6 +32,7 @@ from cases.models import (
     StatusChange,
     ThirdParty,
     Victim,
+    kept_address,
 )
 from cases.services import case_create
 from victimsupport.access import CASE_ROLES, get_for_user, roles_of
@@ -111,6 +112,20 @@ def previous_step(step: str) -> str | None:
     return STEPS[index - 1] if index else None
 
 
+def victim_values(*, person: dict[str, Any], safety: dict[str, Any]) -> dict[str, Any]:
+    """The Victim's field values from the intake's person and safety answers: the one mapping,
+    used by the intake and by the seeders (which must not restate it)."""
+    values: dict[str, Any] = {
+        name: (safety if name in Victim.SAFETY_DETAILS else person).get(name, "")
+        for name in Victim.DETAILS
+    }
+    values["date_of_birth"] = values["date_of_birth"] or None
+    values["interpreter_needed"] = bool(values["interpreter_needed"])
+    values["address_withheld"] = bool(values["address_withheld"])
+    values["address"] = kept_address(values["address"], withheld=values["address_withheld"])
+    return values
+
+
 @transaction.atomic
 def draft_save_step(*, draft: IntakeDraft, step: str, answers: dict[str, Any]) -> IntakeDraft:
     """Keep one step's cleaned answers (JSON-safe values only).
@@ -121,6 +136,14 @@ def draft_save_step(*, draft: IntakeDraft, step: str, answers: dict[str, Any]) -
     fresh = get_draft_for_user(draft.owner, draft.pk, lock=True)
     if step_allowed(fresh, step):
         raise PermissionDenied("The confidentiality notice must be acknowledged first.")
+    if step == Step.PERSON:
+        # The draft never keeps a withheld address, whoever saves the step.
+        answers = {
+            **answers,
+            "address": kept_address(
+                answers.get("address", ""), withheld=bool(answers.get("address_withheld"))
+            ),
+        }
     fresh.data = {**(fresh.data or {}), step: answers}
     fresh.step = first_open_step(fresh)
     fresh.updated_at = timezone.now()
@@ -193,23 +216,7 @@ def intake_finish(*, draft_id: Any, actor: Any) -> Case:
     case.save(update_fields=["intake_draft", "do_not_contact", "assessment_needed"])
     _create(screen, Step.SCREENING)
 
-    victim = _create(
-        Victim,
-        Step.PERSON,
-        case=case,
-        given_name=person["given_name"],
-        family_name=person.get("family_name", ""),
-        preferred_name=person.get("preferred_name", ""),
-        date_of_birth=person.get("date_of_birth") or None,
-        phone=person.get("phone", ""),
-        email=person.get("email", ""),
-        address="" if person.get("address_withheld") else person.get("address", ""),
-        address_withheld=bool(person.get("address_withheld")),
-        language=person.get("language", ""),
-        interpreter_needed=bool(person.get("interpreter_needed")),
-        dependants=person.get("dependants", ""),
-        code_word=safety.get("code_word", ""),
-    )
+    victim = _create(Victim, Step.PERSON, case=case, **victim_values(person=person, safety=safety))
     # Matches the caseworker could not be shown go to the other team's supervisor.
     duplicates_record_hidden(case=case, victim=victim, actor=actor)
     if person.get("feared_name") or person.get("feared_details"):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from cases.levels import RiskLevel
 from victimsupport import limits
 from victimsupport.access import CASE_ROLES, Role, roles_of
 from victimsupport.concurrency import Versioned
@@ -119,11 +120,7 @@ class Case(Versioned):
         OPEN = "open", "Open"
         CLOSED = "closed", "Closed"
 
-    class RiskLevel(models.TextChoices):
-        UNKNOWN = "unknown", "Not yet assessed"
-        STANDARD = "standard", "Standard"
-        MEDIUM = "medium", "Medium"
-        HIGH = "high", "High"
+    RiskLevel = RiskLevel
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     reference = models.CharField(max_length=20, unique=True)
@@ -315,9 +312,33 @@ class IntakeDraft(models.Model):
         return f"intake draft {self.pk}"
 
 
+def kept_address(address: str, *, withheld: bool) -> str:
+    """Withheld means no address kept: not in the draft, the record or an edit of it. The one
+    statement of the rule, for every path that writes a victim's address."""
+    return "" if withheld else address
+
+
 class Victim(Versioned):
     """The person a case is about. Every field that names, locates or contacts them is
     encrypted; blind indexes allow the duplicate check by exact match only."""
+
+    # The details the intake takes and the details form edits: the code word comes from the
+    # intake's safety step, every other one from its person step.
+    DETAILS = [
+        "given_name",
+        "family_name",
+        "preferred_name",
+        "date_of_birth",
+        "phone",
+        "email",
+        "address",
+        "address_withheld",
+        "language",
+        "interpreter_needed",
+        "dependants",
+        "code_word",
+    ]
+    SAFETY_DETAILS = ["code_word"]
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="victim")
     given_name = EncryptedCharField(max_length=limits.NAME)

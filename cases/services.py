@@ -22,6 +22,7 @@ from cases.models import (
     Note,
     StatusChange,
     Victim,
+    kept_address,
 )
 from victimsupport import limits
 from victimsupport.access import CASE_ROLES, Role, has_role, roles_of
@@ -165,20 +166,7 @@ def consent_withdraw(*, consent: Consent, actor: Any, version: int, note: str = 
     return consent
 
 
-VICTIM_FIELDS = [
-    "given_name",
-    "family_name",
-    "preferred_name",
-    "date_of_birth",
-    "phone",
-    "email",
-    "address",
-    "address_withheld",
-    "language",
-    "interpreter_needed",
-    "dependants",
-    "code_word",
-]
+VICTIM_FIELDS = Victim.DETAILS
 
 
 @transaction.atomic
@@ -191,8 +179,7 @@ def victim_update(*, victim: Victim, actor: Any, version: int, **changes: Any) -
     current = claim(Victim, pk=victim.pk, version=version)
     for name, value in changes.items():
         setattr(current, name, value)
-    if current.address_withheld:
-        current.address = ""
+    current.address = kept_address(current.address, withheld=current.address_withheld)
     current.full_clean()
     # Blind indexes are computed in pre_save, so they are saved with their sources.
     current.save()

@@ -36,6 +36,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
+from cases.intake import victim_values
 from cases.models import (
     Case,
     CaseReferenceCounter,
@@ -463,30 +464,30 @@ class _Batch:
         rng = self.rng
         given, family = rng.choice(GIVEN), rng.choice(FAMILY)
         number = rng.randint(0, 99_999_999)
-        self._add(
-            Victim(
-                case=case,
-                given_name=given,
-                family_name=family,
-                preferred_name=given[:3] if rng.random() < 0.1 else "",
-                date_of_birth=datetime.date(1950, 1, 1)
-                + datetime.timedelta(days=rng.randint(0, 365 * 55)),
-                phone=f"+32 47{number % 10} {number // 10 % 100:02d} {number // 1000 % 100:02d} "
-                f"{number // 100000 % 100:02d}"
-                if rng.random() < 0.8
-                else "",
-                email=f"{given}.{family}{number % 1000}@mail.example".lower()
-                if rng.random() < 0.5
-                else "",
-                address=f"{rng.randint(1, 240)} {rng.choice(FAMILY)} Street, Demo Town"
-                if rng.random() < 0.7
-                else "",
-                language=rng.choice(LANGUAGES),
-                interpreter_needed=rng.random() < 0.1,
-                dependants="Two children, 4 and 7" if rng.random() < 0.3 else "",
-                code_word=rng.choice(("sunflower", "blue door", "", "")),
-            )
-        )
+        # The answers the intake would hold, mapped to the record by the intake's own mapping
+        # (the dict literals keep the random draws in their historical order).
+        person = {
+            "given_name": given,
+            "family_name": family,
+            "preferred_name": given[:3] if rng.random() < 0.1 else "",
+            "date_of_birth": datetime.date(1950, 1, 1)
+            + datetime.timedelta(days=rng.randint(0, 365 * 55)),
+            "phone": f"+32 47{number % 10} {number // 10 % 100:02d} {number // 1000 % 100:02d} "
+            f"{number // 100000 % 100:02d}"
+            if rng.random() < 0.8
+            else "",
+            "email": f"{given}.{family}{number % 1000}@mail.example".lower()
+            if rng.random() < 0.5
+            else "",
+            "address": f"{rng.randint(1, 240)} {rng.choice(FAMILY)} Street, Demo Town"
+            if rng.random() < 0.7
+            else "",
+            "language": rng.choice(LANGUAGES),
+            "interpreter_needed": rng.random() < 0.1,
+            "dependants": "Two children, 4 and 7" if rng.random() < 0.3 else "",
+        }
+        safety = {"code_word": rng.choice(("sunflower", "blue door", "", ""))}
+        self._add(Victim(case=case, **victim_values(person=person, safety=safety)))
         if rng.random() < 0.6:
             self._add(
                 ThirdParty(
@@ -530,7 +531,9 @@ class _Batch:
                 ongoing_threat="yes" if worried else rng.choice(yes_no[1:]),
                 ongoing_victimisation=rng.choice(yes_no),
                 fearful="yes" if worried else "no",
-                victim_view="high" if worried and rng.random() < 0.5 else "low",
+                victim_view=RiskScreen.VictimView.HIGH
+                if worried and rng.random() < 0.5
+                else RiskScreen.VictimView.LOW,
                 victim_words="I check the street before I leave" if worried else "",
                 screened_by=worker,
                 screened_at=opened,

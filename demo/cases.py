@@ -5,7 +5,15 @@ withdrawn, a closure), and one intake left half-way."""
 from __future__ import annotations
 
 from cases import intake, services
-from cases.models import Case, ConfidentialityNotice, Consent
+from cases.models import (
+    Case,
+    ConfidentialityNotice,
+    Consent,
+    ContactLog,
+    ContactMethod,
+    NoticeAcknowledgement,
+    RiskScreen,
+)
 from victimsupport.accounts.models import User
 
 DEMO_NOTICE_TITLE = "How we keep what you tell us confidential"
@@ -67,7 +75,9 @@ def seed_cases(*, cara: User, sam: User) -> None:
             "do_not_contact": i == 5,
         }
         intake.draft_save_step(draft=draft, step="safety", answers=safety)
-        intake.draft_acknowledge_notice(draft=draft, notice=notice, method="verbal")
+        intake.draft_acknowledge_notice(
+            draft=draft, notice=notice, method=NoticeAcknowledgement.Method.VERBAL
+        )
         person = {
             "given_name": given,
             "family_name": family,
@@ -75,7 +85,8 @@ def seed_cases(*, cara: User, sam: User) -> None:
             "date_of_birth": born,
             "phone": phone,
             "email": email,
-            "address": "" if i % 4 == 0 else f"{10 + i} Example Street, Demo Town",
+            # Given, then withheld: the intake's rule, not this seeder, keeps no address.
+            "address": f"{10 + i} Example Street, Demo Town",
             "address_withheld": i % 4 == 0,
             "language": "French" if i % 5 == 0 else "Dutch",
             "interpreter_needed": i % 5 == 0,
@@ -91,7 +102,7 @@ def seed_cases(*, cara: User, sam: User) -> None:
                 "ongoing_threat": level,
                 "ongoing_victimisation": "unknown",
                 "fearful": level,
-                "victim_view": "high" if worried else "low",
+                "victim_view": RiskScreen.VictimView.HIGH if worried else RiskScreen.VictimView.LOW,
                 "victim_words": "I check the street before I leave" if worried else "",
             },
         )
@@ -121,8 +132,8 @@ def seed_cases(*, cara: User, sam: User) -> None:
             services.contact_record(
                 case=case,
                 actor=worker,
-                method="phone" if phone else "in_person",
-                direction="in",
+                method=ContactMethod.PHONE if phone else ContactMethod.IN_PERSON,
+                direction=ContactLog.Direction.INBOUND,
                 summary="Called to confirm the appointment.",
             )
         if i == 0:
@@ -162,4 +173,6 @@ def seed_resumable_intake(*, cara: User) -> None:
         step="safety",
         answers={"safe_to_talk": "no", "phone_safe": True, "phone_times": "After 18:00 only"},
     )
-    intake.draft_acknowledge_notice(draft=draft, notice=notice, method="verbal")
+    intake.draft_acknowledge_notice(
+        draft=draft, notice=notice, method=NoticeAcknowledgement.Method.VERBAL
+    )

@@ -12,10 +12,18 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from cases.levels import RiskLevel
 from cases.models import Case
 from risk import engine
 from risk import services as risk
-from risk.models import Assessment, InstrumentVersion, SafetyAction, SafetyPlan, TrainingRecord
+from risk.models import (
+    Assessment,
+    InstrumentVersion,
+    ReassessmentTrigger,
+    SafetyAction,
+    SafetyPlan,
+    TrainingRecord,
+)
 from risk.services import ensure_shipped_instruments
 from victimsupport import bulkinsert
 from victimsupport.access import Role
@@ -57,12 +65,14 @@ def seed_risk(*, cara: User, sam: User) -> None:
             version=assessment.version,
             answers=answers,
             rationale="Assessed with her at the first meeting.",
-            override_level="high" if index == 1 else "",
+            override_level=RiskLevel.HIGH if index == 1 else "",
             override_reason="Police told us of a new threat to kill this week."
             if index == 1
             else "",
         )
-    high = Case.objects.filter(team__name="North team", risk_level="high").order_by("opened_at")
+    high = Case.objects.filter(team__name="North team", risk_level=RiskLevel.HIGH).order_by(
+        "opened_at"
+    )
     first = high.first()
     if first is not None:
         risk.safety_plan_save(
@@ -74,7 +84,7 @@ def seed_risk(*, cara: User, sam: User) -> None:
         risk.safety_action_add(
             case=first,
             actor=cara,
-            kind="order",
+            kind=SafetyAction.Kind.PROTECTION_ORDER,
             description="Apply for a protection order with the legal advice centre",
             owner=cara,
             due_on=today - datetime.timedelta(days=2),
@@ -82,13 +92,15 @@ def seed_risk(*, cara: User, sam: User) -> None:
         risk.safety_action_add(
             case=first,
             actor=cara,
-            kind="police",
+            kind=SafetyAction.Kind.POLICE,
             description="Report the latest threat",
             owner_other="Herself, with Cara present",
             victim_wishes="Wants to report it herself, at the local station",
             due_on=today + datetime.timedelta(days=5),
         )
-        risk.trigger_record(case=first, actor=cara, kind="court", occurred_on=today)
+        risk.trigger_record(
+            case=first, actor=cara, kind=ReassessmentTrigger.Kind.COURT, occurred_on=today
+        )
     sam_case = Case.objects.filter(team__name="South team", assessment_needed=True).first()
     if sam_case is not None:
         draft = risk.assessment_start(case=sam_case, actor=sam, version=version)
@@ -183,8 +195,8 @@ class BulkRisk:
         result = engine.score(self.definition, answers)
         level = result.level
         override = ""
-        if self.rng.random() < 0.03 and level != "high":
-            level, override = "high", "Police told us of a new threat this week."
+        if self.rng.random() < 0.03 and level != RiskLevel.HIGH:
+            level, override = RiskLevel.HIGH.value, "Police told us of a new threat this week."
         days = self.definition.get("review_days", {}).get(level) or settings.RISK_REVIEW_DAYS[level]
         return self._add(
             Assessment(
@@ -239,7 +251,9 @@ class BulkRisk:
         case.assessment_needed = False
         case.risk_level = latest.level
         case.review_due = latest.review_due if case.status == Case.Status.OPEN else None
-        if latest.level == "high" and (case.status == Case.Status.CLOSED or rng.random() < 0.85):
+        if latest.level == RiskLevel.HIGH and (
+            case.status == Case.Status.CLOSED or rng.random() < 0.85
+        ):
             plan = SafetyPlan(
                 case=case,
                 summary="Staying safe at home and on the way to work.",

@@ -11,8 +11,9 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
+from cases.levels import ASSESSED_VALUES, RiskLevel
 from cases.models import BreakGlassAccess, Case, DuplicateMatch
-from risk.models import Assessment, Level, SafetyAction
+from risk.models import Assessment, SafetyAction
 from victimsupport.accounts.models import User
 
 TREND_WEEKS = 12
@@ -35,20 +36,20 @@ def high_without_plan(cases: QuerySet[Case]) -> QuerySet[Case]:
     actions = SafetyAction.objects.filter(plan__case=OuterRef("pk")).exclude(
         status=SafetyAction.Status.CANCELLED
     )
-    return cases.filter(risk_level=Case.RiskLevel.HIGH, status="open").exclude(Exists(actions))
+    return cases.filter(risk_level=RiskLevel.HIGH, status=Case.Status.OPEN).exclude(Exists(actions))
 
 
 def overdue_reviews(cases: QuerySet[Case]) -> QuerySet[Case]:
-    return cases.filter(review_due__lte=timezone.localdate(), status="open")
+    return cases.filter(review_due__lte=timezone.localdate(), status=Case.Status.OPEN)
 
 
 def new_high(cases: QuerySet[Case]) -> QuerySet[Case]:
     """Open cases high now that became high this week (no high assessment before it)."""
     week = _since(7)
-    high = Assessment.objects.filter(status=Assessment.Status.FINAL, level=Level.HIGH)
+    high = Assessment.objects.filter(status=Assessment.Status.FINAL, level=RiskLevel.HIGH)
     return cases.filter(
-        risk_level=Case.RiskLevel.HIGH,
-        status="open",
+        risk_level=RiskLevel.HIGH,
+        status=Case.Status.OPEN,
         pk__in=high.filter(finalised_at__gte=week).values("case_id"),
     ).exclude(pk__in=high.filter(finalised_at__lt=week).values("case_id"))
 
@@ -103,7 +104,10 @@ class Tile:
 def tiles(user: Any) -> tuple[dict[str, int], list[Tile]]:
     cases = team_cases(user)
     by_level = dict(
-        cases.filter(status="open").values_list("risk_level").annotate(n=Count("pk")).order_by()
+        cases.filter(status=Case.Status.OPEN)
+        .values_list("risk_level")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
     counts = {
         "high-without-plan": high_without_plan(cases).count(),
@@ -140,7 +144,8 @@ def trend(user: Any) -> list[dict[str, Any]]:
         counts[(day, level)] = counts.get((day, level), 0) + n
     weeks = [start + datetime.timedelta(weeks=i) for i in range(TREND_WEEKS)]
     return [
-        {"week": w, **{level: counts.get((w, level), 0) for level in Level.values}} for w in weeks
+        {"week": w, **{level: counts.get((w, level), 0) for level in ASSESSED_VALUES}}
+        for w in weeks
     ]
 
 
@@ -155,21 +160,25 @@ DRILLDOWNS = {
     **{
         f"level-{level}": (
             "cases",
-            (lambda lv: lambda user: team_cases(user).filter(risk_level=lv, status="open"))(level),
+            (
+                lambda lv: (
+                    lambda user: team_cases(user).filter(risk_level=lv, status=Case.Status.OPEN)
+                )
+            )(level),
         )
-        for level in Case.RiskLevel.values
+        for level in RiskLevel.values
     },
 }
 
 
 def trend_bars(weeks: list[dict[str, Any]], *, height: int = 100) -> list[dict[str, Any]]:
     """Stacked bar geometry for the trend chart (SVG units: 10 wide per week)."""
-    peak = max([w["standard"] + w["medium"] + w["high"] for w in weeks] + [1])
+    peak = max([sum(w[level] for level in ASSESSED_VALUES) for w in weeks] + [1])
     bars = []
     for index, week in enumerate(weeks):
         y = height
         segments = []
-        for level in ("standard", "medium", "high"):
+        for level in ASSESSED_VALUES:
             h = round(week[level] * (height - 10) / peak, 2)
             y = round(y - h, 2)
             if week[level]:

@@ -11,7 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-LEVELS = ["standard", "medium", "high"]
+from cases.levels import ASSESSED_VALUES
+
+# Plain strings, lowest first: the engine works on data, not on Django's choices.
+LEVELS = list(ASSESSED_VALUES)
 QUESTION_TYPES = {"yes_no", "yes_no_unknown", "scale", "single", "multiple", "text"}
 METHODS = {"count", "weighted", "matrix"}
 YES = "yes"

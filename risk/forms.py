@@ -5,8 +5,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cases.levels import ASSESSED_CHOICES
 from cases.models import DuplicateMatch
-from risk.models import Level, ReassessmentTrigger, SafetyAction
+from risk.models import ReassessmentTrigger, SafetyAction
 from risk.services import OVERRIDE_MIN_REASON
 from victimsupport import limits
 from victimsupport.concurrency import VersionedFormMixin
@@ -86,7 +87,7 @@ class FinaliseForm(VersionedFormMixin, forms.Form):
     override_level = forms.ChoiceField(
         label="Level (change it only on professional judgement)",
         required=False,
-        choices=[("", "Keep the calculated level"), *Level.choices],
+        choices=[("", "Keep the calculated level"), *ASSESSED_CHOICES],
     )
     override_reason = LimitedCharField(
         label="Reason for changing the level",

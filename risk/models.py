@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from cases.levels import ASSESSED_CHOICES
 from cases.models import CaseChildQuerySet
 from victimsupport import limits
 from victimsupport.access import Role, roles_of
@@ -25,12 +26,6 @@ class PublishedVersionLocked(Exception):
 
 class FinalisedAssessmentLocked(Exception):
     pass
-
-
-class Level(models.TextChoices):
-    STANDARD = "standard", "Standard"
-    MEDIUM = "medium", "Medium"
-    HIGH = "high", "High"
 
 
 class Instrument(models.Model):
@@ -95,8 +90,8 @@ class Assessment(Versioned):
     status = models.CharField(max_length=5, choices=Status.choices, default=Status.DRAFT)
     answers = EncryptedJSONField(default=dict)
     score = models.IntegerField(null=True, blank=True)
-    computed_level = models.CharField(max_length=8, choices=Level.choices, blank=True)
-    level = models.CharField(max_length=8, choices=Level.choices, blank=True)
+    computed_level = models.CharField(max_length=8, choices=ASSESSED_CHOICES, blank=True)
+    level = models.CharField(max_length=8, choices=ASSESSED_CHOICES, blank=True)
     # Which red flags fired says how the person answered: encrypted like the answers.
     red_flags = EncryptedJSONField(default=list, blank=True)
     rationale = EncryptedTextField(max_length=limits.DETAILS, blank=True)

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from cases.levels import ASSESSED_VALUES
 from cases.models import Case
 from risk import engine
 from risk.models import (
@@ -21,7 +22,6 @@ from risk.models import (
     FinalisedAssessmentLocked,
     Instrument,
     InstrumentVersion,
-    Level,
     ReassessmentTrigger,
     SafetyAction,
     SafetyPlan,
@@ -206,7 +206,7 @@ def assessment_finalise(
     level = result.level
     override_reason = override_reason.strip()
     if override_level and override_level != result.level:
-        if override_level not in Level.values:
+        if override_level not in ASSESSED_VALUES:
             raise ValidationError({"override_level": "Choose a level."})
         if len(override_reason) < OVERRIDE_MIN_REASON:
             raise ValidationError(

@@ -205,3 +205,22 @@ def test_building_the_file_takes_the_same_queries_whatever_its_size(case, cara):
     with CaptureQueriesContext(connection) as large:
         casefile.build(case)
     assert len(large) == len(small)
+
+
+def test_the_page_and_the_pdf_take_the_same_queries_whatever_the_file_size(client, case, cara):
+    add_risk(case, cara)
+    client.force_login(cara)
+    pages = (f"/cases/{case.pk}/", f"/cases/{case.pk}/export/")
+    for page in pages:
+        client.get(page)  # warm up (content types, session)
+    small = {}
+    for page in pages:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(page).status_code == 200
+        small[page] = len(queries)
+    for _ in range(3):
+        add_risk(case, cara)
+    for page in pages:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(page).status_code == 200
+        assert len(queries) == small[page], page

@@ -38,3 +38,8 @@ class CasesConfig(AppConfig):
         from victimsupport.stored_files import register_stored_files
 
         register_stored_files(STORED_DOCUMENTS)
+
+        from cases.casefile import CONTRIBUTOR
+        from victimsupport import casefile
+
+        casefile.register(CONTRIBUTOR)

@@ -24,27 +24,13 @@ from django.utils.translation import gettext_lazy as _
 from cases.access import get_case_for_user
 from cases.models import Case, ExportJob
 from cases.selectors import case_file, current_break_glass
+from victimsupport import casefile
 from victimsupport.access import get_for_user
 from victimsupport.audit.services import AccessKind, record_access
 
 TEMPLATE = "pdf/case_file.html"
 # Downloads folders on shared computers are read by others: the name says nothing.
 FILENAME = "case-file.pdf"
-
-# What the case page's timeline is made of (cases.selectors.case_file), as
-# (related name on Case, filter): the size of a case file, counted in one query.
-TIMELINE_SOURCES: tuple[tuple[str, dict[str, Any]], ...] = (
-    ("notes", {}),
-    ("contacts", {}),
-    ("screens", {}),
-    ("acknowledgements", {}),
-    ("status_changes", {}),
-    ("consents", {}),
-    ("consents", {"withdrawn_at__isnull": False}),
-    ("documents", {}),
-    ("assessments", {"finalised_at__isnull": False}),
-    ("triggers", {}),
-)
 
 EXPORT_REFUSED_IN_EMERGENCY = _(
     "Emergency access is read-only and for the emergency: the case file cannot be exported on "
@@ -64,13 +50,16 @@ def export_context(case: Case) -> dict[str, Any]:
 
 def timeline_size(case: Case) -> int:
     """How many entries the case's timeline holds, without loading (or decrypting) any."""
+    # Counted from the sources the projection's contributors declare, so the count follows
+    # whatever an app adds to the timeline.
     total: Any = models.Value(0)
-    for related_name, filters in TIMELINE_SOURCES:
-        model = Case._meta.get_field(related_name).related_model
+    for source in casefile.timeline_sources():
         counted = (
-            model._default_manager.filter(case=OuterRef("pk"), **filters)
+            source.model._default_manager.filter(
+                **{source.case_path: OuterRef("pk")}, **source.filters
+            )
             .order_by()
-            .values("case")
+            .values(source.case_path)
             .annotate(n=Count("pk"))
             .values("n")
         )

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -32,7 +33,7 @@ from cases.forms import (
 )
 from cases.models import Case, Consent, Document, Victim
 from cases.selectors import case_by_reference_for_break_glass, case_file, current_break_glass
-from risk.forms import TriggerForm
+from victimsupport import casefile
 from victimsupport.access import CASE_ROLES, Role, get_for_user, has_role
 from victimsupport.accounts.models import Team, User
 from victimsupport.audit.models import AuditEntry
@@ -130,9 +131,11 @@ def _detail_context(request: HttpRequest, case: Case, **forms: Any) -> dict[str,
         document_form=forms.get("document_form") or DocumentForm(),
         close_form=forms.get("close_form") or CloseForm(),
         reopen_form=forms.get("reopen_form") or ReopenForm(),
-        trigger_form=forms.get("trigger_form") or TriggerForm(),
         export_in_background=exports.is_large(len(context["timeline"])),
     )
+    # A refused form of another app's section (the risk panel's trigger form) comes back in
+    # place of the empty one that section gave.
+    context.update((name, form) for name, form in forms.items() if form is not None)
     # One withdrawal form per consent, ids apart; a refused one comes back with its note.
     refused = forms.get("withdraw_form")
     for consent in context["consents"]:
@@ -390,13 +393,11 @@ def case_history(request: HttpRequest, pk: str) -> HttpResponse:
     # Recorded first: the page is counted now but read at rendering, and an entry added in
     # between would push the oldest one off the page.
     record_access(actor=request.user, obj=case, kind=AccessKind.VIEW, detail={"page": "history"})
-    from django.contrib.contenttypes.models import ContentType
-
+    # The case's rows are found from the case-file registry, so rows that hang off another
+    # child (a safety plan's actions) are in it as well as those pointing at the case.
     related = {
-        ContentType.objects.get_for_model(model).pk: list(
-            model._default_manager.filter(**{field: case}).values_list("pk", flat=True)
-        )
-        for model, field in _case_models()
+        ContentType.objects.get_for_model(model).pk: pks
+        for model, pks in casefile.rows_of(case, casefile.case_models()).items()
     }
     query = Q(content_type=ContentType.objects.get_for_model(Case), object_pk=str(case.pk))
     for ct, pks in related.items():
@@ -407,18 +408,6 @@ def case_history(request: HttpRequest, pk: str) -> HttpResponse:
     )
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(request, "cases/history.html", {"case": case, "page": page})
-
-
-def _case_models() -> list[tuple[Any, str]]:
-    """(model, field naming the case) for every audited model that points at a case: found,
-    not listed, so a model added later (grants, exports, assessments...) is in the history."""
-    from auditlog.registry import auditlog
-
-    return [
-        (rel.related_model, rel.field.name)
-        for rel in Case._meta.related_objects
-        if auditlog.contains(rel.related_model)
-    ]
 
 
 @login_required

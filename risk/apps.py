@@ -27,3 +27,8 @@ class RiskConfig(AppConfig):
         from victimsupport.stored_files import register_stored_files
 
         register_stored_files(STORED_CERTIFICATES)
+
+        from risk.casefile import CONTRIBUTOR
+        from victimsupport import casefile
+
+        casefile.register(CONTRIBUTOR)

@@ -217,3 +217,20 @@ def score(definition: dict[str, Any], answers: dict[str, Any]) -> Result:
         if LEVELS.index(flagged) > LEVELS.index(level):
             level = flagged
     return Result(score=round(total), level=level, red_flags=flags, missing=missing)
+
+
+def readable_answers(definition: dict[str, Any], answers: dict[str, Any]) -> list[tuple[str, str]]:
+    """(question, answer in words) for each question of ``definition``, in its order."""
+    rows = []
+    for q in questions(definition):
+        value = answers.get(q["key"])
+        options = {o["value"]: o["label"] for o in q.get("options", [])}
+        options.update({"yes": "Yes", "no": "No", "unknown": "Don't know"})
+        if isinstance(value, list):
+            shown = ", ".join(options.get(v, v) for v in value)
+        elif value is None:
+            shown = "Not answered"
+        else:
+            shown = options.get(value, value)
+        rows.append((q["text"], shown))
+    return rows

@@ -184,20 +184,7 @@ def assessment_detail(request: HttpRequest, pk: str, assessment_id: int) -> Http
     return render(request, "risk/assessment.html", context, status=status)
 
 
-def _readable_answers(definition, answers):
-    rows = []
-    for q in engine.questions(definition):
-        value = answers.get(q["key"])
-        options = {o["value"]: o["label"] for o in q.get("options", [])}
-        options.update({"yes": "Yes", "no": "No", "unknown": "Don't know"})
-        if isinstance(value, list):
-            shown = ", ".join(options.get(v, v) for v in value)
-        elif value is None:
-            shown = "Not answered"
-        else:
-            shown = options.get(value, value)
-        rows.append((q["text"], shown))
-    return rows
+_readable_answers = engine.readable_answers
 
 
 @login_required

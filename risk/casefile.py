@@ -12,9 +12,10 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.levels import RiskLevel
 from risk import engine
 from risk.forms import TriggerForm
-from risk.models import Assessment, Level, ReassessmentTrigger, SafetyAction, SafetyPlan
+from risk.models import Assessment, ReassessmentTrigger, SafetyAction, SafetyPlan
 from victimsupport.casefile import (
     STAFF_ONLY,
     Audience,
@@ -76,7 +77,7 @@ def contribute(case: Any) -> tuple[list[Section], list[TimelineItem]]:
             {
                 "safety_plan": plan,
                 "safety_actions": actions,
-                "plan_required": case.risk_level == Level.HIGH and not has_actions,
+                "plan_required": case.risk_level == RiskLevel.HIGH and not has_actions,
             },
             order=60,
         ),

@@ -1,4 +1,4 @@
-"""Production settings for a server tests/test_scaleout.py starts, except that static files
+"""Production settings for a server tests/core/test_scaleout.py starts, except that static files
 come from the source folders (as in development), so that pages render without running
 collectstatic into the working copy, and that the test settings' fast password hasher, which
 wrote the test's accounts, is understood too."""

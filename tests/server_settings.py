@@ -1,4 +1,4 @@
-"""Settings for the app servers tests/test_scaleout.py starts: the test settings, with the
+"""Settings for the app servers tests/core/test_scaleout.py starts: the test settings, with the
 database cache every process shares, as in production (the test settings' in-process cache
 would give each server its own login throttle)."""
 

@@ -65,7 +65,7 @@ EXTENSIONS = {
 # 16 MP Android cameras) and an A4 page scanned at 300 dpi (8.7 MP). Decoded, it is 64 MB (Pillow
 # keeps 4 bytes a pixel for RGB too); measured peaks per upload: 62 MB for a 16 MP PNG or JPEG,
 # 107 MB progressive (libjpeg's coefficients), 123 MB when a photo must be turned upright, 13 MB
-# for a 50 MP photo decoded at half scale (tests/test_uploads.py measures them).
+# for a 50 MP photo decoded at half scale (tests/core/test_uploads.py measures them).
 MAX_DECODED_PIXELS = 16_000_000
 # A baseline JPEG up to this many pixels is decoded at reduced scale to fit MAX_DECODED_PIXELS:
 # 200 MP sensor modes (16,320 x 12,240) are decoded at 1/4 scale, 48-50 MP modes at 1/2.

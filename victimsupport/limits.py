@@ -8,7 +8,7 @@ The same message is given wherever a limit is passed, in a form or from a servic
 Limits are checked on writing only: a value stored before a limit existed is still shown,
 and must be shortened only when its record is next saved.
 
-A system check (victimsupport.E020, in checks.py) and tests/test_limits.py fail for a text
+A system check (victimsupport.E020, in checks.py) and tests/core/test_limits.py fail for a text
 field, model or form, that has no limit.
 """
 

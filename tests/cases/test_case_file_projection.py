@@ -18,7 +18,7 @@ from cases.selectors import case_file
 from risk import services as risk_services
 from risk.models import InstrumentVersion, SafetyAction
 from tests import factories
-from tests.test_assessments import full_answers, train
+from tests.risk.test_assessments import full_answers, train
 from victimsupport import casefile
 from victimsupport.audit.models import AuditEntry
 

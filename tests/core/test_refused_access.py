@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from cases.services import break_glass_open
 from tests import factories
-from tests.test_url_sweep import case_urls
+from tests.core.test_url_sweep import case_urls
 from victimsupport.access import Role
 from victimsupport.audit.models import AuditEntry, RefusalCount
 from victimsupport.audit.services import AccessKind, record_refusal

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.core.management import get_commands
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 APPS = ("cases", "risk", "referrals", "premises", "demo")
 # Modules allowed an app import for now (none: the access core no longer knows the case).
 NOT_YET: set[str] = set()

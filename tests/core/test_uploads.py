@@ -36,7 +36,7 @@ from tests import factories
 from victimsupport import files
 from victimsupport.audit.models import AuditEntry
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 MB = 1024 * 1024
 
 

@@ -32,7 +32,7 @@ from tests.testapp.models import (
 from victimsupport.access import Role, get_for_user
 
 pytestmark = pytest.mark.django_db
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -247,7 +247,8 @@ def test_duplicate_in_another_team_reveals_nothing(client, cara, notice):
     second = start(client)
     walk(client, second, STEPS[:2])
     response = client.post(step_url(second, "person"), {**PERSON, "given_name": "x", "email": ""})
-    # Not even "a case you cannot see": the step saves as for anyone new (tests/test_duplicates).
+    # Not even "a case you cannot see": the step saves as for anyone new
+    # (tests/cases/test_duplicates).
     assert response.status_code == 302
     assert response["Location"] == step_url(second, "screening")
     page = client.get(response["Location"]).text

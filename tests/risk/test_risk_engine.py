@@ -10,7 +10,7 @@ import pytest
 
 from risk import engine
 
-INSTRUMENTS = Path(__file__).resolve().parent.parent / "risk" / "instruments"
+INSTRUMENTS = Path(__file__).resolve().parents[2] / "risk" / "instruments"
 
 
 def shipped(name: str) -> dict:

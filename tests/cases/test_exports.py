@@ -22,7 +22,7 @@ from cases.models import ExportJob
 from cases.selectors import case_file
 from cases.tasks import ExportFailed, produce_case_file
 from tests import factories
-from tests.test_canary import raw_database_bytes
+from tests.core.test_canary import raw_database_bytes
 from victimsupport import environment
 from victimsupport.audit.models import AuditEntry
 

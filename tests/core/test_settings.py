@@ -15,7 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from victimsupport import environment as checks
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KEY = base64.b64encode(b"\x05" * 32).decode()
 
 

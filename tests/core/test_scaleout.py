@@ -40,7 +40,7 @@ from bench.loadtest.common import (
 from tests import factories
 from victimsupport import devenv, prodenv
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 GUNICORN_CONF = ROOT / "gunicorn.conf.py"
 START_TIMEOUT = 30
 

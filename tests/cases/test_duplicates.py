@@ -19,7 +19,7 @@ from cases import duplicates
 from cases.models import Case, ConfidentialityNotice, DuplicateMatch, IntakeDraft, Victim
 from cases.services import case_close
 from tests import factories
-from tests.test_intake import PERSON, STEPS, start, step_url, walk
+from tests.cases.test_intake import PERSON, STEPS, start, step_url, walk
 from victimsupport.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db

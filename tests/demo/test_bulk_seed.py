@@ -25,7 +25,7 @@ from demo import bulk as bulk_seeder
 from demo.bulk import seed_cases
 from demo.seed import seed_demo
 from risk.models import Assessment, SafetyPlan
-from tests.test_canary import raw_database_bytes
+from tests.core.test_canary import raw_database_bytes
 from victimsupport.accounts.models import Team, User
 from victimsupport.audit.bulk import log_created, seal
 from victimsupport.audit.chain import seal_many, verify_chain

@@ -56,7 +56,7 @@ def produce_case_file(job_id: str) -> None:
         _set_stage(job, Stage.LAYOUT)
         document = pdf.lay_out(html)
         _set_stage(job, Stage.WRITING)
-        content = document.write_pdf()
+        content = pdf.write(document)
     except Exception as exc:
         _fail(job, exc)
         raise ExportFailed(f"export job {job.pk} failed") from None

@@ -199,9 +199,9 @@ def test_progress_is_saved_stage_by_stage(
         document = real_lay_out(html)
         real_write = document.write_pdf
 
-        def write_pdf():
+        def write_pdf(**options):
             saved_stage()
-            return real_write()
+            return real_write(**options)
 
         document.write_pdf = write_pdf
         return document

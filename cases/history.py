@@ -7,14 +7,19 @@ it is left out ("changed") rather than shown as an id.
 
 from __future__ import annotations
 
+import datetime
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.db.models import CharField, Q
+from django.db.models import CharField, ForeignObjectRel, Q
 from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -74,40 +79,65 @@ def record_label(entry: AuditEntry) -> str:
 
 
 def changes(entry: AuditEntry) -> list[Change]:
-    """Each changed field under its label; hidden values, related rows and ids left out."""
+    """Each changed field under its label. Hidden values read "changed (hidden)"; related
+    rows and the row's own id are left out (naming them would cost a query a row)."""
     model = entry.content_type.model_class()
     if model is None or entry.action == AuditEntry.Action.ACCESS:
         return []
+    created = entry.action == AuditEntry.Action.CREATE
     found = []
     for name, values in (entry.changes_dict or {}).items():
         try:
             field = model._meta.get_field(name)
         except FieldDoesNotExist:
             continue
-        if getattr(field, "primary_key", False):
-            continue  # the row's own id says nothing to a reader
-        label = capfirst(str(getattr(field, "verbose_name", name)))
-        found.append(Change(label=label, text=_value_change(field, values)))
+        if isinstance(field, ForeignObjectRel) or getattr(field, "primary_key", False):
+            continue  # a reverse relation or the row's own id: nothing a reader can use
+        if not isinstance(values, (list, tuple)) or len(values) != 2:
+            text = str(_("changed"))  # a many-to-many change names no values worth showing
+        elif created and _blank(values[1]):
+            continue  # a new row's empty fields say nothing
+        elif REDACTED in values or EMPTY in values:
+            text = str(_("changed (hidden)"))
+        elif field.is_relation:
+            if created:
+                continue
+            text = str(_("changed"))
+        elif created:
+            text = _value(field, values[1])
+        else:
+            text = f"{_value(field, values[0])} → {_value(field, values[1])}"
+        found.append(Change(label=capfirst(str(field.verbose_name)), text=text))
     return found
 
 
-def _value_change(field: Any, values: Any) -> str:
-    if not isinstance(values, (list, tuple)) or len(values) != 2:
-        return str(_("changed"))
-    if REDACTED in values or EMPTY in values:
-        return str(_("changed (hidden)"))
-    if field.is_relation:
-        return str(_("changed"))
-    old, new = (_value(field, v) for v in values)
-    return f"{old} → {new}"
+def _blank(value: Any) -> bool:
+    return value in (None, "None", "", EMPTY, "[]", "{}")
 
 
 def _value(field: Any, value: Any) -> str:
-    if value in (None, "None", ""):
+    if _blank(value):
         return "—"
     if field.choices:
         labels = {str(key): label for key, label in field.flatchoices}
         return str(labels.get(str(value), value))
     if isinstance(field, models.BooleanField):
         return str(_("yes") if value in (True, "True") else _("no"))
+    if isinstance(field, models.DateTimeField):
+        moment = parse_datetime(str(value))
+        if moment is not None:
+            if timezone.is_naive(moment):  # the log keeps times in UTC
+                moment = timezone.make_aware(moment, datetime.UTC)
+            return date_format(timezone.localtime(moment), "j M Y H:i T")
+    elif isinstance(field, models.DateField):
+        day = parse_date(str(value))
+        if day is not None:
+            return date_format(day, "j M Y")
+    elif isinstance(field, models.JSONField):
+        try:
+            items = json.loads(value)
+        except (TypeError, ValueError):
+            items = None
+        if isinstance(items, list):
+            return ", ".join(str(item) for item in items)
     return str(value)

@@ -5,7 +5,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -15,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cases import exports, services
+from cases import exports, history, services
 from cases.access import get_case_for_user
 from cases.documents import check_upload_size, neutral_filename
 from cases.forms import (
@@ -33,10 +32,8 @@ from cases.forms import (
 )
 from cases.models import Case, Consent, Document, Victim
 from cases.selectors import case_by_reference_for_break_glass, case_file, current_break_glass
-from victimsupport import casefile
 from victimsupport.access import CASE_ROLES, Role, get_for_user, has_role
 from victimsupport.accounts.models import Team, User
-from victimsupport.audit.models import AuditEntry
 from victimsupport.audit.services import AccessKind, record_access
 from victimsupport.concurrency import render_conflict, render_refused
 from victimsupport.crypto.fields import blind_match
@@ -395,19 +392,19 @@ def case_history(request: HttpRequest, pk: str) -> HttpResponse:
     record_access(actor=request.user, obj=case, kind=AccessKind.VIEW, detail={"page": "history"})
     # The case's rows are found from the case-file registry, so rows that hang off another
     # child (a safety plan's actions) are in it as well as those pointing at the case.
-    related = {
-        ContentType.objects.get_for_model(model).pk: pks
-        for model, pks in casefile.rows_of(case, casefile.case_models()).items()
-    }
-    query = Q(content_type=ContentType.objects.get_for_model(Case), object_pk=str(case.pk))
-    for ct, pks in related.items():
-        if pks:
-            query |= Q(content_type_id=ct, object_pk__in=[str(p) for p in pks])
-    entries = (
-        AuditEntry.objects.filter(query).select_related("actor", "content_type").order_by("-seq")
-    )
+    entries = history.entries_of(case)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    return render(request, "cases/history.html", {"case": case, "page": page})
+    rows = [
+        {
+            "entry": entry,
+            "actor": history.actor_name(entry),
+            "action": history.action_label(entry),
+            "record": history.record_label(entry),
+            "changes": history.changes(entry),
+        }
+        for entry in page.object_list
+    ]
+    return render(request, "cases/history.html", {"case": case, "page": page, "rows": rows})
 
 
 @login_required

@@ -140,7 +140,7 @@ def test_the_history_shows_a_change_to_a_safety_action(client, case, cara, north
     assert page.status_code == 200
     actions = AuditEntry.objects.get_for_object(action)
     assert actions.count() == 2  # created, then done
-    assert "Safety action" in page.text and "status: open → done" in page.text
+    assert "Safety action" in page.text and "Status: To do → Done" in page.text
     assert page.text.count("<tr>") - 1 == _history_rows(case)
     assert "Moved in" not in page.text  # no plaintext in the history
 

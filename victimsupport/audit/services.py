@@ -25,11 +25,11 @@ def safe_detail(value: str) -> bool:
 
 
 class AccessKind(models.TextChoices):
-    VIEW = "view", "Viewed"
-    EXPORT = "export", "Exported"
+    VIEW = "view", _("Viewed")
+    EXPORT = "export", _("Exported")
     EXPORT_REFUSED = "export_refused", _("Export refused")
-    DOWNLOAD = "download", "Downloaded"
-    BREAK_GLASS = "break_glass", "Emergency access"
+    DOWNLOAD = "download", _("Downloaded")
+    BREAK_GLASS = "break_glass", _("Emergency access")
     # A search whose answer may reveal data (the intake's duplicate check): who, when, never
     # the values looked for.
     LOOKUP = "lookup", _("Looked up")

@@ -32,3 +32,10 @@ def north():
 @pytest.fixture
 def cara(north):
     return factories.caseworker(north)
+
+
+@pytest.fixture
+def client_cara(client, cara):
+    """A browser session signed in as Cara, the North caseworker."""
+    client.force_login(cara)
+    return client

@@ -25,12 +25,6 @@ def case(cara):
     return factories.make_full_case(cara, given_name="Mira", family_name="Okafor")
 
 
-@pytest.fixture
-def client_cara(client, cara):
-    client.force_login(cara)
-    return client
-
-
 def url(case, tail=""):
     return f"/cases/{case.pk}/{tail}"
 

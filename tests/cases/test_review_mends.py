@@ -27,12 +27,6 @@ def case(cara):
     return factories.make_full_case(cara, given_name="Mira", family_name="Okafor")
 
 
-@pytest.fixture
-def client_cara(client, cara):
-    client.force_login(cara)
-    return client
-
-
 def test_uploads_stay_in_memory_even_when_large(client_cara, case, settings, monkeypatch):
     # Above Django's in-memory size its default handlers spool to an unencrypted temp file.
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 10

@@ -36,12 +36,6 @@ def case(cara):
     return factories.make_full_case(cara, given_name="Mira", family_name="Okafor")
 
 
-@pytest.fixture
-def client_cara(client, cara):
-    client.force_login(cara)
-    return client
-
-
 # --- No text without a limit ----------------------------------------------------------------
 
 

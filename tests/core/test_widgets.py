@@ -18,12 +18,6 @@ def case(cara):
     return factories.make_full_case(cara, given_name="Mira", family_name="Okafor")
 
 
-@pytest.fixture
-def client_cara(client, cara):
-    client.force_login(cara)
-    return client
-
-
 def _posted_back(html: str) -> dict[str, str]:
     """What a browser would post for the page's inputs, as they are shown."""
     fields = {}

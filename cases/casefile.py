@@ -41,6 +41,7 @@ def contribute(case: Any) -> tuple[list[Section], list[TimelineItem]]:
             "casefile/sections/person.html",
             {"victim": victim},
             order=10,
+            page_template="casefile/page/person.html",
         ),
         Section(
             "safe_contact",
@@ -50,6 +51,7 @@ def contribute(case: Any) -> tuple[list[Section], list[TimelineItem]]:
             "casefile/sections/safe_contact.html",
             {"preferences": preferences, "safe_methods": [p for p in preferences if p.is_safe]},
             order=20,
+            page_template="casefile/page/safe_contact.html",
         ),
         Section(
             "third_parties",
@@ -59,6 +61,7 @@ def contribute(case: Any) -> tuple[list[Section], list[TimelineItem]]:
             "casefile/sections/third_parties.html",
             {"third_parties": third_parties},
             order=30,
+            page_template="casefile/page/third_parties.html",
         ),
         Section(
             "needs",
@@ -68,6 +71,7 @@ def contribute(case: Any) -> tuple[list[Section], list[TimelineItem]]:
             "casefile/sections/needs.html",
             {"needs": needs},
             order=40,
+            page_template="casefile/page/needs.html",
         ),
         Section(
             "consents",
@@ -77,6 +81,7 @@ def contribute(case: Any) -> tuple[list[Section], list[TimelineItem]]:
             "casefile/sections/consents.html",
             {"consents": consents},
             order=80,
+            page_template="casefile/page/consents.html",
         ),
         Section(
             "documents",
@@ -86,6 +91,7 @@ def contribute(case: Any) -> tuple[list[Section], list[TimelineItem]]:
             "casefile/sections/documents.html",
             {"documents": documents},
             order=90,
+            page_template="casefile/page/documents.html",
         ),
     ]
     timeline = [

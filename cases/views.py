@@ -200,9 +200,9 @@ def consent_withdraw(request: HttpRequest, pk: str, consent_id: int) -> HttpResp
     one button on it (no JavaScript needed). Withdrawing stays one step once confirmed."""
     case = get_case_for_user(request.user, pk, write=True)
     consent = get_for_user(request.user, Consent.objects.of_case(case), consent_id, write=True)
-    form = WithdrawForm(
-        request.POST or None, consent_id=consent.pk, initial={"version": consent.version}
-    )
+    # Bound on every POST, an empty one too: a missing version is an error to show.
+    data = request.POST if request.method == "POST" else None
+    form = WithdrawForm(data, consent_id=consent.pk, initial={"version": consent.version})
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -20,6 +20,14 @@ from victimsupport.casefile import (
     TimelineSource,
 )
 
+# Who may be shown what (a rendering still filters by category and redaction on top):
+# - the person: their own details, safe contact, needs, consents and the notices they were
+#   given; never the people they fear or others in the story, staff notes, contact logs,
+#   screenings, status reasons or documents (a document may be about someone else).
+# - a partner: what a referral needs (safe contact and needs), and only with a consent that
+#   the referral service checks; never identity here (a package adds it under that consent).
+# - staff only: notes, contacts, screenings (the person's words), status changes, third
+#   parties and documents.
 PERSON_AND_STAFF = Audience.STAFF | Audience.PERSON
 
 

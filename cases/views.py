@@ -215,7 +215,9 @@ def consent_withdraw(request: HttpRequest, pk: str, consent_id: int) -> HttpResp
                 consent.refresh_from_db()
                 status = 409
             else:
-                messages.success(request, _("Consent withdrawn. Nothing more will be shared on it."))
+                messages.success(
+                    request, _("Consent withdrawn. Nothing more will be shared on it.")
+                )
                 return redirect("cases:detail", pk=case.pk)
         else:
             # Not withdrawn without the note they wrote: they fix it and withdraw in one step.

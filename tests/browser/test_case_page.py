@@ -17,12 +17,14 @@ from cases.models import Consent, Note, ThirdParty
 from risk import services as risk_services
 from risk.models import InstrumentVersion
 from tests import factories
+from tests.browser.conftest import SCREENSHOTS
 from tests.browser.test_accessibility import problems
 from tests.risk.test_assessments import full_answers, train
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path(os.environ.get("CASEPAGE_SHOTS", "/tmp/shots/casepage"))
+# CASEPAGE_SHOTS=/tmp/shots/casepage puts them where a reviewer looks.
+SHOTS = Path(os.environ.get("CASEPAGE_SHOTS", SCREENSHOTS / "casepage"))
 WIDTHS = (390, 768, 1280)
 
 

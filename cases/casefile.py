@@ -20,6 +20,14 @@ from victimsupport.casefile import (
     TimelineSource,
 )
 
+# Who may be shown what (a rendering still filters by category and redaction on top):
+# - the person: their own details, safe contact, needs, consents and the notices they were
+#   given; never the people they fear or others in the story, staff notes, contact logs,
+#   screenings, status reasons or documents (a document may be about someone else).
+# - a partner: what a referral needs (safe contact and needs), and only with a consent that
+#   the referral service checks; never identity here (a package adds it under that consent).
+# - staff only: notes, contacts, screenings (the person's words), status changes, third
+#   parties and documents.
 PERSON_AND_STAFF = Audience.STAFF | Audience.PERSON
 
 
@@ -41,6 +49,7 @@ def contribute(case: Any) -> tuple[list[Section], list[TimelineItem]]:
             "casefile/sections/person.html",
             {"victim": victim},
             order=10,
+            page_template="casefile/page/person.html",
         ),
         Section(
             "safe_contact",
@@ -50,6 +59,7 @@ def contribute(case: Any) -> tuple[list[Section], list[TimelineItem]]:
             "casefile/sections/safe_contact.html",
             {"preferences": preferences, "safe_methods": [p for p in preferences if p.is_safe]},
             order=20,
+            page_template="casefile/page/safe_contact.html",
         ),
         Section(
             "third_parties",
@@ -59,6 +69,7 @@ def contribute(case: Any) -> tuple[list[Section], list[TimelineItem]]:
             "casefile/sections/third_parties.html",
             {"third_parties": third_parties},
             order=30,
+            page_template="casefile/page/third_parties.html",
         ),
         Section(
             "needs",
@@ -68,6 +79,7 @@ def contribute(case: Any) -> tuple[list[Section], list[TimelineItem]]:
             "casefile/sections/needs.html",
             {"needs": needs},
             order=40,
+            page_template="casefile/page/needs.html",
         ),
         Section(
             "consents",
@@ -77,6 +89,7 @@ def contribute(case: Any) -> tuple[list[Section], list[TimelineItem]]:
             "casefile/sections/consents.html",
             {"consents": consents},
             order=80,
+            page_template="casefile/page/consents.html",
         ),
         Section(
             "documents",
@@ -86,6 +99,7 @@ def contribute(case: Any) -> tuple[list[Section], list[TimelineItem]]:
             "casefile/sections/documents.html",
             {"documents": documents},
             order=90,
+            page_template="casefile/page/documents.html",
         ),
     ]
     timeline = [

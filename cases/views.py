@@ -133,15 +133,6 @@ def _detail_context(request: HttpRequest, case: Case, **forms: Any) -> dict[str,
     # A refused form of another app's section (the risk panel's trigger form) comes back in
     # place of the empty one that section gave.
     context.update((name, form) for name, form in forms.items() if form is not None)
-    # One withdrawal form per consent, ids apart; a refused one comes back with its note.
-    refused = forms.get("withdraw_form")
-    for consent in context["consents"]:
-        if refused is not None and refused.consent_id == consent.pk:
-            consent.withdraw_form = refused
-        else:
-            consent.withdraw_form = WithdrawForm(
-                consent_id=consent.pk, initial={"version": consent.version}
-            )
     return context
 
 
@@ -203,23 +194,41 @@ def consent_add(request: HttpRequest, pk: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def consent_withdraw(request: HttpRequest, pk: str, consent_id: int) -> HttpResponse:
+    """Asked first, then done: the page says what stops being shared, and withdrawing is the
+    one button on it (no JavaScript needed). Withdrawing stays one step once confirmed."""
     case = get_case_for_user(request.user, pk, write=True)
     consent = get_for_user(request.user, Consent.objects.of_case(case), consent_id, write=True)
-    form = WithdrawForm(request.POST, consent_id=consent.pk, initial={"version": consent.version})
-    if not form.is_valid():
-        # Not withdrawn without the note they wrote: they fix it and withdraw in one step.
-        return render_case_page(request, case, status=400, withdraw_form=form)
-    try:
-        services.consent_withdraw(consent=consent, actor=request.user, **form.cleaned_data)
-    except services.EditConflict:
-        # The page shows the consent as it is now, withdrawn by the colleague, and the note
-        # this person typed (not saved) beside it.
-        messages.error(request, CONSENT_CONFLICT_MESSAGE)
-        return render_case_page(request, case, status=409, withdraw_form=form)
-    messages.success(request, "Consent withdrawn. Nothing more will be shared on it.")
-    return redirect("cases:detail", pk=case.pk)
+    # Bound on every POST, an empty one too: a missing version is an error to show.
+    data = request.POST if request.method == "POST" else None
+    form = WithdrawForm(data, consent_id=consent.pk, initial={"version": consent.version})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.consent_withdraw(consent=consent, actor=request.user, **form.cleaned_data)
+            except services.EditConflict:
+                # Shown as it is now, withdrawn by the colleague, with the note this person
+                # typed (not saved) beside it.
+                messages.error(request, CONSENT_CONFLICT_MESSAGE)
+                consent.refresh_from_db()
+                status = 409
+            else:
+                messages.success(
+                    request, _("Consent withdrawn. Nothing more will be shared on it.")
+                )
+                return redirect("cases:detail", pk=case.pk)
+        else:
+            # Not withdrawn without the note they wrote: they fix it and withdraw in one step.
+            status = 400
+    record_access(actor=request.user, obj=consent, kind=AccessKind.VIEW)
+    return render(
+        request,
+        "cases/consent_withdraw.html",
+        {"case": case, "consent": consent, "form": form},
+        status=status,
+    )
 
 
 @login_required

@@ -80,6 +80,20 @@ def contribute(case: Any) -> tuple[list[Section], list[TimelineItem]]:
                 "plan_required": case.risk_level == RiskLevel.HIGH and not has_actions,
             },
             order=60,
+            page_template="casefile/page/safety_plan.html",
+        ),
+        # Staff notes on the actions are their own section: the plan above is what the person
+        # may be given, and a staff note (what a colleague fears, what the police said) is
+        # not theirs to read in it.
+        Section(
+            "safety_plan_notes",
+            _("Staff notes on the safety plan"),
+            Category.INTERNAL,
+            STAFF_ONLY,
+            "casefile/sections/safety_plan_notes.html",
+            {"safety_notes": [a for a in actions if a.internal_note]},
+            order=65,
+            page_template="casefile/page/safety_plan_notes.html",
         ),
     ]
     timeline = [

@@ -68,7 +68,7 @@ def test_high_risk_intake_to_plan_and_dashboard(browser, live_server, shot):
     # The case now shows the level and requires a safety plan.
     page.get_by_text("A safety plan is required.").wait_for()
     reference = re.search(r"VS-\d{4}-\d{5}", page.get_by_role("heading", level=1).inner_text())[0]
-    assert page.get_by_role("cell", name="High").count() >= 1
+    assert page.locator("#section-risk .risk-high").count() >= 1
     shot(page, "risk-02-case-requires-plan")
 
     # The supervisor sees it on the dashboard, and in the list behind the tile.

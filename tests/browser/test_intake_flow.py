@@ -116,10 +116,12 @@ def test_complete_intake_with_interruption_duplicate_and_withdrawal(browser, liv
     assert page.get_by_text("Phone call: Weekdays 9-11").is_visible()
     shot(page, "intake-08-case-file")
 
-    # Withdraw the consent: one click.
-    page.get_by_role("button", name=re.compile("Withdraw consent")).click()
+    # Withdraw the consent: asked first, with what stops, then one click.
+    page.locator("#section-consents").get_by_role("link", name=re.compile("Withdraw")).click()
+    page.get_by_role("heading", name="What follows").wait_for()
+    page.get_by_role("button", name="Withdraw the consent").click()
     page.get_by_text("Consent withdrawn. Nothing more will be shared on it.").wait_for()
-    assert page.get_by_role("cell", name=re.compile("^Withdrawn")).count() == 1
+    assert page.locator("#section-consents").get_by_text("Withdrawn", exact=True).count() == 1
     shot(page, "intake-09-consent-withdrawn")
 
     # Someone from another team gets "not found", as for an address that does not exist.

@@ -96,6 +96,7 @@ def test_refusal_and_reconcile_pages_fit_a_phone(browser, live_server, shot):
     check(page, shot, "assessment-conflict")
 
     page.goto(f"/cases/{case.pk}/")
+    page.locator("summary", has_text="Attach a document").click()  # the form opens in place
     bomb = io.BytesIO()
     Image.new("L", (7700, 7700)).save(bomb, format="PNG", optimize=True)
     page.locator("input[type=file]").set_input_files(

@@ -112,6 +112,7 @@ def test_the_page_and_the_pdf_render_the_same_projection(client, case, cara):
         "needs",
         "risk",
         "safety_plan",
+        "safety_plan_notes",
         "consents",
         "documents",
     ]

@@ -271,7 +271,8 @@ def test_a_tampered_version_says_so_and_keeps_the_changes(client_cara, case, ver
 
 def test_the_withdrawal_form_carries_its_note(client_cara, case):
     consent = case.consents.get()
-    page = client_cara.get(f"/cases/{case.pk}/")
+    # The note is asked on the confirmation page, before anything is withdrawn.
+    page = client_cara.get(f"/cases/{case.pk}/consents/{consent.pk}/withdraw/")
     assert f'id="id_withdraw_{consent.pk}_note"' in page.text
     client_cara.post(
         f"/cases/{case.pk}/consents/{consent.pk}/withdraw/",

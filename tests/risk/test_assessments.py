@@ -241,7 +241,8 @@ def test_reassessment_creates_a_new_one_and_the_case_shows_the_trend(client, cas
     client.force_login(cara)
     page = client.get(f"/cases/{case.pk}/").text
     assert "Assessments over time" in page
-    assert page.index("Standard</span></td>") < page.index("High</span></td>")
+    trend = page[page.index("Assessments over time") : page.index('data-section="safety_plan"')]
+    assert trend.index("Standard</span>") < trend.index("High</span>")
 
 
 def test_untrained_staff_cannot_finalise_when_blocked(north, settings):

@@ -129,17 +129,18 @@ class SafetyActionForm(forms.Form):
         max_length=limits.DETAILS,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    # Either field, not both: each alone is optional, so the help says one of them is needed.
     owner = forms.ModelChoiceField(
-        label=_("Staff member responsible"), queryset=None, required=False
+        label=_("Staff member responsible"),
+        queryset=None,
+        required=False,
+        help_text=_("A member of staff, or someone else below: one of the two is needed."),
     )
     owner_other = LimitedCharField(
         label=_("Or someone else responsible"),
         max_length=limits.LONG_NAME,
         required=False,
-        help_text=_(
-            "If no member of staff is chosen above: for example the person themselves, or a "
-            "partner organisation."
-        ),
+        help_text=_("For example: the person themselves, or a partner organisation."),
     )
     due_on = forms.DateField(label=_("Due by"), required=False, widget=DateInput())
     # Needed for one kind of action only (police contact, checked by the service): the label

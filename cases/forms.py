@@ -4,6 +4,7 @@ import datetime
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import (
     DATA_CATEGORY_CHOICES,
@@ -169,23 +170,23 @@ class PersonForm(StepForm):
 
 class ScreeningForm(StepForm):
     ongoing_threat = forms.ChoiceField(
-        label="Is there still a threat?", choices=YES_NO_UNKNOWN, widget=forms.RadioSelect
+        label=_("Is there still a threat?"), choices=YES_NO_UNKNOWN, widget=forms.RadioSelect
     )
     ongoing_victimisation = forms.ChoiceField(
-        label="Is the harm still going on?", choices=YES_NO_UNKNOWN, widget=forms.RadioSelect
+        label=_("Is the harm still going on?"), choices=YES_NO_UNKNOWN, widget=forms.RadioSelect
     )
     fearful = forms.ChoiceField(
-        label="Are they afraid of something happening?",
+        label=_("Are they afraid of something happening?"),
         choices=YES_NO_UNKNOWN,
         widget=forms.RadioSelect,
     )
     victim_view = forms.ChoiceField(
-        label="How at risk do they feel?",
+        label=_("How at risk do they feel?"),
         choices=RiskScreen.VictimView.choices,
         widget=forms.RadioSelect,
     )
     victim_words = LimitedCharField(
-        label="In their own words",
+        label=_("In their own words"),
         max_length=limits.DETAILS,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Max
+from django.utils.translation import gettext_lazy as _
 
 from risk import engine
 from risk.models import Instrument, InstrumentVersion, TrainingRecord
@@ -67,7 +68,7 @@ class InstrumentVersionAdmin(admin.ModelAdmin):
             obj.status = InstrumentVersion.Status.DRAFT
         super().save_model(request, obj, form, change)
 
-    @admin.action(description="Publish the selected drafts")
+    @admin.action(description=_("Publish the selected drafts"))
     def publish(self, request: Any, queryset: Any) -> None:
         for version in queryset.filter(status=InstrumentVersion.Status.DRAFT):
             try:
@@ -75,9 +76,9 @@ class InstrumentVersionAdmin(admin.ModelAdmin):
             except engine.InstrumentError as exc:
                 self.message_user(request, f"{version}: {exc}", messages.ERROR)
             else:
-                self.message_user(request, f"Published {version}.")
+                self.message_user(request, _("Published %(version)s.") % {"version": version})
 
-    @admin.action(description="Copy to a new draft version")
+    @admin.action(description=_("Copy to a new draft version"))
     def copy_to_new_draft(self, request: Any, queryset: Any) -> None:
         for version in queryset:
             latest = version.instrument.versions.aggregate(n=Max("version"))["n"] or 0
@@ -86,7 +87,7 @@ class InstrumentVersionAdmin(admin.ModelAdmin):
                 version=latest + 1,
                 definition=json.loads(json.dumps(version.definition)),
             )
-            self.message_user(request, f"Created {copy} as a draft.")
+            self.message_user(request, _("Created %(version)s as a draft.") % {"version": copy})
 
 
 @admin.register(TrainingRecord)

@@ -34,10 +34,11 @@ def contribute(case: Any) -> tuple[list[Section], list[TimelineItem]]:
         )
     )
     for assessment in assessments:
-        # Read from the version the assessment was made under, already loaded.
-        assessment.readable_answers = engine.readable_answers(
-            assessment.instrument_version.definition, assessment.answers
-        )
+        # Read from the version the assessment was made under, already loaded, in the
+        # language of the page or document.
+        shown = assessment.instrument_version.localised()
+        assessment.readable_answers = engine.readable_answers(shown, assessment.answers)
+        assessment.red_flag_labels = engine.red_flag_labels(shown, assessment.red_flags)
     triggers = list(case.triggers.select_related("recorded_by"))
     plan = (
         SafetyPlan.objects.filter(case=case)

@@ -10,8 +10,10 @@ from django.conf import settings
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
-from cases.levels import ASSESSED_VALUES, RiskLevel
+from cases.levels import ASSESSED_CHOICES, ASSESSED_VALUES, RiskLevel
 from cases.models import BreakGlassAccess, Case, DuplicateMatch
 from risk.models import Assessment, SafetyAction
 from victimsupport.accounts.models import User
@@ -83,13 +85,15 @@ def break_glass(user: Any) -> QuerySet[BreakGlassAccess]:
 
 
 TITLES = {
-    "high-without-plan": "High-risk cases without a safety plan",
-    "overdue-reviews": "Risk reviews due or overdue",
-    "new-high": "New high-risk cases this week",
-    "overdue-actions": "Overdue safety-plan actions",
-    "overrides": f"Levels changed by judgement (last {OVERRIDE_DAYS} days)",
-    "drafts": "Assessments waiting to be finalised",
-    "break-glass": f"Emergency accesses (last {BREAK_GLASS_DAYS} days)",
+    "high-without-plan": _("High-risk cases without a safety plan"),
+    "overdue-reviews": _("Risk reviews due or overdue"),
+    "new-high": _("New high-risk cases this week"),
+    "overdue-actions": _("Overdue safety-plan actions"),
+    "overrides": format_lazy(
+        _("Levels changed by judgement (last {days} days)"), days=OVERRIDE_DAYS
+    ),
+    "drafts": _("Assessments waiting to be finalised"),
+    "break-glass": format_lazy(_("Emergency accesses (last {days} days)"), days=BREAK_GLASS_DAYS),
 }
 
 
@@ -173,6 +177,7 @@ DRILLDOWNS = {
 
 def trend_bars(weeks: list[dict[str, Any]], *, height: int = 100) -> list[dict[str, Any]]:
     """Stacked bar geometry for the trend chart (SVG units: 10 wide per week)."""
+    labels = dict(ASSESSED_CHOICES)
     peak = max([sum(w[level] for level in ASSESSED_VALUES) for w in weeks] + [1])
     bars = []
     for index, week in enumerate(weeks):
@@ -182,7 +187,15 @@ def trend_bars(weeks: list[dict[str, Any]], *, height: int = 100) -> list[dict[s
             h = round(week[level] * (height - 10) / peak, 2)
             y = round(y - h, 2)
             if week[level]:
-                segments.append({"level": level, "y": y, "height": h, "count": week[level]})
+                segments.append(
+                    {
+                        "level": level,
+                        "label": labels[level],
+                        "y": y,
+                        "height": h,
+                        "count": week[level],
+                    }
+                )
         bars.append({"x": index * 10 + 1, "segments": segments, "week": week["week"]})
     return bars
 

@@ -8,16 +8,28 @@ answers against it; it touches no database, so every rule is tested directly.
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from cases.levels import ASSESSED_VALUES
+from victimsupport import limits
 
 # Plain strings, lowest first: the engine works on data, not on Django's choices.
 LEVELS = list(ASSESSED_VALUES)
 QUESTION_TYPES = {"yes_no", "yes_no_unknown", "scale", "single", "multiple", "text"}
 METHODS = {"count", "weighted", "matrix"}
 YES = "yes"
+
+# Every text of an instrument is either one string (English) or a mapping of language code to
+# text: {"en": "Is the harm still happening?", "fr": "..."}. English is what any language
+# missing a text falls back to, so every text has it. Keys, values and numbers are never
+# translated: the scoring reads only them, and gives the same result in every language.
+FALLBACK_LANGUAGE = "en"
+LANGUAGE_RE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})?")
 
 
 class InstrumentError(ValueError):
@@ -32,11 +44,24 @@ def questions(definition: dict[str, Any]) -> list[dict[str, Any]]:
     return [q for section in definition.get("sections", []) for q in section.get("questions", [])]
 
 
-def validate(definition: Any) -> None:
-    """Raise InstrumentError listing every problem, each with where it is."""
+def validate(definition: Any, *, languages: tuple[str, ...] | list[str] = ()) -> None:
+    """Raise InstrumentError listing every problem, each with where it is.
+
+    With ``languages``, also every text missing in one of them (see ``translation_gaps``):
+    an instrument put before people in a language must speak it, not fall back mid-page.
+    """
     errors: list[str] = []
     if not isinstance(definition, dict):
         raise InstrumentError(["the instrument must be a mapping (a JSON object)"])
+    try:
+        size = len(json.dumps(definition, ensure_ascii=False))
+    except (TypeError, ValueError):
+        size = 0  # reported by the loader, which names what cannot be stored
+    if size > limits.INSTRUMENT:
+        # Checked first: a definition this large is refused before it is walked.
+        raise InstrumentError(
+            [f"the instrument is {size} characters long as JSON; keep it under {limits.INSTRUMENT}"]
+        )
     sections = definition.get("sections")
     if not isinstance(sections, list) or not sections:
         errors.append("'sections' must be a non-empty list")
@@ -91,6 +116,18 @@ def validate(definition: Any) -> None:
         k not in LEVELS or not isinstance(v, int) or v < 1 for k, v in review.items()
     ):
         errors.append("'review_days' must map levels to a number of days (at least 1)")
+    for where, holder, name, required in _text_places(definition):
+        if name in holder:
+            problem = _text_problem(holder[name])
+            if problem:
+                errors.append(f"{where}: '{name}' {problem}")
+        elif required and name == "red_flag_label":
+            errors.append(
+                f"{where}: a red-flag question needs a 'red_flag_label' (the few words results "
+                "name it by, such as 'threats to kill')"
+            )
+    if not errors and languages:
+        errors.extend(translation_gaps(definition, languages))
     if errors:
         raise InstrumentError(errors)
 
@@ -139,6 +176,124 @@ def _validate_question(q: Any, where: str, seen: set[str]) -> list[str]:
     if "red_flag" in q and q["red_flag"] not in LEVELS:
         errors.append(f"{where}: 'red_flag' must be one of {', '.join(LEVELS)}")
     return errors
+
+
+# --- Texts in several languages ------------------------------------------------------------
+
+
+def _text_places(definition: dict[str, Any]):
+    """(where, the mapping holding it, its name, required) for every text of ``definition``."""
+    yield "the instrument", definition, "name", False
+    yield "the instrument", definition, "description", False
+    sections = definition.get("sections")
+    for s_index, section in enumerate(sections if isinstance(sections, list) else [], start=1):
+        if not isinstance(section, dict):
+            continue
+        where = f"section {s_index}"
+        yield where, section, "title", True
+        qs = section.get("questions")
+        for q_index, q in enumerate(qs if isinstance(qs, list) else [], start=1):
+            if not isinstance(q, dict):
+                continue
+            at = f"{where}, question {q_index}"
+            yield at, q, "text", True
+            yield at, q, "help", False
+            yield at, q, "red_flag_label", bool(q.get("red_flag"))
+            options = q.get("options")
+            for o_index, option in enumerate(options if isinstance(options, list) else [], 1):
+                if isinstance(option, dict):
+                    yield f"{at}, option {o_index}", option, "label", True
+    levels = definition.get("levels")
+    for l_index, level in enumerate(levels if isinstance(levels, list) else [], start=1):
+        if isinstance(level, dict):
+            yield f"level {l_index}", level, "explanation", False
+
+
+def _text_problem(value: Any) -> str:
+    if isinstance(value, str):
+        return "" if value.strip() else "must not be empty"
+    if not isinstance(value, dict) or not value:
+        return "must be text, or a mapping of language codes to text"
+    for language, text in value.items():
+        if not isinstance(language, str) or not LANGUAGE_RE.fullmatch(language):
+            return f"has {language!r}, which is not a language code such as 'en' or 'fr'"
+        if not isinstance(text, str) or not text.strip():
+            return f"has no text in {language!r}"
+    if FALLBACK_LANGUAGE not in value:
+        return f"needs its English text ('{FALLBACK_LANGUAGE}'): other languages fall back to it"
+    return ""
+
+
+def _has_text(value: Any, language: str) -> bool:
+    if isinstance(value, str):
+        return language == FALLBACK_LANGUAGE and bool(value.strip())
+    return isinstance(value, dict) and bool(str(value.get(language) or "").strip())
+
+
+def base_language(language: str | None) -> str:
+    """'fr' for 'fr-be' or 'fr_CH': an instrument's French serves every French."""
+    return (language or FALLBACK_LANGUAGE).lower().replace("_", "-").split("-")[0]
+
+
+def translation_gaps(definition: dict[str, Any], languages: Any) -> list[str]:
+    """Every text of ``definition`` missing in one of ``languages``, each with where it is."""
+    wanted = list(dict.fromkeys(base_language(code) for code in languages))
+    gaps = []
+    for where, holder, name, _required in _text_places(definition):
+        if name not in holder:
+            continue
+        missing = [code for code in wanted if not _has_text(holder[name], code)]
+        if missing:
+            gaps.append(f"{where}: '{name}' has no text in {', '.join(missing)}")
+    return gaps
+
+
+def text_in(value: Any, language: str | None) -> str:
+    """``value`` in ``language``: its own text, else its language's, else the English."""
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, dict):
+        return ""
+    wanted = (language or FALLBACK_LANGUAGE).lower().replace("_", "-")
+    for code in (wanted, base_language(wanted), FALLBACK_LANGUAGE):
+        if str(value.get(code) or "").strip():
+            return value[code]
+    return next((t for t in value.values() if isinstance(t, str) and t.strip()), "")
+
+
+def localise(definition: dict[str, Any], language: str | None) -> dict[str, Any]:
+    """A copy of ``definition`` with each text in ``language`` as one string, for showing.
+
+    Scoring never needs this: it reads keys, values and numbers only.
+    """
+    shown = json.loads(json.dumps(definition))
+    for _where, holder, name, _required in _text_places(shown):
+        if name in holder:
+            holder[name] = text_in(holder[name], language)
+    return shown
+
+
+def red_flag_labels(shown: dict[str, Any], keys: list[str]) -> list[str]:
+    """The labels of the red flags ``keys`` under a localised definition, in their order.
+
+    A version stored before red flags had labels is named by its question.
+    """
+    by_key = {q["key"]: q for q in questions(shown)}
+    labels = []
+    for key in keys:
+        q = by_key.get(key)
+        labels.append(
+            (q.get("red_flag_label") or q.get("text") or key) if q else _("an unknown question")
+        )
+    return labels
+
+
+def level_explanation(shown: dict[str, Any], level: str) -> str:
+    """What ``level`` means under this instrument, if it says."""
+    for band in shown.get("levels", []):
+        if band.get("level") == level:
+            return band.get("explanation", "")
+    return ""
 
 
 @dataclass(frozen=True)
@@ -219,18 +374,19 @@ def score(definition: dict[str, Any], answers: dict[str, Any]) -> Result:
     return Result(score=round(total), level=level, red_flags=flags, missing=missing)
 
 
-def readable_answers(definition: dict[str, Any], answers: dict[str, Any]) -> list[tuple[str, str]]:
-    """(question, answer in words) for each question of ``definition``, in its order."""
+def readable_answers(shown: dict[str, Any], answers: dict[str, Any]) -> list[tuple[str, str]]:
+    """(question, answer in words) for each question of a localised definition, in its order."""
     rows = []
-    for q in questions(definition):
+    for q in questions(shown):
         value = answers.get(q["key"])
         options = {o["value"]: o["label"] for o in q.get("options", [])}
-        options.update({"yes": "Yes", "no": "No", "unknown": "Don't know"})
+        if q["type"] in {"yes_no", "yes_no_unknown"}:
+            options.update({"yes": _("Yes"), "no": _("No"), "unknown": _("Don't know")})
         if isinstance(value, list):
-            shown = ", ".join(options.get(v, v) for v in value)
+            words = ", ".join(str(options.get(v, v)) for v in value)
         elif value is None:
-            shown = "Not answered"
+            words = _("Not answered")
         else:
-            shown = options.get(value, value)
-        rows.append((q["text"], shown))
+            words = str(options.get(value, value))
+        rows.append((q["text"], words))
     return rows

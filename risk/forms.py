@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cases.levels import ASSESSED_CHOICES
@@ -14,8 +15,8 @@ from victimsupport.concurrency import VersionedFormMixin
 from victimsupport.limits import LimitedCharField
 from victimsupport.widgets import DateInput
 
-YES_NO = [("yes", "Yes"), ("no", "No")]
-YES_NO_UNKNOWN = [*YES_NO, ("unknown", "Don't know")]
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+YES_NO_UNKNOWN = [*YES_NO, ("unknown", _("Don't know"))]
 
 
 def _field(q: dict[str, Any]) -> forms.Field:
@@ -48,7 +49,11 @@ def _field(q: dict[str, Any]) -> forms.Field:
 
 class AssessmentForm(forms.Form):
     """The questions of one instrument version, grouped by its sections. Every field may be
-    left empty while the draft is saved; finalising checks that all are answered."""
+    left empty while the draft is saved; finalising checks that all are answered.
+
+    ``definition`` is the version's definition in the page's language
+    (``InstrumentVersion.localised()``): the questions are asked in it, the answers are the
+    same keys and values in every language."""
 
     def __init__(self, definition: dict[str, Any], *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -79,65 +84,77 @@ class AssessmentForm(forms.Form):
 
 class FinaliseForm(VersionedFormMixin, forms.Form):
     rationale = LimitedCharField(
-        label="Rationale: what the result rests on",
+        label=_("Rationale: what the result rests on"),
         required=False,
         max_length=limits.DETAILS,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     override_level = forms.ChoiceField(
-        label="Level (change it only on professional judgement)",
+        label=_("Level (change it only on professional judgement)"),
         required=False,
-        choices=[("", "Keep the calculated level"), *ASSESSED_CHOICES],
+        choices=[("", _("Keep the calculated level")), *ASSESSED_CHOICES],
     )
     override_reason = LimitedCharField(
-        label="Reason for changing the level",
+        label=_("Reason for changing the level"),
         required=False,
         max_length=limits.DETAILS,
-        help_text=f"Required when you change the level: at least {OVERRIDE_MIN_REASON} characters.",
+        help_text=format_lazy(
+            _("Needed when you change the level: at least {n} characters."), n=OVERRIDE_MIN_REASON
+        ),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
 class TriggerForm(forms.Form):
-    kind = forms.ChoiceField(label="What happened", choices=ReassessmentTrigger.Kind.choices)
-    occurred_on = forms.DateField(label="When", widget=DateInput())
-    note = LimitedCharField(label="Note", required=False, max_length=limits.REASON)
+    kind = forms.ChoiceField(label=_("What happened"), choices=ReassessmentTrigger.Kind.choices)
+    occurred_on = forms.DateField(label=_("When"), widget=DateInput())
+    note = LimitedCharField(label=_("Note"), required=False, max_length=limits.REASON)
 
 
 class SafetyPlanForm(VersionedFormMixin, forms.Form):
     version_min = 0  # the page showed no plan yet
     summary = LimitedCharField(
-        label="What the plan is for",
+        label=_("What the plan is for"),
         required=False,
         max_length=limits.DETAILS,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="In words the person would use: this is printed on their copy.",
+        help_text=_("In words the person would use: this is printed on their copy."),
     )
 
 
 class SafetyActionForm(forms.Form):
-    kind = forms.ChoiceField(label="Type of action", choices=SafetyAction.Kind.choices)
+    kind = forms.ChoiceField(label=_("Type of action"), choices=SafetyAction.Kind.choices)
     description = LimitedCharField(
-        label="What will be done",
+        label=_("What will be done"),
         max_length=limits.DETAILS,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    owner = forms.ModelChoiceField(label="Staff member responsible", queryset=None, required=False)
+    # Either field, not both: each alone is optional, so the help says one of them is needed.
+    owner = forms.ModelChoiceField(
+        label=_("Staff member responsible"),
+        queryset=None,
+        required=False,
+        help_text=_("A member of staff, or someone else below: one of the two is needed."),
+    )
     owner_other = LimitedCharField(
-        label="Or someone else responsible",
+        label=_("Or someone else responsible"),
         max_length=limits.LONG_NAME,
         required=False,
-        help_text="For example: the person themselves, or a partner organisation.",
+        help_text=_("For example: the person themselves, or a partner organisation."),
     )
-    due_on = forms.DateField(label="Due by", required=False, widget=DateInput())
+    due_on = forms.DateField(label=_("Due by"), required=False, widget=DateInput())
+    # Needed for one kind of action only (police contact, checked by the service): the label
+    # says what it is, the help when it is needed, so the field never reads as both
+    # "required" and "(optional)".
     victim_wishes = LimitedCharField(
-        label="What the person wants (required for police contact)",
+        label=_("What the person wants"),
+        help_text=_("Needed before any contact with the police: record it in their words."),
         required=False,
         max_length=limits.DETAILS,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     internal_note = LimitedCharField(
-        label="Note for staff only (never printed on the person's copy)",
+        label=_("Note for staff only (never printed on the person's copy)"),
         required=False,
         max_length=limits.DETAILS,
     )
@@ -148,17 +165,17 @@ class SafetyActionForm(forms.Form):
 
 
 class ActionStatusForm(VersionedFormMixin, forms.Form):
-    status = forms.ChoiceField(label="Status", choices=SafetyAction.Status.choices)
-    outcome = LimitedCharField(label="Outcome", required=False, max_length=limits.DETAILS)
+    status = forms.ChoiceField(label=_("Status"), choices=SafetyAction.Status.choices)
+    outcome = LimitedCharField(label=_("Outcome"), required=False, max_length=limits.DETAILS)
 
 
 class TrainingRecordForm(forms.Form):
-    user = forms.ModelChoiceField(label="Staff member", queryset=None)
-    course = LimitedCharField(label="Course", max_length=limits.LONG_NAME)
-    completed_on = forms.DateField(label="Completed on", widget=DateInput())
-    provider = LimitedCharField(label="Trainer or provider", max_length=limits.LONG_NAME)
-    expires_on = forms.DateField(label="Valid until", required=False, widget=DateInput())
-    certificate = forms.FileField(label="Certificate (PDF, JPEG or PNG)", required=False)
+    user = forms.ModelChoiceField(label=_("Staff member"), queryset=None)
+    course = LimitedCharField(label=_("Course"), max_length=limits.LONG_NAME)
+    completed_on = forms.DateField(label=_("Completed on"), widget=DateInput())
+    provider = LimitedCharField(label=_("Trainer or provider"), max_length=limits.LONG_NAME)
+    expires_on = forms.DateField(label=_("Valid until"), required=False, widget=DateInput())
+    certificate = forms.FileField(label=_("Certificate (PDF, JPEG or PNG)"), required=False)
 
     def __init__(self, *args: Any, staff: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

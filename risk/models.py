@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
 
 from cases.levels import ASSESSED_CHOICES
 from cases.models import CaseChildQuerySet
+from risk import engine
 from victimsupport import limits
 from victimsupport.access import Role, roles_of
 from victimsupport.concurrency import Versioned
@@ -42,19 +47,31 @@ class Instrument(models.Model):
         return self.name
 
 
+def validate_definition_size(value: Any) -> None:
+    """No definition past limits.INSTRUMENT characters as JSON, whichever way it is written."""
+    size = len(json.dumps(value, ensure_ascii=False))
+    if size > limits.INSTRUMENT:
+        raise ValidationError(
+            limits.TOO_LONG,
+            code="max_length",
+            params={"limit_value": limits.INSTRUMENT, "show_value": size},
+        )
+
+
 class InstrumentVersion(models.Model):
     """One version of an instrument's questions, scoring and thresholds. A published version
     is never edited: assessments must keep meaning what they meant when they were made. The
-    wording is the organisation's, not personal data, so it is stored in plain."""
+    wording is the organisation's, not personal data, so it is stored in plain, each text in
+    every language it has (engine: a string is English, a mapping gives each language)."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
 
     instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="versions")
     version = models.PositiveIntegerField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    definition = models.JSONField()
+    definition = models.JSONField(validators=[validate_definition_size])
     created_at = models.DateTimeField(default=timezone.now)
     published_at = models.DateTimeField(null=True, blank=True)
 
@@ -65,7 +82,10 @@ class InstrumentVersion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.instrument.name}, version {self.version}"
+        return gettext("%(name)s, version %(number)d") % {
+            "name": self.name,
+            "number": self.version,
+        }
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # A published version is never written again, whatever path the write takes (an
@@ -74,14 +94,35 @@ class InstrumentVersion(models.Model):
             not self._state.adding
             and type(self).objects.filter(pk=self.pk, status=self.Status.PUBLISHED).exists()
         ):
-            raise PublishedVersionLocked(f"{self} is published and cannot be changed.")
+            raise PublishedVersionLocked(
+                gettext("%(version)s is published and cannot be changed.") % {"version": self}
+            )
         super().save(*args, **kwargs)
+
+    def localised(self, language: str | None = None) -> dict[str, Any]:
+        """The definition with each text in ``language`` (the active one unless given),
+        English where that language has none. Kept per language on this instance: a page
+        shows the same version's texts many times."""
+        language = language or get_language() or engine.FALLBACK_LANGUAGE
+        cache = self.__dict__.setdefault("_localised", {})
+        if language not in cache:
+            cache[language] = engine.localise(self.definition, language)
+        return cache[language]
+
+    @property
+    def name(self) -> str:
+        """The instrument's name in the active language, as this version gives it."""
+        return self.localised().get("name") or self.instrument.name
+
+    @property
+    def description(self) -> str:
+        return self.localised().get("description") or self.instrument.description
 
 
 class Assessment(Versioned):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        FINAL = "final", "Finalised"
+        DRAFT = "draft", _("Draft")
+        FINAL = "final", _("Finalised")
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="assessments")
     instrument_version = models.ForeignKey(
@@ -122,7 +163,7 @@ class Assessment(Versioned):
             not self._state.adding
             and type(self).objects.filter(pk=self.pk, status=self.Status.FINAL).exists()
         ):
-            raise FinalisedAssessmentLocked("A finalised assessment cannot be changed.")
+            raise FinalisedAssessmentLocked(gettext("A finalised assessment cannot be changed."))
         super().save(*args, **kwargs)
 
     @property
@@ -138,12 +179,12 @@ class ReassessmentTrigger(models.Model):
     """An event that brings the next review forward to now."""
 
     class Kind(models.TextChoices):
-        INCIDENT = "incident", "New incident"
-        SEPARATION = "separation", "Separation"
-        RELEASE = "release", "Release from custody"
-        COURT = "court", "Court date"
-        BREACH = "breach", "Breach of an order"
-        OTHER = "other", "Other"
+        INCIDENT = "incident", _("New incident")
+        SEPARATION = "separation", _("Separation")
+        RELEASE = "release", _("Release from custody")
+        COURT = "court", _("Court date")
+        BREACH = "breach", _("Breach of an order")
+        OTHER = "other", _("Other")
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="triggers")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -184,7 +225,7 @@ class TrainingRecord(models.Model):
     )
     course = models.CharField(max_length=limits.LONG_NAME)
     completed_on = models.DateField()
-    provider = models.CharField("trainer or provider", max_length=limits.LONG_NAME)
+    provider = models.CharField(_("trainer or provider"), max_length=limits.LONG_NAME)
     expires_on = models.DateField(null=True, blank=True)
     certificate_name = EncryptedCharField(max_length=limits.FILE_NAME, blank=True)
     certificate = EncryptedBinaryField(null=True, blank=True)
@@ -221,7 +262,7 @@ class SafetyPlan(Versioned):
     summary = EncryptedTextField(
         max_length=limits.DETAILS,
         blank=True,
-        help_text="What the plan is for, in words the person would use.",
+        help_text=_("What the plan is for, in words the person would use."),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -241,19 +282,19 @@ class SafetyActionQuerySet(CaseChildQuerySet):
 
 class SafetyAction(Versioned):
     class Kind(models.TextChoices):
-        REFERRAL = "referral", "Referral to a partner organisation"
-        POLICE = "police", "Contacting the police"
-        ACCOMMODATION = "accommodation", "Safe accommodation"
-        PROTECTION_ORDER = "order", "Legal protection order"
-        SAFE_CONTACT = "contact", "Safe contact arrangements"
-        TECHNOLOGY = "technology", "Technology safety"
-        CHILDREN = "children", "Children's safety"
-        OTHER = "other", "Other"
+        REFERRAL = "referral", _("Referral to a partner organisation")
+        POLICE = "police", _("Contacting the police")
+        ACCOMMODATION = "accommodation", _("Safe accommodation")
+        PROTECTION_ORDER = "order", _("Legal protection order")
+        SAFE_CONTACT = "contact", _("Safe contact arrangements")
+        TECHNOLOGY = "technology", _("Technology safety")
+        CHILDREN = "children", _("Children's safety")
+        OTHER = "other", _("Other")
 
     class Status(models.TextChoices):
-        OPEN = "open", "To do"
-        DONE = "done", "Done"
-        CANCELLED = "cancelled", "No longer needed"
+        OPEN = "open", _("To do")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("No longer needed")
 
     plan = models.ForeignKey(SafetyPlan, on_delete=models.CASCADE, related_name="actions")
     kind = models.CharField(max_length=14, choices=Kind.choices)
@@ -262,10 +303,10 @@ class SafetyAction(Versioned):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     owner_other = EncryptedCharField(
-        "owner (if not staff)",
+        _("owner (if not staff)"),
         max_length=limits.LONG_NAME,
         blank=True,
-        help_text="For example: the person themselves.",
+        help_text=_("For example: the person themselves."),
     )
     due_on = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
@@ -275,7 +316,7 @@ class SafetyAction(Versioned):
     internal_note = EncryptedTextField(
         max_length=limits.DETAILS,
         blank=True,
-        help_text="For staff only: never printed on the person's copy.",
+        help_text=_("For staff only: never printed on the person's copy."),
     )
     created_at = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)

@@ -6,13 +6,15 @@ import datetime
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from django.conf import settings
+from django.conf import global_settings, settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cases.levels import ASSESSED_VALUES
 from cases.models import Case
@@ -41,21 +43,41 @@ SLUG_RE = re.compile(r"[-a-zA-Z0-9_]+")
 AssessmentLocked = FinalisedAssessmentLocked
 
 
+def instrument_languages() -> list[str]:
+    """The languages a published instrument must be complete in: those the service offers
+    (settings.LANGUAGES), as base codes ('fr' serves fr-be and fr-ch).
+
+    Django's own default for LANGUAGES lists every language Django knows: it is not a choice
+    of the project's, and then only LANGUAGE_CODE's language is required.
+    """
+    if settings.LANGUAGES is global_settings.LANGUAGES:
+        codes = [settings.LANGUAGE_CODE]
+    else:
+        codes = [code for code, _name in settings.LANGUAGES]
+    return list(dict.fromkeys(engine.base_language(code) for code in codes))
+
+
 @transaction.atomic
 def instrument_load(definition: Any, *, publish: bool = True) -> tuple[InstrumentVersion, bool]:
     """Validate and store ``definition`` as the next version of its instrument.
 
-    Returns (version, created). Loading the same definition again changes nothing.
+    A version to publish must have every text in every language of ``instrument_languages``;
+    a draft may lack some while it is being translated. Returns (version, created). Loading
+    the same definition again changes nothing.
     """
-    engine.validate(definition)
+    engine.validate(definition, languages=instrument_languages() if publish else ())
     key, name = definition.get("key"), definition.get("name")
     problems = []
     if not key or not name:
         problems.append("'key' and 'name' are required")
     if key and not (isinstance(key, str) and len(key) <= 50 and SLUG_RE.fullmatch(key)):
         problems.append("'key' must be letters, digits, '-' or '_', at most 50 characters")
-    if name and not (isinstance(name, str) and len(name) <= 200):
+    # The name is kept on the instrument in English (administrators' lists); each version
+    # gives it in every language.
+    english_name = engine.text_in(name, engine.FALLBACK_LANGUAGE)
+    if name and not (isinstance(english_name, str) and 0 < len(english_name) <= 200):
         problems.append("'name' must be text of at most 200 characters")
+    description = engine.text_in(definition.get("description", ""), engine.FALLBACK_LANGUAGE)
     try:
         json.dumps(definition)
     except (TypeError, ValueError):
@@ -63,8 +85,8 @@ def instrument_load(definition: Any, *, publish: bool = True) -> tuple[Instrumen
         problems.append("every value must be text, a number, true/false, a list or a mapping")
     if problems:
         raise engine.InstrumentError(problems)
-    instrument, _ = Instrument.objects.select_for_update().get_or_create(
-        key=key, defaults={"name": name, "description": definition.get("description", "")}
+    instrument, _created = Instrument.objects.select_for_update().get_or_create(
+        key=key, defaults={"name": english_name, "description": description}
     )
     latest = instrument.versions.order_by("-version").first()
     if latest is not None and latest.definition == definition:
@@ -81,15 +103,15 @@ def instrument_load(definition: Any, *, publish: bool = True) -> tuple[Instrumen
         status=InstrumentVersion.Status.PUBLISHED if publish else InstrumentVersion.Status.DRAFT,
         published_at=now if publish else None,
     )
-    if instrument.name != name:
-        instrument.name = name
+    if instrument.name != english_name:
+        instrument.name = english_name
         instrument.save(update_fields=["name"])
     return version, True
 
 
 def instrument_publish(version: InstrumentVersion) -> InstrumentVersion:
     if version.status != InstrumentVersion.Status.PUBLISHED:
-        engine.validate(version.definition)
+        engine.validate(version.definition, languages=instrument_languages())
         version.status = InstrumentVersion.Status.PUBLISHED
         version.published_at = timezone.now()
         version.save(update_fields=["status", "published_at"])
@@ -126,7 +148,7 @@ def has_current_training(user: Any) -> bool:
 @transaction.atomic
 def assessment_start(*, case: Case, actor: Any, version: InstrumentVersion) -> Assessment:
     if version.status != InstrumentVersion.Status.PUBLISHED:
-        raise ValidationError("Only a published instrument can be used.")
+        raise ValidationError(_("Only a published instrument can be used."))
     return Assessment.objects.create(case=case, instrument_version=version, assessor=actor)
 
 
@@ -137,10 +159,12 @@ def _claimed(assessment: Assessment, version: int) -> Assessment:
         fresh = claim(Assessment, pk=assessment.pk, version=version)
     except EditConflict as conflict:
         if conflict.current is not None and conflict.current.is_final:
-            raise AssessmentLocked("This assessment is finalised and cannot be changed.") from None
+            raise AssessmentLocked(
+                _("This assessment is finalised and cannot be changed.")
+            ) from None
         raise
     if fresh.is_final:
-        raise AssessmentLocked("This assessment is finalised and cannot be changed.")
+        raise AssessmentLocked(_("This assessment is finalised and cannot be changed."))
     return fresh
 
 
@@ -191,28 +215,38 @@ def assessment_finalise(
     trained = has_current_training(actor)
     if not trained and settings.RISK_TRAINING_GATE == "block":
         raise PermissionDenied(
-            "Only staff with current training on risk assessment can finalise. Save the "
-            "draft and ask a trained colleague to finalise it."
+            _(
+                "Only staff with current training on risk assessment can finalise. Save the "
+                "draft and ask a trained colleague to finalise it."
+            )
         )
     limits.check_text_lengths(answers, limit=limits.DETAILS)
     definition = fresh.instrument_version.definition
     result = engine.score(definition, answers)
     if result.missing:
-        labels = {q["key"]: q["text"] for q in engine.questions(definition)}
+        labels = {
+            q["key"]: q["text"] for q in engine.questions(fresh.instrument_version.localised())
+        }
         raise ValidationError(
-            "Answer every question before finalising ('Don't know' is an answer). Missing: "
-            + "; ".join(labels[k] for k in result.missing)
+            _(
+                "Answer every question before finalising ('Don't know' is an answer). "
+                "Missing: %(questions)s"
+            )
+            % {"questions": "; ".join(labels[k] for k in result.missing)}
         )
     level = result.level
     override_reason = override_reason.strip()
     if override_level and override_level != result.level:
         if override_level not in ASSESSED_VALUES:
-            raise ValidationError({"override_level": "Choose a level."})
+            raise ValidationError({"override_level": _("Choose a level.")})
         if len(override_reason) < OVERRIDE_MIN_REASON:
             raise ValidationError(
                 {
-                    "override_reason": "Changing the level needs a written reason of at least "
-                    f"{OVERRIDE_MIN_REASON} characters (professional judgement)."
+                    "override_reason": _(
+                        "Changing the level needs a written reason of at least %(n)d "
+                        "characters (professional judgement)."
+                    )
+                    % {"n": OVERRIDE_MIN_REASON}
                 }
             )
         level = override_level
@@ -302,11 +336,13 @@ def safety_action_add(*, case: Case, actor: Any, **fields: Any) -> SafetyAction:
         and not (fields.get("victim_wishes") or "").strip()
     ):
         raise ValidationError(
-            {"victim_wishes": "Record what the person wants before any contact with the police."}
+            {"victim_wishes": _("Record what the person wants before any contact with the police.")}
         )
     if not fields.get("owner") and not (fields.get("owner_other") or "").strip():
-        raise ValidationError({"owner": "Say who will do it: a member of staff or someone else."})
-    plan, _ = SafetyPlan.objects.get_or_create(case=case, defaults={"created_by": actor})
+        raise ValidationError(
+            {"owner": _("Say who will do it: a member of staff or someone else.")}
+        )
+    plan, _created = SafetyPlan.objects.get_or_create(case=case, defaults={"created_by": actor})
     action = SafetyAction(plan=plan, **fields)
     action.full_clean()
     action.save()
@@ -321,7 +357,7 @@ def safety_action_update(
     """Set the status (and outcome) of the action as read at ``version``: EditConflict if a
     colleague updated it since, so their outcome is not replaced unseen."""
     if status not in SafetyAction.Status.values:
-        raise ValidationError({"status": "Choose a status."})
+        raise ValidationError({"status": _("Choose a status.")})
     action = claim(SafetyAction, pk=action.pk, version=version)
     action.status = status
     if outcome.strip():
@@ -346,10 +382,10 @@ class TrainingStatus:
     @property
     def label(self) -> str:
         return {
-            "current": "Current",
-            "expiring": "Expires within 60 days",
-            "expired": "Expired",
-            "none": "No training recorded",
+            "current": _("Current"),
+            "expiring": _("Expires within %(days)d days") % {"days": EXPIRY_WARNING_DAYS},
+            "expired": _("Expired"),
+            "none": _("No training recorded"),
         }[self.state]
 
 
@@ -397,9 +433,9 @@ def training_record_add(
     certificate: tuple[str, str, bytes] | None = None,
 ) -> TrainingRecord:
     if expires_on is not None and expires_on < completed_on:
-        raise ValidationError({"expires_on": "The expiry date is before the course date."})
+        raise ValidationError({"expires_on": _("The expiry date is before the course date.")})
     if completed_on > timezone.localdate():
-        raise ValidationError({"completed_on": "The course date is in the future."})
+        raise ValidationError({"completed_on": _("The course date is in the future.")})
     record = TrainingRecord(
         user=user,
         course=course.strip(),
@@ -440,16 +476,17 @@ def training_certificate_reencode(*, record: TrainingRecord, data: bytes) -> Tra
 
 
 SHIPPED_INSTRUMENTS = ("default.json", "checklist_24.json")
+SHIPPED_FOLDER = Path(__file__).resolve().parent / "instruments"
+
+
+def shipped_definition(name: str) -> dict[str, Any]:
+    return json.loads((SHIPPED_FOLDER / name).read_text(encoding="utf-8"))
 
 
 def ensure_shipped_instruments() -> None:
     """Install the shipped instruments that are missing (a migration does this on a new
     database; this covers databases emptied since, such as test databases)."""
-    import json
-    from pathlib import Path
-
-    folder = Path(__file__).resolve().parent / "instruments"
     for name in SHIPPED_INSTRUMENTS:
-        definition = json.loads((folder / name).read_text(encoding="utf-8"))
+        definition = shipped_definition(name)
         if not Instrument.objects.filter(key=definition["key"]).exists():
             instrument_load(definition)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cases import duplicates
 from cases.access import get_case_for_user
 from cases.documents import EXTENSIONS, check_upload_size
+from cases.levels import ASSESSED_CHOICES, RiskLevel
 from cases.models import Case, DuplicateMatch
 from cases.views import render_case_page
 from risk import dashboard as risk_dashboard
@@ -44,7 +45,7 @@ def assessment_new(request: HttpRequest, pk: str) -> HttpResponse:
     if request.method == "POST":
         version = next((v for v in versions if str(v.pk) == request.POST.get("version")), None)
         if version is None:
-            messages.error(request, "Choose an instrument.")
+            messages.error(request, _("Choose an instrument."))
         else:
             assessment = services.assessment_start(case=case, actor=request.user, version=version)
             return redirect("risk:assessment", pk=case.pk, assessment_id=assessment.pk)
@@ -63,25 +64,27 @@ def _get_assessment(user, case, assessment_id: int) -> Assessment:
 def assessment_detail(request: HttpRequest, pk: str, assessment_id: int) -> HttpResponse:
     case = get_case_for_user(request.user, pk, write=request.method == "POST")
     assessment = _get_assessment(request.user, case, assessment_id)
+    # Scored on the definition's keys and numbers; shown in the page's language.
     definition = assessment.instrument_version.definition
+    shown = assessment.instrument_version.localised()
     record_access(
         actor=request.user, obj=case, kind=AccessKind.VIEW, detail={"assessment": assessment.pk}
     )
     if assessment.is_final:
         if request.method == "POST":
             messages.error(
-                request, "A finalised assessment cannot be changed. Start a reassessment."
+                request, _("A finalised assessment cannot be changed. Start a reassessment.")
             )
             return redirect("risk:assessment", pk=case.pk, assessment_id=assessment.pk)
-        labels = {q["key"]: q["text"] for q in engine.questions(definition)}
         return render(
             request,
             "risk/assessment_final.html",
             {
                 "case": case,
                 "assessment": assessment,
-                "flag_texts": [labels.get(k, k) for k in assessment.red_flags],
-                "answers": _readable_answers(definition, assessment.answers),
+                "flag_texts": engine.red_flag_labels(shown, assessment.red_flags),
+                "level_explanation": engine.level_explanation(shown, assessment.level),
+                "answers": _readable_answers(shown, assessment.answers),
             },
         )
 
@@ -94,10 +97,10 @@ def assessment_detail(request: HttpRequest, pk: str, assessment_id: int) -> Http
             {
                 "case": case,
                 "assessment": assessment,
-                "answers": _readable_answers(definition, assessment.answers),
+                "answers": _readable_answers(shown, assessment.answers),
             },
         )
-    form = AssessmentForm(definition, request.POST or None, initial=assessment.answers)
+    form = AssessmentForm(shown, request.POST or None, initial=assessment.answers)
     finalise_form = FinaliseForm(
         request.POST or None,
         initial={
@@ -138,19 +141,21 @@ def assessment_detail(request: HttpRequest, pk: str, assessment_id: int) -> Http
                     messages.error(request, str(exc))
                     return redirect("risk:assessment", pk=case.pk, assessment_id=assessment.pk)
                 else:
-                    messages.success(request, "Assessment finalised.")
+                    messages.success(request, _("Assessment finalised."))
                     return redirect("cases:detail", pk=case.pk)
             else:
                 services.assessment_save(
                     assessment=assessment, actor=request.user, answers=answers, **typed
                 )
-                messages.success(request, "Draft saved.")
+                messages.success(request, _("Draft saved."))
                 return redirect("risk:assessment", pk=case.pk, assessment_id=assessment.pk)
         except services.AssessmentLocked:
             messages.error(
                 request,
-                "Someone finalised this assessment meanwhile; it cannot be changed. Start a "
-                "reassessment if something new has come to light.",
+                _(
+                    "Someone finalised this assessment meanwhile; it cannot be changed. Start a "
+                    "reassessment if something new has come to light."
+                ),
             )
             return redirect("risk:assessment", pk=case.pk, assessment_id=assessment.pk)
         except services.EditConflict as conflict:
@@ -159,32 +164,42 @@ def assessment_detail(request: HttpRequest, pk: str, assessment_id: int) -> Http
                 "assessment": assessment,
                 "form": form,
                 "finalise_form": finalise_form,
-                "preview": engine.score(definition, answers),
+                **_preview(definition, shown, answers),
                 "trained": services.has_current_training(request.user),
-                "current_answers": _readable_answers(definition, conflict.current.answers),
+                "current_answers": _readable_answers(shown, conflict.current.answers),
             }
             return render_conflict(
                 request, "risk/assessment.html", context, form=finalise_form, conflict=conflict
             )
     preview_answers = form.answers() if form.is_bound and form.is_valid() else assessment.answers
-    preview = engine.score(definition, preview_answers)
     context = {
         "case": case,
         "assessment": assessment,
         "form": form,
         "finalise_form": finalise_form,
-        "preview": preview,
+        **_preview(definition, shown, preview_answers),
         "trained": services.has_current_training(request.user),
     }
     if finalise_form.version_lost:
         # Answered as a conflict, like every form whose version was missing or altered: the
         # draft as saved now beside what was typed, and saving again works.
-        context["current_answers"] = _readable_answers(definition, assessment.answers)
+        context["current_answers"] = _readable_answers(shown, assessment.answers)
         status = 409
     return render(request, "risk/assessment.html", context, status=status)
 
 
 _readable_answers = engine.readable_answers
+
+
+def _preview(definition: dict, shown: dict, answers: dict) -> dict:
+    """The result the answers give so far, its level and red flags in words."""
+    preview = engine.score(definition, answers)
+    return {
+        "preview": preview,
+        "preview_level": dict(ASSESSED_CHOICES).get(preview.level, preview.level),
+        "preview_explanation": engine.level_explanation(shown, preview.level),
+        "preview_flags": engine.red_flag_labels(shown, preview.red_flags),
+    }
 
 
 @login_required
@@ -196,7 +211,7 @@ def trigger_add(request: HttpRequest, pk: str) -> HttpResponse:
         # The case page again, with what was typed and what is wrong.
         return render_case_page(request, case, status=400, trigger_form=form)
     services.trigger_record(case=case, actor=request.user, **form.cleaned_data)
-    messages.warning(request, "Recorded. The risk review is now due: reassess.")
+    messages.warning(request, _("Recorded. The risk review is now due: reassess."))
     return redirect("cases:detail", pk=case.pk)
 
 
@@ -242,7 +257,7 @@ def safety_plan(request: HttpRequest, pk: str) -> HttpResponse:
                 return render_conflict(
                     request, "risk/safety_plan.html", context, form=form, conflict=conflict
                 )
-            messages.success(request, "Safety plan saved.")
+            messages.success(request, _("Safety plan saved."))
             return redirect("risk:safety_plan", pk=case.pk)
         context = _plan_context(request, case, plan_form=form)
         return render_refused(request, "risk/safety_plan.html", context, form=form, current=plan)
@@ -261,7 +276,7 @@ def safety_action_add(request: HttpRequest, pk: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Action added.")
+            messages.success(request, _("Action added."))
             return redirect("risk:safety_plan", pk=case.pk)
     record_access(
         actor=request.user, obj=case, kind=AccessKind.VIEW, detail={"page": "safety_plan"}
@@ -293,7 +308,7 @@ def safety_action_update(request: HttpRequest, pk: str, action_id: int) -> HttpR
         return render_conflict(
             request, "risk/safety_plan.html", context, form=form, conflict=conflict
         )
-    messages.success(request, "Action updated.")
+    messages.success(request, _("Action updated."))
     return redirect("risk:safety_plan", pk=case.pk)
 
 
@@ -303,14 +318,14 @@ def safety_plan_copy(request: HttpRequest, pk: str) -> HttpResponse:
     case = get_case_for_user(request.user, pk)
     plan = SafetyPlan.objects.filter(case=case).first()
     if plan is None:
-        raise Http404("No safety plan yet.")
+        raise Http404(_("No safety plan yet."))
     actions = [
         a for a in plan.actions.select_related("owner") if a.status != SafetyAction.Status.CANCELLED
     ]
     pdf = render_pdf(
         "pdf/safety_plan.html",
         {"plan": plan, "actions": actions, "produced_at": timezone.now()},
-        title="My plan",
+        title=_("My plan"),
     )
     record_access(
         actor=request.user, obj=case, kind=AccessKind.EXPORT, detail={"document": "safety_plan"}
@@ -332,7 +347,7 @@ def _training_staff(user, *, for_recording: bool = False):
         return (
             staff.filter(teams__in=user.teams.all()).distinct().order_by("first_name", "last_name")
         )
-    raise PermissionDenied("Training records are kept by supervisors and administrators.")
+    raise PermissionDenied(_("Training records are kept by supervisors and administrators."))
 
 
 @login_required
@@ -357,7 +372,7 @@ def training(request: HttpRequest) -> HttpResponse:
             # The service names the date fields it refuses; anything else is about the file.
             form.add_error(None if hasattr(exc, "error_dict") else "certificate", exc)
         else:
-            messages.success(request, "Training recorded.")
+            messages.success(request, _("Training recorded."))
             return redirect("risk:training")
     rows = services.training_compliance(staff)
     counts = {
@@ -377,7 +392,7 @@ def training_certificate(request: HttpRequest, record_id: int) -> HttpResponse:
     _training_staff(request.user)  # 403 for a role that keeps no training records
     record = get_for_user(request.user, TrainingRecord, record_id)
     if not record.certificate:
-        raise Http404("No certificate found.")
+        raise Http404(_("No certificate found."))
     if record.certificate_quarantined_at is not None:
         messages.error(
             request,
@@ -397,7 +412,7 @@ def training_certificate(request: HttpRequest, record_id: int) -> HttpResponse:
 
 def _require_supervisor(user) -> None:
     if not has_role(user, Role.SUPERVISOR):
-        raise PermissionDenied("The risk dashboard is for supervisors.")
+        raise PermissionDenied(_("The risk dashboard is for supervisors."))
 
 
 @login_required
@@ -434,7 +449,7 @@ def _duplicates_context(user) -> dict:
 def dashboard_list(request: HttpRequest, tile: str) -> HttpResponse:
     _require_supervisor(request.user)
     if tile not in risk_dashboard.DRILLDOWNS:
-        raise Http404("No such list.")
+        raise Http404(_("No such list."))
     kind, build = risk_dashboard.DRILLDOWNS[tile]
     items = build(request.user)
     if kind == "cases":
@@ -450,7 +465,9 @@ def dashboard_list(request: HttpRequest, tile: str) -> HttpResponse:
     else:
         items = items.select_related("case", "user").order_by("-created_at")
     page = Paginator(items, 25).get_page(request.GET.get("page"))
-    title = risk_dashboard.TITLES.get(tile) or f"Open cases at level {tile.removeprefix('level-')}"
+    title = risk_dashboard.TITLES.get(tile) or _("Open cases at level %(level)s") % {
+        "level": str(dict(RiskLevel.choices).get(tile.removeprefix("level-"), "")).lower()
+    }
     return render(
         request,
         "risk/dashboard_list.html",

@@ -40,6 +40,9 @@ REASON = 2000  # a reason, purpose or withdrawal note
 DESCRIPTION = 500  # what an attached document is
 DETAILS = 10_000  # free text about a person, a plan or an action; an assessment's answers
 NOTE = 20_000  # a case note, a contact summary, a notice's body
+# A risk instrument version's whole definition as JSON, every language included: the shipped
+# default is about 20,000; a long licensed checklist in several languages fits many times over.
+INSTRUMENT = 300_000
 
 TOO_LONG = _("Keep this under %(limit_value)d characters; it has %(show_value)d.")
 

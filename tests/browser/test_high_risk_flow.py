@@ -43,7 +43,7 @@ def quick_intake(page) -> None:
 
 def test_high_risk_intake_to_plan_and_dashboard(browser, live_server, shot):
     passwords = {a.email: a.password for a in seed_demo()}
-    definition = InstrumentVersion.objects.get(instrument__key="default").definition
+    definition = InstrumentVersion.objects.get(instrument__key="default").localised("en")
     cara = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     page = cara.new_page()
     page.set_default_timeout(15_000)

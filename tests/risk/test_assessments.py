@@ -49,6 +49,13 @@ def train(user, **kwargs) -> TrainingRecord:
 
 
 @pytest.fixture
+def english_only_service(settings):
+    """A service working in English only: an instrument in English alone may be published
+    (with French among the languages it would be refused, tests/risk/test_instrument_languages)."""
+    settings.LANGUAGES = [("en", "English")]
+
+
+@pytest.fixture
 def cara(north):
     user = factories.caseworker(north)
     train(user)
@@ -333,7 +340,7 @@ def test_the_page_flow(client, case, cara):
     assert "A finalised assessment is never changed" in final.text
 
 
-def test_load_instrument_command(tmp_path):
+def test_load_instrument_command(tmp_path, english_only_service):
     path = tmp_path / "matrix.yaml"
     path.write_text(
         "key: matrix\n"
@@ -393,7 +400,9 @@ MATRIX = (
         (MATRIX.format(key="m") + "reviewed: 2024-01-01\n", "every value must be text"),
     ],
 )
-def test_load_instrument_refuses_what_it_cannot_store(tmp_path, text, message):
+def test_load_instrument_refuses_what_it_cannot_store(
+    tmp_path, text, message, english_only_service
+):
     path = tmp_path / "bad.yaml"
     path.write_text(text)
     with pytest.raises(CommandError, match=message):
@@ -401,7 +410,7 @@ def test_load_instrument_refuses_what_it_cannot_store(tmp_path, text, message):
     assert not InstrumentVersion.objects.filter(instrument__name="Likelihood and impact").exists()
 
 
-def test_loading_a_draft_again_to_publish_publishes_it(tmp_path):
+def test_loading_a_draft_again_to_publish_publishes_it(tmp_path, english_only_service):
     path = tmp_path / "matrix.yaml"
     path.write_text(MATRIX.format(key="matrix2"))
     call_command("load_instrument", str(path), "--draft", stdout=StringIO())

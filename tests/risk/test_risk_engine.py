@@ -31,7 +31,8 @@ def test_checklist_has_24_questions_and_no_licensed_wording():
     checklist = shipped("checklist_24.json")
     qs = engine.questions(checklist)
     assert len(qs) == 24
-    assert all("licensed wording not included" in q["text"] for q in qs)
+    assert all("licensed wording not included" in q["text"]["en"] for q in qs)
+    assert all("formulation sous licence non incluse" in q["text"]["fr"] for q in qs)
 
 
 @pytest.mark.parametrize(

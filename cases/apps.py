@@ -29,8 +29,6 @@ class CasesConfig(AppConfig):
             models.DuplicateMatch,
         ):
             register(model)
-        # Status changes are logged; the progress ticks between them are not.
-        register(models.ExportJob, exclude_fields=["progress", "stage"])
         register(models.CaseUserObjectPermission)
         register(models.CaseGroupObjectPermission)
 
@@ -43,3 +41,10 @@ class CasesConfig(AppConfig):
         from victimsupport import casefile
 
         casefile.register(CONTRIBUTOR)
+
+        from cases import exports
+        from victimsupport import pdfjobs
+
+        # Large case files are background documents (audited there: status changes, not
+        # the progress ticks between them).
+        pdfjobs.register(models.ExportJob, render=exports.render_job)

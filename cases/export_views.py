@@ -9,11 +9,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from cases import exports
 from cases.access import get_case_for_user
-from cases.models import ExportJob
+from victimsupport import pdfjobs
 from victimsupport.pdf import render_pdf
-
-# How often the status page looks again while the PDF is being made.
-REFRESH_SECONDS = 2
 
 
 @login_required
@@ -40,9 +37,7 @@ def export_status(request: HttpRequest, pk: str, job_id: str) -> HttpResponse:
     access entry; the download is."""
     case, job = exports.job_for_user(user=request.user, case_pk=pk, job_id=job_id)
     return render(
-        request,
-        "cases/export_status.html",
-        {"case": case, "job": job, "refresh_seconds": REFRESH_SECONDS},
+        request, "cases/export_status.html", {"case": case, **pdfjobs.status_context(job)}
     )
 
 
@@ -50,8 +45,8 @@ def export_status(request: HttpRequest, pk: str, job_id: str) -> HttpResponse:
 @require_GET
 def export_download(request: HttpRequest, pk: str, job_id: str) -> HttpResponse:
     case, job = exports.job_for_user(user=request.user, case_pk=pk, job_id=job_id)
-    if job.status != ExportJob.Status.DONE:
-        return redirect("cases:export_status", pk=case.pk, job_id=job.pk)
+    if not job.is_ready:
+        return redirect(job)
     exports.check_may_export(user=request.user, case=case)
     exports.record_export(user=request.user, case=case, job=job)
-    return exports.pdf_response(job.pdf)
+    return pdfjobs.download_response(job)

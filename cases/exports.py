@@ -1,20 +1,19 @@
 """Case-file PDF exports.
 
 A small case file is rendered inside the request and downloaded at once. A large one (at least
-``PDF_BACKGROUND_THRESHOLD`` timeline entries) becomes an ``ExportJob``: the background worker
-renders it (``cases.tasks.produce_case_file``), the requester watches its progress, and
-downloads it from the job while it lasts. Either way the access is audited when the PDF is
-handed over, and both paths render the same template from the same context.
+``PDF_BACKGROUND_THRESHOLD`` timeline entries) becomes an ``ExportJob``, a background document
+(``victimsupport.pdfjobs``): the worker renders it with ``render_job``, the requester watches
+its progress, and downloads it from the job while it lasts. Either way the access is audited
+when the PDF is handed over, and both paths render the same template from the same context.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
@@ -24,13 +23,12 @@ from django.utils.translation import gettext_lazy as _
 from cases.access import get_case_for_user
 from cases.models import Case, ExportJob
 from cases.selectors import case_file, current_break_glass
-from victimsupport import casefile
-from victimsupport.access import get_for_user
+from victimsupport import casefile, pdfjobs
 from victimsupport.audit.services import AccessKind, record_access
 
 TEMPLATE = "pdf/case_file.html"
 # Downloads folders on shared computers are read by others: the name says nothing.
-FILENAME = "case-file.pdf"
+FILENAME = ExportJob.FILENAME
 
 EXPORT_REFUSED_IN_EMERGENCY = _(
     "Emergency access is read-only and for the emergency: the case file cannot be exported on "
@@ -46,6 +44,12 @@ def export_context(case: Case) -> dict[str, Any]:
         "produced_at": timezone.now(),
         "include_third_parties": True,
     }
+
+
+def render_job(job: ExportJob, case: Case) -> pdfjobs.Document:
+    """What the worker renders for an export job, once it has checked the case is still
+    visible to the requester (registered in CasesConfig.ready)."""
+    return pdfjobs.Document(TEMPLATE, export_context(case))
 
 
 def timeline_size(case: Case) -> int:
@@ -72,9 +76,7 @@ def is_large(size: int) -> bool:
 
 
 def pdf_response(pdf: bytes) -> HttpResponse:
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{FILENAME}"'
-    return response
+    return pdfjobs.pdf_response(pdf, FILENAME)
 
 
 def check_may_export(*, user: Any, case: Case) -> None:
@@ -95,39 +97,9 @@ def record_export(*, user: Any, case: Case, job: ExportJob | None = None) -> Non
 
 
 def request_export(*, case: Case, user: Any) -> ExportJob:
-    """A job producing ``case``'s PDF for ``user``, enqueued for the worker.
-
-    A second request while the first one is still waiting or running returns that job, so a
-    double click does not render the file twice; a job that seems stuck is not reused. The
-    task is given the job's id only.
-    """
-    from cases.tasks import produce_case_file
-
-    purge_exports()
-    now = timezone.now()
-    unfinished = ExportJob.objects.filter(
-        case=case,
-        requested_by=user,
-        status__in=[ExportJob.Status.QUEUED, ExportJob.Status.RUNNING],
-        created_at__gt=now - ExportJob.STALLED_AFTER,
-        expires_at__gt=now,
-    ).first()
-    if unfinished is not None:
-        return unfinished
-    # A job of this requester for this case that seems stuck is given up, so that a worker
-    # coming back does not render it as well as the new one.
-    ExportJob.objects.filter(case=case, requested_by=user, status=ExportJob.Status.QUEUED).update(
-        status=ExportJob.Status.FAILED, failure=ExportJob.Failure.ERROR, finished_at=now
-    )
-    job = ExportJob.objects.create(
-        case=case,
-        requested_by=user,
-        created_at=now,
-        expires_at=now + timedelta(hours=settings.PDF_EXPORT_HOURS),
-    )
-    # After the commit, so the worker never looks for a job it cannot see yet.
-    transaction.on_commit(lambda: produce_case_file.enqueue(str(job.pk)))
-    return job
+    """A job producing ``case``'s PDF for ``user``, enqueued for the worker (a double click
+    returns the job already waiting; see ``pdfjobs.job_request``)."""
+    return pdfjobs.job_request(model=ExportJob, requested_by=user, case=case)
 
 
 def job_for_user(*, user: Any, case_pk: Any, job_id: Any) -> tuple[Case, ExportJob]:
@@ -137,11 +109,4 @@ def job_for_user(*, user: Any, case_pk: Any, job_id: Any) -> tuple[Case, ExportJ
     job that never existed.
     """
     case = get_case_for_user(user, case_pk)
-    return case, get_for_user(user, ExportJob.objects.of_case(case).defer("pdf"), job_id)
-
-
-def purge_exports(*, now: Any = None) -> int:
-    """Delete export jobs (and their PDFs) past their expiry; return how many."""
-    expired = ExportJob.objects.filter(expires_at__lte=now or timezone.now()).defer("pdf")
-    count, _ = expired.delete()
-    return count
+    return case, pdfjobs.job_for_user(user, ExportJob.objects.of_case(case), job_id)

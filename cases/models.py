@@ -1,19 +1,19 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import ExpressionWrapper, OuterRef, Q, Subquery, Value
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from cases.levels import RiskLevel
-from victimsupport import limits
+from victimsupport import limits, pdfjobs
 from victimsupport.access import CASE_ROLES, Role, roles_of
 from victimsupport.concurrency import Versioned
 from victimsupport.crypto.fields import (
@@ -633,78 +633,44 @@ class Document(models.Model):
         return f"document {self.pk}"
 
 
-class ExportJobQuerySet(CaseChildQuerySet):
+class ExportJobQuerySet(CaseChildQuerySet, pdfjobs.DocumentJobQuerySet):
     def visible_to(self, user: Any) -> ExportJobQuerySet:
         """The requester's own unexpired jobs, while they may still see the case."""
-        return super().visible_to(user).filter(requested_by=user.pk, expires_at__gt=timezone.now())
+        # CaseChildQuerySet's rule (the case is visible), then the jobs' own (requester only).
+        return super().visible_to(user).requested_by_user(user)
 
 
-class ExportJob(models.Model):
-    """A case-file PDF produced by the background worker for one member of staff.
-
-    The task that fills it is given the job's id and nothing else. The PDF is stored
-    encrypted, only the requester may download it, and only while they may still see the case;
-    the job is purged at ``expires_at`` (``manage.py purge_exports``).
+class ExportJob(pdfjobs.DocumentJob):
+    """A case-file PDF produced by the background worker for one member of staff
+    (``victimsupport.pdfjobs``): only the requester may download it, and only while they may
+    still see the case; it is purged at ``expires_at`` (``manage.py purge_exports``).
     """
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Waiting"
-        RUNNING = "running", "In progress"
-        DONE = "done", "Ready"
-        FAILED = "failed", "Failed"
-
-    class Stage(models.TextChoices):
-        WAITING = "waiting", "Waiting for the background worker"
-        GATHERING = "gathering", "Gathering the case file"
-        LAYOUT = "layout", "Laying out the pages"
-        WRITING = "writing", "Writing the PDF"
-        DONE = "done", "Done"
-        FAILED = "failed", "Stopped"
-
-    class Failure(models.TextChoices):
-        # Fixed wording only: a failure never carries exception text or case content.
-        ERROR = "error", "The PDF could not be produced. Try again later."
-        NO_ACCESS = "no_access", "You can no longer open this case file."
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="export_jobs")
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0)
-    stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.WAITING)
-    failure = models.CharField(max_length=10, choices=Failure.choices, blank=True)
-    pdf = EncryptedBinaryField(null=True, blank=True, editable=False)
-    size = models.PositiveIntegerField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    expires_at = models.DateTimeField(db_index=True)
 
     objects = ExportJobQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["-created_at"]
+    FILENAME = "case-file.pdf"
+    STAGE_LABELS = {pdfjobs.JobStage.GATHERING: _("Gathering the case file")}
+    FAILURE_MESSAGES = {pdfjobs.JobFailure.NO_ACCESS: _("You can no longer open this case file.")}
+
+    class Meta(pdfjobs.DocumentJob.Meta):
         indexes = [models.Index(fields=["requested_by", "case", "status"])]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(progress__lte=100), name="cases_exportjob_progress_max_100"
-            )
-        ]
 
     def __str__(self) -> str:
         return f"export job {self.pk}"
 
-    # Unfinished this long after it was asked for, the worker is probably not running.
-    STALLED_AFTER = timedelta(minutes=10)
+    def get_absolute_url(self) -> str:
+        return reverse("cases:export_status", args=[self.case_id, self.pk])
 
-    @property
-    def is_finished(self) -> bool:
-        return self.status in {self.Status.DONE, self.Status.FAILED}
+    def subject(self) -> Case | None:
+        return Case.objects.visible_to(self.requested_by).filter(pk=self.case_id).first()
 
-    @property
-    def is_stalled(self) -> bool:
-        return not self.is_finished and timezone.now() - self.created_at > self.STALLED_AFTER
+    def get_download_url(self) -> str:
+        return reverse("cases:export_download", args=[self.case_id, self.pk])
+
+    def get_retry_url(self) -> str:
+        return reverse("cases:export", args=[self.case_id])
 
 
 class DuplicateMatchQuerySet(models.QuerySet["DuplicateMatch"]):

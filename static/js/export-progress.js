@@ -1,7 +1,8 @@
-// Keeps a case-file export's status page current without reloading it: the page is fetched
-// again and its progress, stage text and result are copied in. The stage text is a polite
-// live region, so screen readers hear each new stage. Polling stops when the export is
-// finished (or seems stuck), so an open page does not keep the session alive for ever.
+// Keeps the status of a background document (templates/pdf/_job_status.html, on whatever page
+// includes it: a case-file export or any other) current without reloading the page: the page
+// is fetched again and its progress, stage text and result are copied in. The stage text is a
+// polite live region, so screen readers hear each new stage. Polling stops when the document
+// is finished (or seems stuck), so an open page does not keep the session alive for ever.
 (function () {
   "use strict";
   var status = document.getElementById("export-status");
@@ -46,7 +47,7 @@
       .fetch(window.location.href, { credentials: "same-origin", cache: "no-store" })
       .then(function (response) {
         if (!response.ok || response.redirected) {
-          // Signed out, access ended or the export expired: show that page as it is.
+          // Signed out, access ended or the job expired: show that page as it is.
           window.location.reload();
           return null;
         }

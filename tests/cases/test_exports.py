@@ -20,11 +20,11 @@ from pypdf import PdfReader
 from cases import exports, services
 from cases.models import ExportJob
 from cases.selectors import case_file
-from cases.tasks import ExportFailed, produce_case_file
 from tests import factories
 from tests.core.test_canary import raw_database_bytes
 from victimsupport import environment
 from victimsupport.audit.models import AuditEntry
+from victimsupport.pdfjobs import DocumentFailed, produce_document
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +74,11 @@ def run_worker():
             signal.signal(sig, handler)
 
 
+def produce(job_or_id):
+    """Run the background document task inline, as the worker would, for an export job."""
+    return produce_document.call("cases.exportjob", str(getattr(job_or_id, "pk", job_or_id)))
+
+
 def pdf_text(content: bytes) -> str:
     return "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 
@@ -116,8 +121,8 @@ def test_a_large_file_creates_a_job_and_enqueues_only_its_id(
     assert (job.progress, job.stage, job.pdf) == (0, ExportJob.Stage.WAITING, None)
     assert job.expires_at > timezone.now() + timedelta(hours=23)
     queued = DBTaskResult.objects.get()
-    assert queued.task_path == "cases.tasks.produce_case_file"
-    assert queued.args_kwargs == {"args": [str(job.pk)], "kwargs": {}}
+    assert queued.task_path == "victimsupport.pdfjobs.produce_document"
+    assert queued.args_kwargs == {"args": ["cases.exportjob", str(job.pk)], "kwargs": {}}
     # Asking for it is not the export: nothing is handed over yet.
     assert not export_entries(case).exists()
     status = client.get(status_url(job))
@@ -194,9 +199,9 @@ def test_progress_is_saved_stage_by_stage(
 
     real_lay_out = pdf.lay_out
 
-    def lay_out(html):
+    def lay_out(html, **options):
         saved_stage()
-        document = real_lay_out(html)
+        document = real_lay_out(html, **options)
         real_write = document.write_pdf
 
         def write_pdf(**options):
@@ -207,7 +212,7 @@ def test_progress_is_saved_stage_by_stage(
         return document
 
     monkeypatch.setattr(pdf, "lay_out", lay_out)
-    produce_case_file.call(str(job.pk))
+    produce(job)
     assert seen == [("running", "layout", 30), ("running", "writing", 85)]
     job.refresh_from_db()
     assert (job.status, job.progress) == ("done", 100)
@@ -235,7 +240,7 @@ def test_nobody_but_the_requester_sees_the_job(
     client, north, cara, case, large, django_capture_on_commit_callbacks
 ):
     job = request_job(client, cara, case, django_capture_on_commit_callbacks)
-    produce_case_file.call(str(job.pk))
+    produce(job)
     teammate = factories.caseworker(north, "Tom")  # may see the case, not Cara's export
     outsider = factories.caseworker(factories.make_team("South"), "Sam")
     for user in (teammate, outsider):
@@ -249,7 +254,7 @@ def test_a_requester_who_lost_access_gets_404(
     client, north, cara, case, large, django_capture_on_commit_callbacks
 ):
     job = request_job(client, cara, case, django_capture_on_commit_callbacks)
-    produce_case_file.call(str(job.pk))
+    produce(job)
     cara.teams.remove(north)
     case.assigned_to = None
     case.save(update_fields=["assigned_to"])
@@ -265,7 +270,7 @@ def test_the_worker_renders_nothing_for_a_requester_who_lost_access(
     cara.teams.remove(north)
     case.assigned_to = None
     case.save(update_fields=["assigned_to"])
-    produce_case_file.call(str(job.pk))
+    produce(job)
     job.refresh_from_db()
     assert (job.status, job.failure, job.pdf) == ("failed", "no_access", None)
 
@@ -280,12 +285,12 @@ def test_a_failure_shows_a_generic_message_and_logs_no_content(
 
     job = request_job(client, cara, case, django_capture_on_commit_callbacks)
 
-    def broken(html):
+    def broken(html, **options):
         raise RuntimeError(f"cannot lay out {NAME}")
 
     monkeypatch.setattr(pdf, "lay_out", broken)
-    with caplog.at_level(logging.ERROR), pytest.raises(ExportFailed) as raised:
-        produce_case_file.call(str(job.pk))
+    with caplog.at_level(logging.ERROR), pytest.raises(DocumentFailed) as raised:
+        produce(job)
     assert raised.value.__cause__ is None and raised.value.__suppress_context__
     assert NAME not in str(raised.value)
     assert "RuntimeError" in caplog.text and NAME not in caplog.text
@@ -306,7 +311,7 @@ def test_a_failure_in_the_worker_leaves_no_content_in_the_queue(client, large, m
     client.force_login(cara)
     client.post(reverse("cases:export", args=[case.pk]))
 
-    def broken(html):
+    def broken(html, **options):
         raise RuntimeError(f"cannot lay out {NAME}")
 
     monkeypatch.setattr(pdf, "lay_out", broken)
@@ -315,7 +320,7 @@ def test_a_failure_in_the_worker_leaves_no_content_in_the_queue(client, large, m
     assert ExportJob.objects.get().status == ExportJob.Status.FAILED
     result = DBTaskResult.objects.get()
     assert result.status == "FAILED"
-    assert result.exception_class_path == "cases.tasks.ExportFailed"
+    assert result.exception_class_path == "victimsupport.pdfjobs.DocumentFailed"
     assert "RuntimeError" not in result.traceback and NAME not in result.traceback
     assert NAME.encode() not in raw_database_bytes()
 
@@ -327,7 +332,7 @@ def test_purge_removes_expired_jobs_and_an_expired_job_is_gone_at_once(
     client, cara, case, large, django_capture_on_commit_callbacks
 ):
     old = request_job(client, cara, case, django_capture_on_commit_callbacks)
-    produce_case_file.call(str(old.pk))
+    produce(old)
     ExportJob.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     fresh = ExportJob.objects.create(
         case=case, requested_by=cara, expires_at=timezone.now() + timedelta(hours=1)
@@ -387,7 +392,7 @@ def test_the_status_page_uses_a_fixed_number_of_queries(
     for n in range(30):
         services.note_add(case=bigger, actor=cara, body=f"Note {n}")
     big_job = request_job(client, cara, bigger, django_capture_on_commit_callbacks)
-    produce_case_file.call(str(big_job.pk))
+    produce(big_job)
     with django_assert_num_queries(expected):
         assert client.get(status_url(big_job)).status_code == 200
 
@@ -411,22 +416,22 @@ def test_the_task_backend_setting_is_checked():
 
 def test_the_default_backend_is_the_database_queue(settings):
     assert settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
-    assert produce_case_file.get_backend().__class__.__name__ == "DatabaseBackend"
+    assert produce_document.get_backend().__class__.__name__ == "DatabaseBackend"
 
 
 def test_a_job_runs_once_and_a_purged_one_not_at_all(
     client, cara, case, large, django_capture_on_commit_callbacks
 ):
     job = request_job(client, cara, case, django_capture_on_commit_callbacks)
-    produce_case_file.call(str(job.pk))
+    produce(job)
     job.refresh_from_db()
     finished_at, content = job.finished_at, job.pdf
-    produce_case_file.call(str(job.pk))  # delivered twice: the second finds it taken
+    produce(job)  # delivered twice: the second finds it taken
     job.refresh_from_db()
     assert (job.finished_at, job.pdf) == (finished_at, content)
     job_id = str(job.pk)
     job.delete()
-    produce_case_file.call(job_id)  # purged before the worker got to it
+    produce(job_id)  # purged before the worker got to it
     assert not ExportJob.objects.exists()
 
 

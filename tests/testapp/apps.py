@@ -19,3 +19,8 @@ class TestAppConfig(AppConfig):
             models.Site,
         ):
             register(model)
+
+        from tests.testapp import reports
+        from victimsupport import pdfjobs
+
+        pdfjobs.register(models.SiteReportJob, render=reports.render_report)

@@ -7,8 +7,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 from cases.models import CaseChildQuerySet
+from victimsupport import pdfjobs
 from victimsupport.access import CASE_ROLES, Role, roles_of
 from victimsupport.crypto.fields import (
     BlindIndexField,
@@ -121,3 +123,36 @@ class Site(models.Model):
     name = models.CharField(max_length=50)
 
     objects = SiteQuerySet.as_manager()
+
+
+# A background document that is not about a case: a site's report, made by the same task as
+# the case file, visible to its requester while they are staff of the site's team.
+
+
+class SiteReportJobQuerySet(pdfjobs.DocumentJobQuerySet):
+    def visible_to(self, user: Any) -> SiteReportJobQuerySet:
+        """The requester's own unexpired reports, while they may still see the site."""
+        sites = Site.objects.visible_to(user).values("pk")
+        return super().visible_to(user).filter(site__in=sites)
+
+
+class SiteReportJob(pdfjobs.DocumentJob):
+    site = _link("testapp.Site")
+    # No database constraint, like every relation of this app (its tables come first).
+    requested_by = _link(settings.AUTH_USER_MODEL)
+
+    objects = SiteReportJobQuerySet.as_manager()
+
+    FILENAME = "site-report.pdf"
+
+    def get_absolute_url(self) -> str:
+        return reverse("site_report_status", args=[self.pk])
+
+    def subject(self) -> Site | None:
+        return Site.objects.visible_to(self.requested_by).filter(pk=self.site_id).first()
+
+    def get_download_url(self) -> str:
+        return reverse("site_report_download", args=[self.pk])
+
+    def get_retry_url(self) -> str:
+        return reverse("site_report_request", args=[self.site_id])

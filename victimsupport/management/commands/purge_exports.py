@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from victimsupport.pdfjobs import job_models, purge_expired_jobs
+
+
+class Command(BaseCommand):
+    help = (
+        "Delete expired background documents (every kind: case-file exports and any other) "
+        "and their PDFs. Run it regularly."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        count = purge_expired_jobs()
+        kinds = ", ".join(sorted(m._meta.label for m in job_models()))
+        self.stdout.write(f"Purged {count} export jobs.")
+        self.stdout.write(f"Kinds checked: {kinds}.")

@@ -143,5 +143,5 @@ def job_for_user(*, user: Any, case_pk: Any, job_id: Any) -> tuple[Case, ExportJ
 def purge_exports(*, now: Any = None) -> int:
     """Delete export jobs (and their PDFs) past their expiry; return how many."""
     expired = ExportJob.objects.filter(expires_at__lte=now or timezone.now()).defer("pdf")
-    count, _ = expired.delete()
+    count, _deleted = expired.delete()
     return count

@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cases.levels import ASSESSED_CHOICES
 from cases.models import CaseChildQuerySet
@@ -241,19 +242,19 @@ class SafetyActionQuerySet(CaseChildQuerySet):
 
 class SafetyAction(Versioned):
     class Kind(models.TextChoices):
-        REFERRAL = "referral", "Referral to a partner organisation"
-        POLICE = "police", "Contacting the police"
-        ACCOMMODATION = "accommodation", "Safe accommodation"
-        PROTECTION_ORDER = "order", "Legal protection order"
-        SAFE_CONTACT = "contact", "Safe contact arrangements"
-        TECHNOLOGY = "technology", "Technology safety"
-        CHILDREN = "children", "Children's safety"
-        OTHER = "other", "Other"
+        REFERRAL = "referral", _("Referral to a partner organisation")
+        POLICE = "police", _("Contacting the police")
+        ACCOMMODATION = "accommodation", _("Safe accommodation")
+        PROTECTION_ORDER = "order", _("Legal protection order")
+        SAFE_CONTACT = "contact", _("Safe contact arrangements")
+        TECHNOLOGY = "technology", _("Technology safety")
+        CHILDREN = "children", _("Children's safety")
+        OTHER = "other", _("Other")
 
     class Status(models.TextChoices):
-        OPEN = "open", "To do"
-        DONE = "done", "Done"
-        CANCELLED = "cancelled", "No longer needed"
+        OPEN = "open", _("To do")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("No longer needed")
 
     plan = models.ForeignKey(SafetyPlan, on_delete=models.CASCADE, related_name="actions")
     kind = models.CharField(max_length=14, choices=Kind.choices)

@@ -144,7 +144,7 @@ def test_the_safety_plan_copy_is_in_the_victims_language(client_cara, cara):
     # ...and the person's copy is in French: headings, choices, dates and the page footer.
     text = _pdf_text(response)
     assert "Mon plan" in text and "My plan" not in text
-    assert "Sécurité du téléphone et d’internet" in text
+    assert "Sécurité du téléphone et d\u2019internet" in text
     assert "Pour le 5 mars 2027." in text and "À faire." in text
     assert "Gardez-le dans un endroit sûr." in text and "page 1 sur 1" in text
     assert PdfReader(io.BytesIO(response.content)).metadata.title == "Mon plan"

@@ -6,12 +6,13 @@ STAMP := $(VENV)/.installed
 MANAGE := $(BIN)/python manage.py
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint migrations-check pytest system-deps browser-deps install format clean
+.PHONY: help run test lint migrations-check translations-check translations messages pytest system-deps browser-deps install format clean
 
 help:
 	@echo "make run    set up everything and serve the app on http://127.0.0.1:8000 (SQLite)"
 	@echo "make test   lint, migrations check and the whole test suite (with coverage)"
 	@echo "make format apply ruff's formatting and import order"
+	@echo "make messages  update locale/*/LC_MESSAGES/django.po from the code (then translate)"
 	@echo "make worker run the background worker alone (make run starts one already)"
 	@echo "make bench  measure server time and the cost of confidentiality on 100,000 cases"
 
@@ -35,14 +36,31 @@ $(LOAD_STAMP): $(STAMP) pyproject.toml
 .env: | $(STAMP)
 	$(BIN)/python -m victimsupport.devenv .env
 
-# Pango (PDF rendering with WeasyPrint) is needed to run the app; Chromium for browser tests.
+# Pango (PDF rendering with WeasyPrint) is needed to run the app, gettext's msgfmt to build
+# the translations; Chromium for browser tests.
 system-deps:
-	@bash scripts/system-deps.sh pango
+	@bash scripts/system-deps.sh pango gettext
 
 browser-deps:
-	@bash scripts/system-deps.sh pango chromium
+	@bash scripts/system-deps.sh pango gettext chromium
 
-run: $(STAMP) .env system-deps
+# The compiled catalogues (.mo) are built, never committed: from the .po files in git.
+translations: $(STAMP) system-deps
+	$(BIN)/python scripts/translations_check.py --compile-only
+
+# Fails, naming the strings, when a string in the code has no French translation, an entry is
+# fuzzy, or the catalogue is stale; then compiles the catalogues.
+translations-check: $(STAMP) system-deps
+	$(BIN)/python scripts/translations_check.py
+
+# The same extraction the check makes, into the committed catalogues (translations are kept;
+# new strings come in empty, for a translator to fill).
+messages: $(STAMP) system-deps
+	$(MANAGE) makemessages --locale fr --no-obsolete --add-location file \
+		--ignore '.venv*' --ignore tests --ignore bench --ignore docs --ignore scripts \
+		--ignore test-results --ignore staticfiles --ignore '*/migrations/*' --ignore .prod-local
+
+run: $(STAMP) .env system-deps translations
 	$(MANAGE) migrate --noinput
 	$(MANAGE) createcachetable
 	$(MANAGE) seed_demo
@@ -64,10 +82,10 @@ migrations-check: $(STAMP) .env
 	$(MANAGE) makemigrations --check --dry-run
 
 # pytest exits 5 when it collected no test: that fails the target like any other error.
-pytest: $(LOAD_STAMP) browser-deps
+pytest: $(LOAD_STAMP) browser-deps translations
 	$(BIN)/python -m pytest
 
-test: lint migrations-check pytest
+test: lint migrations-check translations-check pytest
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
@@ -81,7 +99,7 @@ clean:
 # gunicorn with DJANGO_ENV=production over HTTPS on 127.0.0.1:8000 (local trial settings derived
 # from .env into .prod-local/ unless ENV_FILE is set). MIGRATE=1 migrates first.
 .PHONY: serve-prod
-serve-prod: $(STAMP) .env
+serve-prod: $(STAMP) .env translations
 	@bash scripts/serve-prod.sh
 
 # Bounded locust run against production-shaped servers: USERS (20), RUN_TIME (60s), SERVERS (1).

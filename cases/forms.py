@@ -4,6 +4,7 @@ import datetime
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import (
@@ -18,6 +19,7 @@ from cases.models import (
     RiskScreen,
     Victim,
     YesNoUnknown,
+    document_language_choices,
 )
 from cases.services import BREAK_GLASS_MIN_REASON, VICTIM_FIELDS
 from victimsupport import limits
@@ -28,16 +30,16 @@ from victimsupport.widgets import DateInput
 
 class BreakGlassForm(forms.Form):
     reference = LimitedCharField(
-        label="Case reference",
+        label=_("Case reference"),
         max_length=limits.REFERENCE,
-        help_text="For example VS-2026-00042.",
+        help_text=_("For example VS-2026-00042."),
     )
     reason = LimitedCharField(
-        label="Why do you need emergency access?",
+        label=_("Why do you need emergency access?"),
         min_length=BREAK_GLASS_MIN_REASON,
         max_length=limits.REASON,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Recorded and reviewed. Access is read-only and ends automatically.",
+        help_text=_("Recorded and reviewed. Access is read-only and ends automatically."),
     )
 
     def clean_reference(self) -> str:
@@ -64,28 +66,28 @@ class StepForm(forms.Form):
 
 class SafetyForm(StepForm):
     safe_to_talk = forms.ChoiceField(
-        label="Is it safe for them to talk now?",
-        choices=[("yes", "Yes"), ("no", "No: agree a safe time and end the call")],
+        label=_("Is it safe for them to talk now?"),
+        choices=[("yes", _("Yes")), ("no", _("No: agree a safe time and end the call"))],
         widget=forms.RadioSelect,
     )
     do_not_contact = forms.BooleanField(
-        label="Do not contact them at all (blocks every outbound contact)", required=False
+        label=_("Do not contact them at all (blocks every outbound contact)"), required=False
     )
     code_word = LimitedCharField(
-        label="Code word",
+        label=_("Code word"),
         required=False,
         max_length=limits.CODE_WORD,
-        help_text="A word they can use to tell us they are not safe to talk.",
+        help_text=_("A word they can use to tell us they are not safe to talk."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for method, label in ContactMethod.choices:
             self.fields[f"{method}_safe"] = forms.BooleanField(
-                label=f"{label} is safe", required=False
+                label=format_lazy(_("{method} is safe"), method=label), required=False
             )
             self.fields[f"{method}_times"] = LimitedCharField(
-                label=f"{label}: safe times or conditions",
+                label=format_lazy(_("{method}: safe times or conditions"), method=label),
                 required=False,
                 max_length=limits.SHORT_TEXT,
             )
@@ -99,66 +101,72 @@ class SafetyForm(StepForm):
 
 class NoticeForm(StepForm):
     method = forms.ChoiceField(
-        label="How was the notice given?",
+        label=_("How was the notice given?"),
         choices=NoticeAcknowledgement.Method.choices,
         widget=forms.RadioSelect,
     )
     understood = forms.BooleanField(
-        label="They have heard or read the notice and say they understand it",
-        error_messages={"required": "Confirm that the notice was given and understood."},
+        label=_("They have heard or read the notice and say they understand it"),
+        error_messages={"required": _("Confirm that the notice was given and understood.")},
     )
 
 
 def date_of_birth_not_in_future(value: Any) -> Any:
     """The same rule at intake and when the details are edited later."""
     if value and value > datetime.date.today():
-        raise forms.ValidationError("The date of birth cannot be in the future.")
+        raise forms.ValidationError(_("The date of birth cannot be in the future."))
     return value
 
 
 class PersonForm(StepForm):
-    given_name = LimitedCharField(label="Given name", max_length=limits.NAME)
-    family_name = LimitedCharField(label="Family name", max_length=limits.NAME, required=False)
+    given_name = LimitedCharField(label=_("Given name"), max_length=limits.NAME)
+    family_name = LimitedCharField(label=_("Family name"), max_length=limits.NAME, required=False)
     preferred_name = LimitedCharField(
-        label="Alias or preferred name",
+        label=_("Alias or preferred name"),
         max_length=limits.NAME,
         required=False,
-        help_text="Shown in lists instead of their name.",
+        help_text=_("Shown in lists instead of their name."),
     )
     date_of_birth = forms.DateField(
-        label="Date of birth",
+        label=_("Date of birth"),
         required=False,
         widget=DateInput(),
     )
-    phone = LimitedCharField(label="Phone", max_length=limits.PHONE, required=False)
-    email = LimitedEmailField(label="Email", max_length=limits.EMAIL, required=False)
+    phone = LimitedCharField(label=_("Phone"), max_length=limits.PHONE, required=False)
+    email = LimitedEmailField(label=_("Email"), max_length=limits.EMAIL, required=False)
     address = LimitedCharField(
-        label="Address",
+        label=_("Address"),
         max_length=limits.ADDRESS,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     address_withheld = forms.BooleanField(
-        label="They prefer not to give an address", required=False
+        label=_("They prefer not to give an address"), required=False
     )
     language = LimitedCharField(
-        label="Preferred language", max_length=limits.LANGUAGE, required=False
+        label=_("Preferred language"), max_length=limits.LANGUAGE, required=False
     )
-    interpreter_needed = forms.BooleanField(label="Needs an interpreter", required=False)
+    document_language = forms.ChoiceField(
+        label=_("Language for what we give them"),
+        choices=document_language_choices,
+        required=False,
+        help_text=_("Their safety plan and their copy of the file are written in this language."),
+    )
+    interpreter_needed = forms.BooleanField(label=_("Needs an interpreter"), required=False)
     dependants = LimitedCharField(
-        label="Children or other dependants",
+        label=_("Children or other dependants"),
         max_length=limits.DETAILS,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     feared_name = LimitedCharField(
-        label="Name of the person they fear", max_length=limits.LONG_NAME, required=False
+        label=_("Name of the person they fear"), max_length=limits.LONG_NAME, required=False
     )
     feared_relationship = LimitedCharField(
-        label="Their relationship to that person", max_length=limits.NAME, required=False
+        label=_("Their relationship to that person"), max_length=limits.NAME, required=False
     )
     feared_details = LimitedCharField(
-        label="What else we should know about that person",
+        label=_("What else we should know about that person"),
         max_length=limits.DETAILS,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -195,57 +203,57 @@ class ScreeningForm(StepForm):
 
 class NeedsForm(StepForm):
     categories = forms.MultipleChoiceField(
-        label="What do they need help with?",
+        label=_("What do they need help with?"),
         choices=NEED_CHOICES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     details = LimitedCharField(
-        label="Details",
+        label=_("Details"),
         max_length=limits.DETAILS,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     crime_reported = forms.ChoiceField(
-        label="Has the crime been reported?",
+        label=_("Has the crime been reported?"),
         choices=NeedsRecord.CrimeReported.choices,
         widget=forms.RadioSelect,
-        help_text="Support never depends on reporting.",
+        help_text=_("Support never depends on reporting."),
     )
 
 
 class ConsentForm(StepForm):
     processing = forms.ChoiceField(
-        label="Do they agree that we keep and use their information to support them?",
-        choices=[("yes", "Yes"), ("no", "No")],
+        label=_("Do they agree that we keep and use their information to support them?"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
         widget=forms.RadioSelect,
     )
     method = forms.ChoiceField(
-        label="How was consent given?", choices=Consent.Method.choices, widget=forms.RadioSelect
+        label=_("How was consent given?"), choices=Consent.Method.choices, widget=forms.RadioSelect
     )
     witness = LimitedCharField(
-        label="Witness (if any)", max_length=limits.LONG_NAME, required=False
+        label=_("Witness (if any)"), max_length=limits.LONG_NAME, required=False
     )
     sharing = forms.BooleanField(
-        label="They agree to share information with another organisation", required=False
+        label=_("They agree to share information with another organisation"), required=False
     )
     sharing_recipient = LimitedCharField(
-        label="Organisation", max_length=limits.LONG_NAME, required=False
+        label=_("Organisation"), max_length=limits.LONG_NAME, required=False
     )
     sharing_purpose = LimitedCharField(
-        label="For what purpose",
+        label=_("For what purpose"),
         max_length=limits.REASON,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     sharing_categories = forms.MultipleChoiceField(
-        label="Which information",
+        label=_("Which information"),
         choices=DATA_CATEGORY_CHOICES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     sharing_expires_on = forms.DateField(
-        label="Consent to share ends on",
+        label=_("Consent to share ends on"),
         required=False,
         widget=DateInput(),
     )
@@ -255,15 +263,15 @@ class ConsentForm(StepForm):
         if data.get("sharing"):
             if not data.get("sharing_recipient"):
                 self.add_error(
-                    "sharing_recipient", "Name the organisation the information may go to."
+                    "sharing_recipient", _("Name the organisation the information may go to.")
                 )
             if not data.get("sharing_purpose"):
-                self.add_error("sharing_purpose", "Say what the information will be shared for.")
+                self.add_error("sharing_purpose", _("Say what the information will be shared for."))
             if not data.get("sharing_categories"):
-                self.add_error("sharing_categories", "Choose which information may be shared.")
+                self.add_error("sharing_categories", _("Choose which information may be shared."))
         expires = data.get("sharing_expires_on")
         if expires and expires < datetime.date.today():
-            self.add_error("sharing_expires_on", "The end date is in the past.")
+            self.add_error("sharing_expires_on", _("The end date is in the past."))
         return data
 
 
@@ -281,59 +289,59 @@ STEP_FORMS: dict[str, type[StepForm]] = {
 
 class NoteForm(forms.Form):
     body = LimitedCharField(
-        label="Add a note", max_length=limits.NOTE, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Add a note"), max_length=limits.NOTE, widget=forms.Textarea(attrs={"rows": 4})
     )
 
 
 class ContactForm(forms.Form):
     direction = forms.ChoiceField(
-        label="Direction", choices=ContactLog.Direction.choices, widget=forms.RadioSelect
+        label=_("Direction"), choices=ContactLog.Direction.choices, widget=forms.RadioSelect
     )
-    method = forms.ChoiceField(label="Method", choices=ContactMethod.choices)
+    method = forms.ChoiceField(label=_("Method"), choices=ContactMethod.choices)
     summary = LimitedCharField(
-        label="What was said or agreed",
+        label=_("What was said or agreed"),
         max_length=limits.NOTE,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     safety_checked = forms.BooleanField(
-        label="I checked that this method was safe to use this time", required=False
+        label=_("I checked that this method was safe to use this time"), required=False
     )
 
 
 class ConsentGiveForm(forms.Form):
     kind = forms.ChoiceField(
-        label="Consent to", choices=Consent.Kind.choices, widget=forms.RadioSelect
+        label=_("Consent to"), choices=Consent.Kind.choices, widget=forms.RadioSelect
     )
     purpose = LimitedCharField(
-        label="Purpose", max_length=limits.REASON, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Purpose"), max_length=limits.REASON, widget=forms.Textarea(attrs={"rows": 2})
     )
     recipient = LimitedCharField(
-        label="Recipient organisation (for sharing)", max_length=limits.LONG_NAME, required=False
+        label=_("Recipient organisation (for sharing)"), max_length=limits.LONG_NAME, required=False
     )
     data_categories = forms.MultipleChoiceField(
-        label="Which information",
+        label=_("Which information"),
         choices=DATA_CATEGORY_CHOICES,
         widget=forms.CheckboxSelectMultiple,
     )
     method = forms.ChoiceField(
-        label="How it was given", choices=Consent.Method.choices, widget=forms.RadioSelect
+        label=_("How it was given"), choices=Consent.Method.choices, widget=forms.RadioSelect
     )
     witness = LimitedCharField(
-        label="Witness (if any)", max_length=limits.LONG_NAME, required=False
+        label=_("Witness (if any)"), max_length=limits.LONG_NAME, required=False
     )
-    expires_on = forms.DateField(label="Ends on", required=False, widget=DateInput())
+    expires_on = forms.DateField(label=_("Ends on"), required=False, widget=DateInput())
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("kind") == Consent.Kind.SHARING and not data.get("recipient"):
-            self.add_error("recipient", "Name the organisation the information may go to.")
+            self.add_error("recipient", _("Name the organisation the information may go to."))
         if data.get("expires_on") and data["expires_on"] < datetime.date.today():
-            self.add_error("expires_on", "The end date is in the past.")
+            self.add_error("expires_on", _("The end date is in the past."))
         return data
 
 
 class WithdrawForm(VersionedFormMixin, forms.Form):
-    note = LimitedCharField(label="Note", max_length=limits.REASON, required=False)
+    note = LimitedCharField(label=_("Note"), max_length=limits.REASON, required=False)
 
     def __init__(self, *args: Any, consent_id: int, **kwargs: Any) -> None:
         # Each consent on the page has its own form: its ids name the consent.
@@ -343,6 +351,8 @@ class WithdrawForm(VersionedFormMixin, forms.Form):
 
 
 class VictimForm(VersionedFormMixin, forms.ModelForm):
+    document_language = PersonForm.base_fields["document_language"]
+
     class Meta:
         model = Victim
         fields = VICTIM_FIELDS
@@ -366,27 +376,27 @@ class VictimForm(VersionedFormMixin, forms.ModelForm):
 
 
 class DocumentForm(forms.Form):
-    file = forms.FileField(label="File (PDF, JPEG, PNG or text)")
+    file = forms.FileField(label=_("File (PDF, JPEG, PNG or text)"))
     description = LimitedCharField(
-        label="Description", max_length=limits.DESCRIPTION, required=False
+        label=_("Description"), max_length=limits.DESCRIPTION, required=False
     )
 
 
 class CloseForm(forms.Form):
     reason = LimitedCharField(
-        label="Reason", max_length=limits.REASON, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason"), max_length=limits.REASON, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
 class ReopenForm(forms.Form):
     reason = LimitedCharField(
-        label="Reason", max_length=limits.REASON, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason"), max_length=limits.REASON, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
 class AssignForm(VersionedFormMixin, forms.Form):
-    team = forms.ModelChoiceField(label="Team", queryset=None)
-    assigned_to = forms.ModelChoiceField(label="Caseworker", queryset=None, required=False)
+    team = forms.ModelChoiceField(label=_("Team"), queryset=None)
+    assigned_to = forms.ModelChoiceField(label=_("Caseworker"), queryset=None, required=False)
 
     def __init__(self, *args: Any, teams: Any, users: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -396,20 +406,20 @@ class AssignForm(VersionedFormMixin, forms.Form):
 
 class CaseFilterForm(forms.Form):
     q = LimitedCharField(
-        label="Find by reference, or exact name, phone or email",
+        label=_("Find by reference, or exact name, phone or email"),
         required=False,
         max_length=limits.SHORT_TEXT,
     )
     status = forms.ChoiceField(
-        label="Status", required=False, choices=[("", "Any"), *Case.Status.choices]
+        label=_("Status"), required=False, choices=[("", _("Any")), *Case.Status.choices]
     )
     risk = forms.ChoiceField(
-        label="Risk level", required=False, choices=[("", "Any"), *Case.RiskLevel.choices]
+        label=_("Risk level"), required=False, choices=[("", _("Any")), *Case.RiskLevel.choices]
     )
     assigned = forms.ModelChoiceField(
-        label="Assigned to", required=False, queryset=None, empty_label="Anyone"
+        label=_("Assigned to"), required=False, queryset=None, empty_label=_("Anyone")
     )
-    review_due = forms.BooleanField(label="Risk review due or overdue", required=False)
+    review_due = forms.BooleanField(label=_("Risk review due or overdue"), required=False)
 
     def __init__(self, *args: Any, workers: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cases.duplicates import duplicates_record_hidden
 from cases.models import (
@@ -62,9 +63,9 @@ def current_notice() -> ConfidentialityNotice | None:
 
 def draft_start(*, owner: Any, team: Any) -> IntakeDraft:
     if not roles_of(owner) & CASE_ROLES:
-        raise PermissionDenied("Only caseworkers and supervisors take intakes.")
+        raise PermissionDenied(_("Only caseworkers and supervisors take intakes."))
     if not owner.teams.filter(pk=team.pk).exists():
-        raise PermissionDenied("You can only start an intake for one of your teams.")
+        raise PermissionDenied(_("You can only start an intake for one of your teams."))
     now = timezone.now()
     return IntakeDraft.objects.create(
         owner=owner, team=team, created_at=now, updated_at=now, expires_at=now + draft_lifetime()
@@ -135,7 +136,7 @@ def draft_save_step(*, draft: IntakeDraft, step: str, answers: dict[str, Any]) -
     """
     fresh = get_draft_for_user(draft.owner, draft.pk, lock=True)
     if step_allowed(fresh, step):
-        raise PermissionDenied("The confidentiality notice must be acknowledged first.")
+        raise PermissionDenied(_("The confidentiality notice must be acknowledged first."))
     if step == Step.PERSON:
         # The draft never keeps a withheld address, whoever saves the step.
         answers = {
@@ -189,9 +190,8 @@ def intake_finish(*, draft_id: Any, actor: Any) -> Case:
     missing = _missing_steps(draft)
     if missing:
         raise ValidationError(
-            "Some steps are not complete yet: "
-            + ", ".join(str(Step(s).label) for s in missing)
-            + ".",
+            _("Some steps are not complete yet: %(steps)s.")
+            % {"steps": ", ".join(str(Step(s).label) for s in missing)},
             code=missing[0],
         )
     data = draft.data
@@ -336,5 +336,5 @@ def purge_drafts(*, now: Any = None) -> int:
         | Q(finished_at__lte=now - timedelta(days=1))
     )
     Case.objects.filter(intake_draft__in=stale).update(intake_draft=None)
-    count, _ = stale.delete()
+    count, _deleted = stale.delete()
     return count

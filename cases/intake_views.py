@@ -24,7 +24,7 @@ DUPLICATE_CHECK_SKIPPED = _(
 
 def _require_case_role(user) -> None:
     if not roles_of(user) & CASE_ROLES:
-        raise PermissionDenied("Only caseworkers and supervisors take intakes.")
+        raise PermissionDenied(_("Only caseworkers and supervisors take intakes."))
 
 
 @login_required
@@ -37,7 +37,7 @@ def intake_home(request: HttpRequest) -> HttpResponse:
         if team is None and len(teams) == 1:
             team = teams[0]
         if team is None:
-            messages.error(request, "Choose the team this case belongs to.")
+            messages.error(request, _("Choose the team this case belongs to."))
         else:
             draft = intake.draft_start(owner=request.user, team=team)
             return redirect("cases:intake_step", pk=draft.pk, step=Step.SAFETY)
@@ -73,7 +73,10 @@ def intake_step(request: HttpRequest, pk: str, step: str) -> HttpResponse:
     if blocked:
         messages.warning(
             request,
-            "Give the confidentiality notice first: no personal details before it is acknowledged.",
+            _(
+                "Give the confidentiality notice first: no personal details before it is "
+                "acknowledged."
+            ),
         )
         return redirect("cases:intake_step", pk=draft.pk, step=blocked)
 
@@ -130,7 +133,7 @@ def intake_finish(request: HttpRequest, pk: str) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("cases:intake_step", pk=pk, step=exc.code or Step.REVIEW)
-    messages.success(request, f"Case {case.reference} created.")
+    messages.success(request, _("Case %(reference)s created.") % {"reference": case.reference})
     if case.assessment_needed:
         # A positive screen leads straight into the full risk assessment.
         return redirect("risk:assessment_new", pk=case.pk)

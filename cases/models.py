@@ -117,8 +117,8 @@ class Case(Versioned):
     describes the person lives in encrypted fields of the models that hang off a case."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        CLOSED = "closed", "Closed"
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
 
     RiskLevel = RiskLevel
 
@@ -208,35 +208,35 @@ class BreakGlassAccess(models.Model):
 
 
 NEED_CHOICES = [
-    ("practical", "Practical help"),
-    ("emotional", "Emotional support"),
-    ("legal", "Legal information or advice"),
-    ("health", "Health"),
-    ("housing", "Housing or a safe place to stay"),
-    ("financial", "Money"),
-    ("children", "Children's safety or care"),
+    ("practical", _("Practical help")),
+    ("emotional", _("Emotional support")),
+    ("legal", _("Legal information or advice")),
+    ("health", _("Health")),
+    ("housing", _("Housing or a safe place to stay")),
+    ("financial", _("Money")),
+    ("children", _("Children's safety or care")),
 ]
 DATA_CATEGORY_CHOICES = [
-    ("identity", "Name and date of birth"),
-    ("contact", "Contact details"),
-    ("risk", "Risk screening and assessments"),
-    ("needs", "Needs"),
-    ("notes", "Case notes"),
+    ("identity", _("Name and date of birth")),
+    ("contact", _("Contact details")),
+    ("risk", _("Risk screening and assessments")),
+    ("needs", _("Needs")),
+    ("notes", _("Case notes")),
 ]
 
 
 class YesNoUnknown(models.TextChoices):
-    YES = "yes", "Yes"
-    NO = "no", "No"
-    UNKNOWN = "unknown", "Don't know / did not say"
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
+    UNKNOWN = "unknown", _("Don't know / did not say")
 
 
 class ContactMethod(models.TextChoices):
-    PHONE = "phone", "Phone call"
-    TEXT = "text", "Text message"
-    EMAIL = "email", "Email"
-    POST = "post", "Post"
-    IN_PERSON = "in_person", "In person"
+    PHONE = "phone", _("Phone call")
+    TEXT = "text", _("Text message")
+    EMAIL = "email", _("Email")
+    POST = "post", _("Post")
+    IN_PERSON = "in_person", _("In person")
 
 
 class ConfidentialityNotice(models.Model):
@@ -248,7 +248,7 @@ class ConfidentialityNotice(models.Model):
     title = models.CharField(max_length=200)
     body = models.TextField(
         max_length=limits.NOTE,
-        help_text="What is kept confidential, how, and when information must be passed on.",
+        help_text=_("What is kept confidential, how, and when information must be passed on."),
     )
     published_at = models.DateTimeField(default=timezone.now)
 
@@ -278,13 +278,13 @@ class IntakeDraft(models.Model):
     answer is in the encrypted ``data``; the draft expires and is purged."""
 
     class Step(models.TextChoices):
-        SAFETY = "safety", "Safety first"
-        NOTICE = "notice", "Confidentiality"
-        PERSON = "person", "Who"
-        SCREENING = "screening", "Risk screening"
-        NEEDS = "needs", "Needs"
-        CONSENT = "consent", "Consent"
-        REVIEW = "review", "Check and finish"
+        SAFETY = "safety", _("Safety first")
+        NOTICE = "notice", _("Confidentiality")
+        PERSON = "person", _("Who")
+        SCREENING = "screening", _("Risk screening")
+        NEEDS = "needs", _("Needs")
+        CONSENT = "consent", _("Consent")
+        REVIEW = "review", _("Check and finish")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(
@@ -318,6 +318,28 @@ def kept_address(address: str, *, withheld: bool) -> str:
     return "" if withheld else address
 
 
+# What a free-text "language" says, in the words people write at intake.
+_LANGUAGE_WORDS = {
+    "en-gb": {"en", "en-gb", "english", "anglais", "englisch", "engels"},
+    "fr": {"fr", "french", "français", "francais", "französisch", "frans", "francés"},
+}
+
+
+def language_code_from_text(text: str) -> str:
+    """The supported language code that ``text`` names ("French", "fr"), or ""."""
+    word = (text or "").strip().casefold()
+    return next((code for code, words in _LANGUAGE_WORDS.items() if word in words), "")
+
+
+def document_language_choices() -> list[tuple[str, Any]]:
+    """The choice of language for what a victim is given: each supported language, named in
+    the language of the page."""
+    names = {"en-gb": _("English"), "fr": _("French")}
+    return [("", _("As their language above, else the language of this page"))] + [
+        (code, names.get(code, name)) for code, name in settings.LANGUAGES
+    ]
+
+
 class Victim(Versioned):
     """The person a case is about. Every field that names, locates or contacts them is
     encrypted; blind indexes allow the duplicate check by exact match only."""
@@ -334,6 +356,7 @@ class Victim(Versioned):
         "address",
         "address_withheld",
         "language",
+        "document_language",
         "interpreter_needed",
         "dependants",
         "code_word",
@@ -341,20 +364,29 @@ class Victim(Versioned):
     SAFETY_DETAILS = ["code_word"]
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="victim")
-    given_name = EncryptedCharField(max_length=limits.NAME)
-    family_name = EncryptedCharField(max_length=limits.NAME, blank=True)
+    given_name = EncryptedCharField(_("given name"), max_length=limits.NAME)
+    family_name = EncryptedCharField(_("family name"), max_length=limits.NAME, blank=True)
     preferred_name = EncryptedCharField(
-        "alias or preferred name", max_length=limits.NAME, blank=True, help_text="Shown in lists."
+        _("alias or preferred name"),
+        max_length=limits.NAME,
+        blank=True,
+        help_text=_("Shown in lists."),
     )
-    date_of_birth = EncryptedDateField(null=True, blank=True)
-    phone = EncryptedCharField(max_length=limits.PHONE, blank=True)
-    email = EncryptedCharField(max_length=limits.EMAIL, blank=True)
-    address = EncryptedTextField(max_length=limits.ADDRESS, blank=True)
-    address_withheld = models.BooleanField(default=False)
-    language = EncryptedCharField(max_length=limits.LANGUAGE, blank=True)
-    interpreter_needed = models.BooleanField(default=False)
-    dependants = EncryptedTextField(max_length=limits.DETAILS, blank=True)
-    code_word = EncryptedCharField(max_length=limits.CODE_WORD, blank=True)
+    date_of_birth = EncryptedDateField(_("date of birth"), null=True, blank=True)
+    phone = EncryptedCharField(_("phone"), max_length=limits.PHONE, blank=True)
+    email = EncryptedCharField(_("email"), max_length=limits.EMAIL, blank=True)
+    address = EncryptedTextField(_("address"), max_length=limits.ADDRESS, blank=True)
+    address_withheld = models.BooleanField(_("address withheld"), default=False)
+    language = EncryptedCharField(_("language"), max_length=limits.LANGUAGE, blank=True)
+    # One of settings.LANGUAGES (checked by the forms), or blank: then read from ``language``
+    # when it names a supported language. Encrypted like ``language``: the language a person
+    # speaks can tell who they are.
+    document_language = EncryptedCharField(
+        _("language for what we give them"), max_length=10, blank=True
+    )
+    interpreter_needed = models.BooleanField(_("interpreter needed"), default=False)
+    dependants = EncryptedTextField(_("dependants"), max_length=limits.DETAILS, blank=True)
+    code_word = EncryptedCharField(_("code word"), max_length=limits.CODE_WORD, blank=True)
     name_dob_index = BlindIndexField(
         source=("given_name", "family_name", "date_of_birth"), normaliser="name"
     )
@@ -373,16 +405,21 @@ class Victim(Versioned):
     def display_name(self) -> str:
         return self.preferred_name or " ".join(filter(None, [self.given_name, self.family_name]))
 
+    @property
+    def language_code(self) -> str:
+        """The supported language to give them documents in, or "" when none is known."""
+        return self.document_language or language_code_from_text(self.language)
+
 
 class ThirdParty(models.Model):
     """Someone else in the story: the person feared, a child, a referrer. Kept apart so that a
     copy of the file given to the victim can leave them out."""
 
     class Role(models.TextChoices):
-        FEARED = "feared", "Person they fear"
-        CHILD = "child", "Child or dependant"
-        REFERRER = "referrer", "Referrer"
-        OTHER = "other", "Other"
+        FEARED = "feared", _("Person they fear")
+        CHILD = "child", _("Child or dependant")
+        REFERRER = "referrer", _("Referrer")
+        OTHER = "other", _("Other")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="third_parties")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.FEARED)
@@ -414,9 +451,9 @@ class ContactPreference(models.Model):
 
 class NoticeAcknowledgement(models.Model):
     class Method(models.TextChoices):
-        VERBAL = "verbal", "Read aloud and acknowledged verbally"
-        WRITTEN = "written", "Read and signed"
-        ELECTRONIC = "electronic", "Read and acknowledged electronically"
+        VERBAL = "verbal", _("Read aloud and acknowledged verbally")
+        WRITTEN = "written", _("Read and signed")
+        ELECTRONIC = "electronic", _("Read and acknowledged electronically")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="acknowledgements")
     notice = models.ForeignKey(ConfidentialityNotice, on_delete=models.PROTECT)
@@ -434,10 +471,10 @@ class RiskScreen(models.Model):
     """The standard's three screening questions and the victim's own view of their risk."""
 
     class VictimView(models.TextChoices):
-        LOW = "low", "Not very at risk"
-        MEDIUM = "medium", "Somewhat at risk"
-        HIGH = "high", "Very at risk"
-        UNSURE = "unsure", "Not sure / did not say"
+        LOW = "low", _("Not very at risk")
+        MEDIUM = "medium", _("Somewhat at risk")
+        HIGH = "high", _("Very at risk")
+        UNSURE = "unsure", _("Not sure / did not say")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="screens")
     ongoing_threat = models.CharField(max_length=7, choices=YesNoUnknown.choices)
@@ -464,10 +501,10 @@ class RiskScreen(models.Model):
 
 class NeedsRecord(models.Model):
     class CrimeReported(models.TextChoices):
-        YES = "yes", "Yes, reported to the police"
-        NO = "no", "No (support does not depend on it)"
-        PLANNING = "planning", "Not yet, thinking about it"
-        UNSAID = "unsaid", "Prefers not to say"
+        YES = "yes", _("Yes, reported to the police")
+        NO = "no", _("No (support does not depend on it)")
+        PLANNING = "planning", _("Not yet, thinking about it")
+        UNSAID = "unsaid", _("Prefers not to say")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="needs")
     categories = models.JSONField(default=list)  # enum values only, see forms.NEED_CHOICES
@@ -491,13 +528,13 @@ class Consent(Versioned):
     """A demonstrable consent (GDPR art. 7): who, for what, to whom, how, and its withdrawal."""
 
     class Kind(models.TextChoices):
-        PROCESSING = "processing", "Keeping and using their information"
-        SHARING = "sharing", "Sharing with another organisation"
+        PROCESSING = "processing", _("Keeping and using their information")
+        SHARING = "sharing", _("Sharing with another organisation")
 
     class Method(models.TextChoices):
-        VERBAL = "verbal", "Verbal"
-        WRITTEN = "written", "Written"
-        ELECTRONIC = "electronic", "Electronic"
+        VERBAL = "verbal", _("Verbal")
+        WRITTEN = "written", _("Written")
+        ELECTRONIC = "electronic", _("Electronic")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consents")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -534,7 +571,9 @@ class Consent(Versioned):
         # Sharing is only ever with a named organisation: a consent to share "with anyone"
         # could not be checked against a referral.
         if self.kind == self.Kind.SHARING and not (self.recipient or "").strip():
-            raise ValidationError({"recipient": "Name the organisation the information may go to."})
+            raise ValidationError(
+                {"recipient": _("Name the organisation the information may go to.")}
+            )
 
     @property
     def is_valid(self) -> bool:
@@ -563,8 +602,8 @@ class ContactLog(models.Model):
     time, so a later change does not rewrite history."""
 
     class Direction(models.TextChoices):
-        OUTBOUND = "out", "We contacted them"
-        INBOUND = "in", "They contacted us"
+        OUTBOUND = "out", _("We contacted them")
+        INBOUND = "in", _("They contacted us")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="contacts")
     method = models.CharField(max_length=10, choices=ContactMethod.choices)
@@ -585,10 +624,10 @@ class ContactLog(models.Model):
 
 class StatusChange(models.Model):
     class Kind(models.TextChoices):
-        OPENED = "opened", "Opened"
-        ASSIGNED = "assigned", "Assigned"
-        CLOSED = "closed", "Closed"
-        REOPENED = "reopened", "Reopened"
+        OPENED = "opened", _("Opened")
+        ASSIGNED = "assigned", _("Assigned")
+        CLOSED = "closed", _("Closed")
+        REOPENED = "reopened", _("Reopened")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="status_changes")
     kind = models.CharField(max_length=10, choices=Kind.choices)

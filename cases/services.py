@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import (
     BreakGlassAccess,
@@ -38,7 +39,7 @@ BREAK_GLASS_MIN_REASON = 20
 def next_case_reference(*, year: int | None = None) -> str:
     """The next human reference, e.g. VS-2026-00042. Call inside a transaction."""
     year = year or timezone.localdate().year
-    counter, _ = CaseReferenceCounter.objects.select_for_update().get_or_create(year=year)
+    counter, _created = CaseReferenceCounter.objects.select_for_update().get_or_create(year=year)
     counter.last += 1
     counter.save(update_fields=["last"])
     return f"VS-{year}-{counter.last:05d}"
@@ -64,7 +65,7 @@ def break_glass_open(*, actor: Any, case: Case, reason: str) -> BreakGlassAccess
     The reason is kept (encrypted) and the access is audited, so it can be reviewed later.
     """
     if not has_role(actor, Role.SUPERVISOR):
-        raise PermissionDenied("Only supervisors can use emergency access.")
+        raise PermissionDenied(_("Only supervisors can use emergency access."))
     reason = (reason or "").strip()
     if len(reason) < BREAK_GLASS_MIN_REASON:
         raise ValidationError(
@@ -118,10 +119,12 @@ def contact_record(
     is_safe = bool(preference and preference.is_safe)
     if direction == ContactLog.Direction.OUTBOUND:
         if case.do_not_contact:
-            raise ValidationError("This person must not be contacted: outbound contact is blocked.")
+            raise ValidationError(
+                _("This person must not be contacted: outbound contact is blocked.")
+            )
         if not is_safe and not safety_checked:
             raise ValidationError(
-                {"safety_checked": "This method is not marked safe. Confirm you checked it was."}
+                {"safety_checked": _("This method is not marked safe. Confirm you checked it was.")}
             )
     contact = ContactLog(
         case=case,
@@ -191,12 +194,12 @@ def case_assign(*, case: Case, actor: Any, version: int, team: Any, assigned_to:
     """Assign from the case as read at ``version``: two supervisors moving one case at once
     must not both succeed, the second silently undoing the first's choice."""
     if not has_role(actor, Role.SUPERVISOR):
-        raise PermissionDenied("Only supervisors assign and transfer cases.")
+        raise PermissionDenied(_("Only supervisors assign and transfer cases."))
     if assigned_to is not None and not assigned_to.teams.filter(pk=team.pk).exists():
-        raise ValidationError({"assigned_to": "That person is not in the chosen team."})
+        raise ValidationError({"assigned_to": _("That person is not in the chosen team.")})
     if assigned_to is not None and not roles_of(assigned_to) & CASE_ROLES:
         # An auditor or administrator in the team could not even open the case.
-        raise ValidationError({"assigned_to": "Cases go to caseworkers and supervisors only."})
+        raise ValidationError({"assigned_to": _("Cases go to caseworkers and supervisors only.")})
     case = claim(Case, pk=case.pk, version=version)
     case.team = team
     case.assigned_to = assigned_to
@@ -210,9 +213,9 @@ def case_close(*, case: Case, actor: Any, reason: str) -> Case:
     # Locked and read again: a double click must not close the case twice.
     case = Case.objects.select_for_update().get(pk=case.pk)
     if case.status == Case.Status.CLOSED:
-        raise ValidationError("The case is already closed.")
+        raise ValidationError(_("The case is already closed."))
     if not reason.strip():
-        raise ValidationError({"reason": "Say why the case is being closed."})
+        raise ValidationError({"reason": _("Say why the case is being closed.")})
     case.status = Case.Status.CLOSED
     case.closed_at = timezone.now()
     case.save(update_fields=["status", "closed_at"])
@@ -224,7 +227,7 @@ def case_close(*, case: Case, actor: Any, reason: str) -> Case:
 def case_reopen(*, case: Case, actor: Any, reason: str) -> Case:
     case = Case.objects.select_for_update().get(pk=case.pk)
     if case.status != Case.Status.CLOSED:
-        raise ValidationError("The case is not closed.")
+        raise ValidationError(_("The case is not closed."))
     case.status = Case.Status.OPEN
     case.closed_at = None
     case.save(update_fields=["status", "closed_at"])

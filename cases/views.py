@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -161,7 +162,7 @@ def note_add(request: HttpRequest, pk: str) -> HttpResponse:
     if not form.is_valid():
         return render_case_page(request, case, status=400, note_form=form)
     services.note_add(case=case, actor=request.user, body=form.cleaned_data["body"])
-    messages.success(request, "Note added.")
+    messages.success(request, _("Note added."))
     return redirect("cases:detail", pk=case.pk)
 
 
@@ -176,7 +177,7 @@ def contact_add(request: HttpRequest, pk: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Contact recorded.")
+            messages.success(request, _("Contact recorded."))
             return redirect("cases:detail", pk=case.pk)
     return render_case_page(request, case, status=400, contact_form=form)
 
@@ -189,7 +190,7 @@ def consent_add(request: HttpRequest, pk: str) -> HttpResponse:
     if not form.is_valid():
         return render_case_page(request, case, status=400, consent_form=form)
     services.consent_give(case=case, actor=request.user, **form.cleaned_data)
-    messages.success(request, "Consent recorded.")
+    messages.success(request, _("Consent recorded."))
     return redirect("cases:detail", pk=case.pk)
 
 
@@ -254,7 +255,7 @@ def victim_edit(request: HttpRequest, pk: str) -> HttpResponse:
                 request, "cases/victim_edit.html", context, form=form, conflict=conflict
             )
         else:
-            messages.success(request, "Details saved.")
+            messages.success(request, _("Details saved."))
             return redirect("cases:detail", pk=case.pk)
     _details_opened(request, case)
     if request.method == "POST":
@@ -296,7 +297,7 @@ def document_add(request: HttpRequest, pk: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error("file", exc)
         else:
-            messages.success(request, "Document attached.")
+            messages.success(request, _("Document attached."))
             return redirect("cases:detail", pk=case.pk)
     return render_case_page(request, case, status=400, document_form=form)
 
@@ -326,7 +327,7 @@ def document_download(request: HttpRequest, pk: str, document_id: int) -> FileRe
 def case_assign(request: HttpRequest, pk: str) -> HttpResponse:
     case = get_case_for_user(request.user, pk, write=True)
     if not has_role(request.user, Role.SUPERVISOR):
-        raise PermissionDenied("Only supervisors assign and transfer cases.")
+        raise PermissionDenied(_("Only supervisors assign and transfer cases."))
     teams = Team.objects.all()
     users = User.objects.filter(
         is_active=True, teams__isnull=False, groups__name__in=CASE_ROLES
@@ -348,7 +349,7 @@ def case_assign(request: HttpRequest, pk: str) -> HttpResponse:
                 request, "cases/assign.html", context, form=form, conflict=conflict
             )
         else:
-            messages.success(request, "Case assigned.")
+            messages.success(request, _("Case assigned."))
             if Case.objects.visible_to(request.user).filter(pk=case.pk).exists():
                 return redirect("cases:detail", pk=case.pk)
             return redirect("cases:list")
@@ -382,20 +383,20 @@ def _status_change(request: HttpRequest, pk: str, form_class: Any, change: Any, 
 @login_required
 @require_POST
 def case_close(request: HttpRequest, pk: str) -> HttpResponse:
-    return _status_change(request, pk, CloseForm, services.case_close, "Case closed.")
+    return _status_change(request, pk, CloseForm, services.case_close, _("Case closed."))
 
 
 @login_required
 @require_POST
 def case_reopen(request: HttpRequest, pk: str) -> HttpResponse:
-    return _status_change(request, pk, ReopenForm, services.case_reopen, "Case reopened.")
+    return _status_change(request, pk, ReopenForm, services.case_reopen, _("Case reopened."))
 
 
 @login_required
 def case_history(request: HttpRequest, pk: str) -> HttpResponse:
     case = get_case_for_user(request.user, pk)
     if not has_role(request.user, Role.SUPERVISOR):
-        raise PermissionDenied("The history is for supervisors.")
+        raise PermissionDenied(_("The history is for supervisors."))
     # Recorded first: the page is counted now but read at rendering, and an entry added in
     # between would push the oldest one off the page.
     record_access(actor=request.user, obj=case, kind=AccessKind.VIEW, detail={"page": "history"})
@@ -420,14 +421,14 @@ def case_history(request: HttpRequest, pk: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def break_glass(request: HttpRequest) -> HttpResponse:
     if not has_role(request.user, Role.SUPERVISOR):
-        raise PermissionDenied("Only supervisors can use emergency access.")
+        raise PermissionDenied(_("Only supervisors can use emergency access."))
     form = BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         case = case_by_reference_for_break_glass(form.cleaned_data["reference"])
         if case is None:
-            form.add_error("reference", "No case has this reference. Check it and try again.")
+            form.add_error("reference", _("No case has this reference. Check it and try again."))
         elif Case.objects.visible_to(request.user).filter(pk=case.pk).exists():
-            messages.info(request, "You already have access to this case.")
+            messages.info(request, _("You already have access to this case."))
             return redirect("cases:detail", pk=case.pk)
         else:
             try:
@@ -439,8 +440,8 @@ def break_glass(request: HttpRequest) -> HttpResponse:
             else:
                 messages.warning(
                     request,
-                    "Emergency access recorded. It is read-only and ends at "
-                    f"{timezone.localtime(access.expires_at):%H:%M}.",
+                    _("Emergency access recorded. It is read-only and ends at %(time)s.")
+                    % {"time": date_format(timezone.localtime(access.expires_at), "H:i")},
                 )
                 return redirect("cases:detail", pk=case.pk)
     return render(request, "cases/break_glass.html", {"form": form})

@@ -6,7 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -14,7 +15,7 @@ from cases import duplicates
 from cases.access import get_case_for_user
 from cases.documents import EXTENSIONS, check_upload_size
 from cases.levels import ASSESSED_CHOICES, RiskLevel
-from cases.models import Case, DuplicateMatch
+from cases.models import Case, DuplicateMatch, Victim
 from cases.views import render_case_page
 from risk import dashboard as risk_dashboard
 from risk import engine, services
@@ -322,11 +323,15 @@ def safety_plan_copy(request: HttpRequest, pk: str) -> HttpResponse:
     actions = [
         a for a in plan.actions.select_related("owner") if a.status != SafetyAction.Status.CANCELLED
     ]
-    pdf = render_pdf(
-        "pdf/safety_plan.html",
-        {"plan": plan, "actions": actions, "produced_at": timezone.now()},
-        title=_("My plan"),
-    )
+    # Their copy is in their language, whatever language the caseworker works in.
+    victim = Victim.objects.filter(case=case).first()
+    language = (victim.language_code if victim else "") or translation.get_language()
+    with translation.override(language):
+        pdf = render_pdf(
+            "pdf/safety_plan.html",
+            {"plan": plan, "actions": actions, "produced_at": timezone.now()},
+            title=gettext("My plan"),
+        )
     record_access(
         actor=request.user, obj=case, kind=AccessKind.EXPORT, detail={"document": "safety_plan"}
     )

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the system packages the app needs, where this machine lets us; otherwise say
-# exactly what is missing and how to install it. Usage: system-deps.sh pango [chromium]
+# exactly what is missing and how to install it. Usage: system-deps.sh pango [gettext] [chromium]
 set -euo pipefail
 
 missing=()
@@ -13,6 +13,11 @@ for want in "$@"; do
       if [[ "$libs" != *libpango-1.0.so.0* || "$libs" != *libpangoft2-1.0.so.0* ]]; then
         missing+=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
       fi
+      ;;
+    gettext)
+      # msgfmt compiles the translations (scripts/translations_check.py); makemessages uses
+      # xgettext and msgmerge from the same package.
+      command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
       ;;
     chromium)
       [ -x /usr/bin/chromium ] || missing+=(chromium)

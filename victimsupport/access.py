@@ -14,14 +14,15 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    CASEWORKER = "caseworker", "Caseworker"
-    SUPERVISOR = "supervisor", "Supervisor"
-    DATA_PROTECTION_OFFICER = "data_protection_officer", "Data-protection officer"
-    AUDITOR = "auditor", "Auditor"
-    ADMINISTRATOR = "administrator", "Administrator"
+    CASEWORKER = "caseworker", _("Caseworker")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    DATA_PROTECTION_OFFICER = "data_protection_officer", _("Data-protection officer")
+    AUDITOR = "auditor", _("Auditor")
+    ADMINISTRATOR = "administrator", _("Administrator")
 
 
 # Model permissions each role's group holds. They say what kind of thing a role may do; which
@@ -72,7 +73,7 @@ def sync_roles(**kwargs: Any) -> None:
     if not wanted <= set(found):
         return  # an earlier post_migrate, before every app's permissions exist
     for role, perms in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=role)
+        group, _created = Group.objects.get_or_create(name=role)
         group.permissions.set([found[p] for p in perms])
 
 
@@ -115,5 +116,5 @@ def get_for_user(user: Any, model_or_queryset: Any, pk: Any, *, write: bool = Fa
         # Same answer for "does not exist" and "not yours": existence is not revealed.
         raise Http404(f"No {queryset.model._meta.verbose_name} found.")
     if write and not getattr(obj, "can_write", False):
-        raise PermissionDenied("You may view this but not change it.")
+        raise PermissionDenied(_("You may view this but not change it."))
     return obj

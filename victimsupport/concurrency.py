@@ -51,7 +51,7 @@ class EditConflict(Exception):
     is now saved (None if it is gone), to show next to what was typed."""
 
     def __init__(self, current: models.Model | None = None) -> None:
-        super().__init__("The record was saved by someone else since this edit began.")
+        super().__init__(_("The record was saved by someone else since this edit began."))
         self.current = current
 
 
@@ -61,7 +61,7 @@ class Versioned(models.Model):
     version = models.PositiveIntegerField(
         default=1,
         editable=False,
-        help_text="Raised by one at each save from a form; a save names the version it read.",
+        help_text=_("Raised by one at each save from a form; a save names the version it read."),
     )
 
     class Meta:

@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from django.views.i18n import set_language
 
 from victimsupport import views
 from victimsupport.accounts import views as account_views
@@ -7,12 +9,16 @@ from victimsupport.accounts import views as account_views
 # The admin's own login form would sign someone in without throttling or a second factor,
 # even over an existing session: every request to it goes to the application's sign-in.
 admin.site.login = views.admin_login  # type: ignore[method-assign]
-admin.site.site_header = "Casework administration"
-admin.site.site_title = "Casework administration"
+admin.site.site_header = _("Casework administration")
+admin.site.site_title = _("Casework administration")
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # The language switcher's form posts here (POST only, CSRF-checked; ``next`` must be a
+    # path on this site, and the switcher sends the page's path without its query).
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/preferences/", account_views.preferences, name="account_preferences"),
     path("cases/", include("cases.urls")),
     path("risk/", include("risk.urls")),
     path("audit/", views.audit_log, name="audit_log"),

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -21,56 +22,68 @@ ROLE_TASKS: dict[str, list[tuple[str, str, str, str]]] = {
         (
             "cases:intake",
             "",
-            "New intake",
-            "Take someone in safely, or resume an intake you started.",
+            _("New intake"),
+            _("Take someone in safely, or resume an intake you started."),
         ),
-        ("cases:list", "", "My cases", "Open the case files assigned to you."),
-        ("cases:list", "?scope=team", "Team cases", "Every case of your teams."),
+        ("cases:list", "", _("My cases"), _("Open the case files assigned to you.")),
+        ("cases:list", "?scope=team", _("Team cases"), _("Every case of your teams.")),
     ],
     Role.SUPERVISOR: [
         (
             "risk:dashboard",
             "",
-            "Risk dashboard",
-            "High-risk cases without a plan, overdue reviews and actions, overrides.",
+            _("Risk dashboard"),
+            _("High-risk cases without a plan, overdue reviews and actions, overrides."),
         ),
-        ("cases:list", "?scope=team", "Team cases", "Every case of the teams you supervise."),
-        ("risk:training", "", "Training", "Who is trained on risk assessment, and until when."),
+        ("cases:list", "?scope=team", _("Team cases"), _("Every case of the teams you supervise.")),
+        (
+            "risk:training",
+            "",
+            _("Training"),
+            _("Who is trained on risk assessment, and until when."),
+        ),
         (
             "cases:break_glass",
             "",
-            "Emergency access",
-            "Open a case outside your teams when someone's safety depends on it. The reason "
-            "is recorded and reviewed.",
+            _("Emergency access"),
+            _(
+                "Open a case outside your teams when someone's safety depends on it. The reason "
+                "is recorded and reviewed."
+            ),
         ),
     ],
     Role.DATA_PROTECTION_OFFICER: [
-        ("audit_log", "", "Audit log", "Who changed, viewed or exported what, and when."),
+        ("audit_log", "", _("Audit log"), _("Who changed, viewed or exported what, and when.")),
     ],
     Role.AUDITOR: [
         (
             "audit_log",
             "",
-            "Audit log",
-            "Check that the log is complete and untampered, and review access to case files.",
+            _("Audit log"),
+            _("Check that the log is complete and untampered, and review access to case files."),
         ),
     ],
     Role.ADMINISTRATOR: [
-        ("admin:accounts_user_changelist", "", "Staff accounts", "Add staff, set roles and teams."),
-        ("admin:accounts_team_changelist", "", "Teams", "Create and rename teams."),
+        (
+            "admin:accounts_user_changelist",
+            "",
+            _("Staff accounts"),
+            _("Add staff, set roles and teams."),
+        ),
+        ("admin:accounts_team_changelist", "", _("Teams"), _("Create and rename teams.")),
         (
             "admin:cases_confidentialitynotice_changelist",
             "",
-            "Confidentiality notice",
-            "Publish a new version of the notice caseworkers give at intake.",
+            _("Confidentiality notice"),
+            _("Publish a new version of the notice caseworkers give at intake."),
         ),
         (
             "admin:risk_instrumentversion_changelist",
             "",
-            "Risk instruments",
-            "Draft, check and publish versions of the risk assessment questions and thresholds.",
+            _("Risk instruments"),
+            _("Draft, check and publish versions of the risk assessment questions and thresholds."),
         ),
-        ("risk:training", "", "Training", "Record staff training on risk assessment."),
+        ("risk:training", "", _("Training"), _("Record staff training on risk assessment.")),
     ],
 }
 
@@ -99,7 +112,7 @@ def admin_login(request: HttpRequest, extra_context: object = None) -> HttpRespo
         next_url = reverse("admin:index")
     if request.user.is_authenticated:
         # Signed in but not allowed into the admin: no second sign-in form here.
-        raise PermissionDenied("Your account cannot use the administration.")
+        raise PermissionDenied(_("Your account cannot use the administration."))
     return redirect_to_login(next_url, login_url=reverse("account_login"))
 
 

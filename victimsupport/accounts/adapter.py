@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from victimsupport.accounts import mfa_secrets, throttle
+from victimsupport.accounts.language import apply_preferred_language
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class AccountAdapter(DefaultAccountAdapter):
     def post_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> HttpResponse:
         response = super().post_login(request, user, **kwargs)
         throttle.remember_browser(request, response, user)
+        apply_preferred_language(response, user)
         return response
 
     # --- Mail ---------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from victimsupport.access import roles_of
 
@@ -42,7 +43,7 @@ class SessionTimeoutMiddleware:
                 or now - started > settings.SESSION_ABSOLUTE_LIFETIME
             ):
                 logout(request)
-                messages.info(request, "You were signed out after a period of inactivity.")
+                messages.info(request, _("You were signed out after a period of inactivity."))
                 login = reverse("account_login")
                 if request.method == "GET":
                     login += "?" + urlencode({"next": request.get_full_path()})
@@ -69,7 +70,13 @@ class RequireMFAMiddleware:
     They may still reach the set-up pages, sign out, and static files.
     """
 
-    ALLOWED_PREFIXES = ("/accounts/2fa/", "/accounts/logout/", "/accounts/reauthenticate/")
+    ALLOWED_PREFIXES = (
+        "/accounts/2fa/",
+        "/accounts/logout/",
+        "/accounts/reauthenticate/",
+        # The language switcher, so the set-up pages can be read in one's own language.
+        "/i18n/",
+    )
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -85,8 +92,10 @@ class RequireMFAMiddleware:
         ):
             messages.warning(
                 request,
-                "Your role requires two-factor authentication. Set up an authenticator app "
-                "to continue.",
+                _(
+                    "Your role requires two-factor authentication. Set up an authenticator app "
+                    "to continue."
+                ),
             )
             return HttpResponseRedirect(reverse("mfa_activate_totp"))
         return self.get_response(request)

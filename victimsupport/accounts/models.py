@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 
 class Team(models.Model):
     """A group of caseworkers and their supervisors; cases belong to a team."""
 
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -25,8 +27,18 @@ class User(AbstractUser):
     guardian, and set to the email by the services that create users.
     """
 
-    email = models.EmailField("email address")
-    teams = models.ManyToManyField(Team, related_name="members", blank=True)
+    email = models.EmailField(_("email address"))
+    teams = models.ManyToManyField(
+        Team, verbose_name=_("teams"), related_name="members", blank=True
+    )
+    # Applied at sign-in and whenever it is changed; blank follows the browser's language.
+    preferred_language = models.CharField(
+        _("preferred language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("The language the pages are shown in after you sign in."),
+    )
 
     objects = UserManager()
 

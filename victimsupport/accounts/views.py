@@ -3,9 +3,16 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.views import PasswordResetView as AllauthPasswordResetView
-from django.http import HttpResponse, HttpResponseRedirect
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from victimsupport.accounts.adapter import MailNotSent
+from victimsupport.accounts.forms import PreferencesForm
+from victimsupport.accounts.language import apply_language
+from victimsupport.accounts.services import user_set_preferred_language
 
 
 class PasswordResetView(AllauthPasswordResetView):
@@ -27,3 +34,21 @@ class PasswordResetView(AllauthPasswordResetView):
 
 
 password_reset = PasswordResetView.as_view()
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    """The signed-in staff member's own preferences (their language)."""
+    user = request.user
+    form = PreferencesForm(
+        request.POST or None, initial={"preferred_language": user.preferred_language}
+    )
+    if request.method == "POST" and form.is_valid():
+        language = form.cleaned_data["preferred_language"]
+        user_set_preferred_language(user=user, language=language)
+        response = redirect("account_preferences")
+        # Applied at once: the message below and the next page are in the new language.
+        apply_language(response, language)
+        messages.success(request, _("Your preferences are saved."))
+        return response
+    return render(request, "account/preferences.html", {"form": form})

@@ -17,6 +17,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 
 from victimsupport import limits
 from victimsupport.crypto import keyring
@@ -156,7 +157,7 @@ class EncryptedDateField(EncryptedFieldMixin, models.TextField):
         try:
             return datetime.date.fromisoformat(str(value))
         except ValueError as exc:
-            raise exceptions.ValidationError("Enter a valid date.", code="invalid") from exc
+            raise exceptions.ValidationError(_("Enter a valid date."), code="invalid") from exc
 
     def _serialise(self, value: datetime.date) -> bytes:
         return value.isoformat().encode("ascii")

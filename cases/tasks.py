@@ -18,6 +18,7 @@ from django_tasks import task
 from cases import exports
 from cases.models import Case, ExportJob
 from victimsupport import pdf
+from victimsupport.audit.context import acting_as, on_behalf_of
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ class ExportFailed(Exception):
 
 
 @task()
+@acting_as(system="produce_case_file")
 def produce_case_file(job_id: str) -> None:
     """Render the case-file PDF of export job ``job_id`` and store it, encrypted, on the job.
 
@@ -46,6 +48,7 @@ def produce_case_file(job_id: str) -> None:
     job = ExportJob.objects.filter(pk=job_id).select_related("requested_by").first()
     if job is None or not _claim(job):  # purged, or already taken
         return
+    on_behalf_of(job.requested_by)  # the job's entries: made by the worker, for the requester
     case = Case.objects.visible_to(job.requested_by).filter(pk=job.case_id).first()
     if case is None:
         _finish(job, ExportJob.Status.FAILED, failure=ExportJob.Failure.NO_ACCESS)

@@ -2,12 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
 from cases.exports import purge_exports
+from victimsupport.audit.commands import AuditedCommand
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Delete expired case-file export jobs and their PDFs. Run it regularly."
 
     def handle(self, *args: Any, **options: Any) -> None:

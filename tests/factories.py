@@ -7,9 +7,14 @@ from __future__ import annotations
 import datetime
 import io
 import itertools
+import re
+import uuid
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.urls import URLResolver, get_resolver
 from django.utils import timezone
 from pypdf import PdfWriter
 
@@ -245,3 +250,130 @@ def assert_changed(
     entry = entries.order_by("seq").last()
     assert entry is not None, f"no change entry ({action}) for {obj._meta.label} {obj.pk}"
     return entry
+
+
+# The raw database, for canary scans: what an attacker with a copy of the file would see.
+
+
+def raw_database_bytes() -> bytes:
+    if connection.vendor == "sqlite":
+        name = Path(connection.settings_dict["NAME"])
+        parts = [name.read_bytes()]
+        for suffix in ("-journal", "-wal"):
+            side = name.with_name(name.name + suffix)
+            if side.exists():
+                parts.append(side.read_bytes())
+        return b"".join(parts)
+    chunks = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            quoted = connection.ops.quote_name(table)
+            cursor.execute(f"SELECT t::text FROM {quoted} AS t")  # noqa: S608
+            chunks.extend(row[0].encode() for row in cursor.fetchall())
+    return b"\n".join(chunks)
+
+
+# The intake as a browser sends it: one answer set per step.
+
+INTAKE_SAFETY = {
+    "safe_to_talk": "yes",
+    "phone_safe": "on",
+    "phone_times": "Weekdays 10-12 only",
+    "email_times": "",
+    "code_word": "blue umbrella",
+}
+INTAKE_NOTICE = {"method": "verbal", "understood": "on"}
+INTAKE_PERSON = {
+    "given_name": "Mira",
+    "family_name": "Okafor",
+    "preferred_name": "M",
+    "date_of_birth": "1988-04-12",
+    "phone": "+44 20 7946 0011",
+    "email": "mira@example.org",
+    "address": "12 Quiet Lane",
+    "language": "English",
+    "feared_name": "R. Okafor",
+    "feared_relationship": "ex-partner",
+}
+INTAKE_SCREENING = {
+    "ongoing_threat": "yes",
+    "ongoing_victimisation": "no",
+    "fearful": "yes",
+    "victim_view": "high",
+    "victim_words": "He said he would find me",
+}
+INTAKE_NEEDS = {
+    "categories": ["housing", "legal"],
+    "details": "Needs a refuge",
+    "crime_reported": "no",
+}
+INTAKE_CONSENT = {
+    "processing": "yes",
+    "method": "verbal",
+    "sharing": "on",
+    "sharing_recipient": "Legal advice centre",
+    "sharing_purpose": "Advice on a protection order",
+    "sharing_categories": ["identity", "contact"],
+}
+INTAKE_STEPS = [
+    ("safety", INTAKE_SAFETY),
+    ("notice", INTAKE_NOTICE),
+    ("person", INTAKE_PERSON),
+    ("screening", INTAKE_SCREENING),
+    ("needs", INTAKE_NEEDS),
+    ("consent", INTAKE_CONSENT),
+]
+
+
+def intake_start(client) -> str:
+    response = client.post("/cases/intake/")
+    assert response.status_code == 302
+    return response["Location"].split("/")[3]
+
+
+def intake_step_url(draft_id: str, step: str) -> str:
+    return f"/cases/intake/{draft_id}/{step}/"
+
+
+def intake_walk(client, draft_id: str, steps=INTAKE_STEPS, **overrides) -> None:
+    for step, data in steps:
+        data = {**data, **overrides.get(step, {})}
+        response = client.post(intake_step_url(draft_id, step), data)
+        assert response.status_code == 302, (step, response.content[:2000])
+
+
+# URLs: each pattern filled with well-formed samples.
+
+URL_SAMPLES = {
+    "int": "1",
+    "uuid": str(uuid.uuid4()),
+    "slug": "x",
+    "str": "x",
+    "path": "x",
+}
+URL_CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+def url_sample(match: re.Match[str]) -> str:
+    return URL_SAMPLES.get(match.group(1) or "str", "x")
+
+
+def case_urls(pk) -> list[str]:
+    """Every URL pattern that takes a case id, filled in with ``pk``."""
+    found = []
+
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            route = getattr(p.pattern, "_route", None)
+            if route is None:
+                continue
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, prefix + route)
+            elif "<uuid:pk>" in prefix + route:
+                full = (prefix + route).replace("<uuid:pk>", str(pk))
+                # Other ids get a well-formed sample, so the view itself (not the URL
+                # resolver) answers for them: an export job's UUID, for instance.
+                found.append("/" + URL_CONVERTER.sub(url_sample, full))
+
+    walk(get_resolver().url_patterns)
+    return found

@@ -22,7 +22,6 @@ from cases.models import ExportJob
 from cases.selectors import case_file
 from cases.tasks import ExportFailed, produce_case_file
 from tests import factories
-from tests.core.test_canary import raw_database_bytes
 from victimsupport import environment
 from victimsupport.audit.models import AuditEntry
 
@@ -175,7 +174,7 @@ def test_the_worker_produces_the_encrypted_pdf_and_the_download_is_audited(clien
     assert entry.additional_data == {"access": "export", "format": "pdf", "job": str(job.pk)}
 
     # The PDF is stored encrypted, the queue holds the job id only, and nothing names her.
-    raw = raw_database_bytes()
+    raw = factories.raw_database_bytes()
     assert b"%PDF" not in raw
     assert NAME.encode() not in raw and b"Okafor" not in raw
 
@@ -317,7 +316,7 @@ def test_a_failure_in_the_worker_leaves_no_content_in_the_queue(client, large, m
     assert result.status == "FAILED"
     assert result.exception_class_path == "cases.tasks.ExportFailed"
     assert "RuntimeError" not in result.traceback and NAME not in result.traceback
-    assert NAME.encode() not in raw_database_bytes()
+    assert NAME.encode() not in factories.raw_database_bytes()
 
 
 # --- Expiry ----------------------------------------------------------------------------------

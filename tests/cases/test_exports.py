@@ -363,7 +363,9 @@ def test_a_job_waiting_too_long_stops_refreshing_and_says_why(
 ):
     job = request_job(client, cara, case, django_capture_on_commit_callbacks)
     ExportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    since = factories.audit_mark()
     page = client.get(status_url(job)).content.decode()
+    factories.assert_not_accessed(case, since=since)  # progress only: the download is the entry
     assert "the background worker may not be running" in page
     assert 'http-equiv="refresh"' not in page and 'data-poll="false"' in page
     # Trying again makes a new job rather than returning the stuck one.

@@ -4,15 +4,29 @@ Oscar has no role at all."""
 
 from __future__ import annotations
 
+import datetime
+import io
 import itertools
+import re
+import uuid
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.urls import URLResolver, get_resolver
+from django.utils import timezone
+from pypdf import PdfWriter
 
 from cases.models import Case
 from cases.services import case_create
+from risk import engine
+from risk import services as risk_services
+from risk.models import InstrumentVersion, TrainingRecord
 from victimsupport.access import Role, sync_roles
 from victimsupport.accounts.models import Team, User
+from victimsupport.audit.models import AuditEntry
+from victimsupport.audit.services import AccessKind
 
 PASSWORD = "correct horse battery staple"
 _seq = itertools.count(1)
@@ -117,3 +131,249 @@ def make_full_case(worker: User, *, team: Team | None = None, **person: Any) -> 
         draft=draft, step="consent", answers={"processing": "yes", "method": "verbal"}
     )
     return intake.intake_finish(draft_id=draft.pk, actor=worker)
+
+
+# Risk: the shipped instrument, a full set of answers, training that allows finalising.
+
+
+def default_version():
+    return InstrumentVersion.objects.get(instrument__key="default")
+
+
+def full_answers(strangulation: str = "no", threat: str = "no") -> dict:
+    definition = default_version().definition
+    answers = {q["key"]: "no" for q in engine.questions(definition) if q["type"].startswith("yes")}
+    answers.update(
+        ongoing_threat=threat,
+        strangulation=strangulation,
+        recent="longer",
+        likely_again=2,
+        own_fear=2,
+        kinds=["control"],
+    )
+    return answers
+
+
+def train(user: User, **kwargs: Any):
+    return TrainingRecord.objects.create(
+        user=user,
+        course="Risk assessment in practice",
+        completed_on=kwargs.get("completed_on", timezone.localdate() - datetime.timedelta(days=10)),
+        expires_on=kwargs.get("expires_on"),
+        provider="Regional network",
+        recorded_by=user,
+    )
+
+
+OVERRIDE_REASON = "Threats to kill reported by the police yesterday, not yet disclosed."
+
+
+def finalise_overridden(case: Case, worker: User, reason: str = OVERRIDE_REASON):
+    """A finalised assessment whose level was raised by hand (``worker`` must be trained)."""
+    version = default_version()
+    assessment = risk_services.assessment_start(case=case, actor=worker, version=version)
+    return risk_services.assessment_finalise(
+        assessment=assessment,
+        version=assessment.version,
+        actor=worker,
+        answers=full_answers(),
+        override_level="high",
+        override_reason=reason,
+    )
+
+
+def add_risk(case: Case, worker: User):
+    """An overridden assessment, a trigger and a safety action; returns the action."""
+    finalise_overridden(case, worker)
+    risk_services.trigger_record(
+        case=case, actor=worker, kind="court", occurred_on=timezone.localdate(), note="Hearing set"
+    )
+    return risk_services.safety_action_add(
+        case=case,
+        actor=worker,
+        kind="accommodation",
+        description="Refuge place in another town",
+        owner_other="Themselves",
+    )
+
+
+def blank_pdf() -> bytes:
+    """A real one-page PDF: uploads are parsed and checked for active content."""
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+# Audit assertions: every test of a view of case data checks the entry it writes.
+
+
+def audit_mark() -> int:
+    """The last sealed entry's number: pass it as ``since`` to look only at what follows."""
+    return AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+
+
+def _entries(obj: Any, action: int, since: int) -> Any:
+    return AuditEntry.objects.get_for_object(obj).filter(action=action, seq__gt=since)
+
+
+def assert_accessed(
+    obj: Any, kind: AccessKind | str, actor: Any, *, since: int = 0, **detail: Any
+) -> AuditEntry:
+    """An access entry of ``kind`` for ``obj`` by ``actor`` (after ``since``), whose detail
+    holds ``detail``; returns the latest such entry."""
+    entries = _entries(obj, AuditEntry.Action.ACCESS, since).filter(
+        additional_data__access=str(kind), actor=actor
+    )
+    found = [e for e in entries.order_by("seq") if detail.items() <= e.additional_data.items()]
+    seen = [(e.actor_id, e.additional_data) for e in _entries(obj, AuditEntry.Action.ACCESS, since)]
+    assert found, f"no {kind} entry for {obj._meta.label} by {actor} with {detail}; saw {seen}"
+    return found[-1]
+
+
+def assert_not_accessed(obj: Any, *, since: int = 0) -> None:
+    entries = _entries(obj, AuditEntry.Action.ACCESS, since)
+    assert not entries.exists(), [e.additional_data for e in entries]
+
+
+_ANYONE = object()
+
+
+def assert_changed(
+    obj: Any, action: int = AuditEntry.Action.UPDATE, actor: Any = _ANYONE, *, since: int = 0
+) -> AuditEntry:
+    """A change entry (create, update or delete) for ``obj``, by ``actor`` when given."""
+    entries = _entries(obj, action, since)
+    if actor is not _ANYONE:
+        entries = entries.filter(actor=actor)
+    entry = entries.order_by("seq").last()
+    assert entry is not None, f"no change entry ({action}) for {obj._meta.label} {obj.pk}"
+    return entry
+
+
+# The raw database, for canary scans: what an attacker with a copy of the file would see.
+
+
+def raw_database_bytes() -> bytes:
+    if connection.vendor == "sqlite":
+        name = Path(connection.settings_dict["NAME"])
+        parts = [name.read_bytes()]
+        for suffix in ("-journal", "-wal"):
+            side = name.with_name(name.name + suffix)
+            if side.exists():
+                parts.append(side.read_bytes())
+        return b"".join(parts)
+    chunks = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            quoted = connection.ops.quote_name(table)
+            cursor.execute(f"SELECT t::text FROM {quoted} AS t")  # noqa: S608
+            chunks.extend(row[0].encode() for row in cursor.fetchall())
+    return b"\n".join(chunks)
+
+
+# The intake as a browser sends it: one answer set per step.
+
+INTAKE_SAFETY = {
+    "safe_to_talk": "yes",
+    "phone_safe": "on",
+    "phone_times": "Weekdays 10-12 only",
+    "email_times": "",
+    "code_word": "blue umbrella",
+}
+INTAKE_NOTICE = {"method": "verbal", "understood": "on"}
+INTAKE_PERSON = {
+    "given_name": "Mira",
+    "family_name": "Okafor",
+    "preferred_name": "M",
+    "date_of_birth": "1988-04-12",
+    "phone": "+44 20 7946 0011",
+    "email": "mira@example.org",
+    "address": "12 Quiet Lane",
+    "language": "English",
+    "feared_name": "R. Okafor",
+    "feared_relationship": "ex-partner",
+}
+INTAKE_SCREENING = {
+    "ongoing_threat": "yes",
+    "ongoing_victimisation": "no",
+    "fearful": "yes",
+    "victim_view": "high",
+    "victim_words": "He said he would find me",
+}
+INTAKE_NEEDS = {
+    "categories": ["housing", "legal"],
+    "details": "Needs a refuge",
+    "crime_reported": "no",
+}
+INTAKE_CONSENT = {
+    "processing": "yes",
+    "method": "verbal",
+    "sharing": "on",
+    "sharing_recipient": "Legal advice centre",
+    "sharing_purpose": "Advice on a protection order",
+    "sharing_categories": ["identity", "contact"],
+}
+INTAKE_STEPS = [
+    ("safety", INTAKE_SAFETY),
+    ("notice", INTAKE_NOTICE),
+    ("person", INTAKE_PERSON),
+    ("screening", INTAKE_SCREENING),
+    ("needs", INTAKE_NEEDS),
+    ("consent", INTAKE_CONSENT),
+]
+
+
+def intake_start(client) -> str:
+    response = client.post("/cases/intake/")
+    assert response.status_code == 302
+    return response["Location"].split("/")[3]
+
+
+def intake_step_url(draft_id: str, step: str) -> str:
+    return f"/cases/intake/{draft_id}/{step}/"
+
+
+def intake_walk(client, draft_id: str, steps=INTAKE_STEPS, **overrides) -> None:
+    for step, data in steps:
+        data = {**data, **overrides.get(step, {})}
+        response = client.post(intake_step_url(draft_id, step), data)
+        assert response.status_code == 302, (step, response.content[:2000])
+
+
+# URLs: each pattern filled with well-formed samples.
+
+URL_SAMPLES = {
+    "int": "1",
+    "uuid": str(uuid.uuid4()),
+    "slug": "x",
+    "str": "x",
+    "path": "x",
+}
+URL_CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+def url_sample(match: re.Match[str]) -> str:
+    return URL_SAMPLES.get(match.group(1) or "str", "x")
+
+
+def case_urls(pk) -> list[str]:
+    """Every URL pattern that takes a case id, filled in with ``pk``."""
+    found = []
+
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            route = getattr(p.pattern, "_route", None)
+            if route is None:
+                continue
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, prefix + route)
+            elif "<uuid:pk>" in prefix + route:
+                full = (prefix + route).replace("<uuid:pk>", str(pk))
+                # Other ids get a well-formed sample, so the view itself (not the URL
+                # resolver) answers for them: an export job's UUID, for instance.
+                found.append("/" + URL_CONVERTER.sub(url_sample, full))
+
+    walk(get_resolver().url_patterns)
+    return found

@@ -48,6 +48,7 @@ from django_tasks import task
 
 from victimsupport import pdf
 from victimsupport.access import get_for_user
+from victimsupport.audit.context import acting_as, on_behalf_of
 from victimsupport.audit.services import register as register_audited
 from victimsupport.crypto.fields import EncryptedBinaryField
 
@@ -328,6 +329,7 @@ class DocumentFailed(Exception):
 
 
 @task()
+@acting_as(system="produce_document")
 def produce_document(label: str, job_id: str) -> None:
     """Render the document of job ``job_id`` (of the job model ``label``) and store it,
     encrypted, on the job.
@@ -343,6 +345,7 @@ def produce_document(label: str, job_id: str) -> None:
     job = model._default_manager.filter(pk=job_id).select_related("requested_by").first()
     if job is None or not _claim(job):  # purged, expired, or already taken
         return
+    on_behalf_of(job.requested_by)  # the job's entries: made by the worker, for the requester
     try:
         subject = job.subject()
         if subject is None:

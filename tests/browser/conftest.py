@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
@@ -62,3 +64,37 @@ def sign_in(page, email: str, password: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+def signed_in(page, email: str, password: str) -> None:
+    """Sign in and wait for the start page."""
+    sign_in(page, email, password)
+    page.get_by_role("heading", name=re.compile("Welcome")).wait_for()
+
+
+def choose(page, group: str, option: str) -> None:
+    page.get_by_role("group", name=group).get_by_label(option, exact=True).check()
+
+
+def save(page) -> None:
+    page.get_by_role("button", name="Save and continue").click()
+
+
+def fill_person(page, given: str, family: str, born: str) -> None:
+    page.get_by_label("Given name").fill(given)
+    page.get_by_label("Family name").fill(family)
+    page.get_by_label("Date of birth").fill(born)
+    page.get_by_label("Phone").fill("+32 470 99 88 77")
+    page.get_by_label("Name of the person they fear").fill("Former partner (name withheld)")
+
+
+SERIOUS = {"serious", "critical"}
+
+
+def problems(page) -> list[str]:
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v.get("impact") in SERIOUS
+    ]

@@ -6,27 +6,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from cases.models import Case
 from demo.seed import seed_demo
 from risk.models import Assessment
 from tests import factories
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import problems, sign_in
 from victimsupport.accounts.models import User
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SERIOUS = {"serious", "critical"}
-
-
-def problems(page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v.get("impact") in SERIOUS
-    ]
 
 
 def test_main_pages_have_no_serious_accessibility_problems(browser, live_server):

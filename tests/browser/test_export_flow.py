@@ -10,8 +10,7 @@ from django.core.management import call_command
 
 from cases.models import Case
 from demo.seed import seed_demo
-from tests.browser.test_accessibility import problems
-from tests.browser.test_intake_flow import sign_in
+from tests.browser.conftest import problems, signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,7 +23,7 @@ def test_large_export_shows_progress_then_downloads(page, settings, shot):
     settings.PDF_BACKGROUND_THRESHOLD = 3  # every demo case counts as large
     passwords = {a.email: a.password for a in seed_demo()}
     case = Case.objects.filter(team__name="North team").order_by("opened_at").first()
-    sign_in(page, "caseworker@demo.example", passwords["caseworker@demo.example"])
+    signed_in(page, "caseworker@demo.example", passwords["caseworker@demo.example"])
     page.goto(f"/cases/{case.pk}/")
     page.get_by_role("button", name="Export as PDF").click()
 

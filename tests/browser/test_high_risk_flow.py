@@ -11,8 +11,7 @@ from demo.seed import seed_demo
 from risk import engine
 from risk.models import InstrumentVersion
 from tests import factories
-from tests.browser.conftest import sign_in as sign_in_by_labels
-from tests.browser.test_intake_flow import choose, fill_person, save, sign_in
+from tests.browser.conftest import choose, fill_person, save, sign_in, signed_in
 from victimsupport.accounts.models import User
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -47,7 +46,7 @@ def test_high_risk_intake_to_plan_and_dashboard(browser, live_server, shot):
     cara = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     page = cara.new_page()
     page.set_default_timeout(15_000)
-    sign_in(page, "caseworker@demo.example", passwords["caseworker@demo.example"])
+    signed_in(page, "caseworker@demo.example", passwords["caseworker@demo.example"])
     quick_intake(page)
 
     # Straight on to the assessment.
@@ -77,7 +76,7 @@ def test_high_risk_intake_to_plan_and_dashboard(browser, live_server, shot):
     board.set_default_timeout(15_000)
     supervisor = User.objects.get(email="supervisor@demo.example")
     secret = factories.with_totp(supervisor)  # her role requires two-factor authentication
-    sign_in_by_labels(board, supervisor.email, passwords[supervisor.email])
+    sign_in(board, supervisor.email, passwords[supervisor.email])
     board.get_by_label("Code").fill(factories.totp_code(secret))
     board.get_by_role("button", name=re.compile("Sign In|Sign in")).click()
     board.get_by_role("heading", name=re.compile("Welcome")).wait_for()

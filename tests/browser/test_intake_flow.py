@@ -7,30 +7,9 @@ import re
 import pytest
 
 from demo.seed import seed_demo
-from tests.browser.conftest import sign_in as sign_in_by_labels
+from tests.browser.conftest import choose, fill_person, save, signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page, email: str, password: str) -> None:
-    sign_in_by_labels(page, email, password)
-    page.get_by_role("heading", name=re.compile("Welcome")).wait_for()
-
-
-def choose(page, group: str, option: str) -> None:
-    page.get_by_role("group", name=group).get_by_label(option, exact=True).check()
-
-
-def save(page) -> None:
-    page.get_by_role("button", name="Save and continue").click()
-
-
-def fill_person(page, given: str, family: str, born: str) -> None:
-    page.get_by_label("Given name").fill(given)
-    page.get_by_label("Family name").fill(family)
-    page.get_by_label("Date of birth").fill(born)
-    page.get_by_label("Phone").fill("+32 470 99 88 77")
-    page.get_by_label("Name of the person they fear").fill("Former partner (name withheld)")
 
 
 def test_complete_intake_with_interruption_duplicate_and_withdrawal(browser, live_server, shot):
@@ -38,7 +17,7 @@ def test_complete_intake_with_interruption_duplicate_and_withdrawal(browser, liv
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
-    sign_in(page, "caseworker@demo.example", passwords["caseworker@demo.example"])
+    signed_in(page, "caseworker@demo.example", passwords["caseworker@demo.example"])
 
     page.get_by_role("link", name="New intake").first.click()
     page.get_by_role("button", name="Start a new intake").click()
@@ -126,7 +105,7 @@ def test_complete_intake_with_interruption_duplicate_and_withdrawal(browser, liv
 
     # Someone from another team gets "not found", as for an address that does not exist.
     outsider = browser.new_context(base_url=live_server.url).new_page()
-    sign_in(outsider, "south.caseworker@demo.example", passwords["south.caseworker@demo.example"])
+    signed_in(outsider, "south.caseworker@demo.example", passwords["south.caseworker@demo.example"])
     response = outsider.goto(case_url)
     assert response.status == 404
     assert outsider.get_by_role("heading", name="Page not found").is_visible()

@@ -15,7 +15,7 @@ from cases import services as case_services
 from risk import services as risk_services
 from risk.models import InstrumentVersion
 from tests import factories
-from tests.browser.test_accessibility import problems
+from tests.browser.conftest import problems
 from victimsupport.audit.services import record_refusal
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

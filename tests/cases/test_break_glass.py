@@ -15,6 +15,7 @@ from cases.models import BreakGlassAccess
 from cases.services import break_glass_open
 from tests import factories
 from victimsupport.audit.models import AuditEntry
+from victimsupport.audit.services import AccessKind
 
 pytestmark = pytest.mark.django_db
 
@@ -148,5 +149,7 @@ def test_the_cases_own_team_still_exports_it(client, setup):
     _sofia, sam, case = setup
     client.force_login(sam)
     assert "Export as PDF" in client.get(f"/cases/{case.pk}/").text
+    factories.assert_accessed(case, AccessKind.VIEW, sam)
     response = client.get(f"/cases/{case.pk}/export/")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    factories.assert_accessed(case, AccessKind.EXPORT, sam)

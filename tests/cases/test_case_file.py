@@ -287,6 +287,8 @@ def test_supervisor_transfers_a_case_to_another_team(client, case, north):
     assert moved["Location"] == "/cases/"  # Sofia no longer sees it
     case.refresh_from_db()
     assert (case.team, case.assigned_to) == (south, sam)
+    entry = factories.assert_changed(case, AuditEntry.Action.UPDATE, sofia)
+    assert {"team", "assigned_to"} <= set(entry.changes)
 
 
 def test_caseworkers_cannot_assign(client_cara, case):

@@ -9,22 +9,19 @@ import pytest
 from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 from pypdf import PdfReader
 
 from cases import exports
 from cases.models import Case, NeedsRecord
 from cases.selectors import case_file
 from risk import services as risk_services
-from risk.models import InstrumentVersion, SafetyAction
+from risk.models import SafetyAction
 from tests import factories
-from tests.risk.test_assessments import full_answers, train
+from tests.factories import OVERRIDE_REASON, add_risk, train
 from victimsupport import casefile
 from victimsupport.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
-
-OVERRIDE_REASON = "Threats to kill reported by the police yesterday, not yet disclosed."
 
 
 @pytest.fixture
@@ -39,33 +36,6 @@ def case(cara):
         recorded_by=cara,
     )
     return case
-
-
-def finalise_overridden(case, cara):
-    version = InstrumentVersion.objects.get(instrument__key="default")
-    assessment = risk_services.assessment_start(case=case, actor=cara, version=version)
-    return risk_services.assessment_finalise(
-        assessment=assessment,
-        version=assessment.version,
-        actor=cara,
-        answers=full_answers(),
-        override_level="high",
-        override_reason=OVERRIDE_REASON,
-    )
-
-
-def add_risk(case, cara):
-    finalise_overridden(case, cara)
-    risk_services.trigger_record(
-        case=case, actor=cara, kind="court", occurred_on=timezone.localdate(), note="Hearing set"
-    )
-    return risk_services.safety_action_add(
-        case=case,
-        actor=cara,
-        kind="accommodation",
-        description="Refuge place in another town",
-        owner_other="Themselves",
-    )
 
 
 def pdf_text(client, case) -> str:

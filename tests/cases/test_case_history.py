@@ -17,7 +17,7 @@ from cases import services
 from cases.models import Victim
 from risk import services as risk_services
 from tests import factories
-from tests.risk.test_assessments import train
+from tests.factories import add_risk, train
 from victimsupport import casefile
 from victimsupport.access import Role
 from victimsupport.audit.models import AuditEntry
@@ -64,8 +64,6 @@ def test_an_entry_names_its_actor_record_and_fields(client, case, mina, north):
 
 
 def test_a_choice_reads_as_its_label(client, case, mina, north):
-    from tests.cases.test_case_file_projection import add_risk
-
     train(mina)
     action = add_risk(case, mina)
     risk_services.safety_action_update(
@@ -115,8 +113,6 @@ def _queries(client, url) -> int:
 
 
 def test_a_history_page_costs_the_same_queries_however_long(client, case, mina, north):
-    from tests.cases.test_case_file_projection import add_risk
-
     client.force_login(factories.supervisor(north))
     url = f"/cases/{case.pk}/history/"
     few = _queries(client, url)

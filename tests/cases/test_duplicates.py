@@ -19,7 +19,11 @@ from cases import duplicates
 from cases.models import Case, ConfidentialityNotice, DuplicateMatch, IntakeDraft, Victim
 from cases.services import case_close
 from tests import factories
-from tests.cases.test_intake import PERSON, STEPS, start, step_url, walk
+from tests.factories import INTAKE_PERSON as PERSON
+from tests.factories import INTAKE_STEPS as STEPS
+from tests.factories import intake_start as start
+from tests.factories import intake_step_url as step_url
+from tests.factories import intake_walk as walk
 from victimsupport.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db

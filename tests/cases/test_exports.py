@@ -21,7 +21,6 @@ from cases import exports, services
 from cases.models import ExportJob
 from cases.selectors import case_file
 from tests import factories
-from tests.core.test_canary import raw_database_bytes
 from victimsupport import environment
 from victimsupport.audit.models import AuditEntry
 from victimsupport.pdfjobs import DocumentFailed, produce_document
@@ -180,7 +179,7 @@ def test_the_worker_produces_the_encrypted_pdf_and_the_download_is_audited(clien
     assert entry.additional_data == {"access": "export", "format": "pdf", "job": str(job.pk)}
 
     # The PDF is stored encrypted, the queue holds the job id only, and nothing names her.
-    raw = raw_database_bytes()
+    raw = factories.raw_database_bytes()
     assert b"%PDF" not in raw
     assert NAME.encode() not in raw and b"Okafor" not in raw
 
@@ -322,7 +321,7 @@ def test_a_failure_in_the_worker_leaves_no_content_in_the_queue(client, large, m
     assert result.status == "FAILED"
     assert result.exception_class_path == "victimsupport.pdfjobs.DocumentFailed"
     assert "RuntimeError" not in result.traceback and NAME not in result.traceback
-    assert NAME.encode() not in raw_database_bytes()
+    assert NAME.encode() not in factories.raw_database_bytes()
 
 
 # --- Expiry ----------------------------------------------------------------------------------
@@ -369,7 +368,9 @@ def test_a_job_waiting_too_long_stops_refreshing_and_says_why(
 ):
     job = request_job(client, cara, case, django_capture_on_commit_callbacks)
     ExportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    since = factories.audit_mark()
     page = client.get(status_url(job)).content.decode()
+    factories.assert_not_accessed(case, since=since)  # progress only: the download is the entry
     assert "the background worker may not be running" in page
     assert 'http-equiv="refresh"' not in page and 'data-poll="false"' in page
     # Trying again makes a new job rather than returning the stuck one.

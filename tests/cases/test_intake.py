@@ -23,76 +23,35 @@ from cases.models import (
     Victim,
 )
 from tests import factories
+from tests.factories import (
+    INTAKE_NOTICE as NOTICE,
+)
+from tests.factories import (
+    INTAKE_PERSON as PERSON,
+)
+from tests.factories import (
+    INTAKE_SAFETY as SAFETY,
+)
+from tests.factories import (
+    INTAKE_STEPS as STEPS,
+)
+from tests.factories import (
+    intake_start as start,
+)
+from tests.factories import (
+    intake_step_url as step_url,
+)
+from tests.factories import (
+    intake_walk as walk,
+)
 from victimsupport.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
-
-SAFETY = {
-    "safe_to_talk": "yes",
-    "phone_safe": "on",
-    "phone_times": "Weekdays 10-12 only",
-    "email_times": "",
-    "code_word": "blue umbrella",
-}
-NOTICE = {"method": "verbal", "understood": "on"}
-PERSON = {
-    "given_name": "Mira",
-    "family_name": "Okafor",
-    "preferred_name": "M",
-    "date_of_birth": "1988-04-12",
-    "phone": "+44 20 7946 0011",
-    "email": "mira@example.org",
-    "address": "12 Quiet Lane",
-    "language": "English",
-    "feared_name": "R. Okafor",
-    "feared_relationship": "ex-partner",
-}
-SCREENING = {
-    "ongoing_threat": "yes",
-    "ongoing_victimisation": "no",
-    "fearful": "yes",
-    "victim_view": "high",
-    "victim_words": "He said he would find me",
-}
-NEEDS = {"categories": ["housing", "legal"], "details": "Needs a refuge", "crime_reported": "no"}
-CONSENT = {
-    "processing": "yes",
-    "method": "verbal",
-    "sharing": "on",
-    "sharing_recipient": "Legal advice centre",
-    "sharing_purpose": "Advice on a protection order",
-    "sharing_categories": ["identity", "contact"],
-}
-STEPS = [
-    ("safety", SAFETY),
-    ("notice", NOTICE),
-    ("person", PERSON),
-    ("screening", SCREENING),
-    ("needs", NEEDS),
-    ("consent", CONSENT),
-]
 
 
 @pytest.fixture
 def notice():
     return ConfidentialityNotice.objects.create(version=1, title="Confidentiality", body="We keep…")
-
-
-def start(client) -> str:
-    response = client.post("/cases/intake/")
-    assert response.status_code == 302
-    return response["Location"].split("/")[3]
-
-
-def step_url(draft_id: str, step: str) -> str:
-    return f"/cases/intake/{draft_id}/{step}/"
-
-
-def walk(client, draft_id: str, steps=STEPS, **overrides) -> None:
-    for step, data in steps:
-        data = {**data, **overrides.get(step, {})}
-        response = client.post(step_url(draft_id, step), data)
-        assert response.status_code == 302, (step, response.content[:2000])
 
 
 def test_full_intake_creates_a_complete_case(client, cara, notice):

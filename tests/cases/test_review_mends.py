@@ -17,6 +17,7 @@ from cases.models import Case, Consent, Document, Victim
 from tests import factories
 from victimsupport import limits
 from victimsupport.audit.models import AuditEntry
+from victimsupport.audit.services import AccessKind
 from victimsupport.uploads import BoundedMemoryUploadHandler
 
 pytestmark = pytest.mark.django_db
@@ -189,6 +190,7 @@ def test_a_view_only_reader_sees_the_draft_without_a_form(client, case, cara, no
     page = client.get(f"/risk/cases/{case.pk}/assessments/{draft.pk}/")
     assert page.status_code == 200
     assert "reading only" in page.text
+    factories.assert_accessed(case, AccessKind.VIEW, outsider, assessment=draft.pk)
     assert (
         "Finalise the assessment" not in page.text
         and "<form" not in page.text.split("<main", 1)[1].split("</main>", 1)[0]

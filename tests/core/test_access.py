@@ -15,6 +15,7 @@ from cases.access import get_case_for_user
 from cases.models import Case
 from tests import factories
 from victimsupport.access import Role
+from victimsupport.audit.services import AccessKind
 
 pytestmark = pytest.mark.django_db
 
@@ -135,10 +136,12 @@ def test_case_pages_give_404_to_outsiders_and_200_to_the_team(client, world):
     client.force_login(world["sam"])
     assert client.get(url).status_code == 404
     assert client.get(f"/cases/{uuid.uuid4()}/").status_code == 404
+    factories.assert_not_accessed(world["case"])  # refused: nothing was shown
     client.force_login(world["cara"])
     response = client.get(url)
     assert response.status_code == 200
     assert world["case"].reference in response.text
+    factories.assert_accessed(world["case"], AccessKind.VIEW, world["cara"])
 
 
 def test_case_lists_show_only_visible_cases(client, world, django_assert_max_num_queries):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime
 import itertools
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -85,24 +84,6 @@ def models_with_encrypted_fields() -> list[type[models.Model]]:
     ]
 
 
-def raw_database_bytes() -> bytes:
-    if connection.vendor == "sqlite":
-        name = Path(connection.settings_dict["NAME"])
-        parts = [name.read_bytes()]
-        for suffix in ("-journal", "-wal"):
-            side = name.with_name(name.name + suffix)
-            if side.exists():
-                parts.append(side.read_bytes())
-        return b"".join(parts)
-    chunks = []
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names(cursor):
-            quoted = connection.ops.quote_name(table)
-            cursor.execute(f"SELECT t::text FROM {quoted} AS t")  # noqa: S608
-            chunks.extend(row[0].encode() for row in cursor.fetchall())
-    return b"\n".join(chunks)
-
-
 # Base32, as allauth's TOTP secrets are, so that codes can be made from it.
 CANARY_TOTP_SECRET = "CANARYTOTPSECRETQQQQQQQQ"
 CANARY_RECOVERY_SEED = "CANARYRECOVERYSEED"
@@ -174,7 +155,7 @@ def test_no_plaintext_reaches_the_database(client, monkeypatch):
     client.force_login(factories.caseworker(team))
     assert client.get("/").status_code == 200
 
-    raw = raw_database_bytes()
+    raw = factories.raw_database_bytes()
     assert len(raw) > 10_000
     found = [c.decode() for c in canaries if c in raw]
     assert not found, f"plaintext found in the raw database: {found}"

@@ -20,6 +20,7 @@ from risk import services as risk_services
 from risk.models import Assessment, InstrumentVersion, SafetyPlan, TrainingRecord
 from tests import factories
 from victimsupport.audit.models import AuditEntry
+from victimsupport.audit.services import AccessKind
 from victimsupport.concurrency import EditConflict, claim
 
 pytestmark = pytest.mark.django_db
@@ -214,6 +215,8 @@ def test_a_refused_finalise_saves_the_draft_and_the_next_save_follows_it(cara, c
     url = f"/risk/cases/{case.pk}/assessments/{draft.pk}/"
     missing = client.post(url, {"ongoing_threat": "yes", "action": "finalise", "version": 1})
     assert missing.status_code == 400  # questions left: the draft is kept instead
+    factories.assert_accessed(case, AccessKind.VIEW, cara, assessment=draft.pk)
+    factories.assert_changed(draft, AuditEntry.Action.UPDATE, cara)
     assert hidden_version(missing) == "2"
     again = client.post(url, {"ongoing_threat": "no", "action": "save", "version": 2})
     assert again.status_code == 302
@@ -327,9 +330,12 @@ def test_a_missing_or_tampered_version_is_a_form_error_with_a_message(cara, case
     for url, data in forms:
         if tampered is not None:
             data = {**data, "version": tampered}
+        since = factories.audit_mark()
         response = client.post(url, data)
         assert response.status_code in (200, 400, 409), url
         assert INVALID_VERSION in response.text, url
+        # Refused, the page is shown again with the case's data: an opening like any other.
+        factories.assert_accessed(case, AccessKind.VIEW, cara, since=since)
     plan = SafetyPlan.objects.get(case=case)
     assert plan.summary == "" and plan.version == 1
     action.refresh_from_db()

@@ -48,3 +48,20 @@ def test_the_seeders_are_the_demo_apps():
     # Each app's part in its own module: the risk rows are not in the cases' engine.
     assert "risk" not in imported_apps(ROOT / "demo" / "bulk.py")
     assert "risk" not in imported_apps(ROOT / "demo" / "cases.py")
+
+
+def test_test_modules_do_not_import_each_other():
+    # Shared builders live in tests/factories.py and fixtures in conftest.py: a test module
+    # imported by another runs its module-level code twice and ties unrelated files together.
+    offenders = []
+    for path in (ROOT / "tests").rglob("test_*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                modules = [node.module]
+            elif isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            else:
+                continue
+            if any(m.startswith("tests.") and ".test_" in f".{m}" for m in modules):
+                offenders.append(f"{path.relative_to(ROOT)}: {modules}")
+    assert offenders == []

@@ -18,6 +18,7 @@ from pypdf.errors import FileNotDecryptedError
 
 from tests import factories
 from victimsupport import pdf
+from victimsupport.audit.services import AccessKind
 
 PASSWORD = "correct horse battery staple"
 
@@ -96,6 +97,7 @@ def test_the_case_file_metadata_names_no_person_and_no_case(client):
     case = factories.make_full_case(cara, given_name="Mira", family_name="Okafor")
     client.force_login(cara)
     content = client.get(f"/cases/{case.pk}/export/").content
+    factories.assert_accessed(case, AccessKind.EXPORT, cara)
     reader = PdfReader(io.BytesIO(content))
     meta = str(dict(reader.metadata))
     for told in ("Mira", "Okafor", case.reference, "Cara", "North", "WeasyPrint"):
@@ -122,6 +124,7 @@ def test_every_page_says_page_x_of_y(client):
     case = factories.make_full_case(cara)
     client.force_login(cara)
     content = client.get(f"/cases/{case.pk}/export/").content
+    factories.assert_accessed(case, AccessKind.EXPORT, cara)
     pages = PdfReader(io.BytesIO(content)).pages
     for number, page in enumerate(pages, start=1):
         assert f"page {number} of {len(pages)}" in page.extract_text()

@@ -19,7 +19,6 @@ from django.utils import timezone
 
 from cases.services import break_glass_open
 from tests import factories
-from tests.core.test_url_sweep import case_urls
 from victimsupport.access import Role
 from victimsupport.audit.models import AuditEntry, RefusalCount
 from victimsupport.audit.services import AccessKind, record_refusal
@@ -107,7 +106,7 @@ def test_every_case_bound_route_records_its_refusals(client, sam, case):
     """Case pages, child objects, exports and intake drafts: every pattern with an id,
     including any added later, without being listed anywhere."""
     client.force_login(sam)
-    urls = case_urls(case.pk)
+    urls = factories.case_urls(case.pk)
     for url in urls:
         client.get(url)
         client.post(url)

@@ -4,11 +4,12 @@ an explicit allow-list of public pages, none of which shows data."""
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -33,15 +34,6 @@ PUBLIC_PATTERNS = [
     re.compile(r"^/static/"),
 ]
 
-SAMPLES = {
-    "int": "1",
-    "uuid": str(uuid.uuid4()),
-    "slug": "x",
-    "str": "x",
-    "path": "x",
-}
-_CONVERTER_RE = re.compile(r"<(?:(\w+):)?(\w+)>")
-
 
 def _walk(patterns, prefix: str = "") -> Iterator[str]:
     for p in patterns:
@@ -55,16 +47,12 @@ def _route(p) -> str:
     pattern = p.pattern
     route = getattr(pattern, "_route", None)
     if route is not None:
-        return _CONVERTER_RE.sub(_sample, route)
+        return factories.URL_CONVERTER.sub(factories.url_sample, route)
     regex = pattern.regex.pattern
     # Regex routes (the admin's): fill each group with a plausible sample.
     regex = re.sub(r"\(\?P<\w+>[^)]*\)", "1", regex)
     regex = re.sub(r"\([^)]*\)", "x", regex)
     return regex.lstrip("^").rstrip("$").replace("\\", "").replace("?", "")
-
-
-def _sample(match: re.Match[str]) -> str:
-    return SAMPLES.get(match.group(1) or "str", "x")
 
 
 def all_urls() -> list[str]:
@@ -91,33 +79,10 @@ def test_anonymous_request_is_redirected_or_not_found(client, url):
         assert final.status_code == 200
 
 
-def case_urls(pk) -> list[str]:
-    """Every URL pattern that takes a case id, filled in with ``pk``."""
-    found = []
-
-    def walk(patterns, prefix=""):
-        for p in patterns:
-            route = getattr(p.pattern, "_route", None)
-            if route is None:
-                continue
-            if isinstance(p, URLResolver):
-                walk(p.url_patterns, prefix + route)
-            elif "<uuid:pk>" in prefix + route:
-                full = (prefix + route).replace("<uuid:pk>", str(pk))
-                # Other ids get a well-formed sample, so the view itself (not the URL
-                # resolver) answers for them: an export job's UUID, for instance.
-                found.append("/" + _CONVERTER_RE.sub(_sample, full))
-
-    walk(get_resolver().url_patterns)
-    return found
-
-
 def test_every_case_url_gives_an_outsider_404(client):
-    from tests import factories
-
     north, south = factories.make_team("North"), factories.make_team("South")
     case = factories.make_case(team=north)
-    urls = case_urls(case.pk)
+    urls = factories.case_urls(case.pk)
     assert f"/cases/{case.pk}/" in urls
     client.force_login(factories.caseworker(south, "Sam"))
     for url in urls:

@@ -25,7 +25,7 @@ from demo import bulk as bulk_seeder
 from demo.bulk import seed_cases
 from demo.seed import seed_demo
 from risk.models import Assessment, SafetyPlan
-from tests.core.test_canary import raw_database_bytes
+from tests import factories
 from victimsupport.accounts.models import Team, User
 from victimsupport.audit.bulk import log_created, seal
 from victimsupport.audit.chain import seal_many, verify_chain
@@ -91,7 +91,7 @@ def test_the_mix_looks_like_years_of_work(seeded):
 
 def test_values_are_encrypted_and_searchable_by_blind_index(seeded):
     victim = next(v for v in Victim.objects.filter(case__intake_draft__isnull=True) if v.phone)
-    raw = raw_database_bytes()
+    raw = factories.raw_database_bytes()
     assert victim.phone.encode() not in raw
     assert victim.address.encode() not in raw or not victim.address
     found = Victim.objects.filter(blind_match(Victim, "phone_index", victim.phone))

@@ -12,40 +12,13 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
-from risk import engine, services
-from risk.models import Assessment, Instrument, InstrumentVersion, TrainingRecord
+from risk import services
+from risk.models import Assessment, Instrument, InstrumentVersion
 from tests import factories
+from tests.factories import default_version, full_answers, train
+from victimsupport.audit.services import AccessKind
 
 pytestmark = pytest.mark.django_db
-
-
-def default_version() -> InstrumentVersion:
-    return InstrumentVersion.objects.get(instrument__key="default")
-
-
-def full_answers(strangulation: str = "no", threat: str = "no") -> dict:
-    definition = default_version().definition
-    answers = {q["key"]: "no" for q in engine.questions(definition) if q["type"].startswith("yes")}
-    answers.update(
-        ongoing_threat=threat,
-        strangulation=strangulation,
-        recent="longer",
-        likely_again=2,
-        own_fear=2,
-        kinds=["control"],
-    )
-    return answers
-
-
-def train(user, **kwargs) -> TrainingRecord:
-    return TrainingRecord.objects.create(
-        user=user,
-        course="Risk assessment in practice",
-        completed_on=kwargs.get("completed_on", timezone.localdate() - datetime.timedelta(days=10)),
-        expires_on=kwargs.get("expires_on"),
-        provider="Regional network",
-        recorded_by=user,
-    )
 
 
 @pytest.fixture
@@ -330,14 +303,17 @@ def test_the_page_flow(client, case, cara):
     assert response["Location"] == f"/risk/cases/{case.pk}/assessments/{assessment.pk}/"
     page = client.get(response["Location"])
     assert "Is someone still threatening them?" in page.text and "Save draft" in page.text
+    factories.assert_accessed(case, AccessKind.VIEW, cara, assessment=assessment.pk)
     response = client.post(
         response["Location"], {**full_answers(threat="yes"), "action": "finalise", "version": 1}
     )
     assert response.status_code == 302
     assessment.refresh_from_db()
     assert assessment.is_final
+    since = factories.audit_mark()
     final = client.get(f"/risk/cases/{case.pk}/assessments/{assessment.pk}/")
     assert "A finalised assessment is never changed" in final.text
+    factories.assert_accessed(case, AccessKind.VIEW, cara, since=since, assessment=assessment.pk)
 
 
 def test_load_instrument_command(tmp_path, english_only_service):

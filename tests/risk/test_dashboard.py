@@ -13,7 +13,7 @@ from cases.services import break_glass_open
 from risk import services
 from risk.models import InstrumentVersion, TrainingRecord
 from tests import factories
-from tests.risk.test_assessments import full_answers
+from tests.factories import full_answers
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()

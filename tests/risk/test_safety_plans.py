@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from risk.models import SafetyAction, SafetyPlan
 from tests import factories
 from victimsupport.audit.models import AuditEntry
+from victimsupport.audit.services import AccessKind
 
 pytestmark = pytest.mark.django_db
 
@@ -35,8 +36,9 @@ def url(case, tail=""):
 def test_high_risk_without_a_plan_shows_a_blocker(client, case, cara):
     client.force_login(cara)
     assert "A safety plan is required" in client.get(f"/cases/{case.pk}/").text
+    factories.assert_accessed(case, AccessKind.VIEW, cara)
     client.post(url(case), {"summary": "Staying safe while the court case runs", "version": 0})
-    assert SafetyPlan.objects.filter(case=case).exists()
+    factories.assert_changed(SafetyPlan.objects.get(case=case), AuditEntry.Action.CREATE, cara)
     # An empty plan protects no one: the requirement stays until there is an action.
     assert "A safety plan is required" in client.get(f"/cases/{case.pk}/").text
     client.post(

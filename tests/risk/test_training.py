@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime
-import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from pypdf import PdfWriter
 
 from risk.models import TrainingRecord
 from risk.services import has_current_training
@@ -20,22 +18,13 @@ pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
 
 
-def certificate_pdf() -> bytes:
-    # A real PDF: certificates are parsed and checked for active content before they are kept.
-    writer = PdfWriter()
-    writer.add_blank_page(200, 200)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
 def test_supervisor_records_training_and_sees_compliance(client, north):
     sofia = factories.supervisor(north)
     cara = factories.caseworker(north)
     nia = factories.caseworker(north, "Nia")
     factories.caseworker(factories.make_team("South"), "Sam")  # not Sofia's team
     client.force_login(sofia)
-    certificate = certificate_pdf()
+    certificate = factories.blank_pdf()
     response = client.post(
         "/risk/training/",
         {

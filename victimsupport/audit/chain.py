@@ -15,7 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 
 from victimsupport import bulkinsert
-from victimsupport.audit.context import current_actor_and_address
+from victimsupport.audit.context import current_actor_and_address, current_system
 from victimsupport.audit.models import AuditEntry, AuditLogImmutable, ChainHead
 from victimsupport.audit.redaction import REDACTED
 from victimsupport.crypto import keyring
@@ -61,13 +61,17 @@ def compute_seal(entry: AuditEntry) -> str:
 
 
 def _apply_request_context(entry: AuditEntry) -> None:
-    """Attribute the entry to the signed-in user and address of the current request."""
+    """Attribute the entry to the signed-in user and address of the current request, or,
+    outside one, to the user and label given by ``acting_as`` (a command, a task)."""
     actor, address = current_actor_and_address()
     if entry.actor_id is None and actor is not None:
         entry.actor = actor
         entry.actor_email = getattr(actor, "email", None)
     if entry.remote_addr is None and address:
         entry.remote_addr = address
+    system = current_system()
+    if system is not None:
+        entry.additional_data = {"system": system, **(entry.additional_data or {})}
 
 
 @functools.cache

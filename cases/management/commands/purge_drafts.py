@@ -2,12 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
 from cases.intake import purge_drafts
+from victimsupport.audit.commands import AuditedCommand
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Delete expired intake drafts (and finished ones after a day). Run it regularly."
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -5,12 +5,13 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, OutputWrapper
+from django.core.management.base import CommandError, OutputWrapper
 
 from demo.seed import seed_demo
+from victimsupport.audit.commands import AuditedCommand
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Create demo users (one per role), teams and cases for a local trial. Idempotent."
 
     def add_arguments(self, parser: Any) -> None:

@@ -3,12 +3,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from risk.models import InstrumentVersion
+from victimsupport.audit.commands import AuditedCommand
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Print an instrument version as JSON (the newest one unless --number is given)."
 
     def add_arguments(self, parser: Any) -> None:

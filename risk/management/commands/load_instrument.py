@@ -5,13 +5,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from risk.engine import InstrumentError
 from risk.services import instrument_load
+from victimsupport.audit.commands import AuditedCommand
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Load a risk instrument from a JSON or YAML file as its next version."
 
     def add_arguments(self, parser: Any) -> None:

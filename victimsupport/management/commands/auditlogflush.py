@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+
+from victimsupport.audit.commands import AuditedCommand
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     """Replaces django-auditlog's command of the same name: the audit log is append-only."""
 
     help = "Disabled: the audit log is append-only. Retention is handled by the retention schedule."

@@ -10,11 +10,12 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 
 from victimsupport.access import Role, sync_roles
 from victimsupport.accounts.models import Team, User
+from victimsupport.audit.commands import AuditedCommand
 
 EMAIL_DOMAIN = "loadtest.invalid"
 
@@ -58,7 +59,7 @@ def write_password_file(path: Path, rows: list[tuple[str, str, str]]) -> None:
     os.replace(partial, path)
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
         "Create or reset N caseworker accounts for the load test, spread over the existing "
         "teams, each with an authenticator app, and write their new random passwords and "

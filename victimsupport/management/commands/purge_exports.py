@@ -2,12 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
+from victimsupport.audit.commands import AuditedCommand
 from victimsupport.pdfjobs import job_models, purge_expired_jobs
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
         "Delete expired background documents (every kind: case-file exports and any other) "
         "and their PDFs. Run it regularly."

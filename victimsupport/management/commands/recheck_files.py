@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from victimsupport.audit.commands import AuditedCommand
 from victimsupport.crypto import DecryptionError
 from victimsupport.stored_files import recheck, registered
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
         "Run the current upload checks again on every stored file (case documents, training "
         "certificates), one at a time. Reports ids only. --quarantine sets aside the files "

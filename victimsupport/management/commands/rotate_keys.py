@@ -3,13 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from victimsupport.audit.commands import AuditedCommand
 from victimsupport.crypto import DecryptionError
 from victimsupport.crypto.rotation import ModelProgress, key_census, rotate
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
         "Re-encrypt every encrypted column under FIELD_ENCRYPTION_ACTIVE_KEY, in batches. "
         "Interrupt at any time and run again to resume."

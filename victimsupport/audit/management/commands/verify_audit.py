@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from victimsupport.audit.chain import verify_chain
+from victimsupport.audit.commands import AuditedCommand
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Check the audit log's hash chain; report the first entry changed, removed or inserted."
 
     def add_arguments(self, parser: Any) -> None:

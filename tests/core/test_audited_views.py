@@ -1,0 +1,224 @@
+"""Every page of the project that shows case data writes an access entry for what it shows.
+
+The pages are found from the URL resolver, not listed by hand: each project URL is filled in
+from its own keyword arguments with real objects, requested by someone allowed to see it,
+and must leave an access entry by that person for the case (or the object) it names. A page
+that shows no case data is exempted below by its URL name, with the reason. A page added
+later is caught here without anyone editing this file: it either audits or is exempted.
+
+Sofia supervises North, has taken the training and asked for the export; Cara works in North.
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from cases import services
+from cases.models import Consent, Document, DuplicateMatch, ExportJob
+from risk import dashboard as risk_dashboard
+from risk import services as risk_services
+from risk.models import Assessment
+from tests import factories
+from victimsupport.audit.models import AuditEntry
+from victimsupport.casefile import case_models
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
+
+# URL name: why the page needs no access entry. Narrow on purpose: one name each.
+EXEMPT = {
+    "healthz": "the load balancer's health check: the word ok",
+    "account_reset_password": "the password reset form; signed-in staff, no case",
+    "account_preferences": "the signed-in person's own language choice; no case",
+    "home": "the start page lists the signed-in person's tasks; nothing of any case",
+    "audit_log": "the log itself: who did what to which record, values redacted",
+    "cases:list": (
+        "a list across cases (reference, display name, level), not an opening of one case "
+        "file; lists are not access entries in DESIGN.md"
+    ),
+    "cases:break_glass": "asks for a reference; the opening it leads to is audited itself",
+    "cases:assign": "the case's reference and the staff to choose from, nothing of the person",
+    "cases:export_status": "the export's progress only; the download is the access entry",
+    "cases:intake": "the person's own drafts by date; no case is opened",
+    "cases:intake_step": "the person's own draft, before it is a case; only they can open it",
+    "cases:intake_finish": "writes the case (its change entries); shows nothing",
+    "risk:assessment_new": "the case's reference and the instruments to choose from",
+    "risk:training": "staff training records, not case data",
+    "risk:dashboard": "counts per level and week, and the references of possible duplicates",
+    "risk:dashboard_list": (
+        "a list across cases (reference, display name, level), not an opening of one case "
+        "file; lists are not access entries in DESIGN.md"
+    ),
+}
+# Mounted from libraries: sign-in and account pages, and the administration, which holds no
+# case model (checked below).
+LIBRARY_NAMESPACES = {"admin"}
+
+
+def _project_module(callback: Any) -> bool:
+    top = getattr(callback, "__module__", "").split(".")[0]
+    return (ROOT / top).is_dir() and top != "tests"
+
+
+def project_patterns() -> list[tuple[str, str, list[str]]]:
+    """(URL name, route, keyword names) of every URL the project's own views answer."""
+    found = []
+
+    def walk(patterns: Any, prefix: str, namespace: str) -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                if p.namespace in LIBRARY_NAMESPACES:
+                    continue
+                ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+                walk(p.url_patterns, prefix + str(p.pattern), ns)
+            elif isinstance(p, URLPattern) and _project_module(p.callback):
+                route = prefix + str(p.pattern)
+                found.append((f"{namespace}{p.name}", "/" + route, list(p.pattern.converters)))
+
+    walk(get_resolver().url_patterns, "", "")
+    return found
+
+
+@pytest.fixture
+def world(north):
+    cara = factories.caseworker(north, "Cara")
+    sofia = factories.supervisor(north, "Sofia")
+    factories.train(cara)
+    factories.train(sofia)
+    case = factories.make_full_case(cara)
+    other = factories.make_full_case(cara)
+    action = factories.add_risk(case, cara)
+    services.document_add(
+        case=case,
+        actor=cara,
+        name="letter.pdf",
+        content_type="application/pdf",
+        data=factories.blank_pdf(),
+    )
+    now = timezone.now()
+    job = ExportJob.objects.create(
+        case=case,
+        requested_by=sofia,
+        expires_at=now + datetime.timedelta(hours=1),
+        status=ExportJob.Status.DONE,
+        pdf=factories.blank_pdf(),
+    )
+    match = DuplicateMatch.objects.create(
+        existing_case=other, new_case=case, matched_on=["phone"], found_by=cara
+    )
+    record = risk_services.training_record_add(
+        actor=sofia,
+        user=cara,
+        course="Safety planning",
+        completed_on=timezone.localdate(),
+        provider="Regional network",
+        certificate=("cert.pdf", "application/pdf", factories.blank_pdf()),
+    )
+    values = {
+        "pk": [case.pk],
+        "consent_id": [Consent.objects.filter(case=case).first().pk],
+        "document_id": [Document.objects.get(case=case).pk],
+        "assessment_id": [Assessment.objects.get(case=case).pk],
+        "action_id": [action.pk],
+        "job_id": [job.pk],
+        "match_id": [match.pk],
+        "record_id": [record.pk],
+        "tile": list(risk_dashboard.DRILLDOWNS),
+    }
+    # What each keyword names, for the entry's object: the page of a duplicate names the
+    # existing case; a training certificate is its record.
+    named = {
+        "pk": case,
+        "match_id": other,
+        "record_id": record,
+        "consent_id": Consent.objects.filter(case=case).first(),
+    }
+    return {"sofia": sofia, "case": case, "values": values, "named": named}
+
+
+def urls_of(route: str, keywords: list[str], values: dict[str, list[Any]]) -> Iterator[str]:
+    missing = [k for k in keywords if k not in values]
+    assert not missing, f"{route}: teach the audit net which object {missing} names"
+    for combination in itertools.product(*(values[k] for k in keywords)):
+        url = route
+        for keyword, value in zip(keywords, combination, strict=True):
+            url = _fill(url, keyword, value)
+        yield url
+
+
+def _fill(route: str, keyword: str, value: Any) -> str:
+    return re.sub(rf"<(?:\w+:)?{keyword}>", str(value), route)
+
+
+def _opened(client: Any, url: str) -> Any:
+    """GET the page; a form that only takes POST is sent empty, which is refused and shows
+    the page again (the case page with what to correct, for instance)."""
+    response = client.get(url)
+    if response.status_code == 405:
+        response = client.post(url, {})
+    return response
+
+
+def test_the_net_finds_the_case_pages():
+    names = {name for name, _, _ in project_patterns()}
+    assert {"cases:detail", "cases:history", "risk:safety_plan", "cases:export_download"} <= names
+    assert not set(EXEMPT) - names, f"exemptions for pages that are gone: {set(EXEMPT) - names}"
+
+
+def unaudited(client: Any, world: dict, patterns: list[tuple[str, str, list[str]]]) -> list:
+    """What is wrong with ``patterns``: pages that did not show, or wrote no access entry."""
+    sofia = world["sofia"]
+    client.force_login(sofia)
+    problems = []
+    for name, route, keywords in patterns:
+        if name in EXEMPT:
+            continue
+        named = {world["named"].get(k) for k in keywords} - {None} | {world["case"]}
+        for url in urls_of(route, keywords, world["values"]):
+            since = factories.audit_mark()
+            response = _opened(client, url)
+            if response.status_code in (302, 403, 404, 405):
+                problems.append(
+                    f"{name} ({url}) answered {response.status_code} to someone allowed to "
+                    "see it: build data so that it shows, or exempt it with the reason"
+                )
+                continue
+            written = AuditEntry.objects.filter(
+                seq__gt=since, action=AuditEntry.Action.ACCESS, actor=sofia
+            )
+            objects = {(e.content_type.model_class(), e.object_pk) for e in written}
+            if not objects & {(type(o), str(o.pk)) for o in named}:
+                problems.append(
+                    f"{name} ({url}) shows case data but wrote no access entry for it: call "
+                    "record_access (victimsupport.audit.services), or exempt it with the reason"
+                )
+    return problems
+
+
+def test_every_page_that_shows_case_data_writes_its_access_entry(client, world):
+    patterns = project_patterns()
+    assert len([p for p in patterns if p[0] not in EXEMPT]) >= 15
+    problems = unaudited(client, world, patterns)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_net_catches_a_new_page_without_its_entry(client, world, settings):
+    settings.ROOT_URLCONF = "tests.testapp.urls_unaudited"
+    # The throwaway page lives in tests/, which the sweep leaves out; it is given by hand.
+    problems = unaudited(client, world, [("peek", "/peek/<uuid:pk>/", ["pk"])])
+    assert len(problems) == 1 and "peek" in problems[0] and "no access entry" in problems[0]
+
+
+def test_the_administration_holds_no_case_data():
+    registered = set(admin.site._registry)
+    assert not registered & set(case_models()), registered & set(case_models())

@@ -10,6 +10,9 @@ admin.site.login = views.admin_login  # type: ignore[method-assign]
 admin.site.site_header = "Casework administration"
 admin.site.site_title = "Casework administration"
 
+# 403 only for "may see, may not change"; every other refusal answers 404 (views.py).
+handler403 = "victimsupport.views.permission_denied"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

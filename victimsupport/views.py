@@ -2,16 +2,16 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
+from django.views.defaults import page_not_found
 
-from victimsupport.access import Role, roles_of
+from victimsupport.access import MaySeeNotChange, Role, roles_of
 from victimsupport.audit.chain import verify_chain
 from victimsupport.audit.models import AuditEntry
 
@@ -92,14 +92,36 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     return render(request, "audit/audit_log.html", {"page": page, "report": report})
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """``handler403``: a 403 only for "may see, may not change"; every other refusal is the
+    404 of an address that does not exist, so that it reveals nothing.
+
+    The administration raises plain ``PermissionDenied`` when a change is refused on a record
+    the administrator may see (a published risk instrument, a published notice): a refused
+    change there is the same "may see, may not change".
+    """
+    match = request.resolver_match
+    refused_change_in_admin = (
+        match is not None and match.app_name == "admin" and request.method not in SAFE_METHODS
+    )
+    if not isinstance(exception, MaySeeNotChange) and not refused_change_in_admin:
+        return page_not_found(request, Http404())
+    reason = getattr(exception, "reason", "")
+    return render(request, "403.html", {"reason": reason}, status=403)
+
+
 def admin_login(request: HttpRequest, extra_context: object = None) -> HttpResponse:
     """Replaces the admin's login view for every method and every user."""
     next_url = request.GET.get("next") or reverse("admin:index")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = reverse("admin:index")
     if request.user.is_authenticated:
-        # Signed in but not allowed into the admin: no second sign-in form here.
-        raise PermissionDenied("Your account cannot use the administration.")
+        # Signed in but not allowed into the admin: no second sign-in form here, and no
+        # administration to see either.
+        raise Http404("Your account cannot use the administration.")
     return redirect_to_login(next_url, login_url=reverse("account_login"))
 
 

@@ -331,8 +331,9 @@ def test_bad_input_keeps_what_was_typed(client, cara, notice):
 
 def test_only_case_roles_take_intakes(client):
     client.force_login(factories.make_user("Aud", role="auditor"))
-    assert client.get("/cases/intake/").status_code == 403
-    assert client.post("/cases/intake/").status_code == 403
+    # Not "may see, may not change": the same 404 as for an address that does not exist.
+    assert client.get("/cases/intake/").status_code == 404
+    assert client.post("/cases/intake/").status_code == 404
 
 
 def test_a_finished_draft_never_gets_its_answers_back(client, cara, north, notice):

@@ -80,7 +80,7 @@ def test_audit_log_page_shows_entries_and_checks_integrity(client):
 
 def test_audit_log_page_is_refused_to_caseworkers(client):
     client.force_login(factories.caseworker(factories.make_team()))
-    assert client.get("/audit/").status_code == 403
+    assert client.get("/audit/").status_code == 404
 
 
 def test_not_found_page_reveals_nothing(client):

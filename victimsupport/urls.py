@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from victimsupport import views
 from victimsupport.accounts import views as account_views
+from victimsupport.audit import views as audit_views
 
 # The admin's own login form would sign someone in without throttling or a second factor,
 # even over an existing session: every request to it goes to the application's sign-in.
@@ -18,7 +19,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("cases/", include("cases.urls")),
     path("risk/", include("risk.urls")),
-    path("audit/", views.audit_log, name="audit_log"),
+    path("audit/", audit_views.audit_log, name="audit_log"),
+    path("audit/export.csv", audit_views.audit_log_export, name="audit_log_export"),
     # Before allauth's own, which it replaces (same address and name).
     path(
         "accounts/password/reset/",

@@ -1,19 +1,16 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 from django.views.defaults import page_not_found
 
 from victimsupport.access import MaySeeNotChange, Role, roles_of
-from victimsupport.audit.chain import verify_chain
-from victimsupport.audit.models import AuditEntry
 
 # What each role can do, in the words the home page uses: (url name, query, title, text).
 ROLE_TASKS: dict[str, list[tuple[str, str, str, str]]] = {
@@ -80,16 +77,6 @@ def home(request: HttpRequest) -> HttpResponse:
     roles = roles_of(request.user)
     sections = [(Role(role).label, ROLE_TASKS[role]) for role in Role.values if role in roles]
     return render(request, "home.html", {"sections": sections})
-
-
-@login_required
-@permission_required("audit.view_auditentry", raise_exception=True)
-@require_http_methods(["GET", "POST"])
-def audit_log(request: HttpRequest) -> HttpResponse:
-    entries = AuditEntry.objects.select_related("content_type", "actor").order_by("-seq")
-    page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    report = verify_chain() if request.method == "POST" else None
-    return render(request, "audit/audit_log.html", {"page": page, "report": report})
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -72,7 +72,7 @@ def test_audit_log_page_shows_entries_and_checks_integrity(client):
     client.force_login(factories.make_user("Aud", role=Role.AUDITOR))
     page = client.get("/audit/")
     assert page.status_code == 200
-    assert "<td data-label=\"Record\">Case</td>" in page.text  # its label, not cases.case
+    assert '<td data-label="Record">Case</td>' in page.text  # its label, not cases.case
     assert "Created" in page.text
     checked = client.post("/audit/")
     assert "Intact:" in checked.text

@@ -31,11 +31,11 @@ class MaySeeNotChange(PermissionDenied):
 
 
 class Role(models.TextChoices):
-    CASEWORKER = "caseworker", "Caseworker"
-    SUPERVISOR = "supervisor", "Supervisor"
-    DATA_PROTECTION_OFFICER = "data_protection_officer", "Data-protection officer"
-    AUDITOR = "auditor", "Auditor"
-    ADMINISTRATOR = "administrator", "Administrator"
+    CASEWORKER = "caseworker", _("Caseworker")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    DATA_PROTECTION_OFFICER = "data_protection_officer", _("Data-protection officer")
+    AUDITOR = "auditor", _("Auditor")
+    ADMINISTRATOR = "administrator", _("Administrator")
 
 
 # Model permissions each role's group holds. They say what kind of thing a role may do; which

@@ -1,82 +1,166 @@
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.defaults import page_not_found
 
 from victimsupport.access import MaySeeNotChange, Role, roles_of
+from victimsupport.audit.models import AuditEntry
 
 # What each role can do, in the words the home page uses: (url name, query, title, text).
-ROLE_TASKS: dict[str, list[tuple[str, str, str, str]]] = {
+# Every link here answers 200 for the role (tests/core/test_home_links.py follows them all).
+ROLE_TASKS: dict[str, list[tuple[str, str, Any, Any]]] = {
     Role.CASEWORKER: [
         (
             "cases:intake",
             "",
-            "New intake",
-            "Take someone in safely, or resume an intake you started.",
+            _("New intake"),
+            _("Take someone in safely, or resume an intake you started."),
         ),
-        ("cases:list", "", "My cases", "Open the case files assigned to you."),
-        ("cases:list", "?scope=team", "Team cases", "Every case of your teams."),
+        ("cases:list", "", _("My cases"), _("Open the case files assigned to you.")),
+        ("cases:list", "?scope=team", _("Team cases"), _("Every case of your teams.")),
     ],
     Role.SUPERVISOR: [
         (
             "risk:dashboard",
             "",
-            "Risk dashboard",
-            "High-risk cases without a plan, overdue reviews and actions, overrides.",
+            _("Risk dashboard"),
+            _("High-risk cases without a plan, overdue reviews and actions, overrides."),
         ),
-        ("cases:list", "?scope=team", "Team cases", "Every case of the teams you supervise."),
-        ("risk:training", "", "Training", "Who is trained on risk assessment, and until when."),
+        (
+            "cases:list",
+            "?scope=team",
+            _("Team cases"),
+            _("Every case of the teams you supervise."),
+        ),
+        (
+            "risk:training",
+            "",
+            _("Training"),
+            _("Who is trained on risk assessment, and until when."),
+        ),
         (
             "cases:break_glass",
             "",
-            "Emergency access",
-            "Open a case outside your teams when someone's safety depends on it. The reason "
-            "is recorded and reviewed.",
+            _("Emergency access"),
+            _(
+                "Open a case outside your teams when someone's safety depends on it. The "
+                "reason is recorded and reviewed."
+            ),
         ),
     ],
     Role.DATA_PROTECTION_OFFICER: [
-        ("audit_log", "", "Audit log", "Who changed, viewed or exported what, and when."),
+        (
+            "audit_log",
+            "",
+            _("Audit log"),
+            _("Who changed, viewed or exported what, and when. Filter it and export it as CSV."),
+        ),
+        (
+            "audit_log",
+            "?kind=refused",
+            _("Refused access"),
+            _("Attempts to open what someone may not see or change, counted per hour."),
+        ),
+        (
+            "audit_log",
+            "?kind=export",
+            _("Exports and downloads"),
+            _("Every case file that left the service as a PDF, by whom and when."),
+        ),
     ],
     Role.AUDITOR: [
         (
             "audit_log",
             "",
-            "Audit log",
-            "Check that the log is complete and untampered, and review access to case files.",
+            _("Audit log"),
+            _(
+                "Check that the log is complete and untampered, and review access to case "
+                "files. Filter it and export it as CSV."
+            ),
+        ),
+        (
+            "audit_log",
+            "?kind=refused",
+            _("Refused access"),
+            _("Attempts to open what someone may not see or change, counted per hour."),
         ),
     ],
     Role.ADMINISTRATOR: [
-        ("admin:accounts_user_changelist", "", "Staff accounts", "Add staff, set roles and teams."),
-        ("admin:accounts_team_changelist", "", "Teams", "Create and rename teams."),
+        (
+            "admin:accounts_user_changelist",
+            "",
+            _("Staff accounts"),
+            _("Add staff, set roles and teams."),
+        ),
+        ("admin:accounts_team_changelist", "", _("Teams"), _("Create and rename teams.")),
         (
             "admin:cases_confidentialitynotice_changelist",
             "",
-            "Confidentiality notice",
-            "Publish a new version of the notice caseworkers give at intake.",
+            _("Confidentiality notice"),
+            _("Publish a new version of the notice caseworkers give at intake."),
         ),
         (
             "admin:risk_instrumentversion_changelist",
             "",
-            "Risk instruments",
-            "Draft, check and publish versions of the risk assessment questions and thresholds.",
+            _("Risk instruments"),
+            _("Draft, check and publish versions of the risk assessment questions and thresholds."),
         ),
-        ("risk:training", "", "Training", "Record staff training on risk assessment."),
+        ("risk:training", "", _("Training"), _("Record staff training on risk assessment.")),
     ],
 }
+
+REFUSED_WINDOW = timedelta(days=7)
+
+
+def data_protection_figures() -> list[dict[str, Any]]:
+    """The figures on the data-protection officer's home: what the service keeps, for how
+    long, and the week's refused access. Counts only: no case, no name."""
+    since = timezone.now() - REFUSED_WINDOW
+    refused = AuditEntry.objects.filter(
+        action=AuditEntry.Action.ACCESS, additional_data__access="refused", timestamp__gte=since
+    ).count()
+    return [
+        {
+            "value": refused,
+            "text": ngettext(
+                "refused access recorded in the last 7 days",
+                "refused accesses recorded in the last 7 days",
+                refused,
+            ),
+        },
+        {
+            "value": settings.INTAKE_DRAFT_HOURS,
+            "text": _("hours before an unfinished intake and its answers are deleted"),
+        },
+        {
+            "value": settings.PDF_EXPORT_HOURS,
+            "text": _("hours a case-file PDF waits for download before it is deleted"),
+        },
+    ]
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     roles = roles_of(request.user)
-    sections = [(Role(role).label, ROLE_TASKS[role]) for role in Role.values if role in roles]
-    return render(request, "home.html", {"sections": sections})
+    sections = [(role, Role(role).label, ROLE_TASKS[role]) for role in Role.values if role in roles]
+    context: dict[str, Any] = {"sections": sections}
+    if Role.DATA_PROTECTION_OFFICER in roles:
+        context["dpo_figures"] = data_protection_figures()
+    return render(request, "home.html", context)
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

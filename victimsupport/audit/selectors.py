@@ -4,7 +4,7 @@ times instead of ids, codes and UTC.
 The core knows no app's model: the case a row belongs to is found through the case-file
 registry (each app names its models and the lookup from each to its case), and the case
 model is the one those lookups end at. A page costs the same queries whatever its number of
-rows: one for the rows and one per kind of record on the page to find their cases.
+rows and its mix of records: one for the rows and one (a UNION) to find their cases.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
-from django.db.models import CharField, Q
+from django.db.models import CharField, F, IntegerField, Q, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -116,35 +116,51 @@ def _case_paths() -> dict[int, str]:
 
 
 def case_references(entries: Iterable[AuditEntry]) -> dict[int, str]:
-    """Entry id -> the reference of the case its row belongs to, one query per kind of
-    record among ``entries`` (however many entries). Rows since deleted have none."""
+    """Entry id -> the reference of the case its row belongs to, in one query however many
+    entries and kinds of record there are (a UNION of one part per kind of record). Rows
+    since deleted have none."""
+    entries = list(entries)
     paths = _case_paths()
-    wanted: dict[int, list[AuditEntry]] = defaultdict(list)
+    wanted: dict[int, dict[str, Any]] = defaultdict(dict)
     for entry in entries:
-        if entry.content_type_id in paths:
-            wanted[entry.content_type_id].append(entry)
-    found: dict[int, str] = {}
-    for content_type_id, group in wanted.items():
-        model = ContentType.objects.get_for_id(content_type_id).model_class()
+        if entry.content_type_id not in paths:
+            continue
+        model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
         if model is None:
             continue
-        keys = {}
-        for entry in group:
-            try:
-                keys[entry.object_pk] = model._meta.pk.to_python(entry.object_pk)
-            except ValidationError:
-                continue  # not this model's id: names no row
-        path = paths[content_type_id]
-        refs = {
-            str(pk): reference
-            for pk, reference in model._default_manager.filter(
-                pk__in=set(keys.values())
-            ).values_list("pk", path)
-        }
-        for entry in group:
-            key = keys.get(entry.object_pk)
-            if key is not None and str(key) in refs:
-                found[entry.pk] = refs[str(key)]
+        try:
+            wanted[entry.content_type_id][entry.object_pk] = model._meta.pk.to_python(
+                entry.object_pk
+            )
+        except ValidationError:
+            continue  # not this model's id: names no row
+    parts = []
+    for content_type_id, keys in wanted.items():
+        model = ContentType.objects.get_for_id(content_type_id).model_class()
+        parts.append(
+            model._default_manager.filter(pk__in=set(keys.values()))  # type: ignore[union-attr]
+            .order_by()
+            .annotate(
+                vs_type=Value(content_type_id, output_field=IntegerField()),
+                vs_pk=Cast("pk", output_field=CharField()),
+                vs_reference=F(paths[content_type_id]),
+            )
+            .values_list("vs_type", "vs_pk", "vs_reference")
+        )
+    if not parts:
+        return {}
+    query = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    found_rows: dict[tuple[int, str], str] = {}
+    for content_type_id, pk_text, reference in query:
+        model = ContentType.objects.get_for_id(content_type_id).model_class()
+        # SQLite casts a UUID to bare hex: the model's own parsing gives one form for both.
+        key = str(model._meta.pk.to_python(pk_text))  # type: ignore[union-attr]
+        found_rows[(content_type_id, key)] = reference
+    found: dict[int, str] = {}
+    for entry in entries:
+        key = wanted.get(entry.content_type_id, {}).get(entry.object_pk)
+        if key is not None and (entry.content_type_id, str(key)) in found_rows:
+            found[entry.pk] = found_rows[(entry.content_type_id, str(key))]
     return found
 
 

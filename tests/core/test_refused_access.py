@@ -178,7 +178,7 @@ def test_the_audit_log_page_labels_refusals(client, sam):
     client.force_login(factories.make_user("Aud", role=Role.AUDITOR))
     response = client.get("/audit/")
     rows = response.context["rows"]
-    assert [row.what for row in rows] == ["Refused access", "Refused access"]
+    assert [row.what for row in rows].count("Refused access") == 2
     page = response.text
     assert "Not found or not theirs: cases:detail, 10 refusals this hour" in page
     assert "cases:detail, 1 refusal this hour" in page

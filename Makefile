@@ -1,5 +1,8 @@
 # Two commands on a fresh machine: `make run` and `make test`.
 PYTHON ?= python3
+# `make run PORT=8123` serves on another port; HOST too, e.g. HOST=0.0.0.0 on a trusted network.
+PORT ?= 8000
+HOST ?= 127.0.0.1
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -9,7 +12,7 @@ MANAGE := $(BIN)/python manage.py
 .PHONY: help run test lint migrations-check translations-check translations messages pytest system-deps browser-deps install format clean
 
 help:
-	@echo "make run    set up everything and serve the app on http://127.0.0.1:8000 (SQLite)"
+	@echo "make run    set up everything and serve the app on http://$(HOST):$(PORT) (SQLite; PORT=8123 for another port)"
 	@echo "make test   lint, migrations check and the whole test suite (with coverage)"
 	@echo "make format apply ruff's formatting and import order"
 	@echo "make messages  update locale/*/LC_MESSAGES/django.po from the code (then translate)"
@@ -63,11 +66,11 @@ messages: $(STAMP) system-deps
 run: $(STAMP) .env system-deps translations
 	$(MANAGE) migrate --noinput
 	$(MANAGE) createcachetable
-	$(MANAGE) seed_demo
-	@echo "Serving on http://127.0.0.1:8000 with a background worker  (Ctrl-C to stop both)"
+	$(MANAGE) seed_demo --address http://$(HOST):$(PORT)/
+	@echo "Serving on http://$(HOST):$(PORT) with a background worker  (Ctrl-C to stop both)"
 	@$(MANAGE) db_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	$(MANAGE) runserver 127.0.0.1:8000
+	$(MANAGE) runserver $(HOST):$(PORT)
 
 # The background worker (large case-file PDFs) on its own; `make run` starts one already.
 .PHONY: worker

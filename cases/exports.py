@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -24,6 +23,7 @@ from cases.access import get_case_for_user
 from cases.models import Case, ExportJob
 from cases.selectors import case_file, current_break_glass
 from victimsupport import casefile, pdfjobs
+from victimsupport.access import MaySeeNotChange
 from victimsupport.audit.services import AccessKind, record_access
 
 TEMPLATE = "pdf/case_file.html"
@@ -85,7 +85,7 @@ def check_may_export(*, user: Any, case: Case) -> None:
     supervisor reading the emergency accesses sees that an export was tried."""
     if not case.can_write and current_break_glass(user=user, case=case) is not None:
         record_access(actor=user, obj=case, kind=AccessKind.EXPORT_REFUSED)
-        raise PermissionDenied(EXPORT_REFUSED_IN_EMERGENCY)
+        raise MaySeeNotChange(EXPORT_REFUSED_IN_EMERGENCY)
 
 
 def record_export(*, user: Any, case: Case, job: ExportJob | None = None) -> None:

@@ -12,20 +12,18 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.db.models import CharField, ForeignObjectRel, Q
-from django.db.models.functions import Cast
+from django.db.models import ForeignObjectRel
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from victimsupport import casefile
 from victimsupport.audit.models import AuditEntry
 from victimsupport.audit.redaction import EMPTY, REDACTED
+from victimsupport.audit.selectors import entries_about
 from victimsupport.audit.services import AccessKind
 
 ACTIONS = {
@@ -44,18 +42,12 @@ class Change:
 
 def entries_of(case: Any) -> models.QuerySet[AuditEntry]:
     """Every entry about ``case`` and the rows the case-file registry says are its own, newest
-    first, in one query: each model's rows are a subquery rather than a list fetched first."""
-    query = Q(content_type=ContentType.objects.get_for_model(type(case)), object_pk=str(case.pk))
-    for model, path in casefile.case_models():
-        own = model._default_manager.filter(**{path: case})
-        if isinstance(model._meta.pk, models.UUIDField):
-            # SQLite keeps a UUID as bare hex, so a cast would not match the log's text form:
-            # these few rows are fetched first (one query for the model).
-            rows: Any = [str(pk) for pk in own.values_list("pk", flat=True)]
-        else:
-            rows = own.annotate(pk_text=Cast("pk", output_field=CharField())).values("pk_text")
-        query |= Q(content_type=ContentType.objects.get_for_model(model), object_pk__in=rows)
-    return AuditEntry.objects.filter(query).select_related("actor", "content_type").order_by("-seq")
+    first, in one query (the audit log's case filter is the same condition)."""
+    return (
+        AuditEntry.objects.filter(entries_about(case))
+        .select_related("actor", "content_type")
+        .order_by("-seq")
+    )
 
 
 def actor_name(entry: AuditEntry) -> str:

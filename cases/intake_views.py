@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cases import intake
+from cases import intake, intake_review
 from cases.duplicates import duplicates_check
 from cases.forms import STEP_FORMS, NoticeForm
 from victimsupport.access import CASE_ROLES, roles_of
@@ -88,7 +88,7 @@ def intake_step(request: HttpRequest, pk: str, step: str) -> HttpResponse:
         "previous": intake.previous_step(step),
     }
     if step == Step.REVIEW:
-        context["answers"] = draft.data or {}
+        context["sections"] = intake_review.review_sections(draft.data or {})
         context["missing"] = [
             Step(s).label for s in intake.REQUIRED_FOR_FINISH if s not in (draft.data or {})
         ]

@@ -33,7 +33,7 @@ from cases.forms import (
 )
 from cases.models import Case, Consent, Document, Victim
 from cases.selectors import case_by_reference_for_break_glass, case_file, current_break_glass
-from victimsupport.access import CASE_ROLES, Role, get_for_user, has_role
+from victimsupport.access import CASE_ROLES, MaySeeNotChange, Role, get_for_user, has_role
 from victimsupport.accounts.models import Team, User
 from victimsupport.audit.services import AccessKind, record_access
 from victimsupport.concurrency import render_conflict, render_refused
@@ -327,7 +327,8 @@ def document_download(request: HttpRequest, pk: str, document_id: int) -> FileRe
 def case_assign(request: HttpRequest, pk: str) -> HttpResponse:
     case = get_case_for_user(request.user, pk, write=True)
     if not has_role(request.user, Role.SUPERVISOR):
-        raise PermissionDenied(_("Only supervisors assign and transfer cases."))
+        # Cara may see and work on the case, but its assignment is a supervisor's to change.
+        raise MaySeeNotChange(_("Only supervisors assign and transfer cases."))
     teams = Team.objects.all()
     users = User.objects.filter(
         is_active=True, teams__isnull=False, groups__name__in=CASE_ROLES

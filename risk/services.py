@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import global_settings, settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -30,6 +30,7 @@ from risk.models import (
     TrainingRecord,
 )
 from victimsupport import limits
+from victimsupport.access import MaySeeNotChange
 from victimsupport.concurrency import EditConflict, claim
 from victimsupport.files import clean_upload
 from victimsupport.stored_files import Refusal
@@ -214,7 +215,8 @@ def assessment_finalise(
     fresh = _claimed(assessment, version)
     trained = has_current_training(actor)
     if not trained and settings.RISK_TRAINING_GATE == "block":
-        raise PermissionDenied(
+        # They may see and edit the draft; finalising is what they may not do yet.
+        raise MaySeeNotChange(
             _(
                 "Only staff with current training on risk assessment can finalise. Save the "
                 "draft and ask a trained colleague to finalise it."

@@ -17,6 +17,19 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 
+class MaySeeNotChange(PermissionDenied):
+    """The one refusal answered 403: the person may see this, but not change it.
+
+    Every other refusal (a role's page opened by another role, a plain ``PermissionDenied``)
+    is answered with the same 404 as an address that does not exist: a 403 says that there
+    is something here, which is true only for someone who may see it.
+    """
+
+    def __init__(self, reason: Any = "") -> None:
+        super().__init__(reason or _("You may see this, but you may not change it."))
+        self.reason = reason
+
+
 class Role(models.TextChoices):
     CASEWORKER = "caseworker", _("Caseworker")
     SUPERVISOR = "supervisor", _("Supervisor")
@@ -116,5 +129,5 @@ def get_for_user(user: Any, model_or_queryset: Any, pk: Any, *, write: bool = Fa
         # Same answer for "does not exist" and "not yours": existence is not revealed.
         raise Http404(f"No {queryset.model._meta.verbose_name} found.")
     if write and not getattr(obj, "can_write", False):
-        raise PermissionDenied(_("You may view this but not change it."))
+        raise MaySeeNotChange()
     return obj

@@ -5,12 +5,16 @@ from django.views.i18n import set_language
 
 from victimsupport import views
 from victimsupport.accounts import views as account_views
+from victimsupport.audit import views as audit_views
 
 # The admin's own login form would sign someone in without throttling or a second factor,
 # even over an existing session: every request to it goes to the application's sign-in.
 admin.site.login = views.admin_login  # type: ignore[method-assign]
 admin.site.site_header = _("Casework administration")
 admin.site.site_title = _("Casework administration")
+
+# 403 only for "may see, may not change"; every other refusal answers 404 (views.py).
+handler403 = "victimsupport.views.permission_denied"
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -21,7 +25,8 @@ urlpatterns = [
     path("accounts/preferences/", account_views.preferences, name="account_preferences"),
     path("cases/", include("cases.urls")),
     path("risk/", include("risk.urls")),
-    path("audit/", views.audit_log, name="audit_log"),
+    path("audit/", audit_views.audit_log, name="audit_log"),
+    path("audit/export.csv", audit_views.audit_log_export, name="audit_log_export"),
     # Before allauth's own, which it replaces (same address and name).
     path(
         "accounts/password/reset/",

@@ -1,23 +1,28 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required, permission_required
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
+from django.views.defaults import page_not_found
 
-from victimsupport.access import Role, roles_of
-from victimsupport.audit.chain import verify_chain
+from victimsupport.access import MaySeeNotChange, Role, roles_of
 from victimsupport.audit.models import AuditEntry
 
 # What each role can do, in the words the home page uses: (url name, query, title, text).
-ROLE_TASKS: dict[str, list[tuple[str, str, str, str]]] = {
+# Every link here answers 200 for the role (tests/core/test_home_links.py follows them all).
+ROLE_TASKS: dict[str, list[tuple[str, str, Any, Any]]] = {
     Role.CASEWORKER: [
         (
             "cases:intake",
@@ -35,7 +40,12 @@ ROLE_TASKS: dict[str, list[tuple[str, str, str, str]]] = {
             _("Risk dashboard"),
             _("High-risk cases without a plan, overdue reviews and actions, overrides."),
         ),
-        ("cases:list", "?scope=team", _("Team cases"), _("Every case of the teams you supervise.")),
+        (
+            "cases:list",
+            "?scope=team",
+            _("Team cases"),
+            _("Every case of the teams you supervise."),
+        ),
         (
             "risk:training",
             "",
@@ -47,20 +57,46 @@ ROLE_TASKS: dict[str, list[tuple[str, str, str, str]]] = {
             "",
             _("Emergency access"),
             _(
-                "Open a case outside your teams when someone's safety depends on it. The reason "
-                "is recorded and reviewed."
+                "Open a case outside your teams when someone's safety depends on it. The "
+                "reason is recorded and reviewed."
             ),
         ),
     ],
     Role.DATA_PROTECTION_OFFICER: [
-        ("audit_log", "", _("Audit log"), _("Who changed, viewed or exported what, and when.")),
+        (
+            "audit_log",
+            "",
+            _("Audit log"),
+            _("Who changed, viewed or exported what, and when. Filter it and export it as CSV."),
+        ),
+        (
+            "audit_log",
+            "?kind=refused",
+            _("Refused access"),
+            _("Attempts to open what someone may not see or change, counted per hour."),
+        ),
+        (
+            "audit_log",
+            "?kind=export",
+            _("Exports and downloads"),
+            _("Every case file that left the service as a PDF, by whom and when."),
+        ),
     ],
     Role.AUDITOR: [
         (
             "audit_log",
             "",
             _("Audit log"),
-            _("Check that the log is complete and untampered, and review access to case files."),
+            _(
+                "Check that the log is complete and untampered, and review access to case "
+                "files. Filter it and export it as CSV."
+            ),
+        ),
+        (
+            "audit_log",
+            "?kind=refused",
+            _("Refused access"),
+            _("Attempts to open what someone may not see or change, counted per hour."),
         ),
     ],
     Role.ADMINISTRATOR: [
@@ -87,22 +123,65 @@ ROLE_TASKS: dict[str, list[tuple[str, str, str, str]]] = {
     ],
 }
 
+REFUSED_WINDOW = timedelta(days=7)
+
+
+def data_protection_figures() -> list[dict[str, Any]]:
+    """The figures on the data-protection officer's home: what the service keeps, for how
+    long, and the week's refused access. Counts only: no case, no name."""
+    since = timezone.now() - REFUSED_WINDOW
+    refused = AuditEntry.objects.filter(
+        action=AuditEntry.Action.ACCESS, additional_data__access="refused", timestamp__gte=since
+    ).count()
+    return [
+        {
+            "value": refused,
+            "text": ngettext(
+                "refused access recorded in the last 7 days",
+                "refused accesses recorded in the last 7 days",
+                refused,
+            ),
+        },
+        {
+            "value": settings.INTAKE_DRAFT_HOURS,
+            "text": _("hours before an unfinished intake and its answers are deleted"),
+        },
+        {
+            "value": settings.PDF_EXPORT_HOURS,
+            "text": _("hours a case-file PDF waits for download before it is deleted"),
+        },
+    ]
+
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     roles = roles_of(request.user)
-    sections = [(Role(role).label, ROLE_TASKS[role]) for role in Role.values if role in roles]
-    return render(request, "home.html", {"sections": sections})
+    sections = [(role, Role(role).label, ROLE_TASKS[role]) for role in Role.values if role in roles]
+    context: dict[str, Any] = {"sections": sections}
+    if Role.DATA_PROTECTION_OFFICER in roles:
+        context["dpo_figures"] = data_protection_figures()
+    return render(request, "home.html", context)
 
 
-@login_required
-@permission_required("audit.view_auditentry", raise_exception=True)
-@require_http_methods(["GET", "POST"])
-def audit_log(request: HttpRequest) -> HttpResponse:
-    entries = AuditEntry.objects.select_related("content_type", "actor").order_by("-seq")
-    page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    report = verify_chain() if request.method == "POST" else None
-    return render(request, "audit/audit_log.html", {"page": page, "report": report})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """``handler403``: a 403 only for "may see, may not change"; every other refusal is the
+    404 of an address that does not exist, so that it reveals nothing.
+
+    The administration raises plain ``PermissionDenied`` when a change is refused on a record
+    the administrator may see (a published risk instrument, a published notice): a refused
+    change there is the same "may see, may not change".
+    """
+    match = request.resolver_match
+    refused_change_in_admin = (
+        match is not None and match.app_name == "admin" and request.method not in SAFE_METHODS
+    )
+    if not isinstance(exception, MaySeeNotChange) and not refused_change_in_admin:
+        return page_not_found(request, Http404())
+    reason = getattr(exception, "reason", "")
+    return render(request, "403.html", {"reason": reason}, status=403)
 
 
 def admin_login(request: HttpRequest, extra_context: object = None) -> HttpResponse:
@@ -111,8 +190,9 @@ def admin_login(request: HttpRequest, extra_context: object = None) -> HttpRespo
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = reverse("admin:index")
     if request.user.is_authenticated:
-        # Signed in but not allowed into the admin: no second sign-in form here.
-        raise PermissionDenied(_("Your account cannot use the administration."))
+        # Signed in but not allowed into the admin: no second sign-in form here, and no
+        # administration to see either.
+        raise Http404("Your account cannot use the administration.")
     return redirect_to_login(next_url, login_url=reverse("account_login"))
 
 

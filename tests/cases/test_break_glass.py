@@ -112,7 +112,7 @@ def test_break_glass_page_flow(client, setup):
 def test_break_glass_page_is_for_supervisors_only(client, setup):
     _, sam, _ = setup
     client.force_login(sam)
-    assert client.get("/cases/emergency-access/").status_code == 403
+    assert client.get("/cases/emergency-access/").status_code == 404
 
 
 def test_break_glass_ends_when_the_supervisor_role_does(setup):

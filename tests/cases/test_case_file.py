@@ -313,7 +313,7 @@ def test_history_shows_changes_without_plaintext(client, case, north):
 
 
 def test_history_is_for_supervisors(client_cara, case):
-    assert client_cara.get(url(case, "history/")).status_code == 403
+    assert client_cara.get(url(case, "history/")).status_code == 404
 
 
 @pytest.mark.parametrize(

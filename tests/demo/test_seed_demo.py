@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import shutil
+import subprocess
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -86,3 +89,41 @@ def test_refused_in_production(settings):
     with pytest.raises(CommandError, match="refused"):
         call_command("seed_demo", stdout=StringIO())
     assert not User.objects.exists()
+
+
+def test_seed_demo_prints_the_address_it_is_given():
+    out = StringIO()
+    call_command("seed_demo", address="http://127.0.0.1:8123/", stdout=out)
+    assert "Sign in at http://127.0.0.1:8123/" in out.getvalue()
+    assert ":8000" not in out.getvalue()
+
+
+def test_seed_demo_takes_the_address_from_the_environment(monkeypatch):
+    monkeypatch.setenv("SEED_DEMO_ADDRESS", "http://127.0.0.1:8124/")
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "Sign in at http://127.0.0.1:8124/" in out.getvalue()
+
+
+def _make_run_dry(*args: str) -> str:
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("make is not installed")
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [make, "-n", "-C", str(root), "run", *args], capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+def test_make_run_serves_on_the_port_given_and_seed_demo_prints_it():
+    text = _make_run_dry("PORT=8123")
+    assert "runserver 127.0.0.1:8123" in text
+    assert "seed_demo --address http://127.0.0.1:8123/" in text
+    assert "8000" not in text
+
+
+def test_make_run_serves_on_8000_by_default():
+    text = _make_run_dry()
+    assert "runserver 127.0.0.1:8000" in text
+    assert "seed_demo --address http://127.0.0.1:8000/" in text

@@ -136,8 +136,8 @@ def test_trend_table_has_twelve_weeks(client, north, sofia):
 
 def test_dashboard_is_for_supervisors(client, north):
     client.force_login(factories.caseworker(north))
-    assert client.get("/risk/dashboard/").status_code == 403
-    assert client.get("/risk/dashboard/overrides/").status_code == 403
+    assert client.get("/risk/dashboard/").status_code == 404
+    assert client.get("/risk/dashboard/overrides/").status_code == 404
 
 
 def test_unknown_drilldown_is_404(client, sofia):

@@ -68,7 +68,7 @@ def test_bad_training_input_is_refused(client, north):
 
 def test_caseworkers_cannot_see_the_training_register(client, north):
     client.force_login(factories.caseworker(north))
-    assert client.get("/risk/training/").status_code == 403
+    assert client.get("/risk/training/").status_code == 404
 
 
 def test_administrators_see_every_member_of_staff(client, settings):

@@ -21,6 +21,12 @@ class Command(AuditedCommand):
             help="Give the demo users new passwords and print them.",
         )
         parser.add_argument(
+            "--address",
+            default=os.environ.get("SEED_DEMO_ADDRESS", "http://127.0.0.1:8000/"),
+            help="The address the app is served on, printed with the passwords (default: "
+            "$SEED_DEMO_ADDRESS, else http://127.0.0.1:8000/; `make run PORT=...` passes its own).",
+        )
+        parser.add_argument(
             "--cases",
             type=int,
             default=0,
@@ -59,7 +65,7 @@ class Command(AuditedCommand):
             self.stdout.write(self.style.WARNING("Demo accounts, for local trials only:"))
             for account in created:
                 self.stdout.write(f"  {account.role:<24} {account.email:<32} {account.password}")
-            self.stdout.write("These passwords are shown once. Sign in at http://127.0.0.1:8000/")
+            self.stdout.write(f"These passwords are shown once. Sign in at {options['address']}")
         elif not options["cases"]:
             self.stdout.write(
                 "Demo data already present; nothing changed. Passwords were printed when the "

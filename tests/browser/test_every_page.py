@@ -261,6 +261,25 @@ def check_page(page, url: str, shots: Path | None, axe: bool) -> list[str]:
     return found
 
 
+def check_menu(page, shots: Path) -> list[str]:
+    """On a phone the header's navigation is one "Menu" that opens without JavaScript."""
+    page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+    links = page.get_by_role("navigation", name="Main").get_by_role("link")
+    if links.count() != 0:
+        return ["390 px: the navigation is not folded"]
+    page.locator(".nav-fold > summary").click()
+    shown = links.count()
+    page.screenshot(path=str(shots / f"menu-open-{WIDTHS[0]}.jpg"), quality=70)
+    small = page.evaluate(
+        "[...document.querySelectorAll('.nav-fold a, .nav-fold button')]"
+        ".map(e => e.getBoundingClientRect()).filter(r => r.height && r.height < 44).length"
+    )
+    page.locator(".nav-fold > summary").click()
+    return [f"390 px: the opened menu shows {shown} links"] * (shown == 0) + [
+        f"390 px: {small} menu items are under 44 px tall"
+    ] * bool(small)
+
+
 def test_every_page_fits_every_width_for_every_role(browser, live_server):
     started = time.monotonic()
     users, samples = demo_world()
@@ -290,6 +309,8 @@ def test_every_page_fits_every_width_for_every_role(browser, live_server):
             axe = first and not name.startswith("admin:")
             axed += axe
             found = check_page(page, url, shots if first else None, axe)
+            if url == "/" and user is not None:
+                found += check_menu(page, shots)
             if found:
                 problems[(role, name, url)] = found
         context.close()

@@ -8,11 +8,13 @@ import datetime
 import io
 import itertools
 import re
+import signal
 import uuid
 from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.db import connection
 from django.urls import URLResolver, get_resolver
 from django.utils import timezone
@@ -377,3 +379,15 @@ def case_urls(pk) -> list[str]:
 
     walk(get_resolver().url_patterns)
     return found
+
+
+def run_worker():
+    """Run the real database worker until the queue is empty."""
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        call_command(
+            "db_worker", "--batch", "--no-startup-delay", "--no-reload", stdout=io.StringIO()
+        )
+    finally:  # the worker installs its own signal handlers; give pytest back its own
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)

@@ -17,9 +17,8 @@ from cases.models import Consent, Note, ThirdParty
 from risk import services as risk_services
 from risk.models import InstrumentVersion
 from tests import factories
-from tests.browser.conftest import SCREENSHOTS
-from tests.browser.test_accessibility import problems
-from tests.risk.test_assessments import full_answers, train
+from tests.browser.conftest import SCREENSHOTS, problems
+from tests.factories import full_answers, train
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -43,7 +43,7 @@ from risk import dashboard as risk_dashboard
 from risk import services as risk_services
 from risk.models import Assessment, InstrumentVersion, SafetyAction, TrainingRecord
 from tests import factories
-from tests.browser.test_accessibility import SERIOUS
+from tests.browser.conftest import SERIOUS
 from victimsupport.access import Role
 from victimsupport.accounts.models import User
 
@@ -52,9 +52,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WIDTHS = (390, 768, 1280)
 SHOTS = Path(os.environ.get("PAGE_SCREENSHOTS") or Path(tempfile.gettempdir()) / "every-page")
 AXE_SOURCE = Path(axe_playwright_python.__file__).with_name("axe.min.js").read_text()
-# The case page is being reorganised on another branch (issue 11): its findings are reported,
-# and expected, until that work lands.
-REORGANISED = {"cases:detail"}
 
 
 # --- The pages, from the resolver ------------------------------------------------------------
@@ -329,7 +326,4 @@ def test_every_page_fits_every_width_for_every_role(browser, live_server):
     )
     (SHOTS / "report.txt").write_text("\n".join(summary) + "\n\n" + report + "\n")
     print("\n".join(summary))
-    others = {k: v for k, v in problems.items() if k[1] not in REORGANISED}
-    assert not others, report
-    if problems:
-        pytest.xfail("case page being reorganised")
+    assert not problems, report

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests import factories
-from tests.browser.conftest import sign_in
-from tests.browser.test_accessibility import problems
+from tests.browser.conftest import problems, sign_in
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -37,14 +36,17 @@ def test_switching_to_french_on_the_sign_in_page_at_390px(browser, live_server, 
     page.get_by_label("E-mail").fill(cara.email)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
-    page.get_by_role("button", name="Se déconnecter").wait_for()
+    # On a phone the header folds: the account's buttons are in the menu.
+    page.locator("details.nav-fold > summary").click()
+    page.locator(".nav-fold").get_by_role("button", name="Se déconnecter").wait_for()
     assert page.get_attribute("html", "lang") == "fr"
     assert no_sideways_scroll(page)
     assert problems(page) == []
     shot(page, "language-home-fr-390")
     # And back to English from any page.
-    page.get_by_role("button", name="English").click()
-    page.get_by_role("button", name="Sign out").wait_for()
+    page.locator(".nav-fold").get_by_role("button", name="English").click()
+    page.locator("details.nav-fold > summary").click()
+    page.locator(".nav-fold").get_by_role("button", name="Sign out").wait_for()
     assert page.get_attribute("html", "lang") == "en-gb"
     context.close()
 
@@ -67,7 +69,9 @@ def test_the_preferred_language_is_applied_at_sign_in_in_a_browser(browser, live
     context = browser.new_context(base_url=live_server.url, viewport=PHONE, locale="en-GB")
     page = context.new_page()
     sign_in(page, cara.email, PASSWORD)
-    page.get_by_role("button", name="Se déconnecter").wait_for()
+    # On a phone the header folds: the account's buttons are in the menu.
+    page.locator("details.nav-fold > summary").click()
+    page.locator(".nav-fold").get_by_role("button", name="Se déconnecter").wait_for()
     page.goto("/accounts/preferences/")
     assert page.get_attribute("html", "lang") == "fr"
     assert no_sideways_scroll(page)

@@ -15,7 +15,7 @@ from django.test import Client
 from cases import intake
 from cases.models import ConfidentialityNotice
 from tests import factories
-from tests.browser.test_accessibility import problems
+from tests.browser.conftest import problems
 from victimsupport.access import Role
 from victimsupport.audit.services import AccessKind, record_access, record_refusal
 

@@ -11,8 +11,8 @@ from django.utils import translation
 from risk import services
 from risk.models import InstrumentVersion
 from tests import factories
-from tests.browser.test_accessibility import problems
-from tests.risk.test_assessments import full_answers, train
+from tests.browser.conftest import problems
+from tests.factories import full_answers, train
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

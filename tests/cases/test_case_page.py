@@ -15,8 +15,7 @@ from cases.models import Consent, ThirdParty
 from risk import services as risk_services
 from risk.models import InstrumentVersion
 from tests import factories
-from tests.cases.test_case_file_projection import add_risk
-from tests.risk.test_assessments import full_answers, train
+from tests.factories import add_risk, full_answers, train
 from victimsupport import casefile
 from victimsupport.audit.models import AuditEntry
 

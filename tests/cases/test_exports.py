@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import logging
-import signal
 from datetime import timedelta
 
 import pytest
@@ -21,6 +20,7 @@ from cases import exports, services
 from cases.models import ExportJob
 from cases.selectors import case_file
 from tests import factories
+from tests.factories import run_worker
 from victimsupport import environment
 from victimsupport.audit.models import AuditEntry
 from victimsupport.pdfjobs import DocumentFailed, produce_document
@@ -59,18 +59,6 @@ def request_job(client, user, case, capture):
     assert response.status_code == 302
     assert response["Location"] == status_url(job)
     return job
-
-
-def run_worker():
-    """Run the real database worker until the queue is empty."""
-    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        call_command(
-            "db_worker", "--batch", "--no-startup-delay", "--no-reload", stdout=io.StringIO()
-        )
-    finally:  # the worker installs its own signal handlers; give pytest back its own
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
 
 
 def produce(job_or_id):

@@ -13,7 +13,6 @@ from django.utils import timezone
 from cases import intake
 from cases.models import (
     Case,
-    ConfidentialityNotice,
     Consent,
     ContactPreference,
     IntakeDraft,
@@ -47,11 +46,6 @@ from tests.factories import (
 from victimsupport.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def notice():
-    return ConfidentialityNotice.objects.create(version=1, title="Confidentiality", body="We keep…")
 
 
 def test_full_intake_creates_a_complete_case(client, cara, notice):

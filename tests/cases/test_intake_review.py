@@ -10,7 +10,9 @@ import pytest
 from django.utils import translation
 
 from cases.intake_review import review_sections
-from tests.cases.test_intake import STEPS, notice, start, step_url, walk  # noqa: F401
+from tests.factories import intake_start as start
+from tests.factories import intake_step_url as step_url
+from tests.factories import intake_walk as walk
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +23,7 @@ def main_text(html: str) -> str:
 
 
 @pytest.fixture
-def review(client, cara, notice):  # noqa: F811
+def review(client, cara, notice):
     client.force_login(cara)
     draft_id = start(client)
     walk(client, draft_id)

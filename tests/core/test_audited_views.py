@@ -42,6 +42,10 @@ EXEMPT = {
     "account_preferences": "the signed-in person's own language choice; no case",
     "home": "the start page lists the signed-in person's tasks; nothing of any case",
     "audit_log": "the log itself: who did what to which record, values redacted",
+    "audit_log_export": (
+        "the log as CSV, for the auditor and the DPO only (the supervisor gets 404); its own "
+        "access entry is tested in tests/core/test_audit_log.py"
+    ),
     "cases:list": (
         "a list across cases (reference, display name, level), not an opening of one case "
         "file; lists are not access entries in DESIGN.md"

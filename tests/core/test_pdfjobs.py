@@ -18,7 +18,7 @@ from pypdf import PdfReader
 
 from cases.models import ExportJob
 from tests import factories
-from tests.cases.test_exports import run_worker
+from tests.factories import run_worker
 from tests.testapp import reports
 from tests.testapp.models import Site, SiteReportJob
 from victimsupport import pdf, pdfjobs

@@ -20,7 +20,7 @@ from risk import engine, services
 from risk.forms import AssessmentForm
 from risk.models import InstrumentVersion
 from tests import factories
-from tests.risk.test_assessments import default_version, full_answers, train
+from tests.factories import default_version, full_answers, train
 from victimsupport import limits
 from victimsupport.audit.models import AuditEntry
 
@@ -112,7 +112,9 @@ def test_a_language_missing_a_text_falls_back_to_english(client, case, cara):
     question = definition["sections"][0]["questions"][1]
     del question["text"]["fr"]
     version, _ = services.instrument_load(definition, publish=False)
-    services.instrument_publish(version)  # no French required without French in LANGUAGES
+    # Published while French was not offered (no French required then); read once it is.
+    with override_settings(LANGUAGES=[("en-gb", "English")]):
+        services.instrument_publish(version)
     shown = version.localised("fr-be")
     assert engine.questions(shown)[0]["text"] == question_fr(definition, 0)
     assert engine.questions(shown)[1]["text"] == "Is the harm still happening?"

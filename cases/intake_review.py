@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases.forms import STEP_FORMS, NoticeForm
-from cases.models import IntakeDraft
+from cases.models import IntakeDraft, Victim
 
 Step = IntakeDraft.Step
 
@@ -73,6 +73,9 @@ def answer_text(field: forms.Field, value: Any) -> str | None:
     return str(value)
 
 
+CODE_WORD_KEPT = gettext_lazy("Recorded. It is not shown here: do not read it aloud.")
+
+
 def review_sections(data: dict[str, Any]) -> list[StepAnswers]:
     """The answered steps in the intake's order, each answer under its label."""
     sections = []
@@ -94,6 +97,10 @@ def review_sections(data: dict[str, Any]) -> list[StepAnswers]:
             if name not in answers:
                 continue
             text = answer_text(field, answers[name])
+            if text is not None and name in Victim.SAFETY_DETAILS:
+                # As on the case page: a code word is never shown again, so it is never read
+                # back on a call someone else may hear, nor left on a shared screen.
+                text = CODE_WORD_KEPT
             if text is not None:
                 rows.append(Answer(label=str(field.label), text=text))
         sections.append(StepAnswers(step=step, title=str(title), answers=rows, sentences=sentences))

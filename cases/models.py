@@ -410,6 +410,20 @@ class Victim(Versioned):
         """The supported language to give them documents in, or "" when none is known."""
         return self.document_language or language_code_from_text(self.language)
 
+    @property
+    def document_language_display(self) -> Any:
+        """The language of what they are given, in words, and whether it was chosen or worked
+        out from the language they speak; None when neither says."""
+        names = dict(document_language_choices())
+        if self.document_language:
+            return names.get(self.document_language, self.document_language)
+        guessed = language_code_from_text(self.language)
+        if guessed:
+            return _("%(language)s (from the language they speak)") % {
+                "language": names.get(guessed, guessed)
+            }
+        return None
+
 
 class ThirdParty(models.Model):
     """Someone else in the story: the person feared, a child, a referrer. Kept apart so that a

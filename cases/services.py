@@ -69,7 +69,10 @@ def break_glass_open(*, actor: Any, case: Case, reason: str) -> BreakGlassAccess
     reason = (reason or "").strip()
     if len(reason) < BREAK_GLASS_MIN_REASON:
         raise ValidationError(
-            {"reason": f"Give a reason of at least {BREAK_GLASS_MIN_REASON} characters."}
+            {
+                "reason": _("Give a reason of at least %(count)d characters.")
+                % {"count": BREAK_GLASS_MIN_REASON}
+            }
         )
     now = timezone.now()
     access = BreakGlassAccess(

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from victimsupport.access import Role, roles_of
@@ -26,3 +28,17 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if Role.ADMINISTRATOR in roles:
         items.append(("admin:index", _("Administration")))
     return {"nav_items": items, "user_roles": sorted(Role(r).label for r in roles)}
+
+
+def language_next(request: HttpRequest) -> dict[str, Any]:
+    """Where the language switcher brings the person back to: the page's path (never its
+    query string). A page shown in answer to a form (a POST, e.g. a note refused with what to
+    correct) has an address that answers POST only: back to the page the form was sent from
+    (its same-origin Referer, path only), or home."""
+    if request.method == "GET":
+        return {"language_next": request.path}
+    referer = urlsplit(request.META.get("HTTP_REFERER", ""))
+    same_origin = referer.netloc == request.get_host() and referer.scheme in ("http", "https")
+    if same_origin and referer.path.startswith("/") and referer.path != request.path:
+        return {"language_next": referer.path}
+    return {"language_next": reverse("home")}

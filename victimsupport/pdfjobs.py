@@ -41,8 +41,8 @@ from django.apps import apps
 from django.conf import settings
 from django.core import checks
 from django.db import models, transaction
-from django.http import HttpResponse
-from django.utils import timezone
+from django.http import Http404, HttpResponse
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
@@ -50,7 +50,7 @@ from victimsupport import pdf
 from victimsupport.access import get_for_user
 from victimsupport.audit.context import acting_as, on_behalf_of
 from victimsupport.audit.services import register as register_audited
-from victimsupport.crypto.fields import EncryptedBinaryField
+from victimsupport.crypto.fields import EncryptedBinaryField, EncryptedCharField
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +123,10 @@ class DocumentJob(models.Model):
     pdf = EncryptedBinaryField(null=True, blank=True, editable=False)
     size = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The language the document is written in: the requester's at the time they asked (a
+    # copy for the person themselves passes theirs). Encrypted: a person's language can say
+    # who they are.
+    language = EncryptedCharField(max_length=15, blank=True, editable=False)
     finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(db_index=True)
 
@@ -245,7 +249,12 @@ def check_job_models(**kwargs: Any) -> list[checks.CheckMessage]:
 
 
 def job_request(
-    *, model: type[DocumentJob], requested_by: Any, hours: int | None = None, **links: Any
+    *,
+    model: type[DocumentJob],
+    requested_by: Any,
+    hours: int | None = None,
+    language: str | None = None,
+    **links: Any,
 ) -> DocumentJob:
     """A job producing ``model``'s document for ``requested_by``, enqueued for the worker.
 
@@ -253,6 +262,7 @@ def job_request(
     while the first is still waiting or running returns that job, so a double click does not
     render it twice; a job that seems stuck is given up instead, so that a worker coming back
     does not render it as well as the new one. The task is given the label and the id only.
+    The document is written in ``language``, by default the language of the request.
     """
     purge_expired_jobs()
     now = timezone.now()
@@ -274,6 +284,7 @@ def job_request(
             requested_by=requested_by,
             created_at=now,
             expires_at=now + timedelta(hours=hours or settings.PDF_EXPORT_HOURS),
+            language=language or translation.get_language() or settings.LANGUAGE_CODE,
             **links,
         )
         label, job_id = model._meta.label_lower, str(job.pk)
@@ -307,6 +318,10 @@ def download_response(job: DocumentJob) -> HttpResponse:
     entry (the hand-over is the audited access, not the rendering)."""
     if not job.is_ready or job.pdf is None:
         raise ValueError("The job has no PDF yet.")
+    # Handed over only while the requester may still see what it is made from, whatever the
+    # kind's own visible_to says (a kind that forgot to narrow it fails closed here).
+    if job.subject() is None:
+        raise Http404("No document found.")
     return pdf_response(job.pdf, job.FILENAME)
 
 
@@ -352,10 +367,13 @@ def produce_document(label: str, job_id: str) -> None:
             _finish(job, JobStatus.FAILED, failure=JobFailure.NO_ACCESS)
             return
         _set_stage(job, JobStage.GATHERING)
-        document = render(job, subject)
-        html = pdf.render_html(document.template, document.context, title=document.title)
+        # The worker has no request, hence no language: the job's, as the requester saw it.
+        with translation.override(job.language or settings.LANGUAGE_CODE):
+            document = render(job, subject)
+            title = str(document.title)
+            html = pdf.render_html(document.template, document.context, title=title)
         _set_stage(job, JobStage.LAYOUT)
-        laid_out = pdf.lay_out(html, title=document.title)
+        laid_out = pdf.lay_out(html, title=title)
         _set_stage(job, JobStage.WRITING)
         content = pdf.write(laid_out)
         if document.password:

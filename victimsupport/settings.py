@@ -152,6 +152,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "victimsupport.context_processors.navigation",
+                "victimsupport.context_processors.language_next",
             ],
         },
     },

@@ -62,6 +62,25 @@ def test_the_switcher_never_carries_the_query_string(client, cara):
     ).group(0)
 
 
+def test_after_a_refused_form_the_switcher_goes_back_to_the_page_it_came_from(client, cara):
+    """A page shown in answer to a POST (a note refused, with what to correct) has an
+    address that answers POST only: switching language there must not end on a 405."""
+    case = factories.make_case(team=cara.teams.get(), assigned_to=cara)
+    client.force_login(cara)
+    page_url = f"/cases/{case.pk}/"
+    refused = client.post(
+        f"/cases/{case.pk}/notes/", {}, HTTP_REFERER=f"http://testserver{page_url}"
+    )
+    assert refused.status_code == 400
+    assert f'name="next" value="{page_url}"' in refused.text
+    switched = client.post("/i18n/setlang/", {"language": "fr", "next": page_url})
+    assert switched.status_code == 302 and client.get(switched["Location"]).status_code == 200
+    # With no Referer (or another site's), back home rather than to the POST-only address.
+    for referer in ({}, {"HTTP_REFERER": "https://elsewhere.example/cases/"}):
+        refused = client.post(f"/cases/{case.pk}/notes/", {}, **referer)
+        assert 'name="next" value="/"' in refused.text
+
+
 def test_the_switcher_needs_a_csrf_token():
     strict = Client(enforce_csrf_checks=True)
     assert strict.post("/i18n/setlang/", {"language": "fr", "next": "/"}).status_code == 403

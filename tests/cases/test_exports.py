@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
 
@@ -124,6 +124,26 @@ def test_a_second_request_while_one_is_waiting_reuses_it(
     response = client.post(reverse("cases:export", args=[case.pk]))
     assert response["Location"] == status_url(first)
     assert ExportJob.objects.count() == 1
+
+
+def test_the_worker_writes_the_file_in_the_language_it_was_asked_in(client, large):
+    """The worker has no request: the job carries the requester's language, so a caseworker
+    working in French gets a French file from the background as from the page."""
+    cara = factories.caseworker(factories.make_team("North"))
+    case = factories.make_full_case(cara, given_name="Mira", family_name="Okafor")
+    client.force_login(cara)
+    client.post(reverse("cases:export", args=[case.pk]), HTTP_ACCEPT_LANGUAGE="fr")
+    job = ExportJob.objects.get()
+    assert job.language == "fr"
+    translation.activate("en-gb")  # what a worker process has: the default, not the asker's
+    try:
+        produce(job)
+    finally:
+        translation.deactivate()
+    job.refresh_from_db()
+    text = pdf_text(job.pdf)
+    assert f"Dossier {case.reference}" in text
+    assert f"Case file {case.reference}" not in text
 
 
 def test_following_an_old_export_link_to_a_large_file_offers_the_button(client, cara, case, large):

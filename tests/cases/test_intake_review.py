@@ -47,7 +47,7 @@ def review(client, cara, notice):
         "Has the crime been reported? No",
         "Is there still a threat? Yes",
         "In their own words He said he would find me",
-        "Code word blue umbrella",
+        "Code word Recorded. It is not shown here: do not read it aloud.",
         "Do not contact them at all (blocks every outbound contact) No",
         "Do they agree that we keep and use their information to support them? Yes",
         "They agree to share information with another organisation Yes",
@@ -56,6 +56,10 @@ def review(client, cara, notice):
 )
 def test_every_answer_is_shown_under_its_label(review, answer):
     assert answer in review
+
+
+def test_the_code_word_is_never_shown_back(review):
+    assert "blue umbrella" not in review
 
 
 def test_dates_are_written_out(review):

@@ -212,6 +212,8 @@ def test_a_whole_intake_assessment_and_plan_in_french_at_390px(browser, live_ser
     page.get_by_role("link", name=fr("Back to the case")).click()
     page.get_by_role("heading", level=1).wait_for()
     check("case")
+    # The consent's purpose is stored in English and shown in the language of the page.
+    assert fr("Providing support and keeping the case file") in page.inner_text("main")
     context.close()
     assert english == {}
 

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from cases.duplicates import duplicates_record_hidden
 from cases.models import (
@@ -259,7 +260,8 @@ def intake_finish(*, draft_id: Any, actor: Any) -> Case:
         _consent(
             case=case,
             kind=Consent.Kind.PROCESSING,
-            purpose="Providing support and keeping the case file",
+            # Stored in English, shown translated: the pages translate this purpose.
+            purpose=gettext_noop("Providing support and keeping the case file"),
             data_categories=["identity", "contact", "risk", "needs", "notes"],
             notice=draft.notice,
             method=consent["method"],

@@ -131,5 +131,7 @@ def _value(field: Any, value: Any) -> str:
         except (TypeError, ValueError):
             items = None
         if isinstance(items, list):
-            return ", ".join(str(item) for item in items)
+            # A list of enum values (a consent's data categories) reads as their labels.
+            labels = dict(getattr(field.model, "ITEM_CHOICES", {}).get(field.name, ()))
+            return ", ".join(str(labels.get(item, item)) for item in items)
     return str(value)

@@ -123,35 +123,52 @@ class Case(Versioned):
     RiskLevel = RiskLevel
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    reference = models.CharField(max_length=20, unique=True)
-    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="cases")
+    reference = models.CharField(verbose_name=_("reference"), max_length=20, unique=True)
+    team = models.ForeignKey(
+        "accounts.Team", verbose_name=_("team"), on_delete=models.PROTECT, related_name="cases"
+    )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="assigned_cases",
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    risk_level = models.CharField(
-        max_length=10, choices=RiskLevel.choices, default=RiskLevel.UNKNOWN
+    status = models.CharField(
+        verbose_name=_("status"), max_length=10, choices=Status.choices, default=Status.OPEN
     )
-    opened_at = models.DateTimeField(default=timezone.now)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    risk_level = models.CharField(
+        verbose_name=_("risk level"),
+        max_length=10,
+        choices=RiskLevel.choices,
+        default=RiskLevel.UNKNOWN,
+    )
+    opened_at = models.DateTimeField(verbose_name=_("opened at"), default=timezone.now)
+    closed_at = models.DateTimeField(verbose_name=_("closed at"), null=True, blank=True)
     # A positive screen without a finalised risk assessment yet.
-    assessment_needed = models.BooleanField(default=False)
+    assessment_needed = models.BooleanField(verbose_name=_("assessment needed"), default=False)
     # When the risk must be assessed again (set by each assessment, brought forward by
     # reassessment triggers).
-    review_due = models.DateField(null=True, blank=True, db_index=True)
+    review_due = models.DateField(
+        verbose_name=_("review due"), null=True, blank=True, db_index=True
+    )
     # Blocks every outbound contact: the person may be in danger if contacted.
-    do_not_contact = models.BooleanField(default=False)
+    do_not_contact = models.BooleanField(verbose_name=_("do not contact"), default=False)
     intake_draft = models.OneToOneField(
-        "IntakeDraft", on_delete=models.SET_NULL, null=True, blank=True, related_name="case"
+        "IntakeDraft",
+        verbose_name=_("intake draft"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="case",
     )
 
     objects = CaseQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
         ordering = ["-opened_at"]
         indexes = [
             models.Index(fields=["team", "status", "-opened_at"]),
@@ -185,19 +202,26 @@ class CaseGroupObjectPermission(GroupObjectPermissionBase):
 class BreakGlassAccess(models.Model):
     """A supervisor's time-limited, read-only emergency access to a case outside their teams."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="break_glass")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="break_glass"
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="break_glass"
     )
-    reason = EncryptedTextField(max_length=limits.REASON)
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        related_name="break_glass",
+    )
+    reason = EncryptedTextField(verbose_name=_("reason"), max_length=limits.REASON)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(
+        verbose_name=_("expires at"),
+    )
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "case", "expires_at"])]
-        verbose_name = "break-glass access"
-        verbose_name_plural = "break-glass accesses"
+        verbose_name = _("break-glass access")
+        verbose_name_plural = _("break-glass accesses")
 
     def __str__(self) -> str:
         return f"break-glass {self.pk}"
@@ -244,15 +268,18 @@ class ConfidentialityNotice(models.Model):
     never edited: a change is a new version, so an acknowledgement always points at the words
     the victim heard. The text is the organisation's, not personal data: stored in plain."""
 
-    version = models.PositiveIntegerField(unique=True)
-    title = models.CharField(max_length=200)
+    version = models.PositiveIntegerField(verbose_name=_("version"), unique=True)
+    title = models.CharField(verbose_name=_("title"), max_length=200)
     body = models.TextField(
+        verbose_name=_("body"),
         max_length=limits.NOTE,
         help_text=_("What is kept confidential, how, and when information must be passed on."),
     )
-    published_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(verbose_name=_("published at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("confidentiality notice")
+        verbose_name_plural = _("confidentiality notices")
         ordering = ["-version"]
 
     def __str__(self) -> str:
@@ -288,23 +315,41 @@ class IntakeDraft(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="intake_drafts"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="intake_drafts",
     )
-    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="+")
-    step = models.CharField(max_length=10, choices=Step.choices, default=Step.SAFETY)
-    data = EncryptedJSONField(default=dict)
+    team = models.ForeignKey(
+        "accounts.Team", verbose_name=_("team"), on_delete=models.PROTECT, related_name="+"
+    )
+    step = models.CharField(
+        verbose_name=_("step"), max_length=10, choices=Step.choices, default=Step.SAFETY
+    )
+    data = EncryptedJSONField(verbose_name=_("data"), default=dict)
     notice = models.ForeignKey(
-        ConfidentialityNotice, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        ConfidentialityNotice,
+        verbose_name=_("notice"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    notice_acknowledged_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    finished_at = models.DateTimeField(null=True, blank=True)
+    notice_acknowledged_at = models.DateTimeField(
+        verbose_name=_("notice acknowledged at"), null=True, blank=True
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), default=timezone.now)
+    expires_at = models.DateTimeField(
+        verbose_name=_("expires at"),
+    )
+    finished_at = models.DateTimeField(verbose_name=_("finished at"), null=True, blank=True)
 
     objects = IntakeDraftQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("intake draft")
+        verbose_name_plural = _("intake drafts")
         ordering = ["-updated_at"]
         indexes = [models.Index(fields=["owner", "finished_at", "expires_at"])]
 
@@ -363,7 +408,9 @@ class Victim(Versioned):
     ]
     SAFETY_DETAILS = ["code_word"]
 
-    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="victim")
+    case = models.OneToOneField(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="victim"
+    )
     given_name = EncryptedCharField(_("given name"), max_length=limits.NAME)
     family_name = EncryptedCharField(_("family name"), max_length=limits.NAME, blank=True)
     preferred_name = EncryptedCharField(
@@ -393,6 +440,10 @@ class Victim(Versioned):
     name_index = BlindIndexField(source="full_name", normaliser="name")
     phone_index = BlindIndexField(source="phone", normaliser="phone")
     email_index = BlindIndexField(source="email", normaliser="email")
+
+    class Meta:
+        verbose_name = _("victim")
+        verbose_name_plural = _("victims")
 
     def __str__(self) -> str:
         return f"victim of case {self.case_id}"
@@ -435,11 +486,21 @@ class ThirdParty(models.Model):
         REFERRER = "referrer", _("Referrer")
         OTHER = "other", _("Other")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="third_parties")
-    role = models.CharField(max_length=10, choices=Role.choices, default=Role.FEARED)
-    name = EncryptedCharField(max_length=limits.LONG_NAME, blank=True)
-    relationship = EncryptedCharField(max_length=limits.NAME, blank=True)
-    details = EncryptedTextField(max_length=limits.DETAILS, blank=True)
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="third_parties"
+    )
+    role = models.CharField(
+        verbose_name=_("role"), max_length=10, choices=Role.choices, default=Role.FEARED
+    )
+    name = EncryptedCharField(verbose_name=_("name"), max_length=limits.LONG_NAME, blank=True)
+    relationship = EncryptedCharField(
+        verbose_name=_("relationship"), max_length=limits.NAME, blank=True
+    )
+    details = EncryptedTextField(verbose_name=_("details"), max_length=limits.DETAILS, blank=True)
+
+    class Meta:
+        verbose_name = _("third party")
+        verbose_name_plural = _("third parties")
 
     def __str__(self) -> str:
         return f"third party {self.pk}"
@@ -448,13 +509,23 @@ class ThirdParty(models.Model):
 class ContactPreference(models.Model):
     """Whether, when and how it is safe to contact the victim by one method."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="contact_preferences")
-    method = models.CharField(max_length=10, choices=ContactMethod.choices)
-    is_safe = models.BooleanField(default=False)
-    safe_times = EncryptedCharField(max_length=limits.SHORT_TEXT, blank=True)
-    instructions = EncryptedTextField(max_length=limits.REASON, blank=True)
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="contact_preferences"
+    )
+    method = models.CharField(
+        verbose_name=_("method"), max_length=10, choices=ContactMethod.choices
+    )
+    is_safe = models.BooleanField(verbose_name=_("is safe"), default=False)
+    safe_times = EncryptedCharField(
+        verbose_name=_("safe times"), max_length=limits.SHORT_TEXT, blank=True
+    )
+    instructions = EncryptedTextField(
+        verbose_name=_("instructions"), max_length=limits.REASON, blank=True
+    )
 
     class Meta:
+        verbose_name = _("contact preference")
+        verbose_name_plural = _("contact preferences")
         constraints = [
             models.UniqueConstraint(fields=["case", "method"], name="one_preference_per_method")
         ]
@@ -469,13 +540,26 @@ class NoticeAcknowledgement(models.Model):
         WRITTEN = "written", _("Read and signed")
         ELECTRONIC = "electronic", _("Read and acknowledged electronically")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="acknowledgements")
-    notice = models.ForeignKey(ConfidentialityNotice, on_delete=models.PROTECT)
-    method = models.CharField(max_length=12, choices=Method.choices)
-    acknowledged_at = models.DateTimeField()
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="acknowledgements"
     )
+    notice = models.ForeignKey(
+        ConfidentialityNotice, verbose_name=_("notice"), on_delete=models.PROTECT
+    )
+    method = models.CharField(verbose_name=_("method"), max_length=12, choices=Method.choices)
+    acknowledged_at = models.DateTimeField(
+        verbose_name=_("acknowledged at"),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("notice acknowledgement")
+        verbose_name_plural = _("notice acknowledgements")
 
     def __str__(self) -> str:
         return f"acknowledgement {self.pk}"
@@ -490,18 +574,35 @@ class RiskScreen(models.Model):
         HIGH = "high", _("Very at risk")
         UNSURE = "unsure", _("Not sure / did not say")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="screens")
-    ongoing_threat = models.CharField(max_length=7, choices=YesNoUnknown.choices)
-    ongoing_victimisation = models.CharField(max_length=7, choices=YesNoUnknown.choices)
-    fearful = models.CharField(max_length=7, choices=YesNoUnknown.choices)
-    victim_view = models.CharField(max_length=7, choices=VictimView.choices)
-    victim_words = EncryptedTextField(max_length=limits.DETAILS, blank=True)
-    screened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="screens"
     )
-    screened_at = models.DateTimeField(default=timezone.now)
+    ongoing_threat = models.CharField(
+        verbose_name=_("ongoing threat"), max_length=7, choices=YesNoUnknown.choices
+    )
+    ongoing_victimisation = models.CharField(
+        verbose_name=_("ongoing victimisation"), max_length=7, choices=YesNoUnknown.choices
+    )
+    fearful = models.CharField(
+        verbose_name=_("fearful"), max_length=7, choices=YesNoUnknown.choices
+    )
+    victim_view = models.CharField(
+        verbose_name=_("victim view"), max_length=7, choices=VictimView.choices
+    )
+    victim_words = EncryptedTextField(
+        verbose_name=_("victim words"), max_length=limits.DETAILS, blank=True
+    )
+    screened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("screened by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    screened_at = models.DateTimeField(verbose_name=_("screened at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("risk screen")
+        verbose_name_plural = _("risk screens")
         ordering = ["-screened_at"]
 
     def __str__(self) -> str:
@@ -520,14 +621,29 @@ class NeedsRecord(models.Model):
         PLANNING = "planning", _("Not yet, thinking about it")
         UNSAID = "unsaid", _("Prefers not to say")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="needs")
-    categories = models.JSONField(default=list)  # enum values only, see forms.NEED_CHOICES
-    details = EncryptedTextField(max_length=limits.DETAILS, blank=True)
-    crime_reported = models.CharField(max_length=8, choices=CrimeReported.choices)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="needs"
     )
-    recorded_at = models.DateTimeField(default=timezone.now)
+    # Enum values only, see NEED_CHOICES.
+    categories = models.JSONField(verbose_name=_("categories"), default=list)
+    details = EncryptedTextField(verbose_name=_("details"), max_length=limits.DETAILS, blank=True)
+    crime_reported = models.CharField(
+        verbose_name=_("crime reported"), max_length=8, choices=CrimeReported.choices
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(verbose_name=_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("needs record")
+        verbose_name_plural = _("needs records")
+
+    # The labels of the values a list field holds, for the case history.
+    ITEM_CHOICES = {"categories": NEED_CHOICES}
 
     def __str__(self) -> str:
         return f"needs {self.pk}"
@@ -550,32 +666,50 @@ class Consent(Versioned):
         WRITTEN = "written", _("Written")
         ELECTRONIC = "electronic", _("Electronic")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consents")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    purpose = EncryptedTextField(max_length=limits.REASON)
-    data_categories = models.JSONField(default=list)  # enum values only
-    recipient = EncryptedCharField(max_length=limits.LONG_NAME, blank=True)
-    notice = models.ForeignKey(ConfidentialityNotice, on_delete=models.PROTECT, null=True)
-    method = models.CharField(max_length=10, choices=Method.choices)
-    witness = EncryptedCharField(max_length=limits.LONG_NAME, blank=True)
-    given_at = models.DateTimeField(default=timezone.now)
-    expires_on = models.DateField(null=True, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="consents"
     )
-    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    kind = models.CharField(verbose_name=_("kind"), max_length=10, choices=Kind.choices)
+    purpose = EncryptedTextField(verbose_name=_("purpose"), max_length=limits.REASON)
+    # Enum values only, see DATA_CATEGORY_CHOICES.
+    data_categories = models.JSONField(verbose_name=_("data categories"), default=list)
+    recipient = EncryptedCharField(
+        verbose_name=_("recipient"), max_length=limits.LONG_NAME, blank=True
+    )
+    notice = models.ForeignKey(
+        ConfidentialityNotice, verbose_name=_("notice"), on_delete=models.PROTECT, null=True
+    )
+    method = models.CharField(verbose_name=_("method"), max_length=10, choices=Method.choices)
+    witness = EncryptedCharField(verbose_name=_("witness"), max_length=limits.LONG_NAME, blank=True)
+    given_at = models.DateTimeField(verbose_name=_("given at"), default=timezone.now)
+    expires_on = models.DateField(verbose_name=_("expires on"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    withdrawn_at = models.DateTimeField(verbose_name=_("withdrawn at"), null=True, blank=True)
     withdrawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("withdrawn by"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
     )
-    withdrawal_note = EncryptedTextField(max_length=limits.REASON, blank=True)
+    withdrawal_note = EncryptedTextField(
+        verbose_name=_("withdrawal note"), max_length=limits.REASON, blank=True
+    )
+
+    # The labels of the values a list field holds, for the case history.
+    ITEM_CHOICES = {"data_categories": DATA_CATEGORY_CHOICES}
 
     objects = CaseChildQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
         ordering = ["-given_at"]
 
     def __str__(self) -> str:
@@ -597,14 +731,23 @@ class Consent(Versioned):
 
 
 class Note(models.Model):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
-    body = EncryptedTextField(max_length=limits.NOTE)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="notes"
+    )
+    body = EncryptedTextField(verbose_name=_("body"), max_length=limits.NOTE)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
 
     objects = CaseChildQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -619,17 +762,30 @@ class ContactLog(models.Model):
         OUTBOUND = "out", _("We contacted them")
         INBOUND = "in", _("They contacted us")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="contacts")
-    method = models.CharField(max_length=10, choices=ContactMethod.choices)
-    direction = models.CharField(max_length=3, choices=Direction.choices)
-    summary = EncryptedTextField(max_length=limits.NOTE)
-    method_was_safe = models.BooleanField()
-    occurred_at = models.DateTimeField(default=timezone.now)
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="contacts"
+    )
+    method = models.CharField(
+        verbose_name=_("method"), max_length=10, choices=ContactMethod.choices
+    )
+    direction = models.CharField(
+        verbose_name=_("direction"), max_length=3, choices=Direction.choices
+    )
+    summary = EncryptedTextField(verbose_name=_("summary"), max_length=limits.NOTE)
+    method_was_safe = models.BooleanField(
+        verbose_name=_("method was safe"),
+    )
+    occurred_at = models.DateTimeField(verbose_name=_("occurred at"), default=timezone.now)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     class Meta:
+        verbose_name = _("contact log")
+        verbose_name_plural = _("contact logs")
         ordering = ["-occurred_at"]
 
     def __str__(self) -> str:
@@ -643,15 +799,22 @@ class StatusChange(models.Model):
         CLOSED = "closed", _("Closed")
         REOPENED = "reopened", _("Reopened")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="status_changes")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    reason = EncryptedTextField(max_length=limits.REASON, blank=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="status_changes"
     )
-    changed_at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(verbose_name=_("kind"), max_length=10, choices=Kind.choices)
+    reason = EncryptedTextField(verbose_name=_("reason"), max_length=limits.REASON, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(verbose_name=_("changed at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
         ordering = ["-changed_at"]
 
     def __str__(self) -> str:
@@ -662,24 +825,39 @@ class Document(models.Model):
     """An uploaded file: contents encrypted in the database (no local disk, one backup).
     Images have their metadata (EXIF, GPS) stripped before they are stored."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
-    filename = EncryptedCharField(max_length=limits.FILE_NAME)
-    description = EncryptedTextField(max_length=limits.DESCRIPTION, blank=True)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    content = EncryptedBinaryField()
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="documents"
     )
-    uploaded_at = models.DateTimeField(default=timezone.now)
+    filename = EncryptedCharField(verbose_name=_("filename"), max_length=limits.FILE_NAME)
+    description = EncryptedTextField(
+        verbose_name=_("description"), max_length=limits.DESCRIPTION, blank=True
+    )
+    content_type = models.CharField(verbose_name=_("content type"), max_length=100)
+    size = models.PositiveIntegerField(
+        verbose_name=_("size"),
+    )
+    content = EncryptedBinaryField(
+        verbose_name=_("content"),
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(verbose_name=_("uploaded at"), default=timezone.now)
     # Set by ``manage.py recheck_files --quarantine`` when a file stored before a check existed
     # fails it now: the download is refused with the reason, the row and its history are kept.
-    quarantined_at = models.DateTimeField(null=True, blank=True)
-    quarantine_reason = models.CharField(max_length=32, choices=Refusal.choices, blank=True)
+    quarantined_at = models.DateTimeField(verbose_name=_("quarantined at"), null=True, blank=True)
+    quarantine_reason = models.CharField(
+        verbose_name=_("quarantine reason"), max_length=32, choices=Refusal.choices, blank=True
+    )
 
     objects = CaseChildQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
         ordering = ["-uploaded_at"]
 
     def __str__(self) -> str:
@@ -699,7 +877,9 @@ class ExportJob(pdfjobs.DocumentJob):
     still see the case; it is purged at ``expires_at`` (``manage.py purge_exports``).
     """
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="export_jobs")
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="export_jobs"
+    )
 
     objects = ExportJobQuerySet.as_manager()
 
@@ -708,6 +888,8 @@ class ExportJob(pdfjobs.DocumentJob):
     FAILURE_MESSAGES = {pdfjobs.JobFailure.NO_ACCESS: _("You can no longer open this case file.")}
 
     class Meta(pdfjobs.DocumentJob.Meta):
+        verbose_name = _("export job")
+        verbose_name_plural = _("export jobs")
         indexes = [models.Index(fields=["requested_by", "case", "status"])]
 
     def __str__(self) -> str:
@@ -755,30 +937,46 @@ class DuplicateMatch(models.Model):
         DIFFERENT = "different", _("Not the same person")
 
     existing_case = models.ForeignKey(
-        Case, on_delete=models.CASCADE, related_name="duplicate_matches"
+        Case,
+        verbose_name=_("existing case"),
+        on_delete=models.CASCADE,
+        related_name="duplicate_matches",
     )
     # No reverse relation ("+"): the new case's history lists every audited row that points
     # at the case through one, and its team must not learn of a match it cannot see.
-    new_case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
-    matched_on = models.JSONField(default=list)  # Basis values only
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    found_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    new_case = models.ForeignKey(
+        Case, verbose_name=_("new case"), on_delete=models.CASCADE, related_name="+"
     )
-    found_at = models.DateTimeField(default=timezone.now)
+    matched_on = models.JSONField(verbose_name=_("matched on"), default=list)  # Basis values only
+    ITEM_CHOICES = {"matched_on": Basis.choices}
+    status = models.CharField(
+        verbose_name=_("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    found_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("found by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    found_at = models.DateTimeField(verbose_name=_("found at"), default=timezone.now)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
     )
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    resolution_note = EncryptedTextField(blank=True, max_length=limits.REASON)
+    resolved_at = models.DateTimeField(verbose_name=_("resolved at"), null=True, blank=True)
+    resolution_note = EncryptedTextField(
+        verbose_name=_("resolution note"), blank=True, max_length=limits.REASON
+    )
 
     objects = DuplicateMatchQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("duplicate match")
+        verbose_name_plural = _("duplicate matches")
         ordering = ["-found_at"]
         constraints = [
             models.UniqueConstraint(

@@ -36,11 +36,15 @@ class FinalisedAssessmentLocked(Exception):
 class Instrument(models.Model):
     """A family of versions (for example the organisation's default assessment)."""
 
-    key = models.SlugField(max_length=50, unique=True)
-    name = models.CharField(max_length=limits.LONG_NAME)
-    description = models.TextField(max_length=limits.DETAILS, blank=True)
+    key = models.SlugField(verbose_name=_("key"), max_length=50, unique=True)
+    name = models.CharField(verbose_name=_("name"), max_length=limits.LONG_NAME)
+    description = models.TextField(
+        verbose_name=_("description"), max_length=limits.DETAILS, blank=True
+    )
 
     class Meta:
+        verbose_name = _("instrument")
+        verbose_name_plural = _("instruments")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -68,14 +72,24 @@ class InstrumentVersion(models.Model):
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Published")
 
-    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="versions")
-    version = models.PositiveIntegerField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    definition = models.JSONField(validators=[validate_definition_size])
-    created_at = models.DateTimeField(default=timezone.now)
-    published_at = models.DateTimeField(null=True, blank=True)
+    instrument = models.ForeignKey(
+        Instrument, verbose_name=_("instrument"), on_delete=models.PROTECT, related_name="versions"
+    )
+    version = models.PositiveIntegerField(
+        verbose_name=_("version"),
+    )
+    status = models.CharField(
+        verbose_name=_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    definition = models.JSONField(
+        verbose_name=_("definition"), validators=[validate_definition_size]
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
+    published_at = models.DateTimeField(verbose_name=_("published at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("instrument version")
+        verbose_name_plural = _("instrument versions")
         ordering = ["instrument", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["instrument", "version"], name="one_number_per_version")
@@ -124,34 +138,61 @@ class Assessment(Versioned):
         DRAFT = "draft", _("Draft")
         FINAL = "final", _("Finalised")
 
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="assessments")
-    instrument_version = models.ForeignKey(
-        InstrumentVersion, on_delete=models.PROTECT, related_name="assessments"
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="assessments"
     )
-    status = models.CharField(max_length=5, choices=Status.choices, default=Status.DRAFT)
-    answers = EncryptedJSONField(default=dict)
-    score = models.IntegerField(null=True, blank=True)
-    computed_level = models.CharField(max_length=8, choices=ASSESSED_CHOICES, blank=True)
-    level = models.CharField(max_length=8, choices=ASSESSED_CHOICES, blank=True)
+    instrument_version = models.ForeignKey(
+        InstrumentVersion,
+        verbose_name=_("instrument version"),
+        on_delete=models.PROTECT,
+        related_name="assessments",
+    )
+    status = models.CharField(
+        verbose_name=_("status"), max_length=5, choices=Status.choices, default=Status.DRAFT
+    )
+    answers = EncryptedJSONField(verbose_name=_("answers"), default=dict)
+    score = models.IntegerField(verbose_name=_("score"), null=True, blank=True)
+    computed_level = models.CharField(
+        verbose_name=_("computed level"), max_length=8, choices=ASSESSED_CHOICES, blank=True
+    )
+    level = models.CharField(
+        verbose_name=_("level"), max_length=8, choices=ASSESSED_CHOICES, blank=True
+    )
     # Which red flags fired says how the person answered: encrypted like the answers.
-    red_flags = EncryptedJSONField(default=list, blank=True)
-    rationale = EncryptedTextField(max_length=limits.DETAILS, blank=True)
-    override_reason = EncryptedTextField(max_length=limits.DETAILS, blank=True)
-    finalised_without_training = models.BooleanField(default=False)
+    red_flags = EncryptedJSONField(verbose_name=_("red flags"), default=list, blank=True)
+    rationale = EncryptedTextField(
+        verbose_name=_("rationale"), max_length=limits.DETAILS, blank=True
+    )
+    override_reason = EncryptedTextField(
+        verbose_name=_("override reason"), max_length=limits.DETAILS, blank=True
+    )
+    finalised_without_training = models.BooleanField(
+        verbose_name=_("finalised without training"), default=False
+    )
     assessor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assessor"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     finalised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("finalised by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
-    finalised_at = models.DateTimeField(null=True, blank=True)
-    review_due = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), default=timezone.now)
+    finalised_at = models.DateTimeField(verbose_name=_("finalised at"), null=True, blank=True)
+    review_due = models.DateField(verbose_name=_("review due"), null=True, blank=True)
 
     objects = CaseChildQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["case", "status", "-finalised_at"])]
 
@@ -186,16 +227,25 @@ class ReassessmentTrigger(models.Model):
         BREACH = "breach", _("Breach of an order")
         OTHER = "other", _("Other")
 
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="triggers")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    occurred_on = models.DateField()
-    note = EncryptedTextField(max_length=limits.REASON, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="triggers"
     )
-    recorded_at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(verbose_name=_("kind"), max_length=10, choices=Kind.choices)
+    occurred_on = models.DateField(
+        verbose_name=_("occurred on"),
+    )
+    note = EncryptedTextField(verbose_name=_("note"), max_length=limits.REASON, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(verbose_name=_("recorded at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("reassessment trigger")
+        verbose_name_plural = _("reassessment triggers")
         ordering = ["-occurred_on", "-recorded_at"]
 
     def __str__(self) -> str:
@@ -221,29 +271,48 @@ class TrainingRecord(models.Model):
     """Training on risk assessment. A current record is what allows finalising assessments."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="training_records"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        related_name="training_records",
     )
-    course = models.CharField(max_length=limits.LONG_NAME)
-    completed_on = models.DateField()
+    course = models.CharField(verbose_name=_("course"), max_length=limits.LONG_NAME)
+    completed_on = models.DateField(
+        verbose_name=_("completed on"),
+    )
     provider = models.CharField(_("trainer or provider"), max_length=limits.LONG_NAME)
-    expires_on = models.DateField(null=True, blank=True)
-    certificate_name = EncryptedCharField(max_length=limits.FILE_NAME, blank=True)
-    certificate = EncryptedBinaryField(null=True, blank=True)
-    certificate_type = models.CharField(max_length=100, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    expires_on = models.DateField(verbose_name=_("expires on"), null=True, blank=True)
+    certificate_name = EncryptedCharField(
+        verbose_name=_("certificate name"), max_length=limits.FILE_NAME, blank=True
     )
-    recorded_at = models.DateTimeField(default=timezone.now)
+    certificate = EncryptedBinaryField(verbose_name=_("certificate"), null=True, blank=True)
+    certificate_type = models.CharField(
+        verbose_name=_("certificate type"), max_length=100, blank=True
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(verbose_name=_("recorded at"), default=timezone.now)
     # Set by ``manage.py recheck_files --quarantine`` when a certificate stored before a check
     # existed fails it now: its download is refused with the reason.
-    certificate_quarantined_at = models.DateTimeField(null=True, blank=True)
+    certificate_quarantined_at = models.DateTimeField(
+        verbose_name=_("certificate quarantined at"), null=True, blank=True
+    )
     certificate_quarantine_reason = models.CharField(
-        max_length=32, choices=Refusal.choices, blank=True
+        verbose_name=_("certificate quarantine reason"),
+        max_length=32,
+        choices=Refusal.choices,
+        blank=True,
     )
 
     objects = TrainingRecordQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("training record")
+        verbose_name_plural = _("training records")
         ordering = ["-completed_on"]
 
     def __str__(self) -> str:
@@ -258,19 +327,29 @@ class TrainingRecord(models.Model):
 class SafetyPlan(Versioned):
     """The action plan for a person still at risk. One per case, kept up to date."""
 
-    case = models.OneToOneField("cases.Case", on_delete=models.CASCADE, related_name="safety_plan")
+    case = models.OneToOneField(
+        "cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="safety_plan"
+    )
     summary = EncryptedTextField(
+        verbose_name=_("summary"),
         max_length=limits.DETAILS,
         blank=True,
         help_text=_("What the plan is for, in words the person would use."),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), default=timezone.now)
 
     objects = CaseChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("safety plan")
+        verbose_name_plural = _("safety plans")
 
     def __str__(self) -> str:
         return f"safety plan {self.pk}"
@@ -296,11 +375,18 @@ class SafetyAction(Versioned):
         DONE = "done", _("Done")
         CANCELLED = "cancelled", _("No longer needed")
 
-    plan = models.ForeignKey(SafetyPlan, on_delete=models.CASCADE, related_name="actions")
-    kind = models.CharField(max_length=14, choices=Kind.choices)
-    description = EncryptedTextField(max_length=limits.DETAILS)
+    plan = models.ForeignKey(
+        SafetyPlan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="actions"
+    )
+    kind = models.CharField(verbose_name=_("kind"), max_length=14, choices=Kind.choices)
+    description = EncryptedTextField(verbose_name=_("description"), max_length=limits.DETAILS)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     owner_other = EncryptedCharField(
         _("owner (if not staff)"),
@@ -308,22 +394,29 @@ class SafetyAction(Versioned):
         blank=True,
         help_text=_("For example: the person themselves."),
     )
-    due_on = models.DateField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    due_on = models.DateField(verbose_name=_("due on"), null=True, blank=True)
+    status = models.CharField(
+        verbose_name=_("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
     # For police contact: what the person wants, and what happened. Never assumed.
-    victim_wishes = EncryptedTextField(max_length=limits.DETAILS, blank=True)
-    outcome = EncryptedTextField(max_length=limits.DETAILS, blank=True)
+    victim_wishes = EncryptedTextField(
+        verbose_name=_("victim wishes"), max_length=limits.DETAILS, blank=True
+    )
+    outcome = EncryptedTextField(verbose_name=_("outcome"), max_length=limits.DETAILS, blank=True)
     internal_note = EncryptedTextField(
+        verbose_name=_("internal note"),
         max_length=limits.DETAILS,
         blank=True,
         help_text=_("For staff only: never printed on the person's copy."),
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
+    completed_at = models.DateTimeField(verbose_name=_("completed at"), null=True, blank=True)
 
     objects = SafetyActionQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("safety action")
+        verbose_name_plural = _("safety actions")
         ordering = ["status", "due_on", "created_at"]
         indexes = [models.Index(fields=["status", "due_on"])]
 

@@ -59,6 +59,7 @@ class Versioned(models.Model):
     """A record edited through forms by more than one person."""
 
     version = models.PositiveIntegerField(
+        _("version"),
         default=1,
         editable=False,
         help_text=_("Raised by one at each save from a form; a save names the version it read."),

@@ -114,21 +114,32 @@ class DocumentJob(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0)
-    stage = models.CharField(max_length=10, choices=JobStage.choices, default=JobStage.WAITING)
-    failure = models.CharField(max_length=10, choices=JobFailure.choices, blank=True)
-    pdf = EncryptedBinaryField(null=True, blank=True, editable=False)
-    size = models.PositiveIntegerField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(
+        verbose_name=_("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(verbose_name=_("progress"), default=0)
+    stage = models.CharField(
+        verbose_name=_("stage"), max_length=10, choices=JobStage.choices, default=JobStage.WAITING
+    )
+    failure = models.CharField(
+        verbose_name=_("failure"), max_length=10, choices=JobFailure.choices, blank=True
+    )
+    pdf = EncryptedBinaryField(verbose_name=_("PDF"), null=True, blank=True, editable=False)
+    size = models.PositiveIntegerField(verbose_name=_("size"), null=True, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
     # The language the document is written in: the requester's at the time they asked (a
     # copy for the person themselves passes theirs). Encrypted: a person's language can say
     # who they are.
-    language = EncryptedCharField(max_length=15, blank=True, editable=False)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    expires_at = models.DateTimeField(db_index=True)
+    language = EncryptedCharField(
+        verbose_name=_("language"), max_length=15, blank=True, editable=False
+    )
+    finished_at = models.DateTimeField(verbose_name=_("finished at"), null=True, blank=True)
+    expires_at = models.DateTimeField(verbose_name=_("expires at"), db_index=True)
 
     objects = DocumentJobQuerySet.as_manager()
 

@@ -14,6 +14,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='exportjob',
             name='language',
-            field=victimsupport.crypto.fields.EncryptedCharField(blank=True, editable=False, max_length=15),
+            field=victimsupport.crypto.fields.EncryptedCharField(blank=True, editable=False, max_length=15, verbose_name='language'),
         ),
     ]

@@ -11,9 +11,11 @@ class Team(models.Model):
     """A group of caseworkers and their supervisors; cases belong to a team."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
         ordering = ["name"]
 
     def __str__(self) -> str:

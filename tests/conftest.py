@@ -6,8 +6,22 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils.translation import trans_real
 
 from tests import factories
+
+
+@receiver(setting_changed)
+def _forget_language_lookups(*, setting: str, **kwargs) -> None:
+    """Django forgets its catalogues when a test changes LANGUAGES, but not its cached
+    lookups of the supported languages: after a test offering "en", every later request
+    would be answered in "en" instead of "en-gb". Forget them too."""
+    if setting in {"LANGUAGES", "LANGUAGE_CODE"}:
+        for lookup in ("get_languages", "_get_supported_language_variant"):
+            getattr(trans_real, lookup).cache_clear()
+
 
 LOCALE = Path(__file__).resolve().parent.parent / "locale"
 

@@ -26,7 +26,7 @@ def french_page(page, client, url: str) -> None:
     page.set_content(body)
 
 
-@override_settings(LANGUAGES=[("en", "English"), ("fr", "Français")])
+@override_settings(LANGUAGES=[("en-gb", "English"), ("fr", "Français")])
 def test_the_assessment_in_french_on_a_phone(browser, live_server, shot):
     services.ensure_shipped_instruments()  # a transactional test may start without them
     version = InstrumentVersion.objects.get(instrument__key="default", status="published")

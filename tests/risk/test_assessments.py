@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 def english_only_service(settings):
     """A service working in English only: an instrument in English alone may be published
     (with French among the languages it would be refused, tests/risk/test_instrument_languages)."""
-    settings.LANGUAGES = [("en", "English")]
+    settings.LANGUAGES = [("en-gb", "English")]
 
 
 @pytest.fixture

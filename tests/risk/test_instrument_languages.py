@@ -26,7 +26,7 @@ from victimsupport.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
-EN_FR = [("en", "English"), ("fr", "Français")]
+EN_FR = [("en-gb", "English"), ("fr", "Français")]
 bilingual = override_settings(LANGUAGES=EN_FR)
 
 

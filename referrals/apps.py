@@ -7,3 +7,17 @@ class ReferralsConfig(AppConfig):
     name = "referrals"
     verbose_name = "Referrals"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from referrals import models
+        from victimsupport.audit.services import register
+
+        for model in (
+            models.PartnerOrganisation,
+            models.PartnerMembership,
+            models.Agreement,
+            models.Meeting,
+            models.SharingConsent,
+            models.Referral,
+        ):
+            register(model)

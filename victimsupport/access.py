@@ -36,6 +36,8 @@ class Role(models.TextChoices):
     DATA_PROTECTION_OFFICER = "data_protection_officer", _("Data-protection officer")
     AUDITOR = "auditor", _("Auditor")
     ADMINISTRATOR = "administrator", _("Administrator")
+    # A member of a partner organisation: sees the referral packages sent to it, nothing else.
+    PARTNER = "partner", _("Partner organisation")
 
 
 # Model permissions each role's group holds. They say what kind of thing a role may do; which
@@ -68,6 +70,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.change_team",
         "auth.view_group",
     ],
+    # What a partner user may open is decided by the referrals' visible_to alone.
+    Role.PARTNER: [],
 }
 
 # Roles whose members see their teams' cases.

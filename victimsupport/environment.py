@@ -132,7 +132,14 @@ def secret_key_problem(secret_key: str) -> str | None:
 # and their roles), so in production every role needs a second factor: a role added here is
 # required at once. MFA_REQUIRED_ROLES may only add to this list (there is nothing left to
 # add today), never leave a role out.
-ROLE_NAMES = ("caseworker", "supervisor", "data_protection_officer", "auditor", "administrator")
+ROLE_NAMES = (
+    "caseworker",
+    "supervisor",
+    "data_protection_officer",
+    "auditor",
+    "administrator",
+    "partner",
+)
 MFA_ROLES_IN_PRODUCTION = ROLE_NAMES
 # Development's looser default, so that the demo's caseworkers can be tried without an
 # authenticator app when MFA_ENFORCE is on (the development .env turns it off altogether).

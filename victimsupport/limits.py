@@ -43,6 +43,8 @@ NOTE = 20_000  # a case note, a contact summary, a notice's body
 # A risk instrument version's whole definition as JSON, every language included: the shipped
 # default is about 20,000; a long licensed checklist in several languages fits many times over.
 INSTRUMENT = 300_000
+# A referral package as it was sent: the chosen parts of a case file rendered as HTML.
+PACKAGE = 2_000_000
 
 TOO_LONG = _("Keep this under %(limit_value)d characters; it has %(show_value)d.")
 

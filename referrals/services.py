@@ -1,0 +1,234 @@
+"""Writes to the referral network, and the one answer to "may this package go?".
+
+Every write is one transaction; django-auditlog records the change entries, and the services
+record the access entries (a view, a download, a send) that the signals cannot see.
+
+``sharing_check`` is the only place that decides whether a case's information may go to a
+partner. It fails closed: anything it cannot establish counts as missing.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Case
+from referrals.models import (
+    SHAREABLE,
+    Agreement,
+    PartnerOrganisation,
+    Purpose,
+    Referral,
+    SharingConsent,
+    category_labels,
+)
+from victimsupport.access import Role, has_role
+
+
+@dataclass
+class SharingDecision:
+    """What ``sharing_check`` found: whether the package may go, and under what.
+
+    ``missing`` says, in words a caseworker can act on, every consent or agreement that is
+    missing; an allowed decision has none.
+    """
+
+    allowed: bool
+    consent: SharingConsent | None = None
+    agreement: Agreement | None = None
+    by_override: bool = False
+    missing: list[Any] = field(default_factory=list)
+
+
+def _labels(values: set[str] | list[str]) -> str:
+    return ", ".join(str(label) for label in category_labels(sorted(values)))
+
+
+def sharing_check(
+    *,
+    case: Case,
+    partner: PartnerOrganisation,
+    purpose: str,
+    categories: list[str] | set[str],
+    referral: Referral | None = None,
+    on: datetime.date | None = None,
+) -> SharingDecision:
+    """May the package of ``categories`` of ``case`` go to ``partner`` for ``purpose`` today?
+
+    Yes only if all of these hold:
+
+    1. the partner is active;
+    2. the package names at least one category, every one of them shareable (internal staff
+       notes never leave) and the purpose is one of the list;
+    3. an agreement with the partner is valid today and covers the purpose and every category;
+    4. a consent of the case is valid today (given, not withdrawn, not expired, not a free-text
+       one carried over) for that partner or its kind, that purpose and every category; or
+       ``referral`` carries a legal override that a supervisor other than its author approved.
+
+    Fails closed: a question it cannot answer is a missing permission.
+    """
+    day = on or timezone.localdate()
+    wanted = set(categories)
+    missing: list[Any] = []
+
+    if not partner.is_active:
+        missing.append(_("%(partner)s is no longer an active partner.") % {"partner": partner})
+    if purpose not in Purpose.values:
+        missing.append(_("Choose the purpose of the referral from the list."))
+    if not wanted:
+        missing.append(_("Choose at least one part of the case file to send."))
+    not_shareable = wanted - SHAREABLE
+    if not_shareable:
+        missing.append(
+            _("These parts of the file are never sent to a partner: %(categories)s.")
+            % {"categories": _labels(not_shareable)}
+        )
+
+    agreement = _agreement_for(partner, purpose, wanted, day, missing)
+    consent = None
+    by_override = bool(referral and _override_approved(referral))
+    if not by_override:
+        consent = _consent_for(case, partner, purpose, wanted, day, missing)
+
+    allowed = not missing
+    return SharingDecision(
+        allowed=allowed,
+        consent=consent if allowed else None,
+        agreement=agreement if allowed else None,
+        by_override=by_override and allowed,
+        missing=missing,
+    )
+
+
+def _agreement_for(
+    partner: PartnerOrganisation,
+    purpose: str,
+    wanted: set[str],
+    day: datetime.date,
+    missing: list[Any],
+) -> Agreement | None:
+    agreements = list(Agreement.objects.filter(partner=partner).order_by("-valid_to", "-pk"))
+    current = [a for a in agreements if a.is_valid_on(day)]
+    for agreement in current:
+        if agreement.covers(purpose, wanted):
+            return agreement
+    if not agreements:
+        missing.append(_("There is no network agreement with %(partner)s.") % {"partner": partner})
+    elif not current:
+        missing.append(
+            _("The network agreement with %(partner)s is not valid today (it ran to %(day)s).")
+            % {"partner": partner, "day": agreements[0].valid_to.isoformat()}
+        )
+    else:
+        best = current[0]
+        if purpose not in best.purposes:
+            missing.append(
+                _("The network agreement with %(partner)s does not cover this purpose.")
+                % {"partner": partner}
+            )
+        uncovered = wanted - set(best.categories)
+        if uncovered:
+            missing.append(
+                _("The network agreement with %(partner)s does not cover: %(categories)s.")
+                % {"partner": partner, "categories": _labels(uncovered)}
+            )
+    return None
+
+
+def _consent_for(
+    case: Case,
+    partner: PartnerOrganisation,
+    purpose: str,
+    wanted: set[str],
+    day: datetime.date,
+    missing: list[Any],
+) -> SharingConsent | None:
+    consents = [
+        c
+        for c in SharingConsent.objects.filter(case=case).valid_on(day)
+        if c.names(partner) and c.purpose == purpose
+    ]
+    for consent in consents:
+        if wanted <= set(consent.categories):
+            return consent
+    if not consents:
+        missing.append(
+            _(
+                "The person has not given consent, valid today, to share with %(partner)s for "
+                "this purpose."
+            )
+            % {"partner": partner}
+        )
+    else:
+        uncovered = wanted - set(consents[0].categories)
+        missing.append(
+            _("The person's consent to share with %(partner)s does not cover: %(categories)s.")
+            % {"partner": partner, "categories": _labels(uncovered)}
+        )
+    return None
+
+
+def _override_approved(referral: Referral) -> bool:
+    return bool(
+        referral.override_ground
+        and (referral.override_reason or "").strip()
+        and referral.override_approved is True
+        and referral.override_decided_by_id is not None
+        and referral.override_decided_by_id != referral.created_by_id
+    )
+
+
+class SharingRefused(ValidationError):
+    """A send refused by ``sharing_check``: ``decision.missing`` says what is missing."""
+
+    def __init__(self, decision: SharingDecision) -> None:
+        super().__init__([str(m) for m in decision.missing])
+        self.decision = decision
+
+
+def require_supervisor_other_than(user: Any, author_id: Any) -> None:
+    """An override is approved by a supervisor, never by the person who asked for it."""
+    if not has_role(user, Role.SUPERVISOR):
+        raise PermissionDenied(_("Only a supervisor may approve a legal override."))
+    if user.pk == author_id:
+        raise PermissionDenied(_("You cannot approve an override you asked for yourself."))
+
+
+def referral_revoke(*, referral: Referral, actor: Any, because: str) -> Referral:
+    """End a referral: the partner's access ends at once (``visible_to`` shows them open
+    referrals only). A revoked, declined or completed referral stays as it is. The package is
+    kept, as the record of what was sent."""
+    if because not in Referral.RevokedBecause.values:
+        raise ValueError(f"unknown reason {because!r}")
+    with transaction.atomic():
+        referral = Referral.objects.select_for_update().get(pk=referral.pk)
+        if referral.status in (
+            Referral.Status.REVOKED,
+            Referral.Status.DECLINED,
+            Referral.Status.COMPLETED,
+        ):
+            return referral
+        referral.status = Referral.Status.REVOKED
+        referral.revoked_at = timezone.now()
+        referral.revoked_by = actor
+        referral.revoked_because = because
+        referral.save(update_fields=["status", "revoked_at", "revoked_by", "revoked_because"])
+    return referral
+
+
+# --- The directory: partners, agreements, meetings, partner users -----------------------------
+
+
+# --- Consents to share -------------------------------------------------------------------------
+
+
+# --- Referrals: drafting, the package, sending, overrides (staff) -----------------------------
+
+
+# --- Referrals: the partner's answers ----------------------------------------------------------

@@ -1,0 +1,19 @@
+app_name = "referrals"
+
+# Each part of the network keeps its own list (the directory, the consents to share, the
+# staff's referrals, the partner's inbox); the app's addresses are all of them.
+
+directory_patterns: list = []
+
+consent_patterns: list = []
+
+referral_patterns: list = []
+
+partner_patterns: list = []
+
+urlpatterns = [
+    *directory_patterns,
+    *consent_patterns,
+    *referral_patterns,
+    *partner_patterns,
+]

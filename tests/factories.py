@@ -22,6 +22,15 @@ from pypdf import PdfWriter
 
 from cases.models import Case
 from cases.services import case_create
+from referrals.models import (
+    SHAREABLE,
+    Agreement,
+    OrganisationKind,
+    PartnerMembership,
+    PartnerOrganisation,
+    Purpose,
+    SharingConsent,
+)
 from risk import engine
 from risk import services as risk_services
 from risk.models import InstrumentVersion, TrainingRecord
@@ -55,6 +64,70 @@ def make_user(
         user.groups.add(Group.objects.get(name=role))
     if teams:
         user.teams.add(*teams)
+    return user
+
+
+def make_partner(
+    name: str | None = None, *, kind: str = OrganisationKind.REFUGE, **fields: Any
+) -> PartnerOrganisation:
+    """A partner organisation (an active refuge unless told otherwise)."""
+    fields.setdefault("channel", "accounts")
+    return PartnerOrganisation.objects.create(
+        name=name or f"Partner {next(_seq)}", kind=kind, **fields
+    )
+
+
+def make_agreement(
+    partner: PartnerOrganisation,
+    *,
+    purposes: tuple[str, ...] = tuple(Purpose.values),
+    categories: tuple[str, ...] | frozenset[str] = SHAREABLE,
+    valid_from: datetime.date | None = None,
+    valid_to: datetime.date | None = None,
+    recorded_by: User | None = None,
+    **fields: Any,
+) -> Agreement:
+    """A data-sharing agreement valid today (a year either side) covering everything
+    shareable, unless told otherwise."""
+    today = timezone.localdate()
+    return Agreement.objects.create(
+        partner=partner,
+        type=fields.pop("type", Agreement.Type.DATA_SHARING),
+        purposes=list(purposes),
+        categories=sorted(categories),
+        valid_from=valid_from or today - datetime.timedelta(days=365),
+        valid_to=valid_to or today + datetime.timedelta(days=365),
+        recorded_by=recorded_by or make_user("Keeper", role=Role.SUPERVISOR),
+        **fields,
+    )
+
+
+def make_sharing_consent(
+    case: Case,
+    partner: PartnerOrganisation | None = None,
+    *,
+    purpose: str = Purpose.SAFETY,
+    categories: tuple[str, ...] | frozenset[str] = SHAREABLE,
+    recorded_by: User | None = None,
+    **fields: Any,
+) -> SharingConsent:
+    """A consent to share with ``partner`` (or, with ``partner_kind=``, any partner of a
+    kind) for ``purpose``, valid today, covering everything shareable unless told otherwise."""
+    return SharingConsent.objects.create(
+        case=case,
+        partner=partner,
+        purpose=purpose,
+        categories=sorted(categories),
+        method=fields.pop("method", "verbal"),
+        recorded_by=recorded_by or case.assigned_to or make_user("Recorder"),
+        **fields,
+    )
+
+
+def partner_user(partner: PartnerOrganisation, name: str = "Pat") -> User:
+    """A member of ``partner`` with the partner role."""
+    user = make_user(name, role=Role.PARTNER)
+    PartnerMembership.objects.create(user=user, partner=partner)
     return user
 
 

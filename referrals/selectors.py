@@ -286,7 +286,9 @@ def network_figures(user: Any) -> NetworkFigures:
     index = {month: i for i, month in enumerate(months)}
     for row in monthly:
         month = row["month"]
-        month = month.date() if isinstance(month, datetime.datetime) else month
+        if isinstance(month, datetime.datetime):
+            # PostgreSQL hands the local month's start back in UTC: the day before, there.
+            month = timezone.localtime(month).date() if timezone.is_aware(month) else month.date()
         if month in index and row["partner_id"] in figures:
             figures[row["partner_id"]].by_month[index[month]] += row["n"]
 

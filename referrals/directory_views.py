@@ -95,18 +95,20 @@ def partner_detail(request: HttpRequest, partner_id: int) -> HttpResponse:
     agreements = (
         Agreement.objects.visible_to(request.user)
         .filter(partner=partner)
-        .defer("signed_copy")
+        .defer("signed_copy")  # the copies are downloaded one at a time, not loaded here
         .order_by("-valid_to", "-pk")
     )
-    meetings = Meeting.objects.visible_to(request.user).filter(partner=partner)
+    meetings = (
+        Meeting.objects.visible_to(request.user).filter(partner=partner).order_by("-held_on", "-pk")
+    )
     _partner_opened(request, partner, "detail")
     return render(
         request,
         "referrals/partner_detail.html",
         {
             "partner": partner,
-            "agreements": agreements.order_by("-valid_to", "-pk"),
-            "meetings": meetings.order_by("-held_on", "-pk"),
+            "agreements": agreements,
+            "meetings": meetings,
             "can_edit": partner.can_write,
         },
     )

@@ -9,6 +9,8 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -442,12 +444,30 @@ def test_the_directory_takes_the_same_queries_for_many_partners(
     client.force_login(people["cara"])
     add(2)
     client.get(reverse("referrals:directory"))  # sessions and roles warmed
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("referrals:directory"))
     add(20)
     with django_assert_max_num_queries(len(few)):
         response = client.get(reverse("referrals:directory"))
     assert len(response.context["partners"]) == 22
+
+
+def test_the_partner_page_takes_the_same_queries_for_many_meetings(client, people, refuge):
+    def add(n: int) -> None:
+        for i in range(n):
+            factories.make_agreement(refuge, recorded_by=people["sofia"])
+            Meeting.objects.create(
+                partner=refuge, held_on=today(-i), attendees="x", recorded_by=people["sofia"]
+            )
+
+    client.force_login(people["sofia"])
+    url = reverse("referrals:partner", args=[refuge.pk])
+    add(1)
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    add(15)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url)
+    assert len(response.context["meetings"]) == 16
+    assert len(many) == len(few)

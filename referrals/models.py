@@ -252,6 +252,13 @@ class Agreement(models.Model):
     def covers(self, purpose: str, categories: list[str] | set[str]) -> bool:
         return purpose in self.purposes and set(categories) <= set(self.categories)
 
+    def purpose_labels(self) -> list[Any]:
+        labels = dict(Purpose.choices)
+        return [labels.get(p, p) for p in self.purposes]
+
+    def category_labels(self) -> list[Any]:
+        return category_labels(self.categories)
+
 
 class Meeting(models.Model):
     """A meeting with a partner: the standard asks for them on a regular basis."""

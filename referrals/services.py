@@ -20,15 +20,20 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
 from referrals.models import (
+    DIRECTORY_KEEPERS,
     SHAREABLE,
     Agreement,
+    Meeting,
     PartnerOrganisation,
     Purpose,
     Referral,
     SharingConsent,
     category_labels,
 )
-from victimsupport.access import Role, has_role
+from victimsupport import limits
+from victimsupport.access import Role, has_role, roles_of
+from victimsupport.audit.services import AccessKind, record_access
+from victimsupport.files import clean_upload
 
 
 @dataclass
@@ -223,6 +228,240 @@ def referral_revoke(*, referral: Referral, actor: Any, because: str) -> Referral
 
 
 # --- The directory: partners, agreements, meetings, partner users -----------------------------
+
+PARTNER_FIELDS = (
+    "name",
+    "kind",
+    "services",
+    "eligibility",
+    "areas",
+    "languages",
+    "contacts",
+    "notify_email",
+    "channel",
+    "is_active",
+)
+AGREEMENT_TERMS = ("type", "purposes", "categories", "valid_from", "valid_to", "review_on")
+
+
+def _require_keeper(actor: Any) -> None:
+    if not roles_of(actor) & DIRECTORY_KEEPERS:
+        raise PermissionDenied(
+            _("The partner directory is kept by supervisors and administrators.")
+        )
+
+
+def _tidy(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def partner_create(
+    *,
+    actor: Any,
+    name: str,
+    kind: str,
+    channel: str,
+    services: str = "",
+    eligibility: str = "",
+    areas: str = "",
+    languages: str = "",
+    contacts: str = "",
+    notify_email: str = "",
+    is_active: bool = True,
+) -> PartnerOrganisation:
+    _require_keeper(actor)
+    partner = PartnerOrganisation(
+        name=_tidy(name),
+        kind=kind,
+        channel=channel,
+        services=_tidy(services),
+        eligibility=_tidy(eligibility),
+        areas=_tidy(areas),
+        languages=_tidy(languages),
+        contacts=_tidy(contacts),
+        notify_email=_tidy(notify_email),
+        is_active=is_active,
+    )
+    with transaction.atomic():
+        partner.full_clean()
+        partner.save()
+    return partner
+
+
+def partner_update(
+    *, partner: PartnerOrganisation, actor: Any, **changes: Any
+) -> PartnerOrganisation:
+    """Save the fields the keeper changed, and only those: two keepers editing different
+    fields of one partner at once do not undo each other's work."""
+    _require_keeper(actor)
+    unknown = set(changes) - set(PARTNER_FIELDS)
+    if unknown:
+        raise TypeError(f"not a partner field: {sorted(unknown)}")
+    with transaction.atomic():
+        partner = PartnerOrganisation.objects.select_for_update().get(pk=partner.pk)
+        if not changes:
+            return partner
+        for name, value in changes.items():
+            setattr(partner, name, _tidy(value))
+        partner.full_clean()
+        partner.save(update_fields=sorted(changes))
+    return partner
+
+
+def _check_terms(
+    *,
+    purposes: list[str],
+    categories: list[str],
+    valid_from: datetime.date,
+    valid_to: datetime.date,
+) -> dict[str, Any]:
+    errors: dict[str, Any] = {}
+    if not purposes:
+        errors["purposes"] = _("Choose at least one purpose the agreement covers.")
+    elif set(purposes) - set(Purpose.values):
+        errors["purposes"] = _("Choose the purposes from the list.")
+    if not categories:
+        errors["categories"] = _("Choose at least one part of the case file the agreement covers.")
+    elif set(categories) - SHAREABLE:
+        errors["categories"] = _(
+            "Choose the parts of the case file from the list (internal staff notes are never "
+            "shared)."
+        )
+    if valid_from and valid_to and valid_to < valid_from:
+        errors["valid_to"] = _("The agreement ends before it starts: check the two dates.")
+    return errors
+
+
+def _store_signed_copy(agreement: Agreement, signed_copy: tuple[str, str, bytes]) -> None:
+    name, content_type, data = signed_copy
+    try:
+        data = clean_upload(name=name, content_type=content_type, data=data)
+    except ValidationError as exc:
+        raise ValidationError({"signed_copy": exc.messages}) from exc
+    agreement.signed_copy = data
+    agreement.signed_copy_name = name[: limits.FILE_NAME]
+    agreement.signed_copy_type = content_type
+    agreement.signed_copy_size = len(data)
+
+
+def agreement_add(
+    *,
+    partner: PartnerOrganisation,
+    actor: Any,
+    type: str,
+    purposes: list[str],
+    categories: list[str],
+    valid_from: datetime.date,
+    valid_to: datetime.date,
+    signed_copy: tuple[str, str, bytes],
+    review_on: datetime.date | None = None,
+) -> Agreement:
+    """Record a network agreement with its signed copy (``(name, content type, bytes)``),
+    checked like every upload and kept encrypted."""
+    _require_keeper(actor)
+    errors = _check_terms(
+        purposes=purposes, categories=categories, valid_from=valid_from, valid_to=valid_to
+    )
+    if errors:
+        raise ValidationError(errors)
+    agreement = Agreement(
+        partner=partner,
+        type=type,
+        purposes=[p for p in Purpose.values if p in purposes],
+        categories=sorted(set(categories)),
+        valid_from=valid_from,
+        valid_to=valid_to,
+        review_on=review_on,
+        recorded_by=actor,
+    )
+    _store_signed_copy(agreement, signed_copy)
+    with transaction.atomic():
+        agreement.full_clean(exclude=["signed_copy"])
+        agreement.save()
+    return agreement
+
+
+def agreement_update(
+    *,
+    agreement: Agreement,
+    actor: Any,
+    signed_copy: tuple[str, str, bytes] | None = None,
+    **terms: Any,
+) -> Agreement:
+    """Correct an agreement's dates or terms (the ones given), or replace its signed copy
+    (a renewed agreement is a new one: ``agreement_add``)."""
+    _require_keeper(actor)
+    unknown = set(terms) - set(AGREEMENT_TERMS)
+    if unknown:
+        raise TypeError(f"not an agreement term: {sorted(unknown)}")
+    with transaction.atomic():
+        agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+        merged = {name: getattr(agreement, name) for name in AGREEMENT_TERMS} | terms
+        errors = _check_terms(
+            purposes=merged["purposes"],
+            categories=merged["categories"],
+            valid_from=merged["valid_from"],
+            valid_to=merged["valid_to"],
+        )
+        if errors:
+            raise ValidationError(errors)
+        if "purposes" in terms:
+            terms["purposes"] = [p for p in Purpose.values if p in terms["purposes"]]
+        if "categories" in terms:
+            terms["categories"] = sorted(set(terms["categories"]))
+        for name, value in terms.items():
+            setattr(agreement, name, value)
+        fields = set(terms)
+        if signed_copy is not None:
+            _store_signed_copy(agreement, signed_copy)
+            fields |= {"signed_copy", "signed_copy_name", "signed_copy_type", "signed_copy_size"}
+        if not fields:
+            return agreement
+        agreement.full_clean(exclude=["signed_copy"])
+        agreement.save(update_fields=sorted(fields))
+    return agreement
+
+
+def agreement_copy_open(*, agreement: Agreement, actor: Any) -> bytes:
+    """The signed copy, for a download: the access entry is written with it."""
+    record_access(actor=actor, obj=agreement, kind=AccessKind.DOWNLOAD)
+    return agreement.signed_copy
+
+
+def meeting_add(
+    *,
+    partner: PartnerOrganisation,
+    actor: Any,
+    held_on: datetime.date,
+    attendees: str,
+    notes: str = "",
+    next_on: datetime.date | None = None,
+) -> Meeting:
+    _require_keeper(actor)
+    errors: dict[str, Any] = {}
+    if held_on > timezone.localdate():
+        errors["held_on"] = _(
+            "This date is in the future. Record a meeting once it has taken place; the date "
+            "of the next one goes in 'next meeting'."
+        )
+    if next_on is not None and next_on <= held_on:
+        errors["next_on"] = _("The next meeting must come after this one.")
+    if not _tidy(attendees):
+        errors["attendees"] = _("Say who attended.")
+    if errors:
+        raise ValidationError(errors)
+    meeting = Meeting(
+        partner=partner,
+        held_on=held_on,
+        attendees=_tidy(attendees),
+        notes=_tidy(notes),
+        next_on=next_on,
+        recorded_by=actor,
+    )
+    with transaction.atomic():
+        meeting.full_clean()
+        meeting.save()
+    return meeting
 
 
 # --- Consents to share -------------------------------------------------------------------------

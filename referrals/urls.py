@@ -1,9 +1,39 @@
+from django.urls import path
+
+from referrals import directory_views
+
 app_name = "referrals"
 
 # Each part of the network keeps its own list (the directory, the consents to share, the
 # staff's referrals, the partner's inbox); the app's addresses are all of them.
 
-directory_patterns: list = []
+directory_patterns: list = [
+    path("", directory_views.dashboard, name="dashboard"),
+    path("partners/", directory_views.directory, name="directory"),
+    path("partners/add/", directory_views.partner_add, name="partner_add"),
+    path("partners/<int:partner_id>/", directory_views.partner_detail, name="partner"),
+    path("partners/<int:partner_id>/edit/", directory_views.partner_edit, name="partner_edit"),
+    path(
+        "partners/<int:partner_id>/agreements/add/",
+        directory_views.agreement_add,
+        name="agreement_add",
+    ),
+    path(
+        "agreements/<int:agreement_id>/edit/",
+        directory_views.agreement_edit,
+        name="agreement_edit",
+    ),
+    path(
+        "agreements/<int:agreement_id>/copy/",
+        directory_views.agreement_copy,
+        name="agreement_copy",
+    ),
+    path(
+        "partners/<int:partner_id>/meetings/add/",
+        directory_views.meeting_add,
+        name="meeting_add",
+    ),
+]
 
 consent_patterns: list = []
 

@@ -69,6 +69,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.add_team",
         "accounts.change_team",
         "auth.view_group",
+        "referrals.view_partnerorganisation",
+        "referrals.view_agreement",
+        "referrals.view_meeting",
     ],
     # What a partner user may open is decided by the referrals' visible_to alone.
     Role.PARTNER: [],

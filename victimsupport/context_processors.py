@@ -21,6 +21,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if Role.SUPERVISOR in roles:
         items.append(("risk:dashboard", _("Risk dashboard")))
         items.append(("cases:break_glass", _("Emergency access")))
+        items.append(("referrals:dashboard", _("Partner network")))
+    if roles & {Role.CASEWORKER, Role.SUPERVISOR, Role.ADMINISTRATOR}:
+        items.append(("referrals:directory", _("Partners")))
     if roles & {Role.SUPERVISOR, Role.ADMINISTRATOR}:
         items.append(("risk:training", _("Training")))
     if roles & {Role.AUDITOR, Role.DATA_PROTECTION_OFFICER}:

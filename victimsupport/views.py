@@ -32,6 +32,12 @@ ROLE_TASKS: dict[str, list[tuple[str, str, Any, Any]]] = {
         ),
         ("cases:list", "", _("My cases"), _("Open the case files assigned to you.")),
         ("cases:list", "?scope=team", _("Team cases"), _("Every case of your teams.")),
+        (
+            "referrals:directory",
+            "",
+            _("Partner directory"),
+            _("The organisations we refer people to, their agreements and meetings."),
+        ),
     ],
     Role.SUPERVISOR: [
         (
@@ -60,6 +66,21 @@ ROLE_TASKS: dict[str, list[tuple[str, str, Any, Any]]] = {
                 "Open a case outside your teams when someone's safety depends on it. The "
                 "reason is recorded and reviewed."
             ),
+        ),
+        (
+            "referrals:dashboard",
+            "",
+            _("Partner network"),
+            _(
+                "Agreements ending or expired, partners not met in a year, overrides waiting "
+                "for approval, and the figures of your teams' referrals."
+            ),
+        ),
+        (
+            "referrals:directory",
+            "",
+            _("Partner directory"),
+            _("The organisations we refer people to, their agreements and meetings."),
         ),
     ],
     Role.DATA_PROTECTION_OFFICER: [
@@ -120,6 +141,12 @@ ROLE_TASKS: dict[str, list[tuple[str, str, Any, Any]]] = {
             _("Draft, check and publish versions of the risk assessment questions and thresholds."),
         ),
         ("risk:training", "", _("Training"), _("Record staff training on risk assessment.")),
+        (
+            "referrals:directory",
+            "",
+            _("Partner directory"),
+            _("Keep the organisations we refer people to, their agreements and meetings."),
+        ),
     ],
 }
 

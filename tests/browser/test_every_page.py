@@ -39,6 +39,7 @@ from cases.intake import STEPS, draft_start
 from cases.levels import RiskLevel
 from cases.models import Case, Consent, Document, DuplicateMatch, IntakeDraft
 from demo.seed import seed_demo
+from referrals.models import Agreement, PartnerOrganisation
 from risk import dashboard as risk_dashboard
 from risk import services as risk_services
 from risk.models import Assessment, InstrumentVersion, SafetyAction, TrainingRecord
@@ -177,6 +178,8 @@ def demo_world() -> tuple[dict[str, User | None], dict[str, list[str]]]:
         "job_id": [job.pk],
         "match_id": [m.pk for m in DuplicateMatch.objects.all()[:1]],
         "record_id": [t.pk for t in TrainingRecord.objects.filter(user=cara)[:1]],
+        "partner_id": [p.pk for p in PartnerOrganisation.objects.order_by("pk")[:1]],
+        "agreement_id": [a.pk for a in Agreement.objects.order_by("pk")[:1]],
         "tile": list(risk_dashboard.DRILLDOWNS),
         "step": STEPS,
     }

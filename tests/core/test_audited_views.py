@@ -63,6 +63,12 @@ EXEMPT = {
         "a list across cases (reference, display name, level), not an opening of one case "
         "file; lists are not access entries in DESIGN.md"
     ),
+    "referrals:directory": "partner organisations by name, kind and dates; no contacts",
+    "referrals:partner_add": "an empty form for a new partner organisation",
+    "referrals:dashboard": (
+        "agreements and meetings due, figures per partner and month, and the references of "
+        "referrals awaiting approval; no case file or partner contact is opened"
+    ),
 }
 # Mounted from libraries: sign-in and account pages, and the administration, which holds no
 # case model (checked below).
@@ -128,8 +134,18 @@ def world(north):
         provider="Regional network",
         certificate=("cert.pdf", "application/pdf", factories.blank_pdf()),
     )
+    partner = factories.make_partner(contacts="Mira, 0470 12 34 56")
+    agreement = factories.make_agreement(
+        partner,
+        recorded_by=sofia,
+        signed_copy=factories.blank_pdf(),
+        signed_copy_type="application/pdf",
+        signed_copy_size=1,
+    )
     values = {
         "pk": [case.pk],
+        "partner_id": [partner.pk],
+        "agreement_id": [agreement.pk],
         "consent_id": [Consent.objects.filter(case=case).first().pk],
         "document_id": [Document.objects.get(case=case).pk],
         "assessment_id": [Assessment.objects.get(case=case).pk],
@@ -146,6 +162,8 @@ def world(north):
         "match_id": other,
         "record_id": record,
         "consent_id": Consent.objects.filter(case=case).first(),
+        "partner_id": partner,
+        "agreement_id": agreement,
     }
     return {"sofia": sofia, "case": case, "values": values, "named": named}
 

@@ -121,6 +121,18 @@ ROLE_TASKS: dict[str, list[tuple[str, str, Any, Any]]] = {
         ),
         ("risk:training", "", _("Training"), _("Record staff training on risk assessment.")),
     ],
+    # A partner organisation's user: their inbox, nothing of any case.
+    Role.PARTNER: [
+        (
+            "referrals:inbox",
+            "",
+            _("Referrals sent to you"),
+            _(
+                "Read the referrals sent to your organisation, accept or decline them, and "
+                "record what came of them."
+            ),
+        ),
+    ],
 }
 
 REFUSED_WINDOW = timedelta(days=7)

@@ -152,6 +152,7 @@ def _received_page(
         "accept_form": bound.get("accept_form") or forms.AcceptForm(initial=initial),
         "decline_form": bound.get("decline_form") or forms.DeclineForm(initial=initial),
         "outcome_form": bound.get("outcome_form") or forms.OutcomeForm(initial=initial),
+        "unsaved": bound.get("unsaved", ""),
     }
     services.referral_package_viewed(referral=referral, actor=request.user)
     return render(request, "referrals/received.html", context, status=status)
@@ -190,9 +191,10 @@ def _answer(request: HttpRequest, pk: Any, form_class: Any, key: str, service: A
         if current is None:
             messages.error(request, CLOSED)
             return redirect("referrals:inbox")
-        form.add_error(None, CONFLICT)
-        form.rebase(current.version)
-        return _received_page(request, current, status=409, **{key: form})
+        messages.error(request, CONFLICT)
+        # What they typed is shown back (not saved), whichever answers the page now offers.
+        unsaved = data.get("reason") or data.get("outcome") or ""
+        return _received_page(request, current, status=409, unsaved=unsaved)
     except ValidationError as exc:
         form.add_error(None, exc)
         return _received_page(request, referral, status=400, **{key: form})

@@ -105,7 +105,8 @@ def _send(recipients: Iterable[tuple[str, str]], template: str, context: dict[st
 
 
 def working_days_between(start: datetime.date, end: datetime.date) -> int:
-    """The working days (Monday to Friday) after ``start``, up to and including ``end``."""
+    """The working days (Monday to Friday) begun since the day ``start``: those after it, up
+    to and including ``end`` (a referral sent on Friday has had one on Monday morning)."""
     if end <= start:
         return 0
     days = (end - start).days

@@ -18,8 +18,8 @@ class PartnerUserForm(forms.Form):
         label=_("E-mail address"),
         max_length=limits.EMAIL,
         help_text=_(
-            "They sign in with it. They will choose their own password with the link "
-            "“Forgotten your password?” on the sign-in page."
+            "They sign in with it. An e-mail goes to it at once for them to choose their own "
+            "password."
         ),
     )
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.forms import ResetPasswordForm
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -36,6 +38,7 @@ from referrals.models import (
     partner_of,
 )
 from victimsupport.access import Role, get_for_user, has_role
+from victimsupport.accounts.adapter import MailNotSent
 from victimsupport.concurrency import EditConflict
 from victimsupport.pdfjobs import pdf_response
 
@@ -72,25 +75,44 @@ def partner_user_add(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.partner_user_create(
+                user = services.partner_user_create(
                     partner=partner, actor=request.user, **form.cleaned_data
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                messages.success(
-                    request,
-                    _(
-                        "Account added. Tell them to choose their password with "
-                        "“Forgotten your password?” on the sign-in page, using this e-mail "
-                        "address; they will then set up their second factor."
-                    ),
-                )
+                _send_password_link(request, user)
                 return redirect("referrals:partner_users", pk=partner.pk)
         return render(
             request, "referrals/partner_user_add.html", _users_context(partner, form), status=400
         )
     return render(request, "referrals/partner_user_add.html", _users_context(partner, form))
+
+
+def _send_password_link(request: HttpRequest, user: Any) -> None:
+    """The new user chooses their own password: allauth's reset e-mail, as if they had asked
+    for it (the link expires as every reset link does)."""
+    reset = ResetPasswordForm(data={"email": user.email})
+    try:
+        if not reset.is_valid():
+            raise MailNotSent
+        reset.save(request)
+    except MailNotSent:
+        messages.warning(
+            request,
+            _(
+                "Account added, but the e-mail to choose a password could not be sent. They "
+                "can ask for it themselves on the page to reset a password, with this address."
+            ),
+        )
+        return
+    messages.success(
+        request,
+        _(
+            "Account added. An e-mail has gone to them to choose their password; they will "
+            "then set up their second factor."
+        ),
+    )
 
 
 @login_required
@@ -155,12 +177,14 @@ def _received_page(
         "unsaved": bound.get("unsaved", ""),
     }
     services.referral_package_viewed(referral=referral, actor=request.user)
-    return render(request, "referrals/received.html", context, status=status)
+    response = render(request, "referrals/received.html", context, status=status)
+    # The package is not kept by the browser once the page is left (a shared computer).
+    add_never_cache_headers(response)
+    return response
 
 
 @login_required
 @require_GET
-@never_cache
 def received(request: HttpRequest, pk: Any) -> HttpResponse:
     return _received_page(request, _received(request, pk))
 

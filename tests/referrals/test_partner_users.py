@@ -37,7 +37,7 @@ def add_url(partner) -> str:
     return f"/network/partners/{partner.pk}/users/add/"
 
 
-def test_administrator_adds_a_partner_user_without_a_password(client, ada, refuge):
+def test_administrator_adds_a_partner_user_without_a_password(client, ada, refuge, mailoutbox):
     client.force_login(ada)
     since = factories.audit_mark()
     response = client.post(add_url(refuge), {"name": "Pat Jones", "email": "pat@refuge.example"})
@@ -54,11 +54,14 @@ def test_administrator_adds_a_partner_user_without_a_password(client, ada, refug
     factories.assert_changed(
         PartnerMembership.objects.get(user=pat), AuditEntry.Action.CREATE, ada, since=since
     )
+    # They choose their own password from the reset e-mail sent to them.
+    assert [m.to for m in mailoutbox] == [["pat@refuge.example"]]
+    assert "/accounts/password/reset/key/" in mailoutbox[0].body
     listing = client.get(f"/network/partners/{refuge.pk}/users/")
     assert listing.status_code == 200 and "pat@refuge.example" in listing.text
 
 
-def test_the_new_user_sets_a_password_by_the_reset_email(client, ada, refuge, mailoutbox):
+def test_the_new_user_can_ask_for_the_reset_email_again(client, ada, refuge, mailoutbox):
     services.partner_user_create(partner=refuge, actor=ada, name="Pat", email="pat@refuge.example")
     response = client.post("/accounts/password/reset/", {"email": "pat@refuge.example"})
     assert response.status_code == 302

@@ -56,9 +56,13 @@ def case_list(request: HttpRequest) -> HttpResponse:
     """Lists with filters. Searching by name, phone or email is sent by POST and answered
     directly, so the words searched for never enter an address, the browser's history or a
     server log; the filters, which name no one, stay in the address."""
+    user = request.user
+    if not has_role(user, *CASE_ROLES):
+        # Only the roles that work on cases have case lists: a partner organisation's user,
+        # above all, learns nothing here, not even that there is a search.
+        raise Http404("No case list here.")
     params = request.POST if request.method == "POST" else request.GET
     scope = "team" if params.get("scope") == "team" else "mine"
-    user = request.user
     # The team ids as values, not a subquery: the planner then knows how many cases they hold
     # and reads the team's newest cases by index instead of scanning the table.
     team_ids = list(user.teams.values_list("pk", flat=True))

@@ -19,5 +19,6 @@ class ReferralsConfig(AppConfig):
             models.Meeting,
             models.SharingConsent,
             models.Referral,
+            models.ProtectedPackage,
         ):
             register(model)

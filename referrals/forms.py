@@ -15,6 +15,7 @@ from referrals.models import (
     Purpose,
 )
 from victimsupport import limits
+from victimsupport.concurrency import VersionedFormMixin
 from victimsupport.limits import LimitedCharField, LimitedEmailField
 from victimsupport.widgets import DateInput
 
@@ -152,6 +153,18 @@ class MeetingForm(forms.Form):
     next_on = forms.DateField(label=_("Next meeting"), required=False, widget=DateInput())
 
 
+class PartnerUserForm(forms.Form):
+    name = LimitedCharField(label=_("Name"), max_length=150)
+    email = LimitedEmailField(
+        label=_("E-mail address"),
+        max_length=limits.EMAIL,
+        help_text=_(
+            "They sign in with it. An e-mail goes to it at once for them to choose their own "
+            "password."
+        ),
+    )
+
+
 # --- Consents to share -------------------------------------------------------------------------
 
 
@@ -159,3 +172,27 @@ class MeetingForm(forms.Form):
 
 
 # --- Referrals: the partner's answers ----------------------------------------------------------
+
+
+class AcceptForm(VersionedFormMixin, forms.Form):
+    pass
+
+
+class DeclineForm(VersionedFormMixin, forms.Form):
+    reason = LimitedCharField(
+        label=_("Why you cannot take this referral on"),
+        max_length=limits.REASON,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The caseworker reads this to find the person help elsewhere."),
+        error_messages={"required": _("Say why you cannot take this referral on.")},
+    )
+
+
+class OutcomeForm(VersionedFormMixin, forms.Form):
+    outcome = LimitedCharField(
+        label=_("Outcome"),
+        max_length=limits.DETAILS,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What you did for the person, and anything the caseworker should know."),
+        error_messages={"required": _("Say what came of the referral.")},
+    )

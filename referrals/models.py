@@ -597,3 +597,57 @@ class Referral(Versioned):
 
     def category_labels(self) -> list[Any]:
         return category_labels(self.categories)
+
+
+# --- The package as a protected PDF (partners without accounts) ---------------------------------
+
+
+class ProtectedPackageQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> ProtectedPackageQuerySet:
+        """The requester's own protected packages, until they expire, while the referral is
+        still open and they may still see its case."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if Role.PARTNER in roles_of(user):
+            return self.none()  # a partner user reads the package in their inbox instead
+        referrals = Referral.objects.visible_to(user).open()
+        return self.filter(
+            requested_by=user.pk, expires_at__gt=timezone.now(), referral__in=referrals
+        )
+
+
+class ProtectedPackage(models.Model):
+    """A referral's package as a password-protected PDF (AES-256), made for one member of
+    staff to hand to a partner without accounts. The passphrase is shown to them once and
+    never stored; the PDF waits here, encrypted at rest, until it expires."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    referral = models.ForeignKey(
+        Referral,
+        verbose_name=_("referral"),
+        on_delete=models.CASCADE,
+        related_name="protected_packages",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    pdf = EncryptedBinaryField(_("PDF"), editable=False)
+    size = models.PositiveIntegerField(_("size"), default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+
+    objects = ProtectedPackageQuerySet.as_manager()
+
+    # Downloads folders on shared computers are read by others: the name says nothing.
+    FILENAME = "referral.pdf"
+
+    class Meta:
+        verbose_name = _("protected package")
+        verbose_name_plural = _("protected packages")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"protected package {self.pk}"

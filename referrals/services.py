@@ -10,12 +10,16 @@ partner. It fails closed: anything it cannot establish counts as missing.
 from __future__ import annotations
 
 import datetime
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
@@ -24,16 +28,22 @@ from referrals.models import (
     SHAREABLE,
     Agreement,
     Meeting,
+    PartnerMembership,
     PartnerOrganisation,
+    ProtectedPackage,
     Purpose,
     Referral,
     SharingConsent,
     category_labels,
+    partner_of,
 )
-from victimsupport import limits
-from victimsupport.access import Role, has_role, roles_of
+from victimsupport import limits, pdf
+from victimsupport.access import Role, has_role, roles_of, sync_roles
+from victimsupport.accounts.models import User
 from victimsupport.audit.services import AccessKind, record_access
+from victimsupport.concurrency import EditConflict, claim
 from victimsupport.files import clean_upload
+from victimsupport.limits import validate_text
 
 
 @dataclass
@@ -464,6 +474,41 @@ def meeting_add(
     return meeting
 
 
+def partner_user_create(*, partner: PartnerOrganisation, actor: Any, name: str, email: str) -> User:
+    """An account for a member of ``partner``: the partner role, the membership, no team
+    (so no case), and no password. The person chooses their own with the password-reset
+    e-mail, so that nobody else ever knows it; a second factor is asked at their first
+    sign-in where the settings require one. Signing in is by e-mail, kept as the username."""
+    if not has_role(actor, Role.ADMINISTRATOR):
+        raise PermissionDenied(_("Only an administrator may add a partner's users."))
+    email = email.strip()
+    name = name.strip()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": _("There is already an account with this e-mail address.")})
+    sync_roles()
+    with transaction.atomic():
+        user = User(username=email, email=email, first_name=name)
+        user.set_unusable_password()
+        user.full_clean(validate_constraints=False)
+        user.save()
+        user.groups.add(Group.objects.get(name=Role.PARTNER))
+        PartnerMembership.objects.create(user=user, partner=partner)
+    return user
+
+
+def partner_user_deactivate(*, partner: PartnerOrganisation, actor: Any, user: Any) -> Any:
+    """End a partner user's access at once (they can no longer sign in). The account is kept,
+    never deleted: audit entries keep pointing at the person who acted."""
+    if not has_role(actor, Role.ADMINISTRATOR):
+        raise PermissionDenied(_("Only an administrator may end a partner user's access."))
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk, partner_membership__partner=partner)
+        if user.is_active:
+            user.is_active = False
+            user.save(update_fields=["is_active"])
+    return user
+
+
 # --- Consents to share -------------------------------------------------------------------------
 
 
@@ -471,3 +516,132 @@ def meeting_add(
 
 
 # --- Referrals: the partner's answers ----------------------------------------------------------
+
+
+def _answer(referral: Referral, *, actor: Any, version: int, expected: str) -> Referral:
+    """Claim ``referral`` at ``version`` for an answer by ``actor``, a member of the
+    organisation it went to, while it is in the ``expected`` state. Anything else fails
+    closed: someone else's referral is refused as not theirs, and a referral answered (or
+    revoked) since the page was read is a conflict, shown with what it is now."""
+    partner = partner_of(actor)
+    if partner is None or referral.partner_id != partner.pk:
+        raise PermissionDenied(_("Only the organisation a referral was sent to may answer it."))
+    current = claim(Referral, pk=referral.pk, version=version)
+    if current.status != expected or current.partner_id != partner.pk:
+        raise EditConflict(current=current)
+    return current
+
+
+@transaction.atomic
+def referral_accept(*, referral: Referral, actor: Any, version: int) -> Referral:
+    """The partner takes the referral on: it stays open to them until they record the
+    outcome."""
+    referral = _answer(referral, actor=actor, version=version, expected=Referral.Status.SENT)
+    referral.status = Referral.Status.ACCEPTED
+    referral.answered_by = actor
+    referral.answered_at = timezone.now()
+    referral.save(update_fields=["status", "answered_by", "answered_at"])
+    return referral
+
+
+@transaction.atomic
+def referral_decline(*, referral: Referral, actor: Any, version: int, reason: str) -> Referral:
+    """The partner cannot take the referral on, and says why (the caseworker needs it to find
+    somewhere else). Their access to the package ends with it."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why you cannot take this referral on.")})
+    referral = _answer(referral, actor=actor, version=version, expected=Referral.Status.SENT)
+    referral.status = Referral.Status.DECLINED
+    referral.answered_by = actor
+    referral.answered_at = timezone.now()
+    referral.decline_reason = reason
+    validate_text(referral, ["decline_reason"])
+    referral.save(update_fields=["status", "answered_by", "answered_at", "decline_reason"])
+    return referral
+
+
+@transaction.atomic
+def referral_complete(*, referral: Referral, actor: Any, version: int, outcome: str) -> Referral:
+    """The partner records what came of an accepted referral; that closes it, and their
+    access to the package ends."""
+    outcome = outcome.strip()
+    if not outcome:
+        raise ValidationError({"outcome": _("Say what came of the referral.")})
+    referral = _answer(referral, actor=actor, version=version, expected=Referral.Status.ACCEPTED)
+    referral.status = Referral.Status.COMPLETED
+    referral.completed_at = timezone.now()
+    referral.outcome = outcome
+    validate_text(referral, ["outcome"])
+    referral.save(update_fields=["status", "completed_at", "outcome"])
+    return referral
+
+
+def referral_package_viewed(*, referral: Referral, actor: Any) -> None:
+    """A partner user opened the package: the access entry of what left the service."""
+    record_access(actor=actor, obj=referral, kind=AccessKind.VIEW, detail={"as": "partner"})
+
+
+# --- The package as a protected PDF, for partners without accounts ----------------------------
+
+# Easy to read aloud and to type: the passphrase is given over the telephone or in person.
+_WORDS = (
+    "acorn amber anchor apple arrow autumn badger bamboo basket beacon berry birch blossom "
+    "breeze bridge bronze button cabin camel candle canyon carpet castle cedar cherry cider "
+    "clover cobalt comet copper coral cotton crystal daisy delta desert dolphin dragon eagle "
+    "ember falcon feather fern fiddle forest fossil garden ginger glacier granite harbor "
+    "hazel heron honey island ivory jasmine jungle kettle kiwi ladder lagoon lantern lemon "
+    "lilac linen lotus maple marble meadow melon meteor mint mirror monsoon mosaic nectar "
+    "needle nutmeg oasis ocean olive orbit orchid otter paddle panda pebble pepper piano "
+    "pillow planet plum pocket poppy puzzle quartz quill rabbit raven ribbon river rocket "
+    "saddle salmon satin scarf shadow silver sketch spruce squirrel summit sunset thistle "
+    "thunder tiger timber tulip tunnel velvet violet walnut willow window winter yogurt zebra"
+)
+PASSPHRASE_WORDS = tuple(_WORDS.split())
+PASSPHRASE_LENGTH = 8
+
+
+def new_passphrase() -> str:
+    """Eight words from a list of 128 (56 bits): the file may travel by e-mail and be
+    attacked offline, so the passphrase must hold against guessing for years, and still be
+    read aloud without a mistake. Generated by ``secrets``, never stored."""
+    return "-".join(secrets.choice(PASSPHRASE_WORDS) for _ in range(PASSPHRASE_LENGTH))
+
+
+def protected_package_create(*, referral: Referral, actor: Any) -> tuple[ProtectedPackage, str]:
+    """The package as it was sent, as a PDF encrypted with a new passphrase (AES-256), kept
+    encrypted for its requester to download for ``PROTECTED_PACKAGE_HOURS``. Returns it and
+    the passphrase, which is shown once and stored nowhere. Only while the referral is open."""
+    if not referral.is_open:
+        raise ValidationError(_("Only a referral that is sent or accepted can be handed over."))
+    passphrase = new_passphrase()
+    content = pdf.render_pdf(
+        "pdf/referral_package.html",
+        # The package is the HTML our autoescaping templates rendered when it was sent
+        # (every value of the case file escaped then): it goes into the PDF as it was sent.
+        {"referral": referral, "package": mark_safe(referral.package)},
+        title=str(_("Referral")),
+        password=passphrase,
+    )
+    now = timezone.now()
+    with transaction.atomic():
+        ProtectedPackage.objects.filter(expires_at__lte=now).delete()
+        package = ProtectedPackage.objects.create(
+            referral=referral,
+            requested_by=actor,
+            pdf=content,
+            size=len(content),
+            created_at=now,
+            expires_at=now + datetime.timedelta(hours=settings.PROTECTED_PACKAGE_HOURS),
+        )
+        record_access(actor=actor, obj=referral, kind=AccessKind.EXPORT, detail={"as": "pdf"})
+    return package, passphrase
+
+
+def protected_package_downloaded(*, package: ProtectedPackage, actor: Any) -> None:
+    record_access(
+        actor=actor,
+        obj=package.referral,
+        kind=AccessKind.DOWNLOAD,
+        detail={"protected_package": str(package.pk)},
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from referrals import directory_views
+from referrals import directory_views, partner_views
 
 app_name = "referrals"
 
@@ -39,7 +39,30 @@ consent_patterns: list = []
 
 referral_patterns: list = []
 
-partner_patterns: list = []
+partner_patterns: list = [
+    path("partners/<int:pk>/users/", partner_views.partner_users, name="partner_users"),
+    path("partners/<int:pk>/users/add/", partner_views.partner_user_add, name="partner_user_add"),
+    path(
+        "partners/<int:pk>/users/<int:user_id>/deactivate/",
+        partner_views.partner_user_deactivate,
+        name="partner_user_deactivate",
+    ),
+    path("inbox/", partner_views.inbox, name="inbox"),
+    path("inbox/<uuid:pk>/", partner_views.received, name="received"),
+    path("inbox/<uuid:pk>/accept/", partner_views.received_accept, name="received_accept"),
+    path("inbox/<uuid:pk>/decline/", partner_views.received_decline, name="received_decline"),
+    path("inbox/<uuid:pk>/outcome/", partner_views.received_complete, name="received_complete"),
+    path(
+        "cases/<uuid:case_pk>/referrals/<uuid:pk>/pdf/",
+        partner_views.package_pdf,
+        name="package_pdf",
+    ),
+    path(
+        "cases/<uuid:case_pk>/referrals/<uuid:pk>/pdf/<uuid:package_id>/",
+        partner_views.package_pdf_download,
+        name="package_pdf_download",
+    ),
+]
 
 urlpatterns = [
     *directory_patterns,

@@ -29,6 +29,7 @@ from referrals.models import (
     PartnerMembership,
     PartnerOrganisation,
     Purpose,
+    Referral,
     SharingConsent,
 )
 from risk import engine
@@ -129,6 +130,36 @@ def partner_user(partner: PartnerOrganisation, name: str = "Pat") -> User:
     user = make_user(name, role=Role.PARTNER)
     PartnerMembership.objects.create(user=user, partner=partner)
     return user
+
+
+PACKAGE_HTML = '<section class="package-part"><h3>Needs</h3><p>Needs a refuge place</p></section>'
+
+
+def sent_referral(
+    case: Case,
+    partner: PartnerOrganisation,
+    *,
+    by: User | None = None,
+    package: str = PACKAGE_HTML,
+    **fields: Any,
+) -> Referral:
+    """A referral of ``case`` already sent to ``partner``, as the send service leaves it (its
+    package rendered then); ``status=`` and the rest may be given."""
+    sender = by or case.assigned_to or make_user("Sender", role=Role.CASEWORKER)
+    now = timezone.now()
+    fields.setdefault("status", Referral.Status.SENT)
+    fields.setdefault("sent_at", now)
+    return Referral.objects.create(
+        case=case,
+        partner=partner,
+        purpose=fields.pop("purpose", Purpose.HOUSING),
+        message=fields.pop("message", "Please call her on the safe number"),
+        categories=fields.pop("categories", ["needs"]),
+        package=package,
+        created_by=sender,
+        sent_by=sender,
+        **fields,
+    )
 
 
 def make_case(*, team: Team, assigned_to: User | None = None) -> Case:

@@ -30,6 +30,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("audit_log", _("Audit log")))
     if Role.ADMINISTRATOR in roles:
         items.append(("admin:index", _("Administration")))
+    if Role.PARTNER in roles:
+        # A partner user's whole service: the referrals sent to their organisation.
+        items.append(("referrals:inbox", _("Referrals")))
     return {"nav_items": items, "user_roles": sorted(Role(r).label for r in roles)}
 
 

@@ -300,6 +300,20 @@ PDF_EXPORT_HOURS = _int("PDF_EXPORT_HOURS", 24, minimum=1)
 if PDF_EXPORT_HOURS > 168:
     raise ImproperlyConfigured("PDF_EXPORT_HOURS must be at most 168 (one week).")
 
+# --- The referral network -----------------------------------------------------------------
+# Working days (Monday to Friday) a partner has to answer a referral, by its urgency, before
+# `manage.py remind_referrals` (run daily from cron) reminds them and the caseworker who sent
+# it. An urgent referral is about someone's safety now: one working day.
+REFERRAL_RESPONSE_DAYS = {"urgent": 1, "soon": 3, "routine": 5}
+# A referral's package as a password-protected PDF waits this long for its download.
+PROTECTED_PACKAGE_HOURS = 2
+# The address of this service as people reach it, for the links in e-mails sent without a
+# request (a task, a command): "a referral is waiting for you" links to the inbox. Unset, the
+# first of ALLOWED_HOSTS, over https in production (http on port 8000 in development).
+SITE_URL = os.environ.get("SITE_URL", "").strip().rstrip("/") or (
+    f"https://{ALLOWED_HOSTS[0]}" if IS_PRODUCTION else f"http://{ALLOWED_HOSTS[0]}:8000"
+)
+
 # --- Object permissions (django-guardian) -------------------------------------------------
 ANONYMOUS_USER_NAME = None
 GUARDIAN_MONKEY_PATCH_USER = False

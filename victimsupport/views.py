@@ -148,6 +148,18 @@ ROLE_TASKS: dict[str, list[tuple[str, str, Any, Any]]] = {
             _("Keep the organisations we refer people to, their agreements and meetings."),
         ),
     ],
+    # A partner organisation's user: their inbox, nothing of any case.
+    Role.PARTNER: [
+        (
+            "referrals:inbox",
+            "",
+            _("Referrals sent to you"),
+            _(
+                "Read the referrals sent to your organisation, accept or decline them, and "
+                "record what came of them."
+            ),
+        ),
+    ],
 }
 
 REFUSED_WINDOW = timedelta(days=7)

@@ -143,6 +143,9 @@ def demo_world() -> tuple[dict[str, User | None], dict[str, list[str]]]:
         "auditor": User.objects.get(email="auditor@demo.example"),
         "administrator": User.objects.get(email="admin@demo.example"),
     }
+    # A partner organisation's user, with an open referral of the North case below to read.
+    refuge = factories.make_partner("Every-page refuge")
+    users["partner"] = factories.partner_user(refuge)
     assert {u.groups.get().name for u in users.values()} == set(Role.values)
     for user in users.values():
         factories.with_totp(user)  # the roles that need a second factor have one
@@ -169,8 +172,12 @@ def demo_world() -> tuple[dict[str, User | None], dict[str, list[str]]]:
     draft = IntakeDraft.objects.filter(owner=cara).first() or draft_start(
         owner=cara, team=cara.teams.get()
     )
+    referral = factories.sent_referral(case, refuge, by=cara)
     samples = {
-        "pk": [case.pk, draft.pk],
+        # A case, a draft intake, a referral (the partner's received page, the protected PDF)
+        # or a partner (its users): the first that answers is the page.
+        "pk": [case.pk, draft.pk, referral.pk, refuge.pk],
+        "case_pk": [case.pk],
         "assessment_id": [final.pk, draft_assessment.pk],
         "consent_id": [c.pk for c in Consent.objects.filter(case=case)[:1]],
         "document_id": [d.pk for d in Document.objects.filter(case=case)[:1]],

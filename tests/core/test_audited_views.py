@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from cases import services
 from cases.models import Consent, Document, DuplicateMatch, ExportJob
+from referrals import services as referral_services
 from risk import dashboard as risk_dashboard
 from risk import services as risk_services
 from risk.models import Assessment
@@ -59,6 +60,17 @@ EXEMPT = {
     "risk:assessment_new": "the case's reference and the instruments to choose from",
     "risk:training": "staff training records, not case data",
     "risk:dashboard": "counts per level and week, and the references of possible duplicates",
+    "referrals:partner_users": "a partner organisation's staff accounts; no case",
+    "referrals:partner_user_add": "adds a partner organisation's staff account; no case",
+    "referrals:partner_user_deactivate": "ends a partner user's access; shows nothing",
+    "referrals:inbox": (
+        "a partner user's list of referrals (date, urgency, purpose, status), no case content; "
+        "lists are not access entries in DESIGN.md"
+    ),
+    "referrals:package_pdf": (
+        "explains the protected PDF (the partner, the purpose and the date); making the file "
+        "is its access entry, tested in tests/referrals/test_package_pdf.py"
+    ),
     "risk:dashboard_list": (
         "a list across cases (reference, display name, level), not an opening of one case "
         "file; lists are not access entries in DESIGN.md"
@@ -142,7 +154,16 @@ def world(north):
         signed_copy_type="application/pdf",
         signed_copy_size=1,
     )
+    # A referral of the case, open to Pat at the partner, and its package as a protected PDF
+    # that Sofia made.
+    referral = factories.sent_referral(case, factories.make_partner("Refuge"), by=cara)
+    pat = factories.partner_user(referral.partner)
+    package, _passphrase = referral_services.protected_package_create(
+        referral=referral, actor=sofia
+    )
     values = {
+        "case_pk": [case.pk],
+        "package_id": [package.pk],
         "pk": [case.pk],
         "partner_id": [partner.pk],
         "agreement_id": [agreement.pk],
@@ -165,7 +186,22 @@ def world(north):
         "partner_id": partner,
         "agreement_id": agreement,
     }
-    return {"sofia": sofia, "case": case, "values": values, "named": named}
+    # Pages whose ``pk`` is a referral, not a case; the partner's own pages are opened by Pat.
+    received = ["received", "received_accept", "received_decline", "received_complete"]
+    by_name: dict[str, dict[str, list[Any]]] = {
+        f"referrals:{name}": {"pk": [referral.pk]}
+        for name in [*received, "package_pdf", "package_pdf_download"]
+    }
+    actors = {f"referrals:{name}": pat for name in received}
+    return {
+        "sofia": sofia,
+        "case": case,
+        "values": values,
+        "named": named,
+        "by_name": by_name,
+        "actors": actors,
+        "named_by_name": dict.fromkeys(by_name, referral),
+    }
 
 
 def urls_of(route: str, keywords: list[str], values: dict[str, list[Any]]) -> Iterator[str]:
@@ -199,14 +235,17 @@ def test_the_net_finds_the_case_pages():
 
 def unaudited(client: Any, world: dict, patterns: list[tuple[str, str, list[str]]]) -> list:
     """What is wrong with ``patterns``: pages that did not show, or wrote no access entry."""
-    sofia = world["sofia"]
-    client.force_login(sofia)
     problems = []
     for name, route, keywords in patterns:
         if name in EXEMPT:
             continue
+        # Sofia opens every page but another role's own (a partner user's inbox, by Pat).
+        actor = world.get("actors", {}).get(name, world["sofia"])
+        client.force_login(actor)
+        values = {**world["values"], **world.get("by_name", {}).get(name, {})}
         named = {world["named"].get(k) for k in keywords} - {None} | {world["case"]}
-        for url in urls_of(route, keywords, world["values"]):
+        named |= {world.get("named_by_name", {}).get(name)} - {None}
+        for url in urls_of(route, keywords, values):
             since = factories.audit_mark()
             response = _opened(client, url)
             if response.status_code in (302, 403, 404, 405):
@@ -216,7 +255,7 @@ def unaudited(client: Any, world: dict, patterns: list[tuple[str, str, list[str]
                 )
                 continue
             written = AuditEntry.objects.filter(
-                seq__gt=since, action=AuditEntry.Action.ACCESS, actor=sofia
+                seq__gt=since, action=AuditEntry.Action.ACCESS, actor=actor
             )
             objects = {(e.content_type.model_class(), e.object_pk) for e in written}
             if not objects & {(type(o), str(o.pk)) for o in named}:

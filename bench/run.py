@@ -246,10 +246,6 @@ INTAKE_STEPS = [
         {
             "processing": "yes",
             "method": "verbal",
-            "sharing": "on",
-            "sharing_recipient": "Legal advice centre",
-            "sharing_purpose": "Advice on a protection order",
-            "sharing_categories": ["identity", "contact"],
         },
     ),
 ]

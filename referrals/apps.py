@@ -21,3 +21,8 @@ class ReferralsConfig(AppConfig):
             models.Referral,
         ):
             register(model)
+
+        from referrals.casefile import CONSENTS
+        from victimsupport import casefile
+
+        casefile.register(CONSENTS)

@@ -382,14 +382,7 @@ INTAKE_NEEDS = {
     "details": "Needs a refuge",
     "crime_reported": "no",
 }
-INTAKE_CONSENT = {
-    "processing": "yes",
-    "method": "verbal",
-    "sharing": "on",
-    "sharing_recipient": "Legal advice centre",
-    "sharing_purpose": "Advice on a protection order",
-    "sharing_categories": ["identity", "contact"],
-}
+INTAKE_CONSENT = {"processing": "yes", "method": "verbal"}
 INTAKE_STEPS = [
     ("safety", INTAKE_SAFETY),
     ("notice", INTAKE_NOTICE),

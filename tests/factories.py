@@ -437,8 +437,11 @@ def case_urls(pk) -> list[str]:
                 continue
             if isinstance(p, URLResolver):
                 walk(p.url_patterns, prefix + route)
-            elif "<uuid:pk>" in prefix + route:
+            elif "<uuid:pk>" in prefix + route or "<uuid:case_pk>" in prefix + route:
+                # A case's own pages name it ``pk``; another app's pages under a case name
+                # it ``case_pk`` (their ``pk`` is their own object's).
                 full = (prefix + route).replace("<uuid:pk>", str(pk))
+                full = full.replace("<uuid:case_pk>", str(pk))
                 # Other ids get a well-formed sample, so the view itself (not the URL
                 # resolver) answers for them: an export job's UUID, for instance.
                 found.append("/" + URL_CONVERTER.sub(url_sample, full))

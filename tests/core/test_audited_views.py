@@ -147,7 +147,13 @@ def world(north):
         "record_id": record,
         "consent_id": Consent.objects.filter(case=case).first(),
     }
-    return {"sofia": sofia, "case": case, "values": values, "named": named}
+    values["case_pk"] = [case.pk]
+    named["case_pk"] = case
+    # Another app's pages under a case call the case ``case_pk`` and their own object
+    # ``pk``: what ``pk`` names there, by URL name.
+    sharing = factories.make_sharing_consent(case, factories.make_partner())
+    by_route = {"referrals:consent_withdraw": ({"pk": [sharing.pk]}, {"pk": sharing})}
+    return {"sofia": sofia, "case": case, "values": values, "named": named, "by_route": by_route}
 
 
 def urls_of(route: str, keywords: list[str], values: dict[str, list[Any]]) -> Iterator[str]:
@@ -187,8 +193,11 @@ def unaudited(client: Any, world: dict, patterns: list[tuple[str, str, list[str]
     for name, route, keywords in patterns:
         if name in EXEMPT:
             continue
-        named = {world["named"].get(k) for k in keywords} - {None} | {world["case"]}
-        for url in urls_of(route, keywords, world["values"]):
+        route_values, route_named = world.get("by_route", {}).get(name, ({}, {}))
+        values = {**world["values"], **route_values}
+        named_by = {**world["named"], **route_named}
+        named = {named_by.get(k) for k in keywords} - {None} | {world["case"]}
+        for url in urls_of(route, keywords, values):
             since = factories.audit_mark()
             response = _opened(client, url)
             if response.status_code in (302, 403, 404, 405):

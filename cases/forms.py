@@ -234,45 +234,6 @@ class ConsentForm(StepForm):
     witness = LimitedCharField(
         label=_("Witness (if any)"), max_length=limits.LONG_NAME, required=False
     )
-    sharing = forms.BooleanField(
-        label=_("They agree to share information with another organisation"), required=False
-    )
-    sharing_recipient = LimitedCharField(
-        label=_("Organisation"), max_length=limits.LONG_NAME, required=False
-    )
-    sharing_purpose = LimitedCharField(
-        label=_("For what purpose"),
-        max_length=limits.REASON,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    sharing_categories = forms.MultipleChoiceField(
-        label=_("Which information"),
-        choices=DATA_CATEGORY_CHOICES,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    sharing_expires_on = forms.DateField(
-        label=_("Consent to share ends on"),
-        required=False,
-        widget=DateInput(),
-    )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if data.get("sharing"):
-            if not data.get("sharing_recipient"):
-                self.add_error(
-                    "sharing_recipient", _("Name the organisation the information may go to.")
-                )
-            if not data.get("sharing_purpose"):
-                self.add_error("sharing_purpose", _("Say what the information will be shared for."))
-            if not data.get("sharing_categories"):
-                self.add_error("sharing_categories", _("Choose which information may be shared."))
-        expires = data.get("sharing_expires_on")
-        if expires and expires < datetime.date.today():
-            self.add_error("sharing_expires_on", _("The end date is in the past."))
-        return data
 
 
 STEP_FORMS: dict[str, type[StepForm]] = {
@@ -309,14 +270,12 @@ class ContactForm(forms.Form):
 
 
 class ConsentGiveForm(forms.Form):
-    kind = forms.ChoiceField(
-        label=_("Consent to"), choices=Consent.Kind.choices, widget=forms.RadioSelect
-    )
+    """A consent to keep and use the person's information. A consent to share with a partner
+    names the organisation and one purpose from a list, and is given in the case file's
+    "Consents to share" section."""
+
     purpose = LimitedCharField(
         label=_("Purpose"), max_length=limits.REASON, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    recipient = LimitedCharField(
-        label=_("Recipient organisation (for sharing)"), max_length=limits.LONG_NAME, required=False
     )
     data_categories = forms.MultipleChoiceField(
         label=_("Which information"),
@@ -333,8 +292,6 @@ class ConsentGiveForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if data.get("kind") == Consent.Kind.SHARING and not data.get("recipient"):
-            self.add_error("recipient", _("Name the organisation the information may go to."))
         if data.get("expires_on") and data["expires_on"] < datetime.date.today():
             self.add_error("expires_on", _("The end date is in the past."))
         return data

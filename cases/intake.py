@@ -269,20 +269,6 @@ def intake_finish(*, draft_id: Any, actor: Any) -> Case:
             given_at=now,
             recorded_by=actor,
         )
-    if consent.get("sharing"):
-        _consent(
-            case=case,
-            kind=Consent.Kind.SHARING,
-            purpose=consent["sharing_purpose"],
-            recipient=consent.get("sharing_recipient", ""),
-            data_categories=consent.get("sharing_categories", []),
-            notice=draft.notice,
-            method=consent["method"],
-            witness=consent.get("witness", ""),
-            given_at=now,
-            expires_on=consent.get("sharing_expires_on") or None,
-            recorded_by=actor,
-        )
     StatusChange.objects.create(
         case=case, kind=StatusChange.Kind.OPENED, changed_by=actor, changed_at=now
     )
@@ -294,7 +280,7 @@ def intake_finish(*, draft_id: Any, actor: Any) -> Case:
 
 
 def _consent(**fields: Any) -> Consent:
-    """A consent checked by its model's rules (a sharing consent names its recipient)."""
+    """A consent checked by its model's rules."""
     consent = Consent(**fields)
     with _refused_at(Step.CONSENT, consent):
         consent.full_clean()

@@ -144,8 +144,21 @@ def contact_record(
 
 @transaction.atomic
 def consent_give(*, case: Case, actor: Any, **fields: Any) -> Consent:
+    """Record a consent to keep and use the person's information.
+
+    Consent to share with a partner is not recorded here: it names the partner organisation
+    (or its kind) and one purpose from a list, so that a referral can be checked against it,
+    and it is given from the case file's "Consents to share" section.
+    """
     from cases.intake import current_notice
 
+    if fields.setdefault("kind", Consent.Kind.PROCESSING) != Consent.Kind.PROCESSING:
+        raise ValidationError(
+            _(
+                'Consent to share with another organisation is recorded under "Consents to '
+                'share", naming the organisation and the purpose.'
+            )
+        )
     consent = Consent(case=case, recorded_by=actor, notice=current_notice(), **fields)
     consent.full_clean()
     consent.save()

@@ -55,11 +55,13 @@ from cases.models import (
     Victim,
 )
 from demo import risk
+from referrals.models import OrganisationKind, Purpose, SharingConsent
 from victimsupport import bulkinsert
 from victimsupport.access import Role
 from victimsupport.accounts.models import Team, User
 from victimsupport.audit import bulk as audit_bulk
 from victimsupport.audit.services import AccessKind
+from victimsupport.casefile import Category
 
 CASES_PER_TEAM = 5000
 CASEWORKERS_PER_TEAM = 6
@@ -564,16 +566,19 @@ class _Batch:
         )
         if rng.random() < 0.25:
             withdrawn = rng.random() < 0.1
+            # A consent to share with any legal-aid partner, as the case file records it
+            # (referrals.services.sharing_consent_give's rules: one kind, one purpose,
+            # categories of the file, an end date).
             self._add(
-                Consent(
+                SharingConsent(
                     case=case,
-                    kind=Consent.Kind.SHARING,
-                    purpose="Referral for legal advice",
-                    recipient="Demo Legal Advice Centre",
-                    data_categories=["identity", "contact"],
+                    partner_kind=OrganisationKind.LEGAL_AID,
+                    purpose=Purpose.LEGAL,
+                    categories=[Category.CONTACT_DETAILS, Category.IDENTITY],
                     notice=self.notice,
                     method=Consent.Method.WRITTEN,
                     given_at=opened,
+                    expires_on=(opened + datetime.timedelta(days=183)).date(),
                     recorded_by=worker,
                     withdrawn_at=opened + datetime.timedelta(days=20) if withdrawn else None,
                     withdrawn_by=worker if withdrawn else None,

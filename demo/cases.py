@@ -4,6 +4,10 @@ withdrawn, a closure), and one intake left half-way."""
 
 from __future__ import annotations
 
+import datetime
+
+from django.utils import timezone
+
 from cases import intake, services
 from cases.models import (
     Case,
@@ -14,7 +18,10 @@ from cases.models import (
     NoticeAcknowledgement,
     RiskScreen,
 )
+from referrals import services as referral_services
+from referrals.models import OrganisationKind, Purpose
 from victimsupport.accounts.models import User
+from victimsupport.casefile import Category
 
 DEMO_NOTICE_TITLE = "How we keep what you tell us confidential"
 DEMO_NOTICE = """\
@@ -116,13 +123,6 @@ def seed_cases(*, cara: User, sam: User) -> None:
             },
         )
         consent = {"processing": "yes", "method": "verbal", "witness": ""}
-        if i % 3 == 0:
-            consent.update(
-                sharing=True,
-                sharing_recipient="Demo Legal Advice Centre",
-                sharing_purpose="Advice on a protection order",
-                sharing_categories=["identity", "contact"],
-            )
         intake.draft_save_step(draft=draft, step="consent", answers=consent)
         case = intake.intake_finish(draft_id=draft.pk, actor=worker)
         services.note_add(
@@ -145,21 +145,21 @@ def seed_cases(*, cara: User, sam: User) -> None:
                 data=b"Appointment confirmed for Tuesday at 10:00.",
                 description="Letter from the housing office",
             )
-        if i == 3:
-            sharing = Consent.objects.filter(case=case, kind=Consent.Kind.SHARING).first()
-            if sharing is None:
-                sharing = services.consent_give(
-                    case=case,
-                    actor=worker,
-                    kind=Consent.Kind.SHARING,
-                    purpose="Referral to counselling",
-                    recipient="Demo Counselling Service",
-                    data_categories=["identity", "contact"],
-                    method=Consent.Method.WRITTEN,
-                )
-            services.consent_withdraw(
-                consent=sharing, actor=worker, version=sharing.version, note="Changed her mind."
+        if i % 3 == 0:
+            # Asked from the case file once a referral for legal advice was considered.
+            sharing = referral_services.sharing_consent_give(
+                case=case,
+                actor=worker,
+                partner_kind=OrganisationKind.LEGAL_AID,
+                purpose=Purpose.LEGAL,
+                categories=[Category.IDENTITY, Category.CONTACT_DETAILS],
+                method=Consent.Method.WRITTEN,
+                expires_on=timezone.localdate() + datetime.timedelta(days=183),
             )
+            if i == 3:
+                referral_services.sharing_consent_withdraw(
+                    consent=sharing, actor=worker, version=sharing.version, note="Changed her mind."
+                )
         if i == 11:
             services.case_close(case=case, actor=worker, reason="Moved away; support completed.")
 

@@ -22,3 +22,8 @@ class ReferralsConfig(AppConfig):
             models.ProtectedPackage,
         ):
             register(model)
+
+        from referrals.casefile import CONSENTS
+        from victimsupport import casefile
+
+        casefile.register(CONSENTS)

@@ -22,12 +22,14 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from cases.intake import current_notice
 from cases.models import Case
 from referrals.models import (
     DIRECTORY_KEEPERS,
     SHAREABLE,
     Agreement,
     Meeting,
+    OrganisationKind,
     PartnerMembership,
     PartnerOrganisation,
     ProtectedPackage,
@@ -510,6 +512,130 @@ def partner_user_deactivate(*, partner: PartnerOrganisation, actor: Any, user: A
 
 
 # --- Consents to share -------------------------------------------------------------------------
+
+# A referral that may still go, or has gone and is still open: withdrawing the consent it was
+# made under ends it (a declined, completed or revoked one is left as it is, as the record).
+REVOKED_WITH_THE_CONSENT = (
+    Referral.Status.DRAFT,
+    Referral.Status.AWAITING_APPROVAL,
+    Referral.Status.SENT,
+    Referral.Status.ACCEPTED,
+)
+
+
+def sharing_consent_give(
+    *,
+    case: Case,
+    actor: Any,
+    partner: PartnerOrganisation | None = None,
+    partner_kind: str = "",
+    purpose: str,
+    categories: list[str] | set[str],
+    method: str,
+    witness: str = "",
+    expires_on: datetime.date | None,
+) -> SharingConsent:
+    """Record a person's consent to share: with one partner, or any partner of one kind, for
+    one purpose, these categories of their file, until ``expires_on``.
+
+    The consent names the confidentiality notice the person was given (the one published
+    now). Its terms are never edited afterwards: a change is a new consent.
+    """
+    errors: dict[str, list[Any]] = {}
+    if (partner is None) == (not partner_kind):
+        errors.setdefault("partner", []).append(
+            _("Name one partner organisation or one kind of organisation (one of the two).")
+        )
+    if partner is not None and not partner.is_active:
+        errors.setdefault("partner", []).append(
+            _("%(partner)s is no longer an active partner.") % {"partner": partner}
+        )
+    if partner_kind and partner_kind not in OrganisationKind.values:
+        errors.setdefault("partner_kind", []).append(_("Choose a kind of organisation."))
+    if purpose not in Purpose.values:
+        errors.setdefault("purpose", []).append(_("Choose the purpose from the list."))
+    wanted = set(categories or [])
+    if not wanted:
+        errors.setdefault("categories", []).append(
+            _("Choose at least one part of the file that may be shared.")
+        )
+    elif not wanted <= SHAREABLE:
+        errors.setdefault("categories", []).append(
+            _("These parts of the file are never shared: %(categories)s.")
+            % {"categories": _labels(wanted - SHAREABLE)}
+        )
+    if expires_on is None:
+        errors.setdefault("expires_on", []).append(
+            _("Say until when the consent lasts: a consent to share always ends.")
+        )
+    elif expires_on < timezone.localdate():
+        errors.setdefault("expires_on", []).append(_("The end date is in the past."))
+    notice = current_notice()
+    if notice is None:
+        errors.setdefault("__all__", []).append(
+            _(
+                "No confidentiality notice has been published, so the consent cannot say what "
+                "the person was told. An administrator must publish one first."
+            )
+        )
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        consent = SharingConsent(
+            case=case,
+            partner=partner,
+            partner_kind="" if partner is not None else partner_kind,
+            purpose=purpose,
+            categories=sorted(wanted),
+            notice=notice,
+            method=method,
+            witness=(witness or "").strip(),
+            given_at=timezone.now(),
+            expires_on=expires_on,
+            recorded_by=actor,
+            authorises=True,
+        )
+        consent.full_clean()
+        consent.save()
+    return consent
+
+
+def sharing_consent_withdraw(
+    *, consent: SharingConsent, actor: Any, version: int, note: str = ""
+) -> SharingConsent:
+    """Withdraw a consent to share: one step, effective at once (GDPR art. 7(3)).
+
+    In the same transaction every referral made under it that is not over (a draft, one
+    awaiting approval, one sent or accepted) is revoked, so the partner's access ends with the
+    consent. Withdrawn from the consent as read at ``version``: if someone withdrew it since,
+    EditConflict is raised and nothing is written.
+    """
+    with transaction.atomic():
+        consent = claim(SharingConsent, pk=consent.pk, version=version)
+        if consent.withdrawn_at is not None:
+            raise EditConflict(current=consent)
+        consent.withdrawn_at = timezone.now()
+        consent.withdrawn_by = actor
+        consent.withdrawal_note = (note or "").strip()
+        validate_text(consent, ["withdrawal_note"])
+        consent.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_note"])
+        for referral in Referral.objects.filter(
+            consent=consent, status__in=REVOKED_WITH_THE_CONSENT
+        ).order_by("pk"):
+            referral_revoke(
+                referral=referral,
+                actor=actor,
+                because=Referral.RevokedBecause.CONSENT_WITHDRAWN,
+            )
+    return consent
+
+
+def revoked_with(consent: SharingConsent) -> int:
+    """How many referrals ended because this consent was withdrawn."""
+    return consent.referrals.filter(
+        status=Referral.Status.REVOKED,
+        revoked_because=Referral.RevokedBecause.CONSENT_WITHDRAWN,
+    ).count()
 
 
 # --- Referrals: drafting, the package, sending, overrides (staff) -----------------------------

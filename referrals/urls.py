@@ -1,6 +1,6 @@
 from django.urls import path
 
-from referrals import directory_views, partner_views
+from referrals import consent_views, directory_views, partner_views
 
 app_name = "referrals"
 
@@ -35,7 +35,18 @@ directory_patterns: list = [
     ),
 ]
 
-consent_patterns: list = []
+consent_patterns: list = [
+    path(
+        "cases/<uuid:case_pk>/consents/add/",
+        consent_views.consent_give,
+        name="consent_give",
+    ),
+    path(
+        "cases/<uuid:case_pk>/consents/<int:pk>/withdraw/",
+        consent_views.consent_withdraw,
+        name="consent_withdraw",
+    ),
+]
 
 referral_patterns: list = []
 

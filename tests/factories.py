@@ -413,14 +413,7 @@ INTAKE_NEEDS = {
     "details": "Needs a refuge",
     "crime_reported": "no",
 }
-INTAKE_CONSENT = {
-    "processing": "yes",
-    "method": "verbal",
-    "sharing": "on",
-    "sharing_recipient": "Legal advice centre",
-    "sharing_purpose": "Advice on a protection order",
-    "sharing_categories": ["identity", "contact"],
-}
+INTAKE_CONSENT = {"processing": "yes", "method": "verbal"}
 INTAKE_STEPS = [
     ("safety", INTAKE_SAFETY),
     ("notice", INTAKE_NOTICE),
@@ -475,8 +468,11 @@ def case_urls(pk) -> list[str]:
                 continue
             if isinstance(p, URLResolver):
                 walk(p.url_patterns, prefix + route)
-            elif "<uuid:pk>" in prefix + route:
+            elif "<uuid:pk>" in prefix + route or "<uuid:case_pk>" in prefix + route:
+                # A case's own pages name it ``pk``; another app's pages under a case name
+                # it ``case_pk`` (their ``pk`` is their own object's).
                 full = (prefix + route).replace("<uuid:pk>", str(pk))
+                full = full.replace("<uuid:case_pk>", str(pk))
                 # Other ids get a well-formed sample, so the view itself (not the URL
                 # resolver) answers for them: an export job's UUID, for instance.
                 found.append("/" + URL_CONVERTER.sub(url_sample, full))

@@ -1,9 +1,11 @@
 """The case page as a caseworker meets it on a phone, a tablet and a desk: no sideways scroll,
 touch targets of 44 px, axe-core clean, forms that open where they are used (also without
-JavaScript), and a consent withdrawn only after the confirmation page."""
+JavaScript), a consent to share given without JavaScript, and a consent withdrawn only after the
+confirmation page."""
 
 from __future__ import annotations
 
+import datetime
 import os
 from pathlib import Path
 
@@ -14,6 +16,8 @@ from django.utils import timezone
 
 from cases import services as case_services
 from cases.models import Consent, Note, ThirdParty
+from referrals import services as referral_services
+from referrals.models import Purpose
 from risk import services as risk_services
 from risk.models import InstrumentVersion
 from tests import factories
@@ -98,14 +102,14 @@ def busy_case(db):
         owner_other="Themselves",
         internal_note="The police say he knows the town",
     )
-    case_services.consent_give(
+    referral_services.sharing_consent_give(
         case=case,
         actor=cara,
-        kind=Consent.Kind.SHARING,
-        purpose="Referral to a refuge for a safe place to stay",
-        recipient="Safe Homes Brussels-Capital Housing Association",
-        data_categories=["identity", "contact"],
+        partner=factories.make_partner("Safe Homes Brussels-Capital Housing Association"),
+        purpose=Purpose.HOUSING,
+        categories=["identity", "contact_details"],
         method=Consent.Method.WRITTEN,
+        expires_on=timezone.localdate() + datetime.timedelta(days=180),
     )
     ThirdParty.objects.create(
         case=case, name="Jonas Vandenberghe", relationship="Former partner", details="Drives a van"
@@ -150,7 +154,7 @@ def test_the_index_jumps_to_each_section(browser, live_server, busy_case):
     page = signed_in(browser, live_server, cara, 390)
     page.goto(f"/cases/{case.pk}/")
     page.get_by_role("navigation", name="Sections of the case").get_by_role(
-        "link", name="Consents"
+        "link", name="Consents", exact=True
     ).click()
     assert page.url.endswith("#section-consents")
     assert page.locator("#section-consents").is_visible()
@@ -171,23 +175,49 @@ def test_a_note_is_added_without_javascript(browser, live_server, busy_case):
 
 def test_withdrawing_a_consent_is_confirmed_first(browser, live_server, busy_case):
     case, cara = busy_case
-    consent = case.consents.get(kind=Consent.Kind.SHARING)
+    consent = case.sharing_consents.get()
     for width in WIDTHS:
         page = signed_in(browser, live_server, cara, width)
-        page.goto(f"/cases/{case.pk}/consents/{consent.pk}/withdraw/")
-        page.get_by_role("heading", name="Withdraw this consent?").wait_for()
+        page.goto(f"/network/cases/{case.pk}/consents/{consent.pk}/withdraw/")
+        page.get_by_role("heading", name="Withdraw this consent to share?").wait_for()
         save(page, f"withdraw-{width}")
         fits(page, width, f"withdrawal page at {width}")
         assert problems(page) == [], width
         page.context.close()
     page = signed_in(browser, live_server, cara, 390, java_script_enabled=False)
-    page.goto(f"/cases/{case.pk}/#section-consents")
-    page.locator("#section-consents").get_by_role("link", name="Withdraw…").first.click()
+    page.goto(f"/cases/{case.pk}/#section-sharing_consents")
+    page.locator("#section-sharing_consents").get_by_role("link", name="Withdraw…").first.click()
     page.get_by_role("heading", name="What follows").wait_for()
     consent.refresh_from_db()
     assert consent.withdrawn_at is None
     page.get_by_role("button", name="Withdraw the consent").click()
     page.get_by_text("Consent withdrawn.").wait_for()
     consent.refresh_from_db()
-    assert consent.withdrawn_at is not None
+    assert consent.withdrawn_at is not None and consent.withdrawn_by == cara
+    page.context.close()
+
+
+def test_a_consent_to_share_is_given_without_javascript(browser, live_server, busy_case):
+    case, cara = busy_case
+    partner = factories.make_partner("Legal Aid North")
+    for width in WIDTHS:
+        page = signed_in(browser, live_server, cara, width)
+        page.goto(f"/network/cases/{case.pk}/consents/add/")
+        page.get_by_role("heading", name="Record a consent to share").wait_for()
+        save(page, f"consent-give-{width}")
+        fits(page, width, f"consent page at {width}")
+        assert problems(page) == [], width
+        page.context.close()
+    page = signed_in(browser, live_server, cara, 390, java_script_enabled=False)
+    page.goto(f"/cases/{case.pk}/#section-sharing_consents")
+    page.get_by_role("link", name="Give consent to share").click()
+    page.get_by_label("This organisation").check()
+    page.get_by_label("The organisation").select_option(label="Legal Aid North")
+    page.get_by_label("Legal advice or representation").check()
+    page.get_by_label("Identity", exact=False).check()
+    page.get_by_label("Written").check()
+    page.get_by_role("button", name="Save the consent").click()
+    page.get_by_text("Consent to share recorded.").wait_for()
+    given = case.sharing_consents.get(partner=partner)
+    assert given.purpose == "legal" and given.categories == ["identity"] and given.expires_on
     page.context.close()

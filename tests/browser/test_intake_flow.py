@@ -77,6 +77,8 @@ def test_complete_intake_with_interruption_duplicate_and_withdrawal(browser, liv
         "Yes",
     )
     choose(page, "How was consent given?", "Verbal")
+    # Consent to share is not asked here: later, from the case file, naming the partner.
+    assert page.get_by_text("asked from the case file when a referral is considered").is_visible()
     shot(page, "intake-06-consent")
     save(page)
 

@@ -7,11 +7,14 @@ import datetime
 import io
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
+from cases import services
+from cases.forms import ConsentGiveForm
 from cases.models import Consent, ContactLog, Document, Note, Victim
 from cases.services import break_glass_open
 from tests import factories
@@ -109,16 +112,15 @@ def test_consent_given_and_withdrawn_in_one_step(client_cara, case):
     response = client_cara.post(
         url(case, "consents/"),
         {
-            "kind": "sharing",
-            "purpose": "Refuge referral",
-            "recipient": "Safe Homes",
+            "purpose": "Keeping notes of our calls",
             "data_categories": ["identity", "contact"],
             "method": "written",
         },
     )
     assert response.status_code == 302
-    consent = Consent.objects.get(kind="sharing")
-    assert consent.is_valid
+    consent = Consent.objects.filter(case=case).latest("pk")
+    assert consent.kind == Consent.Kind.PROCESSING and consent.is_valid
+    assert consent.purpose == "Keeping notes of our calls"
     client_cara.post(url(case, f"consents/{consent.pk}/withdraw/"), {"version": 1})
     consent.refresh_from_db()
     assert consent.withdrawn_at is not None and not consent.is_valid
@@ -126,13 +128,39 @@ def test_consent_given_and_withdrawn_in_one_step(client_cara, case):
     assert "Consent withdrawn" in page
 
 
-def test_sharing_consent_needs_a_recipient(client_cara, case):
+def test_the_case_page_records_no_free_text_consent_to_share(client_cara, case):
+    # Consent to share names a partner and a purpose of the list (referrals): the processing
+    # form has no kind or recipient to type one in, and what is posted for them is ignored.
+    assert not {"kind", "recipient"} & set(ConsentGiveForm().fields)
+    assert "Recipient organisation" not in client_cara.get(url(case)).text
     response = client_cara.post(
         url(case, "consents/"),
-        {"kind": "sharing", "purpose": "x", "data_categories": ["identity"], "method": "verbal"},
+        {
+            "kind": "sharing",
+            "recipient": "Safe Homes",
+            "purpose": "x",
+            "data_categories": ["identity"],
+            "method": "verbal",
+        },
     )
-    assert response.status_code == 400
-    assert "Name the organisation" in response.text
+    assert response.status_code == 302
+    consent = Consent.objects.filter(case=case).latest("pk")
+    assert consent.kind == Consent.Kind.PROCESSING and consent.recipient == ""
+    assert not case.sharing_consents.exists()
+
+
+def test_the_service_refuses_a_free_text_consent_to_share(case, cara):
+    with pytest.raises(ValidationError):
+        services.consent_give(
+            case=case,
+            actor=cara,
+            kind=Consent.Kind.SHARING,
+            purpose="Referral",
+            recipient="Safe Homes",
+            data_categories=["identity"],
+            method=Consent.Method.VERBAL,
+        )
+    assert not Consent.objects.filter(case=case, kind=Consent.Kind.SHARING).exists()
 
 
 def test_consent_of_another_case_gives_404(client_cara, case, cara):

@@ -84,6 +84,7 @@ def test_the_page_and_the_pdf_render_the_same_projection(client, case, cara):
         "safety_plan",
         "safety_plan_notes",
         "consents",
+        "sharing_consents",
         "documents",
     ]
     assert exports.timeline_size(case) == len(context["timeline"])

@@ -252,56 +252,54 @@ def test_staff_only_kinds_never_carry_another_audience(case_with_staff_only_text
 
 
 @pytest.fixture
-def sharing(case, cara):
+def consent(case, cara):
     return services.consent_give(
         case=case,
         actor=cara,
-        kind=Consent.Kind.SHARING,
-        purpose="Refuge referral",
-        recipient="Safe Homes",
+        purpose="Keeping notes of our calls",
         data_categories=["identity"],
         method=Consent.Method.WRITTEN,
     )
 
 
-def test_the_case_page_asks_before_withdrawing(client_cara, case, sharing):
+def test_the_case_page_asks_before_withdrawing(client_cara, case, consent):
     page = client_cara.get(f"/cases/{case.pk}/").text
-    confirm = f"/cases/{case.pk}/consents/{sharing.pk}/withdraw/"
+    confirm = f"/cases/{case.pk}/consents/{consent.pk}/withdraw/"
     assert f'href="{confirm}"' in page
     assert f'action="{confirm}"' not in page  # no one-click withdrawal on the case page
 
 
-def test_the_confirmation_says_what_stops_being_shared(client_cara, case, sharing):
-    page = client_cara.get(f"/cases/{case.pk}/consents/{sharing.pk}/withdraw/")
+def test_the_confirmation_says_what_stops(client_cara, case, consent):
+    page = client_cara.get(f"/cases/{case.pk}/consents/{consent.pk}/withdraw/")
     assert page.status_code == 200
     assert "Withdraw this consent?" in page.text
-    assert "Nothing more is shared with Safe Homes" in page.text
-    assert "Refuge referral" in page.text
-    assert f'id="id_withdraw_{sharing.pk}_note"' in page.text
-    sharing.refresh_from_db()
-    assert sharing.withdrawn_at is None  # asking withdraws nothing
-    assert view_entries(sharing).count() == 1
+    assert "no longer used for this purpose" in page.text
+    assert "Keeping notes of our calls" in page.text
+    assert f'id="id_withdraw_{consent.pk}_note"' in page.text
+    consent.refresh_from_db()
+    assert consent.withdrawn_at is None  # asking withdraws nothing
+    assert view_entries(consent).count() == 1
 
 
-def test_confirming_withdraws_and_returns_to_the_case(client_cara, case, sharing):
-    url = f"/cases/{case.pk}/consents/{sharing.pk}/withdraw/"
-    response = client_cara.post(url, {"version": sharing.version, "note": "Asked by phone"})
+def test_confirming_withdraws_and_returns_to_the_case(client_cara, case, consent):
+    url = f"/cases/{case.pk}/consents/{consent.pk}/withdraw/"
+    response = client_cara.post(url, {"version": consent.version, "note": "Asked by phone"})
     assert response.status_code == 302 and response.url == f"/cases/{case.pk}/"
-    sharing.refresh_from_db()
-    assert sharing.withdrawn_at is not None and sharing.withdrawal_note == "Asked by phone"
-    updates = AuditEntry.objects.get_for_object(sharing).filter(action=AuditEntry.Action.UPDATE)
+    consent.refresh_from_db()
+    assert consent.withdrawn_at is not None and consent.withdrawal_note == "Asked by phone"
+    updates = AuditEntry.objects.get_for_object(consent).filter(action=AuditEntry.Action.UPDATE)
     assert updates.count() == 1
 
 
-def test_a_withdrawn_consent_offers_no_second_withdrawal(client_cara, case, sharing, cara):
-    services.consent_withdraw(consent=sharing, actor=cara, version=sharing.version)
-    page = client_cara.get(f"/cases/{case.pk}/consents/{sharing.pk}/withdraw/")
+def test_a_withdrawn_consent_offers_no_second_withdrawal(client_cara, case, consent, cara):
+    services.consent_withdraw(consent=consent, actor=cara, version=consent.version)
+    page = client_cara.get(f"/cases/{case.pk}/consents/{consent.pk}/withdraw/")
     assert page.status_code == 200
     assert "This consent was withdrawn on" in page.text
     assert "Withdraw the consent" not in page.text
 
 
-def test_only_a_writer_may_open_the_confirmation(client, case, sharing, north):
+def test_only_a_writer_may_open_the_confirmation(client, case, consent, north):
     viewer = factories.supervisor(factories.make_team("Elsewhere"))
     client.force_login(viewer)
-    assert client.get(f"/cases/{case.pk}/consents/{sharing.pk}/withdraw/").status_code == 404
+    assert client.get(f"/cases/{case.pk}/consents/{consent.pk}/withdraw/").status_code == 404

@@ -72,7 +72,8 @@ def test_full_intake_creates_a_complete_case(client, cara, notice):
     assert RiskScreen.objects.get(case=case).is_positive
     assert case.assessment_needed  # positive screen, no full assessment yet
     kinds = set(Consent.objects.filter(case=case).values_list("kind", flat=True))
-    assert kinds == {"processing", "sharing"}
+    assert kinds == {"processing"}  # consent to share is asked from the case file, later
+    assert not case.sharing_consents.exists()
     assert case.status_changes.get().kind == "opened"
     # The draft keeps no second copy of the answers.
     draft = IntakeDraft.objects.get(pk=draft_id)
@@ -258,15 +259,32 @@ def test_no_police_report_is_a_valid_answer(client, cara, notice):
     assert Case.objects.count() == 1
 
 
-def test_sharing_consent_needs_purpose_and_categories(client, cara, notice):
+def test_the_consent_step_asks_only_the_processing_consent(client, cara, notice):
     client.force_login(cara)
     draft_id = start(client)
     walk(client, draft_id, STEPS[:5])
-    response = client.post(
-        step_url(draft_id, "consent"), {"processing": "yes", "method": "verbal", "sharing": "on"}
+    page = client.get(step_url(draft_id, "consent")).text
+    assert 'name="processing"' in page
+    assert 'name="sharing' not in page  # no consent to share at intake
+    assert "asked from the case file when a referral is considered" in page
+    assert "naming the organisation and the purpose" in page
+
+
+def test_an_old_draft_answer_to_share_makes_no_consent(client, cara, notice):
+    # A draft saved before the change may still hold the old sharing answers: they are not a
+    # consent to any partner, so finishing the intake records none.
+    client.force_login(cara)
+    draft_id = start(client)
+    walk(client, draft_id)
+    draft = IntakeDraft.objects.get(pk=draft_id)
+    draft.data["consent"].update(
+        sharing=True, sharing_recipient="Legal advice centre", sharing_purpose="Advice"
     )
-    assert response.status_code == 200
-    assert "Say what the information will be shared for" in response.text
+    draft.save(update_fields=["data"])
+    client.post(f"/cases/intake/{draft_id}/finish/")
+    case = Case.objects.get()
+    assert set(case.consents.values_list("kind", flat=True)) == {"processing"}
+    assert not case.sharing_consents.exists()
 
 
 def test_bad_input_keeps_what_was_typed(client, cara, notice):

@@ -50,12 +50,17 @@ def review(client, cara, notice):
         "Code word Recorded. It is not shown here: do not read it aloud.",
         "Do not contact them at all (blocks every outbound contact) No",
         "Do they agree that we keep and use their information to support them? Yes",
-        "They agree to share information with another organisation Yes",
-        "Organisation Legal advice centre",
+        "How was consent given? Verbal",
     ],
 )
 def test_every_answer_is_shown_under_its_label(review, answer):
     assert answer in review
+
+
+def test_no_consent_to_share_is_asked_or_shown(review):
+    # Consent to share is asked from the case file, naming the partner and the purpose.
+    assert "share information with another organisation" not in review
+    assert "Legal advice centre" not in review
 
 
 def test_the_code_word_is_never_shown_back(review):

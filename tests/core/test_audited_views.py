@@ -193,6 +193,12 @@ def world(north):
         for name in [*received, "package_pdf", "package_pdf_download"]
     }
     actors = {f"referrals:{name}": pat for name in received}
+    named_by_name: dict[str, Any] = dict.fromkeys(by_name, referral)
+    # The withdrawal of a consent to share: its ``pk`` is the consent.
+    sharing = factories.make_sharing_consent(case, factories.make_partner())
+    by_name["referrals:consent_withdraw"] = {"pk": [sharing.pk]}
+    named_by_name["referrals:consent_withdraw"] = sharing
+    named["case_pk"] = case
     return {
         "sofia": sofia,
         "case": case,
@@ -200,7 +206,7 @@ def world(north):
         "named": named,
         "by_name": by_name,
         "actors": actors,
-        "named_by_name": dict.fromkeys(by_name, referral),
+        "named_by_name": named_by_name,
     }
 
 

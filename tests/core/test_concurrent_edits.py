@@ -232,9 +232,7 @@ def test_withdrawing_a_consent_someone_just_withdrew_is_refused(cara, case, nort
     consent = case_services.consent_give(
         case=case,
         actor=cara,
-        kind=Consent.Kind.SHARING,
-        purpose="Refuge referral",
-        recipient="Safe Homes",
+        purpose="Keeping notes of our calls",
         data_categories=["identity"],
         method=Consent.Method.WRITTEN,
     )

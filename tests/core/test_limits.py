@@ -355,11 +355,23 @@ def _sweep(case, cara):
         (
             f"{c}/consents/",
             {
-                "kind": "sharing",
                 "purpose": TYPED,
-                "recipient": long(limits.LONG_NAME),
+                "witness": long(limits.LONG_NAME),
                 "data_categories": ["identity"],
                 "method": "verbal",
+            },
+            limits.LONG_NAME,
+        ),
+        (
+            f"/network/cases/{case.pk}/consents/add/",
+            {
+                "recipient": "kind",
+                "partner_kind": "legal_aid",
+                "purpose": "legal",
+                "categories": ["identity"],
+                "method": "verbal",
+                "witness": long(limits.LONG_NAME),
+                "expires_on": "2999-01-01",
             },
             limits.LONG_NAME,
         ),
@@ -422,6 +434,7 @@ def test_every_case_form_refuses_over_long_text_with_a_message(client_cara, case
     assert not case.notes.exists() and not case.contacts.exists()
     assert not Document.objects.filter(case=case).exists()
     assert Consent.objects.filter(case=case).count() == 1
+    assert not case.sharing_consents.exists()
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ from cases.models import (
 from demo import bulk as bulk_seeder
 from demo.bulk import seed_cases
 from demo.seed import seed_demo
+from referrals.models import SHAREABLE, SharingConsent
 from risk.models import Assessment, SafetyPlan
 from tests import factories
 from victimsupport.accounts.models import Team, User
@@ -80,7 +81,13 @@ def test_the_mix_looks_like_years_of_work(seeded):
     # Most high-risk open cases have a plan; some do not (the dashboard's first tile).
     assert 0 < with_plan < high_open.count() or high_open.count() < 5
     assert SafetyPlan.objects.filter(case__in=bulk).exists()
-    assert Consent.objects.filter(case__in=bulk, withdrawn_at__isnull=False).exists()
+    sharing = SharingConsent.objects.filter(case__in=bulk)
+    assert sharing.filter(withdrawn_at__isnull=False).exists()
+    # As the service gives them: one kind, one purpose, shareable categories, an end date.
+    for consent in sharing:
+        assert consent.authorises and consent.partner_kind and consent.purpose
+        assert consent.categories and set(consent.categories) <= SHAREABLE
+        assert consent.expires_on is not None
     assert bulk.filter(review_due__isnull=False, status="open").exists()
     # Teams of a realistic size, each with caseworkers and a supervisor.
     assert Team.objects.count() >= 2

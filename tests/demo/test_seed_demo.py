@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import F
 
 from cases.models import Case, Consent, Document, IntakeDraft, Note, Victim
+from referrals.models import SharingConsent
 from risk.models import Assessment, SafetyPlan, TrainingRecord
 from victimsupport.access import roles_of
 from victimsupport.accounts.models import Team, User
@@ -45,7 +46,11 @@ def test_seed_demo_creates_one_user_per_role_and_prints_passwords_once():
     assert Victim.objects.count() == 12
     assert Note.objects.count() == 12
     assert Document.objects.count() == 1
-    assert Consent.objects.filter(withdrawn_at__isnull=False).count() == 1
+    assert not Consent.objects.filter(withdrawn_at__isnull=False).exists()
+    # Consents to share, given from the case file (one of them withdrawn).
+    assert SharingConsent.objects.count() == 4
+    assert SharingConsent.objects.filter(withdrawn_at__isnull=False).count() == 1
+    assert all(c.authorises and c.notice_id for c in SharingConsent.objects.all())
     assert Case.objects.filter(status="closed").count() == 1
     assert Case.objects.filter(do_not_contact=True).count() == 1
     # North's positive screens were assessed; South's wait (Sam is not trained yet).

@@ -24,13 +24,16 @@ def route_kind(match: ResolverMatch) -> str:
 
 
 def names_an_object(match: ResolverMatch | None) -> bool:
-    """Whether the pattern takes an object's id (``pk``, ``consent_id``...), in any app.
+    """Whether the pattern takes an object's id (``pk``, ``consent_id``, ``case_pk``...), in
+    any app.
 
     A typo has no match at all, and a list or a form without an id refuses no one object.
     """
     if match is None:
         return False
-    return any(name == "pk" or name.endswith("_id") for name in match.kwargs)
+    return any(
+        name == "pk" or name.endswith("_id") or name.endswith("_pk") for name in match.kwargs
+    )
 
 
 class RefusedAccessMiddleware:

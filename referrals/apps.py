@@ -21,3 +21,8 @@ class ReferralsConfig(AppConfig):
             models.Referral,
         ):
             register(model)
+
+        from referrals.casefile_referrals import CONTRIBUTOR as REFERRALS
+        from victimsupport import casefile
+
+        casefile.register(REFERRALS)

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
@@ -30,7 +30,7 @@ from referrals.forms import (
 )
 from referrals.models import Referral
 from referrals.package import render_package
-from victimsupport.access import Role, get_for_user, has_role
+from victimsupport.access import MaySeeNotChange, Role, get_for_user, has_role
 from victimsupport.audit.services import AccessKind, record_access
 from victimsupport.concurrency import EditConflict, render_conflict, render_refused
 
@@ -293,6 +293,9 @@ def referral_decide(request: HttpRequest, pk: Any, referral_id: Any) -> HttpResp
         services.referral_override_decide(
             referral=referral, actor=request.user, approve=approve, note=form.cleaned_data["note"]
         )
+    except PermissionDenied as exc:
+        # They see the referral, so "not you" is the truth to tell them: a 403 with why.
+        raise MaySeeNotChange(exc.args[0] if exc.args else "") from exc
     except services.SharingRefused as refused:
         messages.error(request, _("The override was not approved and nothing was sent."))
         return render_referral_page(

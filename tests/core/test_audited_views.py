@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from cases import services
 from cases.models import Consent, Document, DuplicateMatch, ExportJob
+from referrals import services as referral_services
 from risk import dashboard as risk_dashboard
 from risk import services as risk_services
 from risk.models import Assessment
@@ -57,6 +58,7 @@ EXEMPT = {
     "cases:intake_step": "the person's own draft, before it is a case; only they can open it",
     "cases:intake_finish": "writes the case (its change entries); shows nothing",
     "risk:assessment_new": "the case's reference and the instruments to choose from",
+    "referrals:referral_new": "the case's reference and the partners to choose from",
     "risk:training": "staff training records, not case data",
     "risk:dashboard": "counts per level and week, and the references of possible duplicates",
     "risk:dashboard_list": (
@@ -128,8 +130,20 @@ def world(north):
         provider="Regional network",
         certificate=("cert.pdf", "application/pdf", factories.blank_pdf()),
     )
+    partner = factories.make_partner()
+    factories.make_agreement(partner)
+    referral = referral_services.referral_draft(
+        case=case,
+        actor=cara,
+        partner=partner,
+        purpose="safety",
+        urgency="routine",
+        message="Please call",
+        categories=["needs"],
+    )
     values = {
         "pk": [case.pk],
+        "referral_id": [referral.pk],
         "consent_id": [Consent.objects.filter(case=case).first().pk],
         "document_id": [Document.objects.get(case=case).pk],
         "assessment_id": [Assessment.objects.get(case=case).pk],
@@ -145,6 +159,7 @@ def world(north):
         "pk": case,
         "match_id": other,
         "record_id": record,
+        "referral_id": referral,
         "consent_id": Consent.objects.filter(case=case).first(),
     }
     return {"sofia": sofia, "case": case, "values": values, "named": named}

@@ -21,11 +21,11 @@ from victimsupport.casefile import (
 )
 
 # A referral record says which outside organisation was told about the person, why and when:
-# it is about a third party, and it is staff's only. The person is not shown it here (their
-# copy tells them what was shared through their consents, and a refused or revoked referral is
-# an internal step), and a partner never reads another partner's referral, nor its own record:
-# the package is what they get. INTERNAL would keep it from the staff PDF's readers who may
-# see third parties; THIRD_PARTIES with STAFF_ONLY says both things at once.
+# it is about a third party, so THIRD_PARTIES, and it is shown to staff only. Not to the
+# person in it (their copy says what was shared through their consents; a refused override or
+# a revoked draft is an internal step), and never to a partner (what they get is the package,
+# and another partner's referrals are none of theirs). INTERNAL would be wrong: that is the
+# category of staff notes, and a referral is a record of the file, in the staff PDF too.
 CATEGORY = Category.THIRD_PARTIES
 
 
@@ -44,7 +44,8 @@ def contribute(case: Any) -> tuple[list[Section], list[TimelineItem]]:
             STAFF_ONLY,
             "referrals/casefile_section.html",
             {"case_referrals": referrals},
-            order=85,
+            # After the documents: the record of what went out, last of the file.
+            order=95,
             page_template="referrals/casefile_page.html",
         )
     ]

@@ -39,6 +39,7 @@ from cases.intake import STEPS, draft_start
 from cases.levels import RiskLevel
 from cases.models import Case, Consent, Document, DuplicateMatch, IntakeDraft
 from demo.seed import seed_demo
+from referrals import services as referral_services
 from risk import dashboard as risk_dashboard
 from risk import services as risk_services
 from risk.models import Assessment, InstrumentVersion, SafetyAction, TrainingRecord
@@ -168,8 +169,21 @@ def demo_world() -> tuple[dict[str, User | None], dict[str, list[str]]]:
     draft = IntakeDraft.objects.filter(owner=cara).first() or draft_start(
         owner=cara, team=cara.teams.get()
     )
+    # A draft referral of the case, so that its pages (and the package preview) are opened.
+    partner = factories.make_partner()
+    factories.make_agreement(partner)
+    referral = referral_services.referral_draft(
+        case=case,
+        actor=cara,
+        partner=partner,
+        purpose="safety",
+        urgency="routine",
+        message="Please call her on the safe phone.",
+        categories=["identity", "needs", "safety"],
+    )
     samples = {
         "pk": [case.pk, draft.pk],
+        "referral_id": [referral.pk],
         "assessment_id": [final.pk, draft_assessment.pk],
         "consent_id": [c.pk for c in Consent.objects.filter(case=case)[:1]],
         "document_id": [d.pk for d in Document.objects.filter(case=case)[:1]],

@@ -85,6 +85,7 @@ def test_the_page_and_the_pdf_render_the_same_projection(client, case, cara):
         "safety_plan_notes",
         "consents",
         "documents",
+        "referrals",
     ]
     assert exports.timeline_size(case) == len(context["timeline"])
     assert context["timeline"] == case_file(case)["timeline"]

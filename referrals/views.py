@@ -63,7 +63,8 @@ def _history(referral: Referral) -> list[tuple[Any, Any, Any]]:
     fields (the change log holds the rest)."""
     steps: list[tuple[Any, Any, Any]] = [(referral.created_at, _("Drafted"), referral.created_by)]
     if referral.override_ground:
-        steps.append((None, _("Legal override asked for"), referral.created_by))
+        # Who asked, and when, is in the change log; the drafter may not be the one who asked.
+        steps.append((None, _("Legal override asked for"), None))
     if referral.override_decided_at:
         what = _("Override approved") if referral.override_approved else _("Override refused")
         steps.append((referral.override_decided_at, what, referral.override_decided_by))

@@ -344,10 +344,10 @@ def test_an_override_not_yet_approved_does_not_send(client, referral, cara, cons
     saved = Referral.objects.get(pk=referral.pk)
     assert saved.status == Referral.Status.AWAITING_APPROVAL and saved.sent_at is None
     # Nor does one that a supervisor refused: it is a draft again, with no consent.
-    assert sharing_refused_after_refusal(saved, cara)
+    assert _refused_override_leaves_a_draft_that_needs_consent(saved, cara)
 
 
-def sharing_refused_after_refusal(referral, cara):
+def _refused_override_leaves_a_draft_that_needs_consent(referral, cara):
     sofia = factories.supervisor(factories.make_team("North"), "Sofia2")
     refused = services.referral_override_decide(
         referral=referral, actor=sofia, approve=False, note="Ask her first; she is reachable."

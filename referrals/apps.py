@@ -24,6 +24,8 @@ class ReferralsConfig(AppConfig):
             register(model)
 
         from referrals.casefile import CONSENTS
+        from referrals.casefile_referrals import CONTRIBUTOR as REFERRALS
         from victimsupport import casefile
 
         casefile.register(CONSENTS)
+        casefile.register(REFERRALS)

@@ -24,12 +24,14 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.intake import current_notice
 from cases.models import Case
+from referrals import notifications
 from referrals.models import (
     DIRECTORY_KEEPERS,
     SHAREABLE,
     Agreement,
     Meeting,
     OrganisationKind,
+    OverrideGround,
     PartnerMembership,
     PartnerOrganisation,
     ProtectedPackage,
@@ -39,8 +41,9 @@ from referrals.models import (
     category_labels,
     partner_of,
 )
+from referrals.package import render_package
 from victimsupport import limits, pdf
-from victimsupport.access import Role, has_role, roles_of, sync_roles
+from victimsupport.access import CASE_ROLES, Role, has_role, roles_of, sync_roles
 from victimsupport.accounts.models import User
 from victimsupport.audit.services import AccessKind, record_access
 from victimsupport.concurrency import EditConflict, claim
@@ -639,6 +642,248 @@ def revoked_with(consent: SharingConsent) -> int:
 
 
 # --- Referrals: drafting, the package, sending, overrides (staff) -----------------------------
+
+# The fields a caseworker writes on a draft: who it goes to, why, how urgently, what it says,
+# and which parts of the file go.
+DRAFT_FIELDS = ("partner", "purpose", "urgency", "message", "categories")
+# A legal override is argued in writing: a reason a supervisor can weigh, not a word or two.
+OVERRIDE_REASON_MIN = 20
+
+
+def _require_case_staff(actor: Any) -> None:
+    if not roles_of(actor) & CASE_ROLES:
+        raise PermissionDenied(_("Only the case's staff refer a case."))
+
+
+def _check_draft_fields(fields: dict[str, Any]) -> None:
+    categories = fields.get("categories") or []
+    not_shareable = set(categories) - SHAREABLE
+    if not categories:
+        raise ValidationError({"categories": _("Choose at least one part of the file to send.")})
+    if not_shareable:
+        raise ValidationError(
+            {
+                "categories": _("These parts of the file are never sent to a partner: %(c)s.")
+                % {"c": _labels(not_shareable)}
+            }
+        )
+    partner = fields.get("partner")
+    if partner is not None and not partner.is_active:
+        raise ValidationError({"partner": _("This partner is no longer active.")})
+
+
+@transaction.atomic
+def referral_draft(
+    *,
+    case: Case,
+    actor: Any,
+    partner: PartnerOrganisation,
+    purpose: str,
+    urgency: str,
+    message: str,
+    categories: list[str],
+) -> Referral:
+    """A draft referral: nothing goes anywhere until it is sent (``referral_send``)."""
+    _require_case_staff(actor)
+    fields = {
+        "partner": partner,
+        "purpose": purpose,
+        "urgency": urgency,
+        "message": message,
+        "categories": sorted(set(categories)),
+    }
+    _check_draft_fields(fields)
+    referral = Referral(case=case, created_by=actor, **fields)
+    referral.full_clean()
+    referral.save()
+    return referral
+
+
+@transaction.atomic
+def referral_update(*, referral: Referral, actor: Any, version: int, **changes: Any) -> Referral:
+    """Change a draft as read at ``version`` (EditConflict if someone saved since). Only a
+    draft changes: what was sent, or waits for a supervisor, is what it is."""
+    _require_case_staff(actor)
+    for name in changes:
+        if name not in DRAFT_FIELDS:
+            raise ValueError(f"{name} cannot be changed here")
+    if "categories" in changes:
+        changes["categories"] = sorted(set(changes["categories"]))
+    current = claim(Referral, pk=referral.pk, version=version)
+    if current.status != Referral.Status.DRAFT:
+        raise ValidationError(_("Only a draft referral can be changed."))
+    _check_draft_fields({"categories": current.categories, **changes})
+    for name, value in changes.items():
+        setattr(current, name, value)
+    current.full_clean()
+    current.save()
+    return current
+
+
+def _send_detail(referral: Referral, decision: SharingDecision) -> dict[str, Any]:
+    detail: dict[str, Any] = {
+        "case": str(referral.case_id),
+        "partner": referral.partner_id,
+        "purpose": referral.purpose,
+        "override": decision.by_override,
+    }
+    if decision.agreement is not None:
+        detail["agreement"] = decision.agreement.pk
+    if decision.consent is not None:
+        detail["consent"] = decision.consent.pk
+    return detail
+
+
+def _send_locked(referral: Referral, actor: Any) -> Referral:
+    """Send ``referral`` (already claimed or locked in the caller's transaction)."""
+    # The case's consents to share are locked before they are checked: a withdrawal being
+    # saved now either commits first (and the check sees it) or waits for this send to commit
+    # (and then revokes the referral it finds under the consent). Never a send under a
+    # consent withdrawn between the check and the save.
+    list(
+        SharingConsent.objects.select_for_update()
+        .filter(case_id=referral.case_id)
+        .values_list("pk", flat=True)
+    )
+    decision = sharing_check(
+        case=referral.case,
+        partner=referral.partner,
+        purpose=referral.purpose,
+        categories=referral.categories,
+        referral=referral,
+    )
+    if not decision.allowed:
+        raise SharingRefused(decision)
+    referral.status = Referral.Status.SENT
+    referral.sent_at = timezone.now()
+    referral.sent_by = actor
+    referral.consent = decision.consent
+    referral.agreement = decision.agreement
+    # Rendered once, now: the partner reads what was sent, whatever the file says later.
+    referral.package = render_package(referral.case, referral.categories, referral)
+    referral.save()
+    record_access(
+        actor=actor, obj=referral, kind=AccessKind.EXPORT, detail=_send_detail(referral, decision)
+    )
+    # "A referral is waiting for you", with no case content, once this has committed.
+    notifications.referral_waiting(referral)
+    return referral
+
+
+def _audit_refused_send(referral: Referral, actor: Any, refused: SharingRefused) -> None:
+    # EXPORT_REFUSED, not REFUSED: REFUSED counts the 404/403 answers to someone who may not
+    # reach an object; this is someone who may, whose package was stopped at the door, which
+    # is what EXPORT_REFUSED already means for the case-file PDF. Written after the rollback,
+    # so that the refusal is kept while nothing of the send is.
+    record_access(
+        actor=actor,
+        obj=referral,
+        kind=AccessKind.EXPORT_REFUSED,
+        detail={
+            "case": str(referral.case_id),
+            "partner": referral.partner_id,
+            "purpose": referral.purpose,
+            "missing": len(refused.decision.missing),
+        },
+    )
+
+
+def referral_send(*, referral: Referral, actor: Any, version: int) -> Referral:
+    """Send a draft as read at ``version``, if ``sharing_check`` allows it, here and now.
+
+    Refused: ``SharingRefused`` (its ``decision.missing`` says what is missing), nothing of
+    the referral changes, and the refusal is an access entry. Sent: the status, who and when,
+    the consent and agreement it went under, and the package as rendered now are stored in
+    one transaction with the access entry (kind EXPORT).
+    """
+    _require_case_staff(actor)
+    try:
+        with transaction.atomic():
+            current = claim(
+                Referral.objects.select_related("case", "partner"), pk=referral.pk, version=version
+            )
+            if current.status != Referral.Status.DRAFT:
+                raise ValidationError(_("This referral is not a draft: it cannot be sent again."))
+            return _send_locked(current, actor)
+    except SharingRefused as refused:
+        _audit_refused_send(referral, actor, refused)
+        raise
+
+
+@transaction.atomic
+def referral_override_request(
+    *, referral: Referral, actor: Any, ground: str, reason: str, version: int
+) -> Referral:
+    """Ask a supervisor to let a draft go without the person's consent, on a legal ground
+    (imminent danger to life, a legal duty to disclose), with the reason in writing."""
+    _require_case_staff(actor)
+    if ground not in OverrideGround.values:
+        raise ValidationError({"ground": _("Choose the legal ground from the list.")})
+    reason = (reason or "").strip()
+    if len(reason) < OVERRIDE_REASON_MIN:
+        raise ValidationError(
+            {
+                "reason": _(
+                    "Write the reason in full (at least %(n)d characters): the supervisor "
+                    "decides on it, and it stays on the record."
+                )
+                % {"n": OVERRIDE_REASON_MIN}
+            }
+        )
+    current = claim(Referral, pk=referral.pk, version=version)
+    if current.status != Referral.Status.DRAFT:
+        raise ValidationError(_("Only a draft referral can be sent for approval."))
+    current.override_ground = ground
+    current.override_reason = reason
+    # A new request is decided afresh: an earlier refusal does not stand for this one.
+    current.override_approved = None
+    current.override_decided_by = None
+    current.override_decided_at = None
+    current.override_decision_note = ""
+    current.status = Referral.Status.AWAITING_APPROVAL
+    current.full_clean()
+    current.save()
+    return current
+
+
+def referral_override_decide(
+    *, referral: Referral, actor: Any, approve: bool, note: str = ""
+) -> Referral:
+    """A supervisor other than the referral's author decides on its override.
+
+    Approved: the decision is recorded and the referral is sent at once, through the same
+    send as any other (``sharing_check`` then accepts the override in place of a consent, and
+    still requires the agreement; if that is missing, nothing is recorded and SharingRefused
+    says so). Refused: back to draft, with the decision and its note for the caseworker.
+    """
+    require_supervisor_other_than(actor, referral.created_by_id)
+    note = (note or "").strip()
+    if not approve and not note:
+        raise ValidationError({"note": _("Say why, so that the caseworker knows what to do.")})
+    try:
+        with transaction.atomic():
+            current = (
+                Referral.objects.select_for_update()
+                .select_related("case", "partner")
+                .get(pk=referral.pk)
+            )
+            if current.status != Referral.Status.AWAITING_APPROVAL:
+                raise ValidationError(_("This referral is not waiting for approval."))
+            current.override_approved = approve
+            current.override_decided_by = actor
+            current.override_decided_at = timezone.now()
+            current.override_decision_note = note
+            validate_text(current, ["override_decision_note"])
+            # A page read before the decision must not save over it.
+            current.version += 1
+            if not approve:
+                current.status = Referral.Status.DRAFT
+                current.save()
+                return current
+            return _send_locked(current, actor)
+    except SharingRefused as refused:
+        _audit_refused_send(referral, actor, refused)
+        raise
 
 
 # --- Referrals: the partner's answers ----------------------------------------------------------

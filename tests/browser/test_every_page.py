@@ -39,6 +39,7 @@ from cases.intake import STEPS, draft_start
 from cases.levels import RiskLevel
 from cases.models import Case, Consent, Document, DuplicateMatch, IntakeDraft
 from demo.seed import seed_demo
+from referrals import services as referral_services
 from referrals.models import Agreement, PartnerOrganisation
 from risk import dashboard as risk_dashboard
 from risk import services as risk_services
@@ -173,11 +174,24 @@ def demo_world() -> tuple[dict[str, User | None], dict[str, list[str]]]:
         owner=cara, team=cara.teams.get()
     )
     referral = factories.sent_referral(case, refuge, by=cara)
+    # A draft referral of the case, so that its pages (and the package preview) are opened.
+    partner = factories.make_partner()
+    factories.make_agreement(partner)
+    draft_referral = referral_services.referral_draft(
+        case=case,
+        actor=cara,
+        partner=partner,
+        purpose="safety",
+        urgency="routine",
+        message="Please call her on the safe phone.",
+        categories=["identity", "needs", "safety"],
+    )
     samples = {
         # A case, a draft intake, a referral (the partner's received page, the protected PDF)
         # or a partner (its users): the first that answers is the page.
         "pk": [case.pk, draft.pk, referral.pk, refuge.pk],
         "case_pk": [case.pk],
+        "referral_id": [draft_referral.pk],
         "assessment_id": [final.pk, draft_assessment.pk],
         "consent_id": [c.pk for c in Consent.objects.filter(case=case)[:1]],
         "document_id": [d.pk for d in Document.objects.filter(case=case)[:1]],

@@ -86,6 +86,7 @@ def test_the_page_and_the_pdf_render_the_same_projection(client, case, cara):
         "consents",
         "sharing_consents",
         "documents",
+        "referrals",
     ]
     assert exports.timeline_size(case) == len(context["timeline"])
     assert context["timeline"] == case_file(case)["timeline"]

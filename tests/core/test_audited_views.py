@@ -58,6 +58,7 @@ EXEMPT = {
     "cases:intake_step": "the person's own draft, before it is a case; only they can open it",
     "cases:intake_finish": "writes the case (its change entries); shows nothing",
     "risk:assessment_new": "the case's reference and the instruments to choose from",
+    "referrals:referral_new": "the case's reference and the partners to choose from",
     "risk:training": "staff training records, not case data",
     "risk:dashboard": "counts per level and week, and the references of possible duplicates",
     "referrals:partner_users": "a partner organisation's staff accounts; no case",
@@ -161,12 +162,24 @@ def world(north):
     package, _passphrase = referral_services.protected_package_create(
         referral=referral, actor=sofia
     )
+    draft_partner = factories.make_partner()
+    factories.make_agreement(draft_partner)
+    draft_referral = referral_services.referral_draft(
+        case=case,
+        actor=cara,
+        partner=draft_partner,
+        purpose="safety",
+        urgency="routine",
+        message="Please call",
+        categories=["needs"],
+    )
     values = {
         "case_pk": [case.pk],
         "package_id": [package.pk],
         "pk": [case.pk],
         "partner_id": [partner.pk],
         "agreement_id": [agreement.pk],
+        "referral_id": [draft_referral.pk],
         "consent_id": [Consent.objects.filter(case=case).first().pk],
         "document_id": [Document.objects.get(case=case).pk],
         "assessment_id": [Assessment.objects.get(case=case).pk],
@@ -182,6 +195,7 @@ def world(north):
         "pk": case,
         "match_id": other,
         "record_id": record,
+        "referral_id": draft_referral,
         "consent_id": Consent.objects.filter(case=case).first(),
         "partner_id": partner,
         "agreement_id": agreement,

@@ -243,10 +243,7 @@ INTAKE_STEPS = [
     ("needs", {"categories": ["housing", "legal"], "details": "", "crime_reported": "no"}),
     (
         "consent",
-        {
-            "processing": "yes",
-            "method": "verbal",
-        },
+        {"processing": "yes", "method": "verbal"},
     ),
 ]
 
@@ -295,6 +292,162 @@ def bench_intake(s: Subjects, reps: int) -> list[Result]:
     results.append(
         ms("intake submit: whole flow", totals, 150 * len(steps), f"{len(steps)} submits")
     )
+    return results
+
+
+# --- Referrals ---------------------------------------------------------------------------------
+
+# Referrals the benchmark's partner has received, as a share of the cases: one in fifty, a
+# third of them still open (a busy refuge's inbox at national scale).
+REFERRAL_SHARE = 50
+
+
+def ensure_referrals(s: Subjects) -> tuple[Any, Any]:
+    """The benchmark's partner (a refuge with an agreement and a member), consents for the
+    team's cases to share with it, and its received referrals, made once in bulk."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from cases.models import Case
+    from referrals.models import (
+        SHAREABLE,
+        Agreement,
+        PartnerMembership,
+        PartnerOrganisation,
+        Referral,
+        SharingConsent,
+    )
+    from victimsupport.access import Role, sync_roles
+    from victimsupport.accounts.models import User
+
+    partner, created = PartnerOrganisation.objects.get_or_create(
+        name="Benchmark Refuge", defaults={"kind": "refuge", "channel": "accounts"}
+    )
+    today = timezone.localdate()
+    if created:
+        Agreement.objects.create(
+            partner=partner,
+            type=Agreement.Type.DATA_SHARING,
+            purposes=["housing", "safety"],
+            categories=sorted(SHAREABLE),
+            valid_from=today.replace(year=today.year - 1),
+            valid_to=today.replace(year=today.year + 2),
+            recorded_by=s.supervisor,
+        )
+    member = User.objects.filter(email="bench.partner@bench.example").first()
+    if member is None:
+        sync_roles()
+        member = User.objects.create_user(
+            username="bench.partner@bench.example", email="bench.partner@bench.example"
+        )
+        from django.contrib.auth.models import Group
+
+        member.groups.add(Group.objects.get(name=Role.PARTNER))
+        PartnerMembership.objects.create(user=member, partner=partner)
+    if not Referral.objects.filter(partner=partner).exists():
+        ids = list(Case.objects.order_by("pk").values_list("pk", flat=True)[::REFERRAL_SHARE])
+        now = timezone.now()
+        statuses = ["sent", "accepted", "declined", "completed", "revoked", "sent"]
+        with transaction.atomic():
+            consents = SharingConsent.objects.bulk_create(
+                SharingConsent(
+                    case_id=pk,
+                    partner=partner,
+                    purpose="housing",
+                    categories=sorted(SHAREABLE),
+                    method="verbal",
+                    expires_on=today.replace(year=today.year + 1),
+                    recorded_by=s.worker,
+                )
+                for pk in ids
+            )
+            Referral.objects.bulk_create(
+                Referral(
+                    case_id=consent.case_id,
+                    partner=partner,
+                    purpose="housing",
+                    message="Needs a refuge place.",
+                    categories=["needs", "safety"],
+                    status=statuses[i % len(statuses)],
+                    consent=consent,
+                    package="<section><h2>Needs</h2><p>A refuge place.</p></section>",
+                    created_by=s.worker,
+                    sent_by=s.worker,
+                    sent_at=now,
+                )
+                for i, consent in enumerate(consents)
+            )
+    # Every case the benchmark sends from may go to the partner: a consent for each.
+    have = set(
+        SharingConsent.objects.filter(case_id__in=s.case_ids, partner=partner).values_list(
+            "case_id", flat=True
+        )
+    )
+    SharingConsent.objects.bulk_create(
+        SharingConsent(
+            case_id=pk,
+            partner=partner,
+            purpose="safety",
+            categories=sorted(SHAREABLE),
+            method="verbal",
+            expires_on=today.replace(year=today.year + 1),
+            recorded_by=s.worker,
+        )
+        for pk in s.case_ids
+        if pk not in have
+    )
+    return partner, member
+
+
+def bench_referrals(s: Subjects, reps: int) -> list[Result]:
+    """The partner's inbox, and a caseworker sending a referral (the check of consent and
+    agreement, the package rendered from the case file and stored, the audit)."""
+    from cases.models import Case
+    from referrals import services
+    from referrals.models import Referral
+
+    partner, member = ensure_referrals(s)
+    inbox = client_for(member)
+    open_count = Referral.objects.filter(partner=partner).open().count()
+    results = [
+        ms(
+            "referral inbox",
+            timed(lambda: expect(inbox.get("/network/inbox/")), reps),
+            100,
+            f"{open_count:,} open referrals for the partner",
+        )
+    ]
+    cw = client_for(s.worker)
+    ids = iter(s.case_ids * (reps // len(s.case_ids) + 2))
+    made: list[Any] = []
+
+    def draft() -> Any:
+        case = Case.objects.get(pk=next(ids))
+        referral = services.referral_draft(
+            case=case,
+            actor=s.worker,
+            partner=partner,
+            purpose="safety",
+            urgency="urgent",
+            message="Please call her on the safe number only.",
+            categories=["needs", "safety", "risk"],
+        )
+        made.append(referral.pk)
+        return referral
+
+    samples = []
+    for i in range(reps + 2):
+        referral = draft()
+        url = f"/network/cases/{referral.case_id}/referrals/{referral.pk}/send/"
+        start = time.perf_counter()
+        expect(cw.post(url, {"version": referral.version}), 302)
+        if i >= 2:  # two warm-up sends
+            samples.append((time.perf_counter() - start) * 1000)
+    sent = Referral.objects.filter(pk__in=made, status="sent").count()
+    Referral.objects.filter(pk__in=made).delete()
+    if sent != len(made):
+        raise SystemExit(f"benchmark sends: {sent} of {len(made)} referrals went")
+    results.append(ms("referral send", samples, 100, "check, package from the case file, audit"))
     return results
 
 
@@ -572,7 +725,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument(
-        "--only", default="", help="comma-separated parts: pages,intake,crypto,access,audit,pdf"
+        "--only",
+        default="",
+        help="comma-separated parts: pages,intake,crypto,access,audit,pdf,referrals",
     )
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
@@ -588,6 +743,7 @@ def main(argv: list[str] | None = None) -> int:
         "access",
         "audit",
         "pdf",
+        "referrals",
     }
     print(
         f"Benchmark on {connection.vendor} with {held:,} cases; team '{s.team.name}' "
@@ -607,6 +763,8 @@ def main(argv: list[str] | None = None) -> int:
         results += bench_audit(s, args.reps)
     if "pdf" in parts:
         results += bench_pdf(s, args.reps)
+    if "referrals" in parts:
+        results += bench_referrals(s, args.reps)
     print_table(results)
     rows = [{k: v for k, v in asdict(r).items() if k != "note"} for r in results]
     args.output.write_text(json.dumps(rows, indent=2) + "\n")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from demo import cases, risk
+from demo import cases, referrals, risk
 from victimsupport.access import Role, sync_roles
 from victimsupport.accounts.models import Team, User
 
@@ -25,6 +25,8 @@ DEMO_USERS = (
     ("dpo@demo.example", "Dara", "Protection", Role.DATA_PROTECTION_OFFICER, (), False),
     ("auditor@demo.example", "Ari", "Auditor", Role.AUDITOR, (), False),
     ("admin@demo.example", "Alex", "Admin", Role.ADMINISTRATOR, (), True),
+    # A member of a partner organisation (demo/referrals.py makes her the refuge's).
+    (referrals.PARTNER_USER_EMAIL, "Pia", "Partner", Role.PARTNER, (), False),
 )
 
 
@@ -75,4 +77,10 @@ def seed_demo(*, reset_passwords: bool = False) -> list[DemoAccount]:
         cases.seed_cases(cara=cara, sam=sam)
         risk.seed_risk(cara=cara, sam=sam)
         cases.seed_resumable_intake(cara=cara)
+    if not referrals.has_network():
+        # Once, on a new database or one seeded before the network existed.
+        referrals.seed_network(
+            supervisor=User.objects.get(email__iexact="supervisor@demo.example"),
+            cara=User.objects.get(email__iexact="caseworker@demo.example"),
+        )
     return accounts

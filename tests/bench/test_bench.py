@@ -18,7 +18,7 @@ def _as_bench_settings(settings):
 
 def test_bench_runs_and_writes_results(tmp_path, capsys):
     out = tmp_path / "results.json"
-    parts = "pages,intake,crypto,access,audit"
+    parts = "pages,intake,crypto,access,audit,referrals"
     status = run.main(["--cases", "60", "--reps", "2", "--only", parts, "--output", str(out)])
     assert status == 0
     rows = json.loads(out.read_text())
@@ -34,6 +34,8 @@ def test_bench_runs_and_writes_results(tmp_path, capsys):
         "encrypted vs plaintext save+load",
         "permission-filtered vs unfiltered case list",
         "audited vs unaudited request: case detail",
+        "referral inbox",
+        "referral send",
     ):
         assert expected in names
     for row in rows:

@@ -21,6 +21,7 @@ from referrals.models import (
     Purpose,
     Urgency,
 )
+from referrals.package import PACKAGE_CATEGORIES
 from referrals.services import OVERRIDE_REASON_MIN
 from victimsupport import limits
 from victimsupport.casefile import Category
@@ -316,7 +317,7 @@ class ReferralForm(forms.Form):
     )
     categories = forms.MultipleChoiceField(
         label=_("Parts of the file to send"),
-        choices=SHAREABLE_CATEGORIES,
+        choices=PACKAGE_CATEGORIES,
         widget=forms.CheckboxSelectMultiple,
         help_text=_(
             "Only what the partner needs. You will see the package exactly as they will "

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -135,6 +136,9 @@ def _require_partner(request: HttpRequest) -> None:
         raise Http404("No inbox here.")
 
 
+INBOX_PAGE_SIZE = 25
+
+
 @login_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
@@ -145,12 +149,19 @@ def inbox(request: HttpRequest) -> HttpResponse:
     referrals = (
         Referral.objects.visible_to(request.user)
         .only("id", "purpose", "urgency", "status", "sent_at", "answered_at", "version")
-        .order_by("status", "sent_at")
+        .order_by("status", "sent_at", "pk")
     )
+    # A busy refuge receives hundreds: a page at a time, as the case lists do.
+    page = Paginator(referrals, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "referrals/inbox.html",
-        {"referrals": referrals, "partner": partner_of(request.user), "now": timezone.now()},
+        {
+            "referrals": page.object_list,
+            "page": page,
+            "partner": partner_of(request.user),
+            "now": timezone.now(),
+        },
     )
 
 

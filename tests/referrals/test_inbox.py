@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from referrals import services
+from referrals import partner_views, services
 from referrals.models import Referral
 from tests import factories
 from victimsupport.access import Role
@@ -238,3 +238,13 @@ def test_every_other_role_gets_404_on_the_inbox(client, referral, role, north, c
     assert client.get("/network/inbox/").status_code == 404
     assert client.get(page(referral)).status_code == 404
     assert client.post(page(referral, "accept"), {"version": 1}).status_code == 404
+
+
+def test_the_inbox_shows_a_page_at_a_time(client, pat, referral, case):
+    for _ in range(partner_views.INBOX_PAGE_SIZE):
+        factories.sent_referral(case, referral.partner)
+    client.force_login(pat)
+    first = client.get("/network/inbox/")
+    assert received_links(first) == partner_views.INBOX_PAGE_SIZE
+    assert "Page 1 of 2" in first.text
+    assert received_links(client.get("/network/inbox/", {"page": 2})) == 1

@@ -130,3 +130,44 @@ def test_the_preview_is_the_package_that_is_stored(client, cara, partner):
     )
     page = client.get(reverse("referrals:referral", args=[case.pk, referral.pk]))
     assert preview in page.content.decode() and "Changed later" not in page.content.decode()
+
+
+def test_contact_details_are_only_the_safe_ways_to_reach_them(cara, partner):
+    # The intake marked the telephone safe in the mornings and said nothing of e-mail.
+    case = _case(cara)
+    victim = case.victim
+    html = render_package(
+        case, ["contact_details"], _draft(case, cara, partner, ["contact_details"])
+    )
+    assert victim.phone in html and "Mornings" in html
+    assert victim.email not in html  # e-mail was never marked safe
+
+
+def test_no_contact_details_when_they_must_not_be_contacted(cara, partner):
+    case = _case(cara)
+    type(case).objects.filter(pk=case.pk).update(do_not_contact=True)
+    case.refresh_from_db()
+    html = render_package(
+        case, ["contact_details"], _draft(case, cara, partner, ["contact_details"])
+    )
+    assert case.victim.phone not in html
+    assert "Do not contact them" in html
+
+
+def test_risk_is_the_level_and_the_next_review_never_the_answers(cara, partner):
+    case = factories.make_full_case(cara)
+    factories.add_risk(case, cara)
+    case.refresh_from_db()
+    html = render_package(case, ["risk"], _draft(case, cara, partner, ["risk"]))
+    assert case.get_risk_level_display() in html
+    assert "Current risk level" in html
+
+
+def test_the_form_offers_only_what_a_package_can_carry(client, cara, partner):
+    case = _case(cara)
+    client.force_login(cara)
+    page = client.get(reverse("referrals:referral_new", args=[case.pk])).content.decode()
+    for offered in ("identity", "contact_details", "safety", "risk", "needs"):
+        assert f'value="{offered}"' in page
+    for never in ("notes", "documents", "third_parties", "internal"):
+        assert f'value="{never}"' not in page

@@ -388,7 +388,11 @@ def _seed_referrals(
             version=approved.version,
         )
         services.referral_override_decide(
-            referral=approved, actor=supervisor, approve=True, note="The court order was checked."
+            referral=approved,
+            actor=supervisor,
+            approve=True,
+            version=approved.version,
+            note="The court order was checked.",
         )
     # Give the figures a past: the referrals answered went out weeks ago.
     for weeks, referral in enumerate(Referral.objects.exclude(sent_at=None).order_by("sent_at")):

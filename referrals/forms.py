@@ -350,7 +350,7 @@ class OverrideRequestForm(VersionedFormMixin, forms.Form):
     )
 
 
-class OverrideDecideForm(forms.Form):
+class OverrideDecideForm(VersionedFormMixin, forms.Form):
     decision = forms.ChoiceField(
         label=_("Decision"),
         choices=[("approve", _("Approve and send now")), ("refuse", _("Refuse"))],

@@ -446,15 +446,32 @@ class ReferralQuerySet(CaseChildQuerySet):
             partner = partner_of(user)
             if partner is None:
                 return self.none()
-            return self.filter(partner=partner, status__in=self.OPEN_TO_PARTNER).annotate(
-                can_write=Value(True)
-            )
+            return self.filter(partner=partner).open_to_partner().annotate(can_write=Value(True))
         if not roles & CASE_ROLES:
             return self.none()
         return super().visible_to(user)
 
     def open(self) -> ReferralQuerySet:
         return self.filter(status__in=self.OPEN_TO_PARTNER)
+
+    def open_to_partner(self) -> ReferralQuerySet:
+        """Open referrals whose grounds still hold today: the partner active, the agreement
+        it went under valid, and the consent it went under neither withdrawn nor expired (or
+        an approved legal override in its place). Anything else fails closed: the partner can
+        no longer open it, whatever its status says."""
+        today = timezone.localdate()
+        consent_holds = Q(
+            consent__isnull=False,
+            consent__authorises=True,
+            consent__withdrawn_at__isnull=True,
+        ) & (Q(consent__expires_on__isnull=True) | Q(consent__expires_on__gte=today))
+        override_holds = Q(consent__isnull=True, override_approved=True)
+        return self.open().filter(
+            consent_holds | override_holds,
+            partner__is_active=True,
+            agreement__valid_from__lte=today,
+            agreement__valid_to__gte=today,
+        )
 
 
 class Referral(Versioned):
@@ -517,6 +534,16 @@ class Referral(Versioned):
     override_reason = EncryptedTextField(
         _("reason for the override"), max_length=limits.REASON, blank=True
     )
+    # Who asked for the override, and when: never the one who approves it.
+    override_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("override asked for by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    override_requested_at = models.DateTimeField(_("override asked for at"), null=True, blank=True)
     override_decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("override decided by"),

@@ -167,8 +167,16 @@ def awaiting_approval(user: Any) -> tuple[int, list[Referral]]:
     waiting = team_referrals(user).filter(status=Referral.Status.AWAITING_APPROVAL)
     shown = list(
         waiting.select_related("case", "partner")
-        .only("id", "created_at", "urgency", "case__reference", "partner__name")
-        .order_by("created_at")[:AWAITING_SHOWN]
+        .only(
+            "id",
+            "case_id",
+            "created_at",
+            "override_requested_at",
+            "urgency",
+            "case__reference",
+            "partner__name",
+        )
+        .order_by("override_requested_at", "created_at")[:AWAITING_SHOWN]
     )
     count = len(shown) if len(shown) < AWAITING_SHOWN else waiting.count()
     return count, shown

@@ -200,7 +200,8 @@ def _override_approved(referral: Referral) -> bool:
         and (referral.override_reason or "").strip()
         and referral.override_approved is True
         and referral.override_decided_by_id is not None
-        and referral.override_decided_by_id != referral.created_by_id
+        and referral.override_decided_by_id
+        not in {referral.created_by_id, referral.override_requested_by_id}
     )
 
 
@@ -212,12 +213,25 @@ class SharingRefused(ValidationError):
         self.decision = decision
 
 
-def require_supervisor_other_than(user: Any, author_id: Any) -> None:
-    """An override is approved by a supervisor, never by the person who asked for it."""
+def require_supervisor_other_than(user: Any, *author_ids: Any) -> None:
+    """An override is approved by a supervisor, never by the person who drafted the referral
+    or asked for the override (two people, always)."""
     if not has_role(user, Role.SUPERVISOR):
         raise PermissionDenied(_("Only a supervisor may approve a legal override."))
-    if user.pk == author_id:
-        raise PermissionDenied(_("You cannot approve an override you asked for yourself."))
+    if user.pk in author_ids:
+        raise PermissionDenied(
+            _("You cannot approve an override for a referral you drafted or asked for.")
+        )
+
+
+def may_decide_override(user: Any, referral: Referral) -> bool:
+    """Whether ``user`` is someone who may decide on ``referral``'s override (the page asks
+    before it offers the decision; the service asks again)."""
+    return (
+        referral.status == Referral.Status.AWAITING_APPROVAL
+        and has_role(user, Role.SUPERVISOR)
+        and user.pk not in {referral.created_by_id, referral.override_requested_by_id}
+    )
 
 
 def referral_revoke(*, referral: Referral, actor: Any, because: str) -> Referral:
@@ -835,6 +849,8 @@ def referral_override_request(
         raise ValidationError(_("Only a draft referral can be sent for approval."))
     current.override_ground = ground
     current.override_reason = reason
+    current.override_requested_by = actor
+    current.override_requested_at = timezone.now()
     # A new request is decided afresh: an earlier refusal does not stand for this one.
     current.override_approved = None
     current.override_decided_by = None
@@ -847,7 +863,7 @@ def referral_override_request(
 
 
 def referral_override_decide(
-    *, referral: Referral, actor: Any, approve: bool, note: str = ""
+    *, referral: Referral, actor: Any, approve: bool, version: int, note: str = ""
 ) -> Referral:
     """A supervisor other than the referral's author decides on its override.
 
@@ -856,16 +872,19 @@ def referral_override_decide(
     still requires the agreement; if that is missing, nothing is recorded and SharingRefused
     says so). Refused: back to draft, with the decision and its note for the caseworker.
     """
-    require_supervisor_other_than(actor, referral.created_by_id)
+    require_supervisor_other_than(actor, referral.created_by_id, referral.override_requested_by_id)
     note = (note or "").strip()
     if not approve and not note:
         raise ValidationError({"note": _("Say why, so that the caseworker knows what to do.")})
     try:
         with transaction.atomic():
-            current = (
-                Referral.objects.select_for_update()
-                .select_related("case", "partner")
-                .get(pk=referral.pk)
+            # Decided on the request as read at ``version``: a request made again after a
+            # refusal (perhaps for another partner or more of the file) is a new version.
+            current = claim(
+                Referral.objects.select_related("case", "partner"), pk=referral.pk, version=version
+            )
+            require_supervisor_other_than(
+                actor, current.created_by_id, current.override_requested_by_id
             )
             if current.status != Referral.Status.AWAITING_APPROVAL:
                 raise ValidationError(_("This referral is not waiting for approval."))
@@ -874,8 +893,6 @@ def referral_override_decide(
             current.override_decided_at = timezone.now()
             current.override_decision_note = note
             validate_text(current, ["override_decision_note"])
-            # A page read before the decision must not save over it.
-            current.version += 1
             if not approve:
                 current.status = Referral.Status.DRAFT
                 current.save()
@@ -985,6 +1002,23 @@ def protected_package_create(*, referral: Referral, actor: Any) -> tuple[Protect
     the passphrase, which is shown once and stored nowhere. Only while the referral is open."""
     if not referral.is_open:
         raise ValidationError(_("Only a referral that is sent or accepted can be handed over."))
+    # Handing the file over is when the information leaves: the consent (or the approved
+    # override), the agreement and the partner must still hold today, as at sending.
+    decision = sharing_check(
+        case=referral.case,
+        partner=referral.partner,
+        purpose=referral.purpose,
+        categories=referral.categories,
+        referral=referral,
+    )
+    if not decision.allowed:
+        record_access(
+            actor=actor,
+            obj=referral,
+            kind=AccessKind.EXPORT_REFUSED,
+            detail={"as": "pdf", "missing": len(decision.missing)},
+        )
+        raise SharingRefused(decision)
     passphrase = new_passphrase()
     content = pdf.render_pdf(
         "pdf/referral_package.html",

@@ -30,7 +30,7 @@ from referrals.forms import (
 )
 from referrals.models import Referral
 from referrals.package import render_package
-from victimsupport.access import MaySeeNotChange, Role, get_for_user, has_role
+from victimsupport.access import MaySeeNotChange, get_for_user
 from victimsupport.audit.services import AccessKind, record_access
 from victimsupport.concurrency import EditConflict, render_conflict, render_refused
 
@@ -63,8 +63,13 @@ def _history(referral: Referral) -> list[tuple[Any, Any, Any]]:
     fields (the change log holds the rest)."""
     steps: list[tuple[Any, Any, Any]] = [(referral.created_at, _("Drafted"), referral.created_by)]
     if referral.override_ground:
-        # Who asked, and when, is in the change log; the drafter may not be the one who asked.
-        steps.append((None, _("Legal override asked for"), None))
+        steps.append(
+            (
+                referral.override_requested_at,
+                _("Legal override asked for"),
+                referral.override_requested_by,
+            )
+        )
     if referral.override_decided_at:
         what = _("Override approved") if referral.override_approved else _("Override refused")
         steps.append((referral.override_decided_at, what, referral.override_decided_by))
@@ -108,12 +113,7 @@ def render_referral_page(
     )
     can_edit = bool(getattr(referral, "can_write", False))
     is_draft = referral.status == Referral.Status.DRAFT
-    may_decide = (
-        can_edit
-        and referral.status == Referral.Status.AWAITING_APPROVAL
-        and has_role(request.user, Role.SUPERVISOR)
-        and request.user.pk != referral.created_by_id
-    )
+    may_decide = can_edit and services.may_decide_override(request.user, referral)
     context = {
         "case": case,
         "referral": referral,
@@ -125,8 +125,12 @@ def render_referral_page(
         "can_revoke": can_edit and referral.status in REVOCABLE,
         "may_decide": may_decide,
         "send_form": ReferralSendForm(initial={"version": referral.version}),
-        "decide_form": decide_form or OverrideDecideForm(),
+        "decide_form": decide_form or OverrideDecideForm(initial={"version": referral.version}),
         "missing": missing or [],
+        # Open, but its grounds no longer hold (consent expired, agreement ended, partner
+        # no longer active): the partner cannot open it, and the page says so.
+        "closed_to_partner": referral.is_open
+        and not Referral.objects.filter(pk=referral.pk).open_to_partner().exists(),
     }
     return render(request, "referrals/referral.html", context, status=status)
 
@@ -292,8 +296,16 @@ def referral_decide(request: HttpRequest, pk: Any, referral_id: Any) -> HttpResp
     approve = form.cleaned_data["decision"] == "approve"
     try:
         services.referral_override_decide(
-            referral=referral, actor=request.user, approve=approve, note=form.cleaned_data["note"]
+            referral=referral,
+            actor=request.user,
+            approve=approve,
+            version=form.cleaned_data["version"],
+            note=form.cleaned_data["note"],
         )
+    except EditConflict:
+        referral.refresh_from_db()
+        messages.error(request, CHANGED_SINCE)
+        return render_referral_page(request, case, referral, status=409)
     except PermissionDenied as exc:
         # They see the referral, so "not you" is the truth to tell them: a 403 with why.
         raise MaySeeNotChange(exc.args[0] if exc.args else "") from exc

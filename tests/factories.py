@@ -147,6 +147,16 @@ def sent_referral(
     package rendered then); ``status=`` and the rest may be given."""
     sender = by or case.assigned_to or make_user("Sender", role=Role.CASEWORKER)
     now = timezone.now()
+    # Sent as the service sends: under an agreement and a consent that cover it (unless given,
+    # or sent on an approved override).
+    categories = fields.get("categories", ["needs"])
+    purpose = fields.get("purpose", Purpose.HOUSING)
+    if "agreement" not in fields:
+        fields["agreement"] = make_agreement(partner, recorded_by=sender)
+    if "consent" not in fields and not fields.get("override_approved"):
+        fields["consent"] = make_sharing_consent(
+            case, partner, purpose=purpose, categories=categories, recorded_by=sender
+        )
     fields.setdefault("status", Referral.Status.SENT)
     fields.setdefault("sent_at", now)
     return Referral.objects.create(

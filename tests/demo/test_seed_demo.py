@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import shutil
 import subprocess
 from io import StringIO
@@ -8,9 +9,10 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import F
+from django.utils import timezone
 
 from cases.models import Case, Consent, Document, IntakeDraft, Note, Victim
-from referrals.models import SharingConsent
+from referrals.models import SHAREABLE, Agreement, Referral, SharingConsent
 from risk.models import Assessment, SafetyPlan, TrainingRecord
 from victimsupport.access import roles_of
 from victimsupport.accounts.models import Team, User
@@ -26,7 +28,7 @@ def test_seed_demo_creates_one_user_per_role_and_prints_passwords_once():
     text = out.getvalue()
     assert "local trials only" in text
     users = {u.email: u for u in User.objects.all()}
-    assert len(users) == 6
+    assert len(users) == 7
     roles = set().union(*(roles_of(u) for u in users.values()))
     assert roles == {
         "caseworker",
@@ -34,6 +36,7 @@ def test_seed_demo_creates_one_user_per_role_and_prints_passwords_once():
         "data_protection_officer",
         "auditor",
         "administrator",
+        "partner",
     }
     for email in users:
         assert email in text
@@ -47,9 +50,11 @@ def test_seed_demo_creates_one_user_per_role_and_prints_passwords_once():
     assert Note.objects.count() == 12
     assert Document.objects.count() == 1
     assert not Consent.objects.filter(withdrawn_at__isnull=False).exists()
-    # Consents to share, given from the case file (one of them withdrawn).
-    assert SharingConsent.objects.count() == 4
-    assert SharingConsent.objects.filter(withdrawn_at__isnull=False).count() == 1
+    # Consents to share, given from the case file: four to any legal-aid partner (one of them
+    # withdrawn), and six for the network's referrals (one withdrawn after sending).
+    assert SharingConsent.objects.filter(partner_kind="legal_aid").count() == 4
+    assert SharingConsent.objects.count() == 10
+    assert SharingConsent.objects.filter(withdrawn_at__isnull=False).count() == 2
     assert all(c.authorises and c.notice_id for c in SharingConsent.objects.all())
     assert Case.objects.filter(status="closed").count() == 1
     assert Case.objects.filter(do_not_contact=True).count() == 1
@@ -132,3 +137,27 @@ def test_make_run_serves_on_8000_by_default():
     text = _make_run_dry()
     assert "runserver 127.0.0.1:8000" in text
     assert "seed_demo --address http://127.0.0.1:8000/" in text
+
+
+def test_seed_demo_shows_the_network_working():
+    call_command("seed_demo", stdout=StringIO())
+    # Referrals in every state, an override waiting and one approved.
+    assert set(Referral.objects.values_list("status", flat=True)) == set(Referral.Status.values)
+    assert Referral.objects.filter(status="awaiting_approval", override_approved=None).exists()
+    assert Referral.objects.filter(status="sent", override_approved=True).exists()
+    today = timezone.localdate()
+    # One agreement expired, one covering only some parts of a file, one ending soon.
+    assert Agreement.objects.filter(valid_to__lt=today).count() == 1
+    assert any(set(a.categories) < SHAREABLE for a in Agreement.objects.all())
+    assert Agreement.objects.filter(
+        valid_to__gte=today, valid_to__lte=today + datetime.timedelta(days=60)
+    ).exists()
+    # The partner user belongs to the refuge and sees its open referrals, nothing else.
+    pia = User.objects.get(email="partner@demo.example")
+    assert pia.partner_membership.partner.name == "Northside Women's Refuge"
+    seen = Referral.objects.visible_to(pia)
+    assert seen.exists() and not seen.exclude(partner__name="Northside Women's Refuge").exists()
+    # Seeding again adds nothing.
+    count = Referral.objects.count()
+    call_command("seed_demo", stdout=StringIO())
+    assert Referral.objects.count() == count

@@ -96,6 +96,8 @@ def make_referral(case, partner, consent, status=Referral.Status.SENT):
         categories=["identity"],
         status=status,
         consent=consent,
+        # Sent as the service sends: under the partner's agreement valid today.
+        agreement=partner.agreements.first(),
         created_by=case.assigned_to,
         sent_at=timezone.now() if status != Referral.Status.DRAFT else None,
     )

@@ -3,11 +3,13 @@ another partner; Cara is the North caseworker who sent it."""
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from referrals import partner_views, services
 from referrals.models import Referral
@@ -248,3 +250,27 @@ def test_the_inbox_shows_a_page_at_a_time(client, pat, referral, case):
     assert received_links(first) == partner_views.INBOX_PAGE_SIZE
     assert "Page 1 of 2" in first.text
     assert received_links(client.get("/network/inbox/", {"page": 2})) == 1
+
+
+@pytest.mark.parametrize("lapse", ["consent_expired", "consent_withdrawn", "agreement_ended"])
+def test_the_partner_cannot_open_a_referral_whose_grounds_have_lapsed(
+    client, pat, referral, lapse, cara
+):
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    if lapse == "consent_expired":
+        type(referral.consent).objects.filter(pk=referral.consent_id).update(expires_on=yesterday)
+    elif lapse == "consent_withdrawn":
+        type(referral.consent).objects.filter(pk=referral.consent_id).update(
+            withdrawn_at=timezone.now()
+        )
+    else:
+        type(referral.agreement).objects.filter(pk=referral.agreement_id).update(
+            valid_from=yesterday - datetime.timedelta(days=30), valid_to=yesterday
+        )
+    client.force_login(pat)
+    assert client.get(page(referral)).status_code == 404
+    assert received_links(client.get("/network/inbox/")) == 0
+    # The staff page says the partner can no longer open it.
+    client.force_login(cara)
+    staff = client.get(f"/network/cases/{referral.case_id}/referrals/{referral.pk}/")
+    assert "The partner can no longer open this referral" in staff.text

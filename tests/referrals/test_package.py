@@ -156,6 +156,7 @@ def test_no_contact_details_when_they_must_not_be_contacted(cara, partner):
 
 def test_risk_is_the_level_and_the_next_review_never_the_answers(cara, partner):
     case = factories.make_full_case(cara)
+    factories.train(cara)
     factories.add_risk(case, cara)
     case.refresh_from_db()
     html = render_package(case, ["risk"], _draft(case, cara, partner, ["risk"]))

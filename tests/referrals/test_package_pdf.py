@@ -114,3 +114,26 @@ def test_the_referral_must_be_of_the_case_in_the_address(client_cara, referral, 
     other = factories.make_case(team=cara.teams.get(), assigned_to=cara)
     wrong = f"/network/cases/{other.pk}/referrals/{referral.pk}/pdf/"
     assert client_cara.get(wrong).status_code == 404
+
+
+@pytest.mark.parametrize("lapse", ["consent_expired", "agreement_ended", "partner_inactive"])
+def test_the_file_is_not_handed_over_once_its_grounds_have_lapsed(
+    client_cara, referral, cara, lapse
+):
+    # Handing the PDF over is when the information leaves: what allowed the send must still
+    # hold today.
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    if lapse == "consent_expired":
+        type(referral.consent).objects.filter(pk=referral.consent_id).update(expires_on=yesterday)
+    elif lapse == "agreement_ended":
+        type(referral.agreement).objects.filter(pk=referral.agreement_id).update(
+            valid_from=yesterday - datetime.timedelta(days=30), valid_to=yesterday
+        )
+    else:
+        type(referral.partner).objects.filter(pk=referral.partner_id).update(is_active=False)
+    since = factories.audit_mark()
+    refused = client_cara.post(url(referral))
+    assert refused.status_code == 400
+    assert not ProtectedPackage.objects.filter(referral=referral).exists()
+    assert PASSPHRASE.search(refused.text) is None
+    factories.assert_accessed(referral, AccessKind.EXPORT_REFUSED, cara, since=since)

@@ -350,7 +350,11 @@ def test_an_override_not_yet_approved_does_not_send(client, referral, cara, cons
 def _refused_override_leaves_a_draft_that_needs_consent(referral, cara):
     sofia = factories.supervisor(factories.make_team("North"), "Sofia2")
     refused = services.referral_override_decide(
-        referral=referral, actor=sofia, approve=False, note="Ask her first; she is reachable."
+        referral=referral,
+        actor=sofia,
+        approve=False,
+        version=referral.version,
+        note="Ask her first; she is reachable.",
     )
     assert refused.status == Referral.Status.DRAFT and refused.override_approved is False
     with pytest.raises(services.SharingRefused):
@@ -362,9 +366,13 @@ def test_a_caseworker_cannot_approve_their_own_override(client, referral, cara, 
     consent.delete()
     waiting = _ask_override(referral, cara)
     with pytest.raises(PermissionDenied):
-        services.referral_override_decide(referral=waiting, actor=cara, approve=True)
+        services.referral_override_decide(
+            referral=waiting, actor=cara, approve=True, version=waiting.version
+        )
     client.force_login(cara)
-    response = client.post(_url("referral_decide", waiting), {"decision": "approve"})
+    response = client.post(
+        _url("referral_decide", waiting), {"decision": "approve", "version": waiting.version}
+    )
     assert response.status_code == 403
     assert Referral.objects.get(pk=referral.pk).status == Referral.Status.AWAITING_APPROVAL
 
@@ -381,16 +389,25 @@ def test_a_supervisor_cannot_approve_an_override_they_asked_for(case, sofia, par
     )
     waiting = _ask_override(draft, sofia)
     with pytest.raises(PermissionDenied):
-        services.referral_override_decide(referral=waiting, actor=sofia, approve=True)
+        services.referral_override_decide(
+            referral=waiting, actor=sofia, approve=True, version=waiting.version
+        )
 
 
 def test_a_caseworker_is_not_a_supervisor(client, referral, cara, colin, consent):
     consent.delete()
     waiting = _ask_override(referral, cara)
     with pytest.raises(PermissionDenied):
-        services.referral_override_decide(referral=waiting, actor=colin, approve=True)
+        services.referral_override_decide(
+            referral=waiting, actor=colin, approve=True, version=waiting.version
+        )
     client.force_login(colin)
-    assert client.post(_url("referral_decide", waiting), {"decision": "approve"}).status_code == 403
+    assert (
+        client.post(
+            _url("referral_decide", waiting), {"decision": "approve", "version": waiting.version}
+        ).status_code
+        == 403
+    )
     assert "Record the decision" not in client.get(_url("referral", waiting)).content.decode()
 
 
@@ -400,7 +417,12 @@ def test_a_supervisor_of_another_team_cannot_see_it(client, referral, cara, sven
     for name in ("referral", "referral_edit", "referral_override", "referral_revoke"):
         assert client.get(_url(name, waiting)).status_code == 404, name
     for name in ("referral_send", "referral_decide"):
-        assert client.post(_url(name, waiting), {"decision": "approve"}).status_code == 404, name
+        assert (
+            client.post(
+                _url(name, waiting), {"decision": "approve", "version": waiting.version}
+            ).status_code
+            == 404
+        ), name
     assert Referral.objects.get(pk=referral.pk).status == Referral.Status.AWAITING_APPROVAL
 
 
@@ -413,7 +435,10 @@ def test_an_approved_override_sends_without_consent(
     page = client.get(_url("referral", waiting))
     assert "Record the decision" in page.content.decode()
     since = factories.audit_mark()
-    response = client.post(_url("referral_decide", waiting), {"decision": "approve", "note": ""})
+    response = client.post(
+        _url("referral_decide", waiting),
+        {"decision": "approve", "note": "", "version": waiting.version},
+    )
     assert response.status_code == 302
     sent = Referral.objects.get(pk=referral.pk)
     assert sent.status == Referral.Status.SENT
@@ -429,19 +454,26 @@ def test_an_approved_override_still_needs_the_agreement(
     agreement.delete()
     waiting = _ask_override(referral, cara)
     with pytest.raises(services.SharingRefused) as refused:
-        services.referral_override_decide(referral=waiting, actor=sofia, approve=True)
+        services.referral_override_decide(
+            referral=waiting, actor=sofia, approve=True, version=waiting.version
+        )
     assert any("no network agreement" in str(m) for m in refused.value.decision.missing)
     saved = Referral.objects.get(pk=referral.pk)
     assert saved.status == Referral.Status.AWAITING_APPROVAL and saved.override_approved is None
     client.force_login(sofia)
-    response = client.post(_url("referral_decide", waiting), {"decision": "approve"})
+    response = client.post(
+        _url("referral_decide", waiting), {"decision": "approve", "version": waiting.version}
+    )
     assert response.status_code == 400 and "no network agreement" in response.content.decode()
 
 
 def test_a_refusal_needs_a_note_for_the_caseworker(client, referral, cara, sofia):
     waiting = _ask_override(referral, cara)
     client.force_login(sofia)
-    response = client.post(_url("referral_decide", waiting), {"decision": "refuse", "note": ""})
+    response = client.post(
+        _url("referral_decide", waiting),
+        {"decision": "refuse", "note": "", "version": waiting.version},
+    )
     assert response.status_code == 400
     assert Referral.objects.get(pk=referral.pk).status == Referral.Status.AWAITING_APPROVAL
 
@@ -491,3 +523,51 @@ def test_the_referral_page_costs_the_same_whatever_the_file_holds(client, referr
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(many) == len(few)
+
+
+def test_a_supervisor_cannot_approve_an_override_they_asked_for_on_a_colleagues_draft(
+    client, referral, cara, sofia, consent
+):
+    # Cara drafted it; Sofia, who sees the case, asks for the override herself: another
+    # supervisor must decide, never the one who asked.
+    SharingConsent.objects.filter(pk=consent.pk).delete()
+    waiting = services.referral_override_request(
+        referral=referral,
+        actor=sofia,
+        ground="danger_to_life",
+        reason="He has said he will come to the refuge tonight with a weapon.",
+        version=referral.version,
+    )
+    assert waiting.override_requested_by == sofia
+    with pytest.raises(PermissionDenied):
+        services.referral_override_decide(
+            referral=waiting, actor=sofia, approve=True, version=waiting.version
+        )
+    client.force_login(sofia)
+    page = client.get(_url("referral", waiting))
+    assert "Approve and send now" not in page.text
+    forged = client.post(
+        _url("referral_decide", waiting), {"decision": "approve", "version": waiting.version}
+    )
+    assert forged.status_code == 403
+    waiting.refresh_from_db()
+    assert waiting.status == Referral.Status.AWAITING_APPROVAL
+
+
+def test_a_decision_is_on_the_request_as_read(client, referral, cara, consent):
+    SharingConsent.objects.filter(pk=consent.pk).delete()
+    waiting = _ask_override(referral, cara)
+    other = factories.supervisor(factories.make_team("North"), "Sonja")
+    client.force_login(other)
+    stale = waiting.version
+    # Meanwhile the request is refused and asked again (perhaps for more of the file).
+    again = services.referral_override_decide(
+        referral=waiting, actor=other, approve=False, version=stale, note="Ask her first."
+    )
+    again = _ask_override(again, cara)
+    response = client.post(
+        _url("referral_decide", again), {"decision": "approve", "version": stale}
+    )
+    assert response.status_code == 409
+    again.refresh_from_db()
+    assert again.status == Referral.Status.AWAITING_APPROVAL

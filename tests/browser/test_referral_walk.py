@@ -35,6 +35,9 @@ SHOTS = Path(tempfile.gettempdir()) / "walk-shots"
 REFUGE = "Harbour House Refuge"
 LEGAL = "Northside Legal Advice Centre"
 NEEDS = "Needs a refuge place in another town, with her two children."
+# Hidden inputs aside (each answer form on the partner's page carries its own version field).
+DUPLICATE_IDS = """[...document.querySelectorAll('[id]:not(input[type=hidden])')]
+    .map(e => e.id).filter((id, i, ids) => ids.indexOf(id) !== i)"""
 
 
 @pytest.fixture
@@ -81,6 +84,10 @@ class Walk:
         if scroll > inner:
             self.found.append(f"{self.name}/{what} ({page.url}) is {scroll} px wide at 390 px")
         self.found.extend(f"{self.name}/{what}: {p}" for p in problems(page))
+        # A package is shown inside another page: its ids must not collide with the page's.
+        twice = page.evaluate(DUPLICATE_IDS)
+        if twice:
+            self.found.append(f"{self.name}/{what}: ids used twice: {twice}")
         self.n += 1
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{self.name}-{self.n:02d}-{what}.png"), full_page=True)

@@ -141,6 +141,8 @@ def test_overrides_awaiting_approval_of_the_teams_cases_only(client, world):
     assert page.context["awaiting_count"] == 1
     assert page.context["awaiting"] == [waiting]
     assert world["case"].reference in page.text
+    # The supervisor goes from the list to the referral, to decide on it.
+    assert reverse("referrals:referral", args=[world["case"].pk, waiting.pk]) in page.text
     assert world["south_case"].reference not in page.text
     assert "Please call her" not in page.text
 

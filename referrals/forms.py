@@ -374,11 +374,24 @@ class OverrideDecideForm(VersionedFormMixin, forms.Form):
 # --- Referrals: the partner's answers ----------------------------------------------------------
 
 
-class AcceptForm(VersionedFormMixin, forms.Form):
-    pass
+class _AnswerForm(VersionedFormMixin, forms.Form):
+    """The partner's page holds the three answers at once: each form's ids are its own, so
+    that no id (the hidden version's above all) is used twice on the page."""
+
+    ID_PREFIX = "answer"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"{self.ID_PREFIX}_%s")
+        super().__init__(*args, **kwargs)
 
 
-class DeclineForm(VersionedFormMixin, forms.Form):
+class AcceptForm(_AnswerForm):
+    ID_PREFIX = "accept"
+
+
+class DeclineForm(_AnswerForm):
+    ID_PREFIX = "decline"
+
     reason = LimitedCharField(
         label=_("Why you cannot take this referral on"),
         max_length=limits.REASON,
@@ -388,7 +401,9 @@ class DeclineForm(VersionedFormMixin, forms.Form):
     )
 
 
-class OutcomeForm(VersionedFormMixin, forms.Form):
+class OutcomeForm(_AnswerForm):
+    ID_PREFIX = "outcome"
+
     outcome = LimitedCharField(
         label=_("Outcome"),
         max_length=limits.DETAILS,

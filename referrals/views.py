@@ -290,6 +290,11 @@ def referral_override(request: HttpRequest, pk: Any, referral_id: Any) -> HttpRe
 def referral_decide(request: HttpRequest, pk: Any, referral_id: Any) -> HttpResponse:
     case = _case(request, pk, write=True)
     referral = _referral(request, case, referral_id, write=True)
+    if referral.status == Referral.Status.AWAITING_APPROVAL and not services.may_decide_override(
+        request.user, referral
+    ):
+        # Asked before the form is read: whatever was posted, they may not decide this one.
+        raise MaySeeNotChange(_("A supervisor other than the one who asked decides on it."))
     form = OverrideDecideForm(request.POST)
     if not form.is_valid():
         return render_referral_page(request, case, referral, status=400, decide_form=form)

@@ -35,8 +35,8 @@ SHOTS = Path(tempfile.gettempdir()) / "walk-shots"
 REFUGE = "Harbour House Refuge"
 LEGAL = "Northside Legal Advice Centre"
 NEEDS = "Needs a refuge place in another town, with her two children."
-# Hidden inputs aside (each answer form on the partner's page carries its own version field).
-DUPLICATE_IDS = """[...document.querySelectorAll('[id]:not(input[type=hidden])')]
+# Every id, hidden inputs too (each answer form on the partner's page has ids of its own).
+DUPLICATE_IDS = """[...document.querySelectorAll('[id]')]
     .map(e => e.id).filter((id, i, ids) => ids.indexOf(id) !== i)"""
 
 

@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReferralsConfig(AppConfig):
     """Partner organisations, network agreements and referrals with consent."""
 
     name = "referrals"
-    verbose_name = "Referrals"
+    verbose_name = _("Referrals")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

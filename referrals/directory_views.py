@@ -27,7 +27,7 @@ from referrals.models import (
     Meeting,
     PartnerOrganisation,
 )
-from victimsupport.access import MaySeeNotChange, Role, get_for_user, roles_of
+from victimsupport.access import MaySeeNotChange, Role, get_for_user, has_role, roles_of
 from victimsupport.audit.services import AccessKind, record_access
 from victimsupport.files import EXTENSIONS, check_upload_size
 
@@ -110,6 +110,8 @@ def partner_detail(request: HttpRequest, partner_id: int) -> HttpResponse:
             "agreements": agreements,
             "meetings": meetings,
             "can_edit": partner.can_write,
+            # Their accounts are added and ended by administrators only.
+            "can_manage_users": has_role(request.user, Role.ADMINISTRATOR),
         },
     )
 
@@ -209,8 +211,13 @@ def agreement_edit(request: HttpRequest, agreement_id: int) -> HttpResponse:
         write=True,
     )
     initial = {name: getattr(agreement, name) for name in services.AGREEMENT_TERMS}
+    fixed = services.agreement_has_referrals(agreement)
     form = AgreementForm(
-        request.POST or None, request.FILES or None, initial=initial, replacing=True
+        request.POST or None,
+        request.FILES or None,
+        initial=initial,
+        replacing=True,
+        fixed_terms=services.TERMS_FIXED_BY_REFERRALS if fixed else (),
     )
     if request.method == "POST":
         if form.is_valid():
@@ -233,7 +240,12 @@ def agreement_edit(request: HttpRequest, agreement_id: int) -> HttpResponse:
     return render(
         request,
         "referrals/agreement_form.html",
-        {"form": form, "partner": agreement.partner, "agreement": agreement},
+        {
+            "form": form,
+            "partner": agreement.partner,
+            "agreement": agreement,
+            "fixed_by_referrals": services.FIXED_BY_REFERRALS if fixed else "",
+        },
         status=400 if form.errors else 200,
     )
 

@@ -130,8 +130,13 @@ class AgreementForm(forms.Form):
         error_messages={"required": _("Attach the signed copy of the agreement.")},
     )
 
-    def __init__(self, *args: Any, replacing: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, replacing: bool = False, fixed_terms: tuple = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        # Terms a referral went under: shown, not changed (a change is a new agreement).
+        for name in fixed_terms:
+            self.fields[name].disabled = True
         if replacing:
             field = self.fields["signed_copy"]
             field.required = False
@@ -411,3 +416,54 @@ class OutcomeForm(_AnswerForm):
         help_text=_("What you did for the person, and anything the caseworker should know."),
         error_messages={"required": _("Say what came of the referral.")},
     )
+
+
+class RecordAnswerForm(VersionedFormMixin, forms.Form):
+    """Staff record the answer a partner without accounts gave them: the answers the
+    referral's state allows (accept or decline a sent one; the outcome of an accepted one)."""
+
+    ANSWERS = {
+        "accept": _("They accept it"),
+        "decline": _("They cannot take it on"),
+        "complete": _("Their work with the person has ended: record the outcome"),
+    }
+
+    answer = forms.ChoiceField(
+        label=_("The partner's answer"),
+        choices=[],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose the partner's answer.")},
+    )
+    reason = LimitedCharField(
+        label=_("Why they cannot take it on"),
+        max_length=limits.REASON,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Needed when they cannot take it on, to find the person help elsewhere."),
+    )
+    outcome = LimitedCharField(
+        label=_("Outcome"),
+        max_length=limits.DETAILS,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What they did for the person, as they told you."),
+    )
+
+    def __init__(self, *args: Any, status: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if status == "accepted":
+            answers = ["complete"]
+            del self.fields["reason"]
+        else:
+            answers = ["accept", "decline"]
+            del self.fields["outcome"]
+        self.fields["answer"].choices = [(a, self.ANSWERS[a]) for a in answers]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        answer = cleaned.get("answer")
+        if answer == "decline" and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", _("Say why the partner cannot take it on."))
+        if answer == "complete" and not (cleaned.get("outcome") or "").strip():
+            self.add_error("outcome", _("Say what came of the referral."))
+        return cleaned

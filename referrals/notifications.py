@@ -23,14 +23,19 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django_tasks import task
 
-from referrals.models import Referral
+from referrals.models import Channel, Referral
 from victimsupport.audit.context import acting_as
 
 logger = logging.getLogger(__name__)
 
 
 class NoticeNotSent(Exception):
-    """An e-mail about a referral could not be sent (the cause is left out on purpose)."""
+    """An e-mail about a referral could not be sent (the cause is left out on purpose);
+    ``sent`` says how many of the others went."""
+
+    def __init__(self, message: str = "a referral notice could not be sent", sent: int = 0):
+        super().__init__(message)
+        self.sent = sent
 
 
 def referral_waiting(referral: Referral) -> None:
@@ -52,23 +57,38 @@ def notify_referral_waiting(referral_id: str) -> int:
     return send_to_partner(referral, "referrals/email/waiting")
 
 
-def partner_recipients(referral: Referral) -> list[tuple[str, str]]:
-    """(address, language) of each active member of the referral's partner, then the
-    partner's own address for notices (in the service's language), without repeats."""
+def partner_recipients(referral: Referral) -> list[tuple[str, str, bool]]:
+    """(address, language, signs in) of each active member of the referral's partner, then
+    the partner's own address for notices (in the service's language), without repeats. The
+    address for notices of a partner without accounts is read by someone who cannot sign in."""
     members = referral.partner.memberships.filter(user__is_active=True).select_related("user")
-    found: dict[str, str] = {}
+    found: dict[str, tuple[str, bool]] = {}
     for membership in members.order_by("user__pk"):
         user = membership.user
         if user.email:
-            found.setdefault(user.email.lower(), user.preferred_language)
+            found.setdefault(user.email.lower(), (user.preferred_language, True))
     if referral.partner.notify_email:
-        found.setdefault(referral.partner.notify_email.strip().lower(), "")
-    return list(found.items())
+        signs_in = referral.partner.channel == Channel.ACCOUNTS
+        found.setdefault(referral.partner.notify_email.strip().lower(), ("", signs_in))
+    return [(address, language, signs_in) for address, (language, signs_in) in found.items()]
 
 
 def send_to_partner(referral: Referral, template: str) -> int:
+    """To those who sign in, the link to their inbox; to a partner without accounts, that the
+    service will contact them to hand it over securely (they have nothing to sign in to)."""
+    recipients = partner_recipients(referral)
     inbox = absolute(reverse("referrals:inbox"))
-    return _send(partner_recipients(referral), template, {"link": inbox})
+    sent, failed = 0, False
+    for signs_in, context in ((True, {"link": inbox}), (False, {"no_account": True})):
+        group = [(a, lang) for a, lang, s in recipients if s is signs_in]
+        try:
+            sent += _send(group, template, context)
+        except NoticeNotSent as exc:
+            sent += exc.sent
+            failed = True
+    if failed:
+        raise NoticeNotSent(sent=sent)
+    return sent
 
 
 def send_to_staff(user: Any, referral: Referral, template: str) -> int:
@@ -84,8 +104,9 @@ def absolute(path: str) -> str:
 
 def _send(recipients: Iterable[tuple[str, str]], template: str, context: dict[str, Any]) -> int:
     """One message per recipient (nobody sees who else was told), each in the recipient's
-    language."""
-    sent = 0
+    language. One that fails does not stop the others; NoticeNotSent is raised once they have
+    all been tried."""
+    sent, failed = 0, False
     for address, language in recipients:
         with translation.override(language or settings.LANGUAGE_CODE):
             subject = render_to_string(f"{template}_subject.txt", context).strip()
@@ -96,8 +117,11 @@ def _send(recipients: Iterable[tuple[str, str]], template: str, context: dict[st
         except (smtplib.SMTPException, OSError) as exc:
             code = getattr(exc, "smtp_code", None) or getattr(exc, "errno", None)
             logger.error("A referral notice could not be sent: %s (%s)", type(exc).__name__, code)
-            raise NoticeNotSent("a referral notice could not be sent") from None
+            failed = True
+            continue
         sent += 1
+    if failed:
+        raise NoticeNotSent(sent=sent)
     return sent
 
 
@@ -141,13 +165,31 @@ def referrals_to_remind(now: datetime.datetime | None = None) -> list[Referral]:
 
 
 def remind(referral: Referral, *, now: datetime.datetime | None = None) -> int:
-    """Remind the partner and the caseworker who sent ``referral``; note when. Returns how
-    many e-mails went."""
-    sent = send_to_partner(referral, "referrals/email/waiting")
-    sent += send_to_staff(
-        referral.sent_by or referral.created_by, referral, "referrals/email/no_answer"
+    """Remind the partner and the caseworker who sent ``referral``, if it is still waiting for
+    an answer (read again now: answered or revoked since the list was made, it is left
+    alone); note when, as soon as one e-mail went. A failed e-mail is logged (without its
+    address) and the others still go. Returns how many e-mails went."""
+    current = (
+        Referral.objects.filter(pk=referral.pk, status=Referral.Status.SENT)
+        .select_related("partner", "sent_by", "created_by")
+        .first()
     )
-    with transaction.atomic():
-        referral.reminded_at = now or timezone.now()
-        referral.save(update_fields=["reminded_at"])
+    if current is None:
+        return 0
+    sent = 0
+    sends = (
+        lambda: send_to_partner(current, "referrals/email/waiting"),
+        lambda: send_to_staff(
+            current.sent_by or current.created_by, current, "referrals/email/no_answer"
+        ),
+    )
+    for send in sends:
+        try:
+            sent += send()
+        except NoticeNotSent as exc:
+            sent += exc.sent  # the failure is logged by _send, by its kind only
+    if sent:
+        with transaction.atomic():
+            current.reminded_at = now or timezone.now()
+            current.save(update_fields=["reminded_at"])
     return sent

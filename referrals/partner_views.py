@@ -20,6 +20,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -36,6 +37,7 @@ from referrals.models import (
     PartnerOrganisation,
     ProtectedPackage,
     Referral,
+    Urgency,
     partner_of,
 )
 from victimsupport.access import Role, get_for_user, has_role
@@ -137,19 +139,29 @@ def _require_partner(request: HttpRequest) -> None:
 
 
 INBOX_PAGE_SIZE = 25
+# Waiting for an answer first, the most urgent first; then those they took on. Oldest first
+# within each (``sent_at``), in the database so that the pages stay in order.
+INBOX_ORDER = Case(
+    When(status=Referral.Status.SENT, urgency=Urgency.URGENT, then=Value(0)),
+    When(status=Referral.Status.SENT, urgency=Urgency.SOON, then=Value(1)),
+    When(status=Referral.Status.SENT, then=Value(2)),
+    default=Value(3),
+    output_field=IntegerField(),
+)
 
 
 @login_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    """The open referrals sent to the partner user's organisation, oldest waiting first.
+    """The open referrals sent to the partner user's organisation: those waiting for an
+    answer first (urgent, soon, routine; oldest first), then those accepted.
     Dates, urgency, purpose and status only: the package is read on its own page, where the
     opening is recorded."""
     _require_partner(request)
     referrals = (
         Referral.objects.visible_to(request.user)
         .only("id", "purpose", "urgency", "status", "sent_at", "answered_at", "version")
-        .order_by("status", "sent_at", "pk")
+        .order_by(INBOX_ORDER, "sent_at", "pk")
     )
     # A busy refuge receives hundreds: a page at a time, as the case lists do.
     page = Paginator(referrals, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))

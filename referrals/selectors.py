@@ -48,10 +48,15 @@ class AgreementState:
 
     LABELS = {
         VALID: _("Valid"),
-        EXPIRING: _("Expires within 60 days"),
+        EXPIRING: _("Expires within %(days)s days"),
         EXPIRED: _("Expired"),
         NONE: _("No agreement in force"),
     }
+
+    @classmethod
+    def label(cls, state: str) -> str:
+        """The state in words, in the language of the request (``EXPIRING_DAYS`` filled in)."""
+        return str(cls.LABELS[state]) % {"days": EXPIRING_DAYS}
 
 
 def agreement_state(
@@ -105,7 +110,7 @@ def directory(user: Any, *, kind: str = "", active: bool | None = None) -> list[
 
 def _set_state(partner: Any) -> None:
     partner.agreement_state = agreement_state(partner.current_until, partner.latest_until)
-    partner.agreement_state_label = AgreementState.LABELS[partner.agreement_state]
+    partner.agreement_state_label = AgreementState.label(partner.agreement_state)
 
 
 def partner_with_figures(partner: PartnerOrganisation) -> PartnerOrganisation:
@@ -210,7 +215,7 @@ class PartnerFigures:
 
     @property
     def acceptance_rate(self) -> int | None:
-        """Per cent of the answered referrals accepted (or accepted and since completed)."""
+        """Per cent of the answered referrals accepted (whether since completed or revoked)."""
         if not self.answered:
             return None
         return round(100 * self.accepted / self.answered)
@@ -265,7 +270,8 @@ def network_figures(user: Any) -> NetworkFigures:
         .annotate(
             sent=Count("pk"),
             answered=Count("pk", filter=Q(answered_at__isnull=False)),
-            accepted=Count("pk", filter=Q(status__in=[S.ACCEPTED, S.COMPLETED])),
+            # Answered yes: accepted, whatever came after (completed, or revoked since).
+            accepted=Count("pk", filter=Q(answered_at__isnull=False) & ~Q(status=S.DECLINED)),
             completed=Count("pk", filter=Q(status=S.COMPLETED)),
             declined=Count("pk", filter=Q(status=S.DECLINED)),
             revoked=Count("pk", filter=Q(status=S.REVOKED)),

@@ -237,7 +237,7 @@ def may_decide_override(user: Any, referral: Referral) -> bool:
 def referral_revoke(*, referral: Referral, actor: Any, because: str) -> Referral:
     """End a referral: the partner's access ends at once (``visible_to`` shows them open
     referrals only). A revoked, declined or completed referral stays as it is. The package is
-    kept, as the record of what was sent."""
+    kept, as the record of what was sent; its protected PDFs are deleted."""
     if because not in Referral.RevokedBecause.values:
         raise ValueError(f"unknown reason {because!r}")
     with transaction.atomic():
@@ -253,7 +253,14 @@ def referral_revoke(*, referral: Referral, actor: Any, because: str) -> Referral
         referral.revoked_by = actor
         referral.revoked_because = because
         referral.save(update_fields=["status", "revoked_at", "revoked_by", "revoked_because"])
+        _drop_protected_packages(referral)
     return referral
+
+
+def _drop_protected_packages(referral: Referral) -> None:
+    """A referral that is over is handed over no more: its protected PDFs go with it (in the
+    caller's transaction), so no copy of the package waits for a download nobody may make."""
+    ProtectedPackage.objects.filter(referral_id=referral.pk).delete()
 
 
 # --- The directory: partners, agreements, meetings, partner users -----------------------------
@@ -410,6 +417,34 @@ def agreement_add(
     return agreement
 
 
+# What a referral went under: once one has, these terms are the record of what allowed it, and
+# a change is a new agreement (``agreement_add``). The review date and the signed copy may
+# still change.
+TERMS_FIXED_BY_REFERRALS = ("purposes", "categories", "valid_from", "valid_to")
+FIXED_BY_REFERRALS = _(
+    "A referral has gone under this agreement, so what it covers and its dates stay as they "
+    "were. To change them, renew it: record a new agreement."
+)
+
+
+def agreement_has_referrals(agreement: Agreement) -> bool:
+    return Referral.objects.filter(agreement_id=agreement.pk).exists()
+
+
+def _refuse_changing_what_referrals_went_under(agreement: Agreement, terms: dict) -> None:
+    changed = []
+    for name in TERMS_FIXED_BY_REFERRALS:
+        if name not in terms:
+            continue
+        old, new = getattr(agreement, name), terms[name]
+        if name in ("purposes", "categories"):
+            old, new = set(old or []), set(new or [])
+        if old != new:
+            changed.append(name)
+    if changed and agreement_has_referrals(agreement):
+        raise ValidationError(dict.fromkeys(changed, FIXED_BY_REFERRALS))
+
+
 def agreement_update(
     *,
     agreement: Agreement,
@@ -418,13 +453,15 @@ def agreement_update(
     **terms: Any,
 ) -> Agreement:
     """Correct an agreement's dates or terms (the ones given), or replace its signed copy
-    (a renewed agreement is a new one: ``agreement_add``)."""
+    (a renewed agreement is a new one: ``agreement_add``). Once a referral has gone under it,
+    its purposes, categories and dates are refused (``TERMS_FIXED_BY_REFERRALS``)."""
     _require_keeper(actor)
     unknown = set(terms) - set(AGREEMENT_TERMS)
     if unknown:
         raise TypeError(f"not an agreement term: {sorted(unknown)}")
     with transaction.atomic():
         agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+        _refuse_changing_what_referrals_went_under(agreement, terms)
         merged = {name: getattr(agreement, name) for name in AGREEMENT_TERMS} | terms
         errors = _check_terms(
             purposes=merged["purposes"],
@@ -946,6 +983,7 @@ def referral_decline(*, referral: Referral, actor: Any, version: int, reason: st
     referral.decline_reason = reason
     validate_text(referral, ["decline_reason"])
     referral.save(update_fields=["status", "answered_by", "answered_at", "decline_reason"])
+    _drop_protected_packages(referral)
     return referral
 
 
@@ -962,7 +1000,70 @@ def referral_complete(*, referral: Referral, actor: Any, version: int, outcome: 
     referral.outcome = outcome
     validate_text(referral, ["outcome"])
     referral.save(update_fields=["status", "completed_at", "outcome"])
+    _drop_protected_packages(referral)
     return referral
+
+
+# The answers staff record for a partner without accounts, and the state each answers from.
+STAFF_ANSWERS = {
+    "accept": Referral.Status.SENT,
+    "decline": Referral.Status.SENT,
+    "complete": Referral.Status.ACCEPTED,
+}
+
+
+@transaction.atomic
+def referral_record_answer(
+    *,
+    referral: Referral,
+    actor: Any,
+    version: int,
+    answer: str,
+    reason: str = "",
+    outcome: str = "",
+) -> Referral:
+    """Record the partner's answer as they gave it to a member of staff (by telephone, e-mail
+    or in person): a partner without accounts cannot answer on this system. The same answers
+    from the same states as the partner's own (``accept`` or ``decline`` a sent referral,
+    ``complete`` an accepted one), by staff who may change the case; the member of staff is
+    who answered (``answered_by``), and the change log says so."""
+    _require_case_staff(actor)
+    if answer not in STAFF_ANSWERS:
+        raise ValidationError({"answer": _("Choose the partner's answer from the list.")})
+    reason, outcome = (reason or "").strip(), (outcome or "").strip()
+    if answer == "decline" and not reason:
+        raise ValidationError({"reason": _("Say why the partner cannot take it on.")})
+    if answer == "complete" and not outcome:
+        raise ValidationError({"outcome": _("Say what came of the referral.")})
+    allowed = Referral.objects.visible_to(actor).filter(pk=referral.pk).values("can_write").first()
+    if not allowed or not allowed["can_write"]:
+        raise PermissionDenied(_("Only staff who may change the case record the partner's answer."))
+    current = claim(Referral, pk=referral.pk, version=version)
+    if current.status != STAFF_ANSWERS[answer]:
+        raise EditConflict(current=current)
+    now = timezone.now()
+    if answer == "complete":
+        # Who accepted it (and when) stays as it was; the change log names who recorded this.
+        current.status = Referral.Status.COMPLETED
+        current.completed_at = now
+        current.outcome = outcome
+        validate_text(current, ["outcome"])
+        current.save(update_fields=["status", "completed_at", "outcome"])
+    else:
+        current.answered_by = actor
+        current.answered_at = now
+        fields = ["status", "answered_by", "answered_at"]
+        if answer == "accept":
+            current.status = Referral.Status.ACCEPTED
+        else:
+            current.status = Referral.Status.DECLINED
+            current.decline_reason = reason
+            validate_text(current, ["decline_reason"])
+            fields.append("decline_reason")
+        current.save(update_fields=fields)
+    if not current.is_open:
+        _drop_protected_packages(current)
+    return current
 
 
 def referral_package_viewed(*, referral: Referral, actor: Any) -> None:
@@ -1041,6 +1142,16 @@ def protected_package_create(*, referral: Referral, actor: Any) -> tuple[Protect
         )
         record_access(actor=actor, obj=referral, kind=AccessKind.EXPORT, detail={"as": "pdf"})
     return package, passphrase
+
+
+def protected_packages_purge(*, now: datetime.datetime | None = None) -> int:
+    """Delete every protected PDF whose time has run out (``purge_protected_packages``, daily):
+    none waits encrypted for a download nobody may make. Returns how many went."""
+    with transaction.atomic():
+        deleted, _by_model = ProtectedPackage.objects.filter(
+            expires_at__lte=now or timezone.now()
+        ).delete()
+    return deleted
 
 
 def protected_package_downloaded(*, package: ProtectedPackage, actor: Any) -> None:

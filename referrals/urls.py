@@ -82,6 +82,11 @@ referral_patterns: list = [
         referral_views.referral_revoke,
         name="referral_revoke",
     ),
+    path(
+        "cases/<uuid:pk>/referrals/<uuid:referral_id>/answer/",
+        referral_views.referral_answer,
+        name="referral_answer",
+    ),
 ]
 
 partner_patterns: list = [

@@ -24,11 +24,12 @@ from referrals import services
 from referrals.forms import (
     OverrideDecideForm,
     OverrideRequestForm,
+    RecordAnswerForm,
     ReferralEditForm,
     ReferralForm,
     ReferralSendForm,
 )
-from referrals.models import Referral
+from referrals.models import Channel, Referral
 from referrals.package import render_package
 from victimsupport.access import MaySeeNotChange, get_for_user
 from victimsupport.audit.services import AccessKind, record_access
@@ -106,6 +107,7 @@ def render_referral_page(
     status: int = 200,
     missing: list[Any] | None = None,
     decide_form: OverrideDecideForm | None = None,
+    answer_form: RecordAnswerForm | None = None,
 ) -> HttpResponse:
     """The referral page, an audited opening of its package."""
     record_access(
@@ -131,6 +133,13 @@ def render_referral_page(
         # no longer active): the partner cannot open it, and the page says so.
         "closed_to_partner": referral.is_open
         and not Referral.objects.filter(pk=referral.pk).open_to_partner().exists(),
+        # A referral waiting for the partner: staff record an answer given to them, and hand
+        # the package over as a protected PDF (the way in for a partner without accounts).
+        "can_record_answer": can_edit and referral.is_open,
+        "answer_form": answer_form
+        or RecordAnswerForm(status=referral.status, initial={"version": referral.version}),
+        "can_hand_over": can_edit and referral.is_open,
+        "hands_over_pdf": referral.partner.channel == Channel.PROTECTED_PDF,
     }
     return render(request, "referrals/referral.html", context, status=status)
 
@@ -349,3 +358,46 @@ def referral_revoke(request: HttpRequest, pk: Any, referral_id: Any) -> HttpResp
         "referrals/revoke.html",
         {"case": case, "referral": referral, "revocable": referral.status in REVOCABLE},
     )
+
+
+ANSWER_RECORDED = {
+    "accept": _("The partner's acceptance is recorded."),
+    "decline": _("The partner's answer is recorded: they cannot take it on."),
+    "complete": _("The outcome is recorded. The referral is closed."),
+}
+
+
+@login_required
+@require_POST
+def referral_answer(request: HttpRequest, pk: Any, referral_id: Any) -> HttpResponse:
+    """The partner's answer, given to a member of staff (a partner without accounts)."""
+    case = _case(request, pk, write=True)
+    referral = _referral(request, case, referral_id, write=True)
+    form = RecordAnswerForm(
+        request.POST, status=referral.status, initial={"version": referral.version}
+    )
+    if not referral.is_open:
+        messages.error(request, _("This referral is not waiting for the partner's answer."))
+        return render_referral_page(request, case, referral, status=400, answer_form=form)
+    answered_from = services.STAFF_ANSWERS.get(request.POST.get("answer", ""))
+    if answered_from is not None and answered_from != referral.status:
+        # An answer for the state the page was read in: someone answered since.
+        messages.error(request, CHANGED_SINCE)
+        return render_referral_page(request, case, referral, status=409)
+    if not form.is_valid():
+        status = 409 if form.version_lost else 400
+        return render_referral_page(request, case, referral, status=status, answer_form=form)
+    data = dict(form.cleaned_data)
+    try:
+        services.referral_record_answer(referral=referral, actor=request.user, **data)
+    except EditConflict:
+        messages.error(request, CHANGED_SINCE)
+        referral = _referral(request, case, referral_id)
+        return render_referral_page(request, case, referral, status=409)
+    except PermissionDenied as exc:
+        raise MaySeeNotChange(exc.args[0] if exc.args else "") from exc
+    except ValidationError as exc:
+        form.add_error(None, exc.messages)
+        return render_referral_page(request, case, referral, status=400, answer_form=form)
+    messages.success(request, ANSWER_RECORDED[data["answer"]])
+    return redirect("referrals:referral", case.pk, referral.pk)

@@ -191,7 +191,9 @@ def demo_world() -> tuple[dict[str, User | None], dict[str, list[str]]]:
         # or a partner (its users): the first that answers is the page.
         "pk": [case.pk, draft.pk, referral.pk, refuge.pk],
         "case_pk": [case.pk],
-        "referral_id": [draft_referral.pk],
+        # A draft, and one sent (its page offers to record the partner's answer and to hand
+        # the package over as a protected PDF).
+        "referral_id": [draft_referral.pk, referral.pk],
         "assessment_id": [final.pk, draft_assessment.pk],
         "consent_id": [c.pk for c in Consent.objects.filter(case=case)[:1]],
         "document_id": [d.pk for d in Document.objects.filter(case=case)[:1]],

@@ -336,6 +336,93 @@ def test_an_agreement_is_corrected_keeping_its_copy(client, people, refuge, agre
     factories.assert_changed(agreement)
 
 
+def _went_under(agreement, people):
+    case = factories.make_full_case(people["cara"])
+    factories.sent_referral(case, agreement.partner, by=people["cara"], agreement=agreement)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"purposes": [Purpose.HOUSING]},
+        {"categories": ["identity", "risk", "needs"]},
+        {"valid_from": today(-60)},
+        {"valid_to": today(900)},
+    ],
+)
+def test_what_a_referral_went_under_is_not_changed_afterwards(people, agreement, change):
+    _went_under(agreement, people)
+    with pytest.raises(ValidationError) as refused:
+        services.agreement_update(agreement=agreement, actor=people["sofia"], **change)
+    [(field, [message])] = refused.value.message_dict.items()
+    assert field == next(iter(change))
+    assert "renew it: record a new agreement" in message
+    before = agreement
+    agreement = Agreement.objects.get(pk=agreement.pk)
+    assert (agreement.purposes, agreement.categories) == (before.purposes, before.categories)
+    assert (agreement.valid_from, agreement.valid_to) == (before.valid_from, before.valid_to)
+
+
+def test_its_review_date_and_signed_copy_still_change_and_the_same_terms_pass(people, agreement):
+    _went_under(agreement, people)
+    services.agreement_update(
+        agreement=agreement,
+        actor=people["sofia"],
+        review_on=today(200),
+        purposes=list(reversed(agreement.purposes)),  # the same terms, in another order
+        valid_to=agreement.valid_to,
+        signed_copy=("renewed.pdf", "application/pdf", factories.blank_pdf()),
+    )
+    agreement.refresh_from_db()
+    assert agreement.review_on == today(200)
+    assert agreement.signed_copy_name == "renewed.pdf"
+
+
+def test_without_referrals_the_terms_are_still_corrected(people, agreement):
+    services.agreement_update(agreement=agreement, actor=people["sofia"], valid_to=today(100))
+    agreement.refresh_from_db()
+    assert agreement.valid_to == today(100)
+
+
+def test_the_edit_form_says_so_and_keeps_the_terms_fixed(client, people, refuge, agreement):
+    url = reverse("referrals:agreement_edit", args=[agreement.pk])
+    client.force_login(people["sofia"])
+    assert "renew it: record a new agreement" not in client.get(url).text
+    _went_under(agreement, people)
+    page = client.get(url)
+    assert "renew it: record a new agreement" in page.text
+    assert page.context["form"].fields["valid_to"].disabled
+    assert not page.context["form"].fields["review_on"].disabled
+    # A posted change to a fixed term is ignored; the review date is saved.
+    response = client.post(
+        url,
+        agreement_post(
+            type=agreement.type,
+            purposes=[Purpose.LEGAL],
+            valid_to=today(900).isoformat(),
+            review_on=today(150).isoformat(),
+            signed_copy="",
+        ),
+    )
+    assert response.status_code == 302
+    saved = Agreement.objects.get(pk=agreement.pk)
+    assert saved.review_on == today(150)
+    assert saved.valid_to == agreement.valid_to and saved.purposes == agreement.purposes
+
+
+def test_the_partner_page_links_to_its_users_for_administrators_only(
+    client, people, refuge, settings
+):
+    settings.MFA_ENFORCE = False
+    users = reverse("referrals:partner_users", args=[refuge.pk])
+    page = reverse("referrals:partner", args=[refuge.pk])
+    client.force_login(people["ada"])
+    assert f'href="{users}"' in client.get(page).text
+    for name in ("sofia", "cara", "aud"):
+        client.force_login(people[name])
+        assert users not in client.get(page).text, name
+
+
 def test_the_signed_copy_download_is_audited_and_neutrally_named(client, people, refuge, agreement):
     client.force_login(people["cara"])
     since = factories.audit_mark()

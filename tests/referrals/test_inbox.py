@@ -274,3 +274,33 @@ def test_the_partner_cannot_open_a_referral_whose_grounds_have_lapsed(
     client.force_login(cara)
     staff = client.get(f"/network/cases/{referral.case_id}/referrals/{referral.pk}/")
     assert "The partner can no longer open this referral" in staff.text
+
+
+def test_the_inbox_puts_what_waits_first_most_urgent_and_oldest_first(client, pat, referral, case):
+    now = referral.sent_at
+    Referral.objects.filter(pk=referral.pk).update(urgency="routine", sent_at=now)
+
+    def sent(status, urgency, days_ago):
+        return factories.sent_referral(
+            case,
+            referral.partner,
+            status=status,
+            urgency=urgency,
+            sent_at=now - datetime.timedelta(days=days_ago),
+        )
+
+    accepted_old = sent(Referral.Status.ACCEPTED, "urgent", 30)
+    routine_old = sent(Referral.Status.SENT, "routine", 9)
+    urgent_new = sent(Referral.Status.SENT, "urgent", 1)
+    soon = sent(Referral.Status.SENT, "soon", 2)
+    urgent_old = sent(Referral.Status.SENT, "urgent", 4)
+    accepted_new = sent(Referral.Status.ACCEPTED, "routine", 3)
+    expected = [urgent_old, urgent_new, soon, routine_old, referral, accepted_old, accepted_new]
+    client.force_login(pat)
+    response = client.get("/network/inbox/")
+    assert [r.pk for r in response.context["referrals"]] == [r.pk for r in expected]
+    # The order holds across pages: it is the database's.
+    found = list(
+        Referral.objects.visible_to(pat).order_by(partner_views.INBOX_ORDER, "sent_at", "pk")
+    )
+    assert found == expected

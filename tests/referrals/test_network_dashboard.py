@@ -156,6 +156,7 @@ def test_the_figures_on_a_known_set(world):
         refer(case, refuge, S.COMPLETED, sent_days_ago=40, answer_hours=10),
         refer(case, refuge, S.DECLINED, sent_days_ago=5, answer_hours=4),
         refer(case, refuge, S.SENT, sent_days_ago=3),
+        # Accepted, then revoked by the service: it was answered yes.
         refer(case, refuge, S.REVOKED, sent_days_ago=20, answer_hours=6),
         refer(case, clinic, S.ACCEPTED, sent_days_ago=1, answer_hours=48),
     ]
@@ -166,7 +167,7 @@ def test_the_figures_on_a_known_set(world):
     figures = selectors.network_figures(world["sofia"])
     a, b = figures.partners
     assert (a.name, b.name) == ("A Refuge", "B Clinic")
-    assert (a.sent, a.answered, a.accepted, a.acceptance_rate) == (5, 4, 2, 50)
+    assert (a.sent, a.answered, a.accepted, a.acceptance_rate) == (5, 4, 3, 75)
     assert (a.completed, a.declined, a.revoked) == (1, 1, 1)
     assert a.median == datetime.timedelta(hours=5)  # of 2, 4, 6 and 10 hours
     assert a.average == datetime.timedelta(hours=5.5)
@@ -183,6 +184,22 @@ def test_the_figures_on_a_known_set(world):
     found = {(name, month): n for name, cells in figures.rows()[:-1] for month, n in cells if n}
     assert found == expected
     assert len(figures.months) == 12 and sum(figures.month_totals) == 6
+
+
+def test_a_referral_accepted_then_revoked_counts_as_accepted_one_never_answered_does_not(world):
+    refuge = factories.make_partner()
+    refer(world["case"], refuge, S.REVOKED, sent_days_ago=9, answer_hours=3)  # accepted first
+    refer(world["case"], refuge, S.REVOKED, sent_days_ago=8)  # revoked before any answer
+    refer(world["case"], refuge, S.DECLINED, sent_days_ago=7, answer_hours=1)
+    [row] = selectors.network_figures(world["sofia"]).partners
+    assert (row.sent, row.answered, row.accepted, row.revoked) == (3, 2, 1, 2)
+    assert row.acceptance_rate == 50
+
+
+def test_the_expiring_state_says_the_days_of_its_constant(monkeypatch):
+    monkeypatch.setattr(selectors, "EXPIRING_DAYS", 45)
+    assert selectors.AgreementState.label("expiring") == "Expires within 45 days"
+    assert selectors.AgreementState.label("valid") == "Valid"
 
 
 def test_a_median_of_an_odd_count_is_the_middle_answer(world):

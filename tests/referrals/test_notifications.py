@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import datetime
 import io
+import smtplib
 import zoneinfo
 
 import pytest
+from django.core.mail import EmailMessage
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
@@ -166,3 +168,89 @@ def test_the_command_reminds_partner_and_caseworker_once(referral, cara, pat, ma
     mailoutbox.clear()
     call_command("remind_referrals", stdout=io.StringIO())
     assert mailoutbox == []
+
+
+def test_a_partner_without_accounts_is_not_asked_to_sign_in(cara, mailoutbox, settings):
+    settings.SITE_URL = "https://casework.example.org"
+    clinic = factories.make_partner(
+        "Town Clinic", kind="health", channel="phone", notify_email="desk@clinic.example"
+    )
+    referral = factories.sent_referral(factories.make_full_case(cara), clinic, by=cara)
+    assert notifications.notify_referral_waiting.call(str(referral.pk)) == 1
+    [message] = mailoutbox
+    assert message.to == ["desk@clinic.example"]
+    assert "will contact you to hand it over securely" in message.body
+    assert "sign in" not in message.body.lower()
+    assert "casework.example.org" not in message.body
+    for secret in content_of(referral):
+        assert secret not in message.subject and secret not in message.body
+
+
+def test_a_partner_with_accounts_is_still_sent_to_its_inbox(referral, mailoutbox, settings):
+    settings.SITE_URL = "https://casework.example.org"
+    notifications.notify_referral_waiting.call(str(referral.pk))
+    notice = next(m for m in mailoutbox if m.to == ["intake@refuge.example"])
+    assert "sign in" in notice.body and "https://casework.example.org/network/inbox/" in notice.body
+    assert "will contact you" not in notice.body
+
+
+def _due(referral):
+    Referral.objects.filter(pk=referral.pk).update(
+        urgency="urgent", sent_at=timezone.now() - datetime.timedelta(days=7)
+    )
+    referral.refresh_from_db()
+    return referral
+
+
+@pytest.mark.parametrize("status", ["accepted", "declined", "revoked"])
+def test_a_referral_answered_since_the_list_was_made_is_not_reminded(referral, mailoutbox, status):
+    listed = _due(referral)
+    assert [r.pk for r in notifications.referrals_to_remind()] == [referral.pk]
+    Referral.objects.filter(pk=referral.pk).update(status=status)
+    assert notifications.remind(listed) == 0
+    assert mailoutbox == []
+    referral.refresh_from_db()
+    assert referral.reminded_at is None
+
+
+def test_one_failing_e_mail_stops_no_other_reminder(
+    referral, cara, pat, mailoutbox, caplog, monkeypatch
+):
+    _due(referral)
+    second = _due(factories.sent_referral(factories.make_full_case(cara), referral.partner))
+    real_send = EmailMessage.send
+    refused = pat.email.lower()
+
+    def send(self, *args, **kwargs):
+        if self.to == [refused]:
+            raise smtplib.SMTPRecipientsRefused(
+                {refused: (550, b"no such user " + refused.encode())}
+            )
+        return real_send(self, *args, **kwargs)
+
+    caplog.set_level("ERROR", logger="referrals.notifications")
+    out = io.StringIO()
+    monkeypatch.setattr(EmailMessage, "send", send)
+    call_command("remind_referrals", stdout=out)
+    assert "2 referrals reminded" in out.getvalue()
+    # Each referral's other e-mails went: the address for notices and the caseworker.
+    to = sorted(m.to[0] for m in mailoutbox)
+    assert to.count("intake@refuge.example") == 2 and refused not in to
+    for r in (referral, second):
+        r.refresh_from_db()
+        assert r.reminded_at is not None
+    assert "could not be sent" in caplog.text
+    assert refused not in caplog.text and "@" not in caplog.text
+
+
+def test_a_reminder_none_of_whose_e_mails_went_is_tried_again(referral, mailoutbox, monkeypatch):
+    _due(referral)
+
+    def fail(self, *args, **kwargs):
+        raise OSError(111, "Connection refused")
+
+    monkeypatch.setattr(EmailMessage, "send", fail)
+    assert notifications.remind(referral) == 0
+    referral.refresh_from_db()
+    assert referral.reminded_at is None
+    assert [r.pk for r in notifications.referrals_to_remind()] == [referral.pk]

@@ -19,8 +19,11 @@ class Command(AuditedCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         now = timezone.now()
-        due = notifications.referrals_to_remind(now)
-        for referral in due:
-            notifications.remind(referral, now=now)
+        reminded = 0
+        for referral in notifications.referrals_to_remind(now):
+            # Read again and saved one at a time: one answered meanwhile is skipped, and an
+            # e-mail that fails (logged by its kind, without its address) stops no other.
+            if notifications.remind(referral, now=now):
+                reminded += 1
         # Counts only: a referral's id says nothing, but the log needs nothing more.
-        self.stdout.write(f"{len(due)} referrals reminded.")
+        self.stdout.write(f"{reminded} referrals reminded.")

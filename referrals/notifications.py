@@ -165,7 +165,7 @@ def referrals_to_remind(now: datetime.datetime | None = None) -> list[Referral]:
 
 
 def remind(referral: Referral, *, now: datetime.datetime | None = None) -> int:
-    """Remind the partner and the caseworker who sent ``referral``, if it is still waiting for
+    """Remind the partner and the caseworker who made ``referral``, if it is still waiting for
     an answer (read again now: answered or revoked since the list was made, it is left
     alone); note when, as soon as one e-mail went. A failed e-mail is logged (without its
     address) and the others still go. Returns how many e-mails went."""
@@ -179,9 +179,9 @@ def remind(referral: Referral, *, now: datetime.datetime | None = None) -> int:
     sent = 0
     sends = (
         lambda: send_to_partner(current, "referrals/email/waiting"),
-        lambda: send_to_staff(
-            current.sent_by or current.created_by, current, "referrals/email/no_answer"
-        ),
+        # The caseworker who made it: on an override it is the approving supervisor who
+        # sent it, but the person's caseworker is the one who follows it up.
+        lambda: send_to_staff(current.created_by, current, "referrals/email/no_answer"),
     )
     for send in sends:
         try:

@@ -254,3 +254,15 @@ def test_a_reminder_none_of_whose_e_mails_went_is_tried_again(referral, mailoutb
     referral.refresh_from_db()
     assert referral.reminded_at is None
     assert [r.pk for r in notifications.referrals_to_remind()] == [referral.pk]
+
+
+def test_the_reminder_goes_to_the_caseworker_who_made_it_not_the_approving_supervisor(
+    referral, cara, mailoutbox
+):
+    # Sent on an override: the supervisor who approved it sent it, the caseworker follows it.
+    sofia = factories.make_user("Sofia", role="supervisor")
+    Referral.objects.filter(pk=referral.pk).update(sent_by=sofia)
+    _due(referral)
+    notifications.remind(Referral.objects.get(pk=referral.pk))
+    staff = [m.to[0] for m in mailoutbox if m.subject == "A referral you made has had no answer"]
+    assert staff == [cara.email]

@@ -336,7 +336,10 @@ class ReferralEditForm(VersionedFormMixin, ReferralForm):
 
 
 class ReferralSendForm(VersionedFormMixin, forms.Form):
-    """Sending names the version previewed: a draft changed since is not sent unseen."""
+    """Sending names the version previewed and the digest of the package previewed: a draft,
+    or a case file, changed since is not sent unseen."""
+
+    preview = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
 
 class OverrideRequestForm(VersionedFormMixin, forms.Form):

@@ -8,6 +8,7 @@ later reads what was sent, not what the file says by then.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -74,6 +75,12 @@ def package_file(case: Case, categories: Iterable[str]) -> casefile.CaseFile:
     chosen = (set(categories) & SHAREABLE) - {Category.INTERNAL}
     projection = casefile.build(case).for_audience(Audience.PARTNER)
     return projection.without(*(c for c in Category.values if c not in chosen))
+
+
+def digest(html: str) -> str:
+    """What a preview page carries, to tell at sending whether the package is still the one
+    that was looked at."""
+    return hashlib.sha256(html.encode()).hexdigest()
 
 
 def render_package(case: Case, categories: Iterable[str], referral: Referral) -> str:

@@ -41,7 +41,7 @@ from referrals.models import (
     category_labels,
     partner_of,
 )
-from referrals.package import render_package
+from referrals.package import digest, render_package
 from victimsupport import limits, pdf
 from victimsupport.access import CASE_ROLES, Role, has_role, roles_of, sync_roles
 from victimsupport.accounts.models import User
@@ -785,7 +785,7 @@ def _send_detail(referral: Referral, decision: SharingDecision) -> dict[str, Any
     return detail
 
 
-def _send_locked(referral: Referral, actor: Any) -> Referral:
+def _send_locked(referral: Referral, actor: Any, *, preview: str = "") -> Referral:
     """Send ``referral`` (already claimed or locked in the caller's transaction)."""
     # The case's consents to share are locked before they are checked: a withdrawal being
     # saved now either commits first (and the check sees it) or waits for this send to commit
@@ -812,6 +812,15 @@ def _send_locked(referral: Referral, actor: Any) -> Referral:
     referral.agreement = decision.agreement
     # Rendered once, now: the partner reads what was sent, whatever the file says later.
     referral.package = render_package(referral.case, referral.categories, referral)
+    if preview and digest(referral.package) != preview:
+        # The file changed between the preview and the click (a colleague's note on needs,
+        # a new phone number): nothing goes that the sender has not seen.
+        raise ValidationError(
+            _(
+                "The case file changed since you looked at the package, so nothing was sent. "
+                "Check the package below as it is now, then send again."
+            )
+        )
     referral.save()
     record_access(
         actor=actor, obj=referral, kind=AccessKind.EXPORT, detail=_send_detail(referral, decision)
@@ -839,7 +848,7 @@ def _audit_refused_send(referral: Referral, actor: Any, refused: SharingRefused)
     )
 
 
-def referral_send(*, referral: Referral, actor: Any, version: int) -> Referral:
+def referral_send(*, referral: Referral, actor: Any, version: int, preview: str = "") -> Referral:
     """Send a draft as read at ``version``, if ``sharing_check`` allows it, here and now.
 
     Refused: ``SharingRefused`` (its ``decision.missing`` says what is missing), nothing of
@@ -855,7 +864,7 @@ def referral_send(*, referral: Referral, actor: Any, version: int) -> Referral:
             )
             if current.status != Referral.Status.DRAFT:
                 raise ValidationError(_("This referral is not a draft: it cannot be sent again."))
-            return _send_locked(current, actor)
+            return _send_locked(current, actor, preview=preview)
     except SharingRefused as refused:
         _audit_refused_send(referral, actor, refused)
         raise

@@ -30,7 +30,7 @@ from referrals.forms import (
     ReferralSendForm,
 )
 from referrals.models import Channel, Referral
-from referrals.package import render_package
+from referrals.package import digest, render_package
 from victimsupport.access import MaySeeNotChange, get_for_user
 from victimsupport.audit.services import AccessKind, record_access
 from victimsupport.concurrency import EditConflict, render_conflict, render_refused
@@ -114,19 +114,22 @@ def render_referral_page(
         actor=request.user, obj=referral, kind=AccessKind.VIEW, detail={"case": str(case.pk)}
     )
     can_edit = bool(getattr(referral, "can_write", False))
+    package_html = _package(referral)
     is_draft = referral.status == Referral.Status.DRAFT
     may_decide = can_edit and services.may_decide_override(request.user, referral)
     context = {
         "case": case,
         "referral": referral,
-        "package_html": _package(referral),
+        "package_html": package_html,
         "history": _history(referral),
         "can_edit": can_edit and is_draft,
         "can_send": can_edit and is_draft,
         "can_ask_override": can_edit and is_draft,
         "can_revoke": can_edit and referral.status in REVOCABLE,
         "may_decide": may_decide,
-        "send_form": ReferralSendForm(initial={"version": referral.version}),
+        "send_form": ReferralSendForm(
+            initial={"version": referral.version, "preview": digest(package_html)}
+        ),
         "decide_form": decide_form or OverrideDecideForm(initial={"version": referral.version}),
         "missing": missing or [],
         # Open, but its grounds no longer hold (consent expired, agreement ended, partner
@@ -233,7 +236,10 @@ def referral_send(request: HttpRequest, pk: Any, referral_id: Any) -> HttpRespon
         return render_referral_page(request, case, referral, status=400)
     try:
         services.referral_send(
-            referral=referral, actor=request.user, version=form.cleaned_data["version"]
+            referral=referral,
+            actor=request.user,
+            version=form.cleaned_data["version"],
+            preview=form.cleaned_data["preview"],
         )
     except services.SharingRefused as refused:
         messages.error(request, _("The referral was not sent. Nothing was shared."))

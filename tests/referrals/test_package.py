@@ -6,6 +6,8 @@ consent for everything shareable.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -172,3 +174,27 @@ def test_the_form_offers_only_what_a_package_can_carry(client, cara, partner):
         assert f'value="{offered}"' in page
     for never in ("notes", "documents", "third_parties", "internal"):
         assert f'value="{never}"' not in page
+
+
+def test_a_package_changed_since_its_preview_is_not_sent_unseen(client, cara, partner):
+    case = _case(cara)
+    factories.make_sharing_consent(case, partner, recorded_by=cara)
+    referral = _draft(case, cara, partner, ["identity", "needs", "safety"])
+    client.force_login(cara)
+    page = client.get(reverse("referrals:referral", args=[case.pk, referral.pk]))
+    looked_at = re.search(r'name="preview" value="([0-9a-f]{64})"', page.text).group(1)
+    # A colleague records new needs between the preview and the click.
+    NeedsRecord.objects.create(
+        case=case, details="Now needs an interpreter", crime_reported="no", recorded_by=cara
+    )
+    send = reverse("referrals:referral_send", args=[case.pk, referral.pk])
+    refused = client.post(send, {"version": referral.version, "preview": looked_at})
+    assert refused.status_code == 400
+    assert "The case file changed since you looked at the package" in refused.text
+    assert Referral.objects.get(pk=referral.pk).status == Referral.Status.DRAFT
+    # The page now previews the package as it is; sending that one goes.
+    fresh = re.search(r'name="preview" value="([0-9a-f]{64})"', refused.text).group(1)
+    assert fresh != looked_at and "Now needs an interpreter" in refused.text
+    sent = client.post(send, {"version": referral.version, "preview": fresh})
+    assert sent.status_code == 302
+    assert "Now needs an interpreter" in Referral.objects.get(pk=referral.pk).package

@@ -59,7 +59,7 @@ def test_a_consent_s_data_categories_read_as_their_labels(client, case, north):
     assert "Data categories: " in text
     assert "Name and date of birth" in text and "identity, contact" not in text
     french = page(client, factories.supervisor(north), f"/cases/{case.pk}/history/", "fr")
-    assert "Catégories d\u2019informations" in french
+    assert "Parties du dossier" in french
 
 
 def test_the_audit_log_in_french_names_records_and_fields_in_french(client, case):

@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -22,7 +22,7 @@ from cases.intake import current_notice
 from cases.models import Case
 from referrals import services
 from referrals.forms import SharingConsentForm
-from referrals.models import PartnerOrganisation, SharingConsent
+from referrals.models import PartnerOrganisation, Referral, SharingConsent
 from victimsupport.access import get_for_user
 from victimsupport.audit.services import AccessKind, record_access
 from victimsupport.concurrency import EditConflict
@@ -46,6 +46,19 @@ def _add_errors(form: Any, exc: ValidationError) -> None:
         form.add_error(name if name in form.fields else None, errors)
 
 
+def _draft_referral(request: HttpRequest, case: Case) -> Referral | None:
+    """The draft referral of this case named by ``?for=``, if the user may see it (through
+    the one way in); anything else is as if it were not named."""
+    wanted = request.GET.get("for", "")
+    if not wanted:
+        return None
+    drafts = Referral.objects.of_case(case).filter(status=Referral.Status.DRAFT)
+    try:
+        return get_for_user(request.user, drafts, wanted)
+    except Http404:
+        return None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def consent_give(request: HttpRequest, case_pk: str) -> HttpResponse:
@@ -53,7 +66,18 @@ def consent_give(request: HttpRequest, case_pk: str) -> HttpResponse:
     partners = (
         PartnerOrganisation.objects.visible_to(request.user).filter(is_active=True).order_by("name")
     )
-    form = SharingConsentForm(request.POST or None, partners=partners)
+    # Come from a referral that needs this consent (its page links here with ``?for=``): the
+    # form starts from its partner, purpose and parts, and saving goes back to it.
+    waiting = _draft_referral(request, case)
+    initial = {}
+    if waiting is not None:
+        initial = {
+            "recipient": "partner",
+            "partner": waiting.partner_id,
+            "purpose": waiting.purpose,
+            "categories": waiting.categories,
+        }
+    form = SharingConsentForm(request.POST or None, partners=partners, initial=initial)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -63,6 +87,8 @@ def consent_give(request: HttpRequest, case_pk: str) -> HttpResponse:
                 _add_errors(form, exc)
             else:
                 messages.success(request, _("Consent to share recorded."))
+                if waiting is not None:
+                    return redirect("referrals:referral", case.pk, waiting.pk)
                 return redirect(_case_consents_url(case))
         # Nothing was saved; everything typed is still in the form.
         status = 400

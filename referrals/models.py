@@ -622,6 +622,17 @@ class Referral(Versioned):
     def is_open(self) -> bool:
         return self.status in ReferralQuerySet.OPEN_TO_PARTNER
 
+    def grounds_hold(self, day: datetime.date | None = None) -> bool:
+        """What ``ReferralQuerySet.open_to_partner`` asks of a row, asked of this one: the
+        partner active, the agreement valid, the consent holding (or an approved override)."""
+        day = day or timezone.localdate()
+        agreement = self.agreement
+        if not self.partner.is_active or agreement is None or not agreement.is_valid_on(day):
+            return False
+        if self.consent_id is None:
+            return self.override_approved is True
+        return self.consent.is_valid_on(day)
+
     def category_labels(self) -> list[Any]:
         return category_labels(self.categories)
 

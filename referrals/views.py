@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -132,10 +133,11 @@ def render_referral_page(
         ),
         "decide_form": decide_form or OverrideDecideForm(initial={"version": referral.version}),
         "missing": missing or [],
+        # Giving the consent a refused send asks for starts from this referral's terms.
+        "consent_url": f"{reverse('referrals:consent_give', args=[case.pk])}?for={referral.pk}",
         # Open, but its grounds no longer hold (consent expired, agreement ended, partner
         # no longer active): the partner cannot open it, and the page says so.
-        "closed_to_partner": referral.is_open
-        and not Referral.objects.filter(pk=referral.pk).open_to_partner().exists(),
+        "closed_to_partner": referral.is_open and not referral.grounds_hold(),
         # A referral waiting for the partner: staff record an answer given to them, and hand
         # the package over as a protected PDF (the way in for a partner without accounts).
         "can_record_answer": can_edit and referral.is_open,

@@ -547,3 +547,30 @@ def test_a_consent_of_another_case_refuses(case, cara, agreed):
     other = factories.make_full_case(cara)
     sharing_consent_give(case=other, actor=cara, partner=agreed, **terms())
     assert not check(case, agreed).allowed
+
+
+def test_consent_asked_for_by_a_refused_referral_starts_from_it_and_goes_back(
+    client_cara, case, cara, agreed
+):
+    referral = Referral.objects.create(
+        case=case,
+        partner=agreed,
+        purpose=Purpose.HOUSING,
+        message="A refuge place",
+        categories=["identity", "needs"],
+        created_by=cara,
+    )
+    url = f"{give_url(case)}?for={referral.pk}"
+    page = client_cara.get(url)
+    assert page.status_code == 200
+    form = page.context["form"]
+    assert form.initial["partner"] == agreed.pk and form.initial["purpose"] == Purpose.HOUSING
+    assert form.initial["categories"] == ["identity", "needs"]
+    response = client_cara.post(
+        url, form_data(partner=agreed.pk, purpose=Purpose.HOUSING, categories=["identity", "needs"])
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/network/cases/{case.pk}/referrals/{referral.pk}/"
+    # A referral of another case, or no referral at all, is as if none were named.
+    other = client_cara.get(f"{give_url(case)}?for=not-a-referral")
+    assert other.status_code == 200 and "partner" not in other.context["form"].initial

@@ -5,8 +5,6 @@ A consent's terms are never edited (there is no edit page): a change is a new co
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -21,7 +19,7 @@ from cases.forms import WithdrawForm
 from cases.intake import current_notice
 from cases.models import Case
 from referrals import services
-from referrals.forms import SharingConsentForm
+from referrals.forms import SharingConsentForm, add_service_errors
 from referrals.models import PartnerOrganisation, Referral, SharingConsent
 from victimsupport.access import get_for_user
 from victimsupport.audit.services import AccessKind, record_access
@@ -35,15 +33,6 @@ CONFLICT_MESSAGE = _(
 
 def _case_consents_url(case: Case) -> str:
     return reverse("cases:detail", args=[case.pk]) + "#section-sharing_consents"
-
-
-def _add_errors(form: Any, exc: ValidationError) -> None:
-    """A service's refusal next to the field it is about (or on top, for any other)."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for name, errors in exc.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
 
 
 def _draft_referral(request: HttpRequest, case: Case) -> Referral | None:
@@ -84,7 +73,7 @@ def consent_give(request: HttpRequest, case_pk: str) -> HttpResponse:
             try:
                 services.sharing_consent_give(case=case, actor=request.user, **form.terms())
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Consent to share recorded."))
                 if waiting is not None:

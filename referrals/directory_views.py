@@ -19,7 +19,13 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from referrals import selectors, services
-from referrals.forms import AgreementForm, DirectoryFilterForm, MeetingForm, PartnerForm
+from referrals.forms import (
+    AgreementForm,
+    DirectoryFilterForm,
+    MeetingForm,
+    PartnerForm,
+    add_service_errors,
+)
 from referrals.models import (
     DIRECTORY_KEEPERS,
     DIRECTORY_READERS,
@@ -48,14 +54,6 @@ def _require_keeper(user: Any) -> None:
 def _partner_opened(request: HttpRequest, partner: PartnerOrganisation, page: str) -> None:
     # Every page of a partner shows or edits its contacts: people's names and numbers.
     record_access(actor=request.user, obj=partner, kind=AccessKind.VIEW, detail={"page": page})
-
-
-def _apply_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _upload(form: Any) -> tuple[str, str, bytes] | None:
@@ -126,7 +124,7 @@ def partner_add(request: HttpRequest) -> HttpResponse:
             try:
                 partner = services.partner_create(actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Partner added to the directory."))
                 return redirect("referrals:partner", partner.pk)
@@ -151,7 +149,7 @@ def partner_edit(request: HttpRequest, partner_id: int) -> HttpResponse:
             try:
                 services.partner_update(partner=partner, actor=request.user, **changes)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Partner saved."))
                 return redirect("referrals:partner", partner.pk)
@@ -196,7 +194,7 @@ def agreement_add(request: HttpRequest, partner_id: int) -> HttpResponse:
 def _file_or_field_errors(form: Any, exc: ValidationError) -> None:
     # The service names the fields it refuses; anything else is about the file.
     if hasattr(exc, "error_dict"):
-        _apply_errors(form, exc)
+        add_service_errors(form, exc)
     else:
         form.add_error("signed_copy", exc)
 
@@ -276,7 +274,7 @@ def meeting_add(request: HttpRequest, partner_id: int) -> HttpResponse:
             try:
                 services.meeting_add(partner=partner, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Meeting recorded."))
                 return redirect("referrals:partner", partner.pk)

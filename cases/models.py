@@ -497,6 +497,11 @@ class ThirdParty(models.Model):
         verbose_name=_("relationship"), max_length=limits.NAME, blank=True
     )
     details = EncryptedTextField(verbose_name=_("details"), max_length=limits.DETAILS, blank=True)
+    # Shares its key with the name of whoever asks the data-protection officer for a copy, so
+    # that a request by the person feared is recognised without reading a name.
+    name_index = BlindIndexField(
+        source="name", normaliser="name", column_key="cases.thirdparty.name"
+    )
 
     class Meta:
         verbose_name = _("third party")

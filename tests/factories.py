@@ -207,6 +207,50 @@ def supervisor(team: Team, name: str = "Sofia") -> User:
     return user
 
 
+def dpo(name: str = "Dana") -> User:
+    """A data-protection officer, with two-factor authentication set up."""
+    user = make_user(name, role=Role.DATA_PROTECTION_OFFICER)
+    with_totp(user)
+    return user
+
+
+def make_access_request(
+    *cases: Case,
+    logged_by: User,
+    received_on: datetime.date | None = None,
+    requester_name: str = "Alex Martin",
+    identity_checked: bool = True,
+    **fields: Any,
+) -> Any:
+    """An access request about ``cases``, logged (and its identity checked) by ``logged_by``,
+    written directly (tests of the later steps start from here)."""
+    from dataprotection import clock
+    from dataprotection.models import AccessRequest, RequestCase, RequestStatus
+
+    received_on = received_on or timezone.localdate()
+    now = timezone.now()
+    fields.setdefault(
+        "status", RequestStatus.PREPARING if identity_checked else RequestStatus.RECEIVED
+    )
+    if identity_checked:
+        fields.setdefault("identity_method", "known_to_staff")
+        fields.setdefault("identity_checked_by", logged_by)
+        fields.setdefault("identity_checked_at", now)
+    request = AccessRequest.objects.create(
+        reference=f"DP-T-{next(_seq):05d}",
+        received_on=received_on,
+        received_via="in_person",
+        requester_name=requester_name,
+        logged_by=logged_by,
+        due_on=clock.due_date(received_on),
+        language="en",
+        **fields,
+    )
+    for case in cases:
+        RequestCase.objects.create(request=request, case=case)
+    return request
+
+
 def make_full_case(worker: User, *, team: Team | None = None, **person: Any) -> Case:
     """A case taken in through every intake step, as a caseworker would."""
     from cases import intake

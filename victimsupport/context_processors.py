@@ -26,6 +26,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("referrals:directory", _("Partners")))
     if roles & {Role.SUPERVISOR, Role.ADMINISTRATOR}:
         items.append(("risk:training", _("Training")))
+    if Role.DATA_PROTECTION_OFFICER in roles:
+        items.append(("dataprotection:dashboard", _("Data protection")))
     if roles & {Role.AUDITOR, Role.DATA_PROTECTION_OFFICER}:
         items.append(("audit_log", _("Audit log")))
     if Role.ADMINISTRATOR in roles:

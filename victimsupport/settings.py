@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "risk",
     "referrals",
     "premises",
+    "dataprotection",
     "demo",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -304,6 +305,11 @@ if PDF_EXPORT_HOURS > 168:
 # Working days (Monday to Friday) a partner has to answer a referral, by its urgency, before
 # `manage.py remind_referrals` (run daily from cron) reminds them and the caseworker who sent
 # it. An urgent referral is about someone's safety now: one working day.
+
+# The country's data-protection and safeguarding rules (victimsupport/country.py):
+# deadlines, public holidays, retention defaults, when information must be passed on.
+COUNTRY_PROFILE = os.environ.get("COUNTRY_PROFILE", "gdpr").strip() or "gdpr"
+
 REFERRAL_RESPONSE_DAYS = {"urgent": 1, "soon": 3, "routine": 5}
 # A referral's package as a password-protected PDF waits this long for its download.
 PROTECTED_PACKAGE_HOURS = 2

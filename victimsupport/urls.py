@@ -26,6 +26,7 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("risk/", include("risk.urls")),
     path("network/", include("referrals.urls")),
+    path("data-protection/", include("dataprotection.urls")),
     path("audit/", audit_views.audit_log, name="audit_log"),
     path("audit/export.csv", audit_views.audit_log_export, name="audit_log_export"),
     # Before allauth's own, which it replaces (same address and name).

@@ -85,6 +85,15 @@ ROLE_TASKS: dict[str, list[tuple[str, str, Any, Any]]] = {
     ],
     Role.DATA_PROTECTION_OFFICER: [
         (
+            "dataprotection:dashboard",
+            "",
+            _("Data protection"),
+            _(
+                "Requests from people by days left, breaches and their 72-hour clock, "
+                "erasures due and legal holds to review."
+            ),
+        ),
+        (
             "audit_log",
             "",
             _("Audit log"),

@@ -82,6 +82,10 @@ EXEMPT = {
         "agreements and meetings due, figures per partner and month, and the references of "
         "referrals awaiting approval; no case file or partner contact is opened"
     ),
+    "dataprotection:dashboard": (
+        "the references, kinds, stages and deadlines of open requests, breaches and erasures; "
+        "no case file is opened"
+    ),
 }
 # Mounted from libraries: sign-in and account pages, and the administration, which holds no
 # case model (checked below).

@@ -1,0 +1,1 @@
+"""Forms of the data-protection app, one module a part."""

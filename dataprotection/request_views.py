@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -124,6 +125,7 @@ def render_request_page(
     context = {
         "r": r,
         "references": references,
+        "language_name": dict(settings.LANGUAGES).get(r.language, r.language),
         "today": today,
         "days_left": days_left,
         "overdue_by": max(0, -days_left) if days_left is not None else 0,

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cases import intake, intake_review
 from cases.duplicates import duplicates_check
 from cases.forms import STEP_FORMS, NoticeForm
+from victimsupport import country
 from victimsupport.access import CASE_ROLES, roles_of
 
 Step = intake.Step
@@ -105,7 +106,9 @@ def intake_step(request: HttpRequest, pk: str, step: str) -> HttpResponse:
                 draft=draft, notice=notice, method=form.cleaned_data["method"]
             )
             return redirect("cases:intake_step", pk=draft.pk, step=intake.next_step(step))
-        context.update(form=form, notice=notice)
+        # The country profile's circumstances in which information must be passed on, in
+        # the active language: the notice says them as the law of the country has them.
+        context.update(form=form, notice=notice, circumstances=country.current().circumstances())
         return render(request, "intake/step.html", context)
 
     form = STEP_FORMS[step](request.POST or None, initial=(draft.data or {}).get(step))

@@ -910,3 +910,21 @@ class BreachNotice(models.Model):
 
     def __str__(self) -> str:
         return f"breach notice {self.pk}"
+
+
+# --- Requests: references (the requests part, migration 0002) -------------------------------
+
+
+class RequestReferenceCounter(models.Model):
+    """The last request reference issued per year (DP-2026-0007). Taken with a row lock, so
+    two requests logged at the same moment never get the same number."""
+
+    year = models.PositiveIntegerField(verbose_name=_("year"), primary_key=True)
+    last = models.PositiveIntegerField(verbose_name=_("last number issued"), default=0)
+
+    class Meta:
+        verbose_name = _("request reference counter")
+        verbose_name_plural = _("request reference counters")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"

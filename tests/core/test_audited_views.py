@@ -86,6 +86,12 @@ EXEMPT = {
         "the references, kinds, stages and deadlines of open requests, breaches and erasures; "
         "no case file is opened"
     ),
+    # --- requests (the requests part) ---
+    "dataprotection:requests": (
+        "requests by reference, kind, stage and deadline, and the country profile; no name, "
+        "no case file (a list, not an opening)"
+    ),
+    "dataprotection:request_new": "an empty form to log a request; nothing of anyone",
 }
 # Mounted from libraries: sign-in and account pages, and the administration, which holds no
 # case model (checked below).
@@ -217,6 +223,20 @@ def world(north):
     by_name["referrals:consent_withdraw"] = {"pk": [sharing.pk]}
     named_by_name["referrals:consent_withdraw"] = sharing
     named["case_pk"] = case
+    # --- requests (the requests part): a request's pages, opened by the DPO (a write by a
+    # supervisor is a 403); their ``pk`` is the request, the access entry is on it.
+    dana = factories.dpo("Dana")
+    access_request = factories.make_access_request(case, logged_by=dana, identity_checked=False)
+    for name in [
+        "request",
+        "request_identity",
+        "request_feared",
+        "request_extend",
+        "request_close",
+    ]:
+        by_name[f"dataprotection:{name}"] = {"pk": [access_request.pk]}
+        named_by_name[f"dataprotection:{name}"] = access_request
+        actors[f"dataprotection:{name}"] = dana
     return {
         "sofia": sofia,
         "case": case,

@@ -50,7 +50,7 @@ def breach_clock(breach: Any, now: Any = None) -> dict[str, Any]:
 
     ``state`` is "notified" (the regulator was told), "not_notify" (decided it need not be),
     "overdue" (not told and the deadline has passed) or "running"; ``hours_left`` counts
-    whole hours left (0 in the last hour), ``overdue_hours`` whole hours started past it."""
+    whole hours left (0 in the last hour), ``overdue_hours`` whole hours past it."""
     from dataprotection.models import BreachDecision
 
     now = now or timezone.now()
@@ -66,9 +66,7 @@ def breach_clock(breach: Any, now: Any = None) -> dict[str, Any]:
     return {
         "state": state,
         "hours_left": max(0, int(seconds // 3600)),
-        "overdue_hours": max(0, int(-seconds // 3600) + (1 if -seconds % 3600 else 0))
-        if seconds < 0
-        else 0,
+        "overdue_hours": max(0, int(-seconds // 3600)),
         "due_at": breach.regulator_due_at,
     }
 

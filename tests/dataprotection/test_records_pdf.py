@@ -35,9 +35,7 @@ def test_the_pdf_holds_every_entry_and_is_audited(client):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert "no-store" in response["Cache-Control"]
-    text = " ".join(
-        page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages
-    )
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     flat = " ".join(text.split())
     assert "Record of processing activities" in flat
     assert "Volunteer rota" in flat and "Harbour Refuge" in flat

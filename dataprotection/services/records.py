@@ -587,7 +587,6 @@ def breach_regulator_notified(
     return breach
 
 
-@transaction.atomic
 def breach_person_told(
     *, actor: Any, breach: Breach, case_reference: str, method: str
 ) -> BreachNotice:
@@ -595,19 +594,31 @@ def breach_person_told(
 
     The case is found by its exact reference; it is refused if it says do not contact, and
     the method must be one the case records as safe. ``through_safe_channel`` is set here
-    from those rules, never taken from a form."""
+    from those rules, never taken from a form. Looking at the case's contact rules is an
+    access: its entry is kept even when the notice is refused (the refusal is raised after
+    the transaction that wrote it)."""
     _require_dpo(actor)
+    with transaction.atomic():
+        refusal, notice = _tell(actor=actor, breach=breach, reference=case_reference, method=method)
+    if refusal is not None:
+        raise refusal
+    return notice
+
+
+def _tell(
+    *, actor: Any, breach: Breach, reference: str, method: str
+) -> tuple[ValidationError | None, Any]:
     breach = _open(Breach.objects.select_for_update().get(pk=breach.pk))
-    reference = (case_reference or "").strip().upper()
+    reference = (reference or "").strip().upper()
     case = Case.objects.filter(reference=reference).first() if reference else None
     if case is None:
-        raise ValidationError(
+        return ValidationError(
             {"case_reference": _("No case has this reference: check it and type it again.")}
-        )
+        ), None
     # The DPO learns what the case's contact rules say: that is an access, recorded.
     record_access(actor=actor, obj=case, kind=AccessKind.LOOKUP, detail={"breach": breach.pk})
     if case.do_not_contact:
-        raise ValidationError(
+        return ValidationError(
             {
                 "case_reference": _(
                     "This case is marked do not contact: the person may be in danger if we "
@@ -615,12 +626,12 @@ def breach_person_told(
                     "supervisor about how and when it can be done safely."
                 )
             }
-        )
+        ), None
     safe = set(
         ContactPreference.objects.filter(case=case, is_safe=True).values_list("method", flat=True)
     )
     if method not in ContactMethod.values:
-        raise ValidationError({"method": _("Choose how they were told.")})
+        return ValidationError({"method": _("Choose how they were told.")}), None
     if method not in safe:
         labels = _labels(ContactMethod.choices, [m for m in ContactMethod.values if m in safe])
         if labels:
@@ -633,12 +644,13 @@ def breach_person_told(
                 "The case records no safe way to contact this person: they cannot be told "
                 "until their caseworker records one."
             )
-        raise ValidationError({"method": message})
+        return ValidationError({"method": message}), None
     if BreachNotice.objects.filter(breach=breach, case=case).exists():
-        raise ValidationError({"case_reference": _("This person has already been told.")})
-    return BreachNotice.objects.create(
+        return ValidationError({"case_reference": _("This person has already been told.")}), None
+    notice = BreachNotice.objects.create(
         breach=breach, case=case, method=method, through_safe_channel=True, told_by=actor
     )
+    return None, notice
 
 
 @transaction.atomic

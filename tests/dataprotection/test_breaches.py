@@ -128,11 +128,14 @@ def test_the_regulator_is_told_only_after_deciding_to_and_closing_needs_it(dana)
 
 def test_do_not_contact_refuses_with_its_message(dana, cases):
     breach = log(dana)
+    since = factories.audit_mark()
     with pytest.raises(ValidationError) as refused:
         records.breach_person_told(
             actor=dana, breach=breach, case_reference=cases["hidden"].reference, method="text"
         )
     assert "do not contact" in " ".join(refused.value.message_dict["case_reference"])
+    # What the DPO learnt of the case is recorded, refusal or not.
+    factories.assert_accessed(cases["hidden"], AccessKind.LOOKUP, dana, since=since)
     assert not BreachNotice.objects.exists()
 
 

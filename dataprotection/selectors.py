@@ -35,7 +35,11 @@ def dashboard(user: Any) -> dict[str, Any]:
         days_left = clock.days_left(r.deadline, today)
         rows.append({"request": r, "days_left": days_left, "overdue_by": max(0, -days_left)})
     rows.sort(key=lambda row: row["days_left"])
-    return {"open_requests": rows, "today": today}
+    return {
+        "open_requests": rows,
+        "today": today,
+        "open_breaches": open_breaches(user),  # records
+    }
 
 
 # --- requests (the requests part) -----------------------------------------------------------
@@ -108,3 +112,59 @@ def request_case_references(request: AccessRequest) -> list[str]:
         .order_by("reference")
         .values_list("reference", flat=True)
     )
+
+
+# --- records: the breach register and its 72-hour clock ------------------------------------
+
+
+def breach_clock(breach: Any, now: Any = None) -> dict[str, Any]:
+    """Where the breach stands against the regulator's deadline.
+
+    ``state`` is "notified" (the regulator was told), "not_notify" (decided it need not be),
+    "overdue" (not told and the deadline has passed) or "running"; ``hours_left`` counts
+    whole hours left (0 in the last hour), ``overdue_hours`` whole hours past it."""
+    from dataprotection.models import BreachDecision
+
+    now = now or timezone.now()
+    seconds = (breach.regulator_due_at - now).total_seconds()
+    if breach.regulator_notified_at is not None:
+        state = "notified"
+    elif breach.decision == BreachDecision.NOT_NOTIFY:
+        state = "not_notify"
+    elif seconds < 0:
+        state = "overdue"
+    else:
+        state = "running"
+    return {
+        "state": state,
+        "hours_left": max(0, int(seconds // 3600)),
+        "overdue_hours": max(0, int(-seconds // 3600)),
+        "due_at": breach.regulator_due_at,
+    }
+
+
+def breach_register(user: Any, *, open_only: bool = False) -> list[dict[str, Any]]:
+    """The breaches ``user`` keeps (none unless the DPO), newest first, each with its clock
+    and how many people were told: one query whatever their number."""
+    from django.db.models import Count
+
+    from dataprotection.models import Breach
+
+    breaches = (
+        Breach.objects.visible_to(user)
+        .annotate(told=Count("notices"))
+        .defer("description", "measures", "decision_reason", "regulator_reference")
+    )
+    if open_only:
+        breaches = breaches.filter(closed_at__isnull=True)
+    now = timezone.now()
+    return [{"breach": b, "clock": breach_clock(b, now)} for b in breaches]
+
+
+def open_breaches(user: Any) -> list[dict[str, Any]]:
+    """The dashboard's block: open breaches, the closest deadline (or the most overdue)
+    first."""
+    rows = breach_register(user, open_only=True)
+    order = {"overdue": 0, "running": 1, "not_notify": 2, "notified": 3}
+    rows.sort(key=lambda row: (order[row["clock"]["state"]], row["breach"].regulator_due_at))
+    return rows

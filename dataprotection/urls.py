@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dataprotection import request_views, views
+from dataprotection import records_views, request_views, views
 
 app_name = "dataprotection"
 
@@ -19,4 +19,27 @@ urlpatterns = [
     # --- delivery (delivery_views) ---
     # --- retention and erasure (retention_views) ---
     # --- records: processing activities, breaches (records_views) ---
+    path("records/", records_views.processing_list, name="processing"),
+    path("records/fill-in/", records_views.processing_prefill, name="processing_prefill"),
+    path("records/add/", records_views.processing_add, name="processing_add"),
+    path("records/pdf/", records_views.processing_pdf, name="processing_pdf"),
+    path("records/<int:activity_id>/", records_views.processing_edit, name="processing_edit"),
+    path(
+        "records/<int:activity_id>/remove/",
+        records_views.processing_remove,
+        name="processing_remove",
+    ),
+    path("breaches/", records_views.breach_list, name="breaches"),
+    path("breaches/new/", records_views.breach_log, name="breach_log"),
+    path("breaches/<int:breach_id>/", records_views.breach_detail, name="breach"),
+    path("breaches/<int:breach_id>/decide/", records_views.breach_decide, name="breach_decide"),
+    path(
+        "breaches/<int:breach_id>/notified/",
+        records_views.breach_notified,
+        name="breach_notified",
+    ),
+    path("breaches/<int:breach_id>/tell/", records_views.breach_tell, name="breach_tell"),
+    path("breaches/<int:breach_id>/close/", records_views.breach_close, name="breach_close"),
+    path("profile/", records_views.profile, name="profile"),
+    # --- end of records ---
 ]

@@ -92,6 +92,26 @@ EXEMPT = {
         "no case file (a list, not an opening)"
     ),
     "dataprotection:request_new": "an empty form to log a request; nothing of anyone",
+    # --- records (issue 13): the DPO's record of processing, breach register and profile ---
+    "dataprotection:processing": (
+        "the record of processing: kinds of data and people, purposes, partner organisations "
+        "by name; no one's data"
+    ),
+    "dataprotection:processing_add": "an empty form for an entry of the record of processing",
+    "dataprotection:processing_edit": "an entry of the record of processing; no one's data",
+    "dataprotection:processing_remove": "removes an entry of the record; shows nothing",
+    "dataprotection:processing_prefill": "adds entries to the record; shows nothing",
+    "dataprotection:processing_pdf": (
+        "the record of processing as PDF; no one's data, and its export entries are tested in "
+        "tests/dataprotection/test_records_pdf.py"
+    ),
+    "dataprotection:breaches": (
+        "breaches by reference, dates, counts and clock; what happened and who was told are "
+        "on each breach's page, which is audited"
+    ),
+    "dataprotection:breach_log": "an empty form for a new breach",
+    "dataprotection:profile": "the country profile's rules; no one's data",
+    # --- end of records ---
 }
 # Mounted from libraries: sign-in and account pages, and the administration, which holds no
 # case model (checked below).
@@ -237,6 +257,22 @@ def world(north):
         by_name[f"dataprotection:{name}"] = {"pk": [access_request.pk]}
         named_by_name[f"dataprotection:{name}"] = access_request
         actors[f"dataprotection:{name}"] = dana
+    # --- records (issue 13): a breach's pages are the DPO's, who opens them ---
+    from dataprotection.services import records as records_services
+
+    breach = records_services.breach_log(
+        actor=dana,
+        discovered_at=timezone.now() - datetime.timedelta(hours=2),
+        occurred_at=None,
+        description="A letter went to the wrong address.",
+        data_categories=["contact_details"],
+        people_affected=1,
+    )
+    for name in ["breach", "breach_decide", "breach_notified", "breach_tell", "breach_close"]:
+        by_name[f"dataprotection:{name}"] = {"breach_id": [breach.pk]}
+        actors[f"dataprotection:{name}"] = dana
+        named_by_name[f"dataprotection:{name}"] = breach
+    # --- end of records ---
     return {
         "sofia": sofia,
         "case": case,

@@ -9,6 +9,7 @@ from unittest import mock
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import connection
 
 from cases.models import Case, Document, IntakeDraft, Note, Victim
 from dataprotection.models import Erasure, ErasureStatus, LegalHold, RequestCase
@@ -48,6 +49,11 @@ def test_an_erased_case_leaves_no_canary_in_the_raw_database_and_the_chain_verif
     # The stored values were found before: the scan looks where they are.
     assert len(stored) >= 20
     erasure = _due(case)
+    if connection.vendor == "sqlite":
+        # Some SQLite builds leave freed pages as they were: the erasure must not rely on
+        # this one's default.
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA secure_delete = OFF")
 
     started = time.perf_counter()
     erasure = retention.case_erase(actor=dana, erasure=erasure)

@@ -39,6 +39,7 @@ def dashboard(user: Any) -> dict[str, Any]:
         "open_requests": rows,
         "today": today,
         "open_breaches": open_breaches(user),  # records
+        **retention_dashboard(user),  # retention
     }
 
 
@@ -168,3 +169,62 @@ def open_breaches(user: Any) -> list[dict[str, Any]]:
     order = {"overdue": 0, "running": 1, "not_notify": 2, "notified": 3}
     rows.sort(key=lambda row: (order[row["clock"]["state"]], row["breach"].regulator_due_at))
     return rows
+    return {"open_requests": rows, "today": today, **retention_dashboard(user)}
+
+
+# --- Retention and erasure ------------------------------------------------------------------
+
+
+def retention_dashboard(user: Any) -> dict[str, Any]:
+    """Erasures waiting for approval and legal holds past their review date (two queries)."""
+    from dataprotection.models import Erasure, ErasureStatus, LegalHold
+
+    today = timezone.localdate()
+    due = list(
+        Erasure.objects.visible_to(user)
+        .filter(status=ErasureStatus.DUE)
+        .order_by("due_since", "pk")
+        .only("id", "case_reference", "basis", "due_since")
+    )
+    to_review = list(
+        LegalHold.objects.visible_to(user)
+        .filter(lifted_at__isnull=True, review_on__lte=today)
+        .select_related("case")
+        .order_by("review_on", "pk")
+        .only("id", "review_on", "case__reference")
+    )
+    return {"erasures_due": due, "holds_to_review": to_review}
+
+
+def erasures(user: Any) -> dict[str, Any]:
+    """The erasures by status, for the list page (one query)."""
+    from dataprotection.models import Erasure, ErasureStatus
+
+    rows = list(
+        Erasure.objects.visible_to(user)
+        .select_related("approved_by")
+        .order_by("-found_at", "-pk")
+        .defer("kept_reason", "counts")
+    )
+    return {
+        "due": [e for e in rows if e.status == ErasureStatus.DUE],
+        "erased": [e for e in rows if e.status == ErasureStatus.ERASED],
+        "kept": [e for e in rows if e.status == ErasureStatus.KEPT],
+    }
+
+
+def legal_holds(user: Any) -> dict[str, Any]:
+    """Active holds (those past their review date flagged) and the last lifted ones."""
+    from dataprotection.models import LegalHold
+
+    today = timezone.localdate()
+    holds = (
+        LegalHold.objects.visible_to(user)
+        .select_related("case", "placed_by", "lifted_by")
+        .defer("reason")
+    )
+    active = list(holds.filter(lifted_at__isnull=True).order_by("review_on", "pk"))
+    for hold in active:
+        hold.to_review = hold.review_on <= today
+    lifted = list(holds.filter(lifted_at__isnull=False).order_by("-lifted_at")[:20])
+    return {"active_holds": active, "lifted_holds": lifted, "today": today}

@@ -545,3 +545,110 @@ def run_worker():
     finally:  # the worker installs its own signal handlers; give pytest back its own
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
+
+
+# --- Retention and erasure (issue 13) ----------------------------------------------------------
+
+
+def make_erasable_case(worker: User, *, closed_days_ago: int = 0) -> tuple[Case, list[bytes]]:
+    """A full case with a canary in every encrypted field of every row it owns (the person,
+    a third party, a note, a document, risk, a referral with its package and protected PDF,
+    an export job, its intake draft, a delivered access request's copy and copy job), closed
+    ``closed_days_ago`` days ago. Returns the case and the canaries' bytes: the plaintexts and
+    the values as stored (ciphertexts, blind-index digests), which an erasure must leave
+    nowhere in the database."""
+    from cases import services as case_services
+    from cases.models import ExportJob, ThirdParty
+    from dataprotection.models import CopyJob, RequestStatus
+    from referrals import services as referral_services
+    from tests.core.test_canary import canary_for
+    from victimsupport import casefile
+    from victimsupport.crypto.fields import blind_index_fields, encrypted_fields
+
+    case = make_full_case(worker)
+    ThirdParty.objects.create(case=case, role="feared", name="Feared Person")
+    case_services.note_add(case=case, actor=worker, body="A note")
+    case_services.document_add(
+        case=case,
+        actor=worker,
+        name="letter.pdf",
+        content_type="application/pdf",
+        data=blank_pdf(),
+    )
+    train(worker)
+    add_risk(case, worker)
+    referral = sent_referral(case, make_partner("Refuge for erasure"), by=worker)
+    referral_services.protected_package_create(referral=referral, actor=worker)
+    referral.status = Referral.Status.COMPLETED
+    referral.save()
+    now = timezone.now()
+    ExportJob.objects.create(
+        case=case,
+        requested_by=worker,
+        expires_at=now + datetime.timedelta(hours=1),
+        status=ExportJob.Status.DONE,
+        pdf=blank_pdf(),
+    )
+    keeper = dpo(f"Keeper{next(_seq)}")
+    request = make_access_request(
+        case,
+        logged_by=keeper,
+        status=RequestStatus.DELIVERED,
+        closed_at=now,
+        approved_html="<p>copy</p>",
+    )
+    CopyJob.objects.create(
+        request=request,
+        requested_by=keeper,
+        expires_at=now + datetime.timedelta(hours=1),
+        status=CopyJob.Status.DONE,
+        pdf=blank_pdf(),
+    )
+    case_services.case_close(case=case, actor=worker, reason="Support ended")
+    Case.objects.filter(pk=case.pk).update(closed_at=now - datetime.timedelta(days=closed_days_ago))
+    case.refresh_from_db()
+
+    # Every row the case owns, with every encrypted field set to a canary.
+    rows: list[Any] = []
+    for model, path in casefile.case_models():
+        if model._meta.label.startswith("dataprotection."):
+            continue
+        rows += list(model._default_manager.filter(**{path: case}))
+    rows += [case.intake_draft, request]
+    rows += list(CopyJob.objects.filter(request=request))
+    canaries: list[bytes] = []
+    for row in rows:
+        fields = [
+            f
+            for f in encrypted_fields(type(row))
+            if not isinstance(row, type(request)) or f.name == "approved_html"
+        ]
+        values = {}
+        for field in fields:
+            values[field.name], needle = canary_for(field, type(row)._meta.model_name)
+            canaries.append(needle)
+        # Written around save(): a finalised assessment refuses to be saved again.
+        type(row)._default_manager.filter(pk=row.pk).update(**values)
+    # And the values as the database holds them: small ones, whole on their page.
+    with connection.cursor() as cursor:
+        for row in rows:
+            model = type(row)
+            if model is type(request):  # the request's own record is kept, not its copy
+                stored = [model._meta.get_field("approved_html")]
+            else:
+                stored = list(encrypted_fields(model)) + list(blind_index_fields(model))
+            for field in stored:
+                table = connection.ops.quote_name(model._meta.db_table)
+                column = connection.ops.quote_name(field.column)
+                cursor.execute(
+                    f"SELECT {column} FROM {table} WHERE {model._meta.pk.column} = %s",  # noqa: S608
+                    [model._meta.pk.get_db_prep_value(row.pk, connection)],
+                )
+                value = cursor.fetchone()[0]
+                if value is None:
+                    continue
+                raw = value if isinstance(value, bytes) else str(value).encode()
+                if 24 <= len(raw) <= 300:
+                    middle = len(raw) // 2
+                    canaries.append(raw[middle - 12 : middle + 12])
+    return case, canaries

@@ -82,6 +82,20 @@ EXEMPT = {
         "agreements and meetings due, figures per partner and month, and the references of "
         "referrals awaiting approval; no case file or partner contact is opened"
     ),
+    # --- Retention and erasure (issue 13) ---
+    "dataprotection:retention_schedule": "kinds of record and how many days each is kept",
+    "dataprotection:retention_rule": "one kind of record's period; no case",
+    "dataprotection:erasures": (
+        "the references, bases and dates of erasures and the references of records past their "
+        "period; no case file is opened"
+    ),
+    "dataprotection:legal_holds": (
+        "the references and review dates of cases on hold (not the reasons); no case file"
+    ),
+    "dataprotection:erasure_certificate": (
+        "a certificate of counts with no personal data; its own access entry is tested in "
+        "tests/dataprotection/test_erasure_pages.py"
+    ),
     "dataprotection:dashboard": (
         "the references, kinds, stages and deadlines of open requests, breaches and erasures; "
         "no case file is opened"
@@ -273,6 +287,22 @@ def world(north):
         actors[f"dataprotection:{name}"] = dana
         named_by_name[f"dataprotection:{name}"] = breach
     # --- end of records ---
+    # --- Retention and erasure (issue 13): the DPO opens an erasure, a hold, a request.
+    from dataprotection.models import Erasure, LegalHold
+
+    erasure = Erasure.objects.create(
+        case=case, case_reference=case.reference, basis="schedule", due_since=now.date()
+    )
+    hold = LegalHold.objects.create(case=case, reason="Court", review_on=now.date(), placed_by=dana)
+    erasure_request = factories.make_access_request(case, logged_by=dana, kind="erasure")
+    for name, key, obj in [
+        ("erasure", "erasure_id", erasure),
+        ("legal_hold_lift", "hold_id", hold),
+        ("erasure_request", "request_id", erasure_request),
+    ]:
+        by_name[f"dataprotection:{name}"] = {key: [obj.pk]}
+        named_by_name[f"dataprotection:{name}"] = obj
+        actors[f"dataprotection:{name}"] = dana
     return {
         "sofia": sofia,
         "case": case,

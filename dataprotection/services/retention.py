@@ -1,0 +1,555 @@
+"""Retention and erasure (GDPR arts. 5(1)(e) and 17): the schedule, what is due, legal holds,
+the erasure of a case, and an erasure asked for by the person.
+
+What ``retention_due`` does with each kind of record:
+
+- closed cases past their period are *recorded* as due (an ``Erasure`` waiting for the DPO's
+  approval): a case file is never erased without a person deciding, and a legal hold stops it;
+- unfinished intake drafts and PDF exports or copies past their period are *purged* at once:
+  they are technical, short-lived working copies (an abandoned intake nobody can finish, a
+  rendering of a file that stays in the file itself), nobody decides anything about them, and
+  keeping them longer only keeps a second copy of personal data;
+- closed requests from people and closed breaches past their period are *listed*: they are
+  the DPO's accountability records (art. 5(2)), whose end a person decides.
+
+Erasure removes every row of the case through the ORM, so that each deletion writes a change
+entry of the sealed audit log (which never holds values: encrypted and blind-index fields are
+redacted), and the log stays verifiable. On SQLite the connection deletes securely (freed
+pages are zeroed), so no ciphertext or blind-index digest lingers in the file; on PostgreSQL
+dead rows are reclaimed by (auto)vacuum, which backups and the database's own files follow.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.db import connection, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.models import Case, DuplicateMatch, IntakeDraft
+from dataprotection.models import (
+    AccessRequest,
+    Breach,
+    CopyJob,
+    Delivery,
+    Erasure,
+    ErasureStatus,
+    LegalHold,
+    RecordKind,
+    Redaction,
+    RefusalGround,
+    RequestCase,
+    RequestKind,
+    RequestStatus,
+    RetentionRule,
+    Withholding,
+)
+from referrals.models import ProtectedPackage, Referral
+from victimsupport import casefile, country, limits, pdfjobs
+from victimsupport.access import Role, has_role
+from victimsupport.audit.models import ChainHead
+from victimsupport.concurrency import EditConflict, claim
+
+# The category each model's rows are counted under on the deletion certificate.
+CATEGORY_OF = {
+    "cases.Case": "case",
+    "cases.Victim": casefile.Category.IDENTITY,
+    "cases.ContactPreference": casefile.Category.SAFETY,
+    "cases.ThirdParty": casefile.Category.THIRD_PARTIES,
+    "cases.NeedsRecord": casefile.Category.NEEDS,
+    "cases.Consent": casefile.Category.CONSENTS,
+    "referrals.SharingConsent": casefile.Category.CONSENTS,
+    "cases.NoticeAcknowledgement": casefile.Category.CONSENTS,
+    "cases.Document": casefile.Category.DOCUMENTS,
+    "cases.Note": casefile.Category.NOTES,
+    "cases.ContactLog": casefile.Category.NOTES,
+    "cases.StatusChange": casefile.Category.INTERNAL,
+    "cases.RiskScreen": casefile.Category.RISK,
+    "risk.Assessment": casefile.Category.RISK,
+    "risk.ReassessmentTrigger": casefile.Category.RISK,
+    "risk.SafetyPlan": casefile.Category.SAFETY,
+    "risk.SafetyAction": casefile.Category.SAFETY,
+    "referrals.Referral": "referrals",
+    "referrals.ProtectedPackage": "referrals",
+    "cases.ExportJob": "exports",
+    "dataprotection.CopyJob": "exports",
+    "cases.IntakeDraft": "intake",
+}
+
+
+def _require_dpo(actor: Any) -> None:
+    if not has_role(actor, Role.DATA_PROTECTION_OFFICER):
+        raise ValidationError(_("Only the data-protection officer may do this."))
+
+
+# --- The schedule -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    kind: str
+    label: Any
+    days: int
+    default_days: int
+    rule: RetentionRule | None
+
+    @property
+    def is_default(self) -> bool:
+        return self.rule is None
+
+    @property
+    def version(self) -> int:
+        return self.rule.version if self.rule else 0
+
+
+def retention_days(kind: str, rules: dict[str, RetentionRule] | None = None) -> int:
+    """The period in force for ``kind``: the DPO's rule, else the country profile's default."""
+    rule = RetentionRule.objects.filter(kind=kind).first() if rules is None else rules.get(kind)
+    if rule is not None:
+        return rule.days
+    return country.current().retention_days[kind]
+
+
+def retention_schedule() -> list[ScheduleRow]:
+    """Every kind of record with its period (the profile's default where no rule exists)."""
+    rules = {r.kind: r for r in RetentionRule.objects.all()}
+    defaults = country.current().retention_days
+    return [
+        ScheduleRow(
+            kind=kind,
+            label=label,
+            days=retention_days(kind, rules),
+            default_days=defaults[kind],
+            rule=rules.get(kind),
+        )
+        for kind, label in RecordKind.choices
+    ]
+
+
+@transaction.atomic
+def retention_rule_set(*, actor: Any, kind: str, days: int, version: int) -> RetentionRule:
+    """Set how long ``kind`` is kept. ``version`` is the rule's as read (0: no rule yet)."""
+    _require_dpo(actor)
+    if kind not in RecordKind.values:
+        raise ValidationError({"kind": _("Choose a kind of record from the schedule.")})
+    if days < 1 or days > 365 * 100:
+        raise ValidationError({"days": _("Give a period between 1 day and 100 years.")})
+    existing = RetentionRule.objects.filter(kind=kind).first()
+    if existing is None:
+        if version != 0:
+            raise EditConflict(current=None)
+        rule = RetentionRule(kind=kind)
+    else:
+        rule = claim(RetentionRule, pk=existing.pk, version=version)
+    rule.days = days
+    rule.updated_by = actor
+    rule.updated_at = timezone.now()
+    rule.save()
+    return rule
+
+
+# --- What is due --------------------------------------------------------------------------
+
+
+@dataclass
+class DueReport:
+    """What one run found: counts only, never a name."""
+
+    cases_due: int = 0
+    erasures_recorded: int = 0
+    on_hold: int = 0
+    purged: dict[str, int] = field(default_factory=dict)
+    listed: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _cut_off(kind: str, today: datetime.date, rules: dict[str, RetentionRule]) -> datetime.datetime:
+    """The moment before which a record of ``kind`` has been kept its period by ``today``."""
+    start = datetime.datetime.combine(today, datetime.time.min)
+    return timezone.make_aware(start) - datetime.timedelta(days=retention_days(kind, rules))
+
+
+def active_holds() -> models.QuerySet[LegalHold]:
+    return LegalHold.objects.filter(lifted_at__isnull=True)
+
+
+def closed_cases_due(today: datetime.date, rules: dict[str, RetentionRule] | None = None) -> Any:
+    """Closed cases kept their period by ``today``, holds included (the caller excludes them)."""
+    rules = rules if rules is not None else {r.kind: r for r in RetentionRule.objects.all()}
+    return Case.objects.filter(
+        status=Case.Status.CLOSED,
+        closed_at__isnull=False,
+        closed_at__lt=_cut_off(RecordKind.CLOSED_CASE, today, rules),
+    )
+
+
+def technical_due(today: datetime.date, rules: dict[str, RetentionRule]) -> dict[str, Any]:
+    """The technical records past their period, by model label: purged without a decision."""
+    drafts_before = _cut_off(RecordKind.INTAKE_DRAFT, today, rules)
+    exports_before = _cut_off(RecordKind.EXPORT, today, rules)
+    found: dict[str, Any] = {
+        # An unfinished draft nobody finished; a draft that became a case goes with the case.
+        "cases.IntakeDraft": IntakeDraft.objects.filter(
+            finished_at__isnull=True, updated_at__lt=drafts_before, case__isnull=True
+        ),
+        "referrals.ProtectedPackage": ProtectedPackage.objects.filter(
+            created_at__lt=exports_before
+        ).defer("pdf"),
+    }
+    for model in pdfjobs.job_models():
+        found[model._meta.label] = model._default_manager.filter(
+            created_at__lt=exports_before
+        ).defer("pdf")
+    return found
+
+
+def records_due(today: datetime.date, rules: dict[str, RetentionRule] | None = None) -> dict:
+    """The DPO's records past their period, listed for a decision: {kind: queryset}."""
+    rules = rules if rules is not None else {r.kind: r for r in RetentionRule.objects.all()}
+    closed = [RequestStatus.DELIVERED, RequestStatus.ERASED, RequestStatus.REFUSED]
+    closed.append(RequestStatus.WITHDRAWN)
+    return {
+        RecordKind.ACCESS_REQUEST: AccessRequest.objects.filter(
+            status__in=closed,
+            closed_at__isnull=False,
+            closed_at__lt=_cut_off(RecordKind.ACCESS_REQUEST, today, rules),
+        )
+        .order_by("closed_at")
+        .only("pk", "reference"),
+        RecordKind.BREACH: Breach.objects.filter(
+            closed_at__isnull=False, closed_at__lt=_cut_off(RecordKind.BREACH, today, rules)
+        )
+        .order_by("closed_at")
+        .only("pk", "reference"),
+    }
+
+
+def retention_due(*, today: datetime.date | None = None, dry_run: bool = False) -> DueReport:
+    """Find what the schedule says is due on ``today``.
+
+    Closed cases past their period and under no active legal hold are recorded as
+    ``Erasure(status=DUE, basis=SCHEDULE)``, once (a case already due is left as it is);
+    technical records are purged; the DPO's own records are listed. ``dry_run`` writes
+    nothing and reports what a run would do.
+    """
+    today = today or timezone.localdate()
+    rules = {r.kind: r for r in RetentionRule.objects.all()}
+    report = DueReport()
+    period = datetime.timedelta(days=retention_days(RecordKind.CLOSED_CASE, rules))
+    held = set(active_holds().values_list("case_id", flat=True))
+    already = set(
+        Erasure.objects.filter(status=ErasureStatus.DUE, case__isnull=False).values_list(
+            "case_id", flat=True
+        )
+    )
+    with transaction.atomic():
+        for case in closed_cases_due(today, rules).only("pk", "reference", "closed_at"):
+            if case.pk in held:
+                report.on_hold += 1
+                continue
+            report.cases_due += 1
+            if case.pk in already:
+                continue
+            if not dry_run:
+                Erasure.objects.create(
+                    case=case,
+                    case_reference=case.reference,
+                    basis=Erasure.Basis.SCHEDULE,
+                    status=ErasureStatus.DUE,
+                    due_since=timezone.localdate(case.closed_at + period),
+                )
+            report.erasures_recorded += 1
+        for label, queryset in technical_due(today, rules).items():
+            if dry_run:
+                report.purged[label] = queryset.count()
+            else:
+                count, _per_model = queryset.delete()
+                report.purged[label] = count
+    for kind, queryset in records_due(today, rules).items():
+        report.listed[kind] = [r.reference for r in queryset]
+    return report
+
+
+# --- Legal holds ----------------------------------------------------------------------------
+
+
+def case_by_reference(reference: str) -> Case:
+    """The case with exactly this reference (the DPO cannot open case files to choose one)."""
+    reference = (reference or "").strip().upper()
+    case = Case.objects.filter(reference=reference).only("pk", "reference").first()
+    if case is None:
+        raise ValidationError(
+            {"reference": _("No case has this reference: check it and type it in full.")}
+        )
+    return case
+
+
+@transaction.atomic
+def legal_hold_place(*, actor: Any, case: Case, reason: str, review_on: datetime.date) -> LegalHold:
+    _require_dpo(actor)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Say why the file must be kept.")})
+    if len(reason) > limits.REASON:
+        raise ValidationError({"reason": _("The reason is too long.")})
+    if review_on <= timezone.localdate():
+        raise ValidationError({"review_on": _("Choose a review date after today.")})
+    hold = LegalHold.objects.create(case=case, reason=reason, review_on=review_on, placed_by=actor)
+    # A case already due waits: its erasure stays due, and approval is refused while held.
+    return hold
+
+
+@transaction.atomic
+def legal_hold_lift(*, actor: Any, hold: LegalHold, note: str = "") -> LegalHold:
+    """Lift a hold. The note is added to the reason (the hold keeps why it ended)."""
+    _require_dpo(actor)
+    hold = LegalHold.objects.select_for_update().get(pk=hold.pk)
+    if hold.lifted_at is not None:
+        raise ValidationError(_("This hold was already lifted."))
+    if len(note or "") > limits.REASON // 2:
+        raise ValidationError({"note": _("The note is too long.")})
+    hold.lifted_at = timezone.now()
+    hold.lifted_by = actor
+    if note.strip():
+        hold.reason = f"{hold.reason}\n\n{_('Lifted:')} {note.strip()}"[: limits.REASON]
+    hold.save()
+    return hold
+
+
+# --- Erasure ------------------------------------------------------------------------------
+
+
+def erasure_obstacles(case: Case, *, request: AccessRequest | None = None) -> list[str]:
+    """Why ``case`` may not be erased now, in plain words (nothing: it may)."""
+    reasons = []
+    if active_holds().filter(case=case).exists():
+        reasons.append(_("A legal hold is on this file: lift it first if it no longer applies."))
+    requests = AccessRequest.objects.open().filter(
+        pk__in=RequestCase.objects.filter(case=case).values("request_id")
+    )
+    if request is not None:
+        requests = requests.exclude(pk=request.pk)
+    for other in requests.only("reference", "kind"):
+        if other.kind == RequestKind.ERASURE:
+            reasons.append(
+                _("The erasure request %(reference)s is still open: decide it instead.")
+                % {"reference": other.reference}
+            )
+        else:
+            reasons.append(
+                _("The access request %(reference)s still needs this file: answer it first.")
+                % {"reference": other.reference}
+            )
+    open_referrals = Referral.objects.filter(case=case).open().count()
+    if open_referrals:
+        reasons.append(
+            _(
+                "A referral to a partner is still open (%(count)d): it must be completed or "
+                "revoked first."
+            )
+            % {"count": open_referrals}
+        )
+    return reasons
+
+
+def _delete(queryset: models.QuerySet, counts: Counter) -> None:
+    """Delete through the ORM's collector (each row an audited change entry) and count."""
+    _total, per_model = queryset.delete()
+    for label, n in per_model.items():
+        if n:
+            counts[label] += n
+
+
+def _erase_rows(case: Case, counts: Counter) -> None:
+    # The copies made for requests about the case: renderings of this file.
+    request_ids = list(RequestCase.objects.filter(case=case).values_list("request_id", flat=True))
+    if request_ids:
+        _delete(CopyJob.objects.filter(request_id__in=request_ids).defer("pdf"), counts)
+        _delete(Redaction.objects.filter(request_id__in=request_ids), counts)
+        _delete(Withholding.objects.filter(request_id__in=request_ids), counts)
+        for delivery in Delivery.objects.filter(request_id__in=request_ids, pdf__isnull=False):
+            delivery.pdf = None
+            delivery.save(update_fields=["pdf"])
+            counts["dataprotection.Delivery"] += 1
+        for held in AccessRequest.objects.filter(pk__in=request_ids, approved_html__isnull=False):
+            held.approved_html = None
+            held.save(update_fields=["approved_html"])
+            counts["dataprotection.AccessRequest"] += 1
+    # Referrals first: a referral PROTECTs the consent it went under.
+    _delete(ProtectedPackage.objects.filter(referral__case=case).defer("pdf"), counts)
+    _delete(Referral.objects.filter(case=case), counts)
+    # A possible duplicate points at the case from either side.
+    _delete(DuplicateMatch.objects.filter(new_case=case), counts)
+    for model, path in casefile.case_models():
+        if model is Erasure:
+            continue  # kept, without the case: the certificate
+        _delete(model._default_manager.filter(**{path: case}), counts)
+
+
+def _chain_head() -> str:
+    head = ChainHead.objects.filter(pk=1).first()
+    return f"{head.seq}:{head.seal}" if head else ""
+
+
+@transaction.atomic
+def case_erase(*, actor: Any, erasure: Erasure) -> Erasure:
+    """Erase the case of ``erasure`` (the DPO approves): every row of it, in one transaction.
+
+    Refused, with what stands in the way, under an active legal hold, while another request
+    or an open referral needs the file. The ``Erasure`` keeps the case's reference, counts of
+    what was erased per kind of record, the dates, the approver and the audit chain's head just
+    after the erasure's own entries.
+    """
+    _require_dpo(actor)
+    erasure = Erasure.objects.select_for_update().get(pk=erasure.pk)
+    if erasure.status != ErasureStatus.DUE or erasure.case_id is None:
+        raise ValidationError(_("This erasure is not waiting for approval."))
+    case = Case.objects.select_for_update().get(pk=erasure.case_id)
+    if erasure.basis == Erasure.Basis.SCHEDULE and case.status != Case.Status.CLOSED:
+        raise ValidationError(_("The case was reopened since it was found due: it is kept."))
+    obstacles = erasure_obstacles(case, request=erasure.request)
+    if obstacles:
+        raise ValidationError(obstacles)
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA secure_delete = ON")
+
+    counts: Counter = Counter()
+    _erase_rows(case, counts)
+    # Other erasures of the case (kept ones, an earlier refusal) lose the case too.
+    for other in Erasure.objects.filter(case=case).exclude(pk=erasure.pk):
+        other.case = None
+        other.save(update_fields=["case"])
+    draft = case.intake_draft
+    erasure.case = None
+    erasure.save(update_fields=["case"])
+    _delete(Case.objects.filter(pk=case.pk), counts)
+    if draft is not None:
+        _delete(IntakeDraft.objects.filter(pk=draft.pk), counts)
+
+    erasure.counts = dict(sorted(counts.items()))
+    erasure.status = ErasureStatus.ERASED
+    erasure.approved_by = actor
+    erasure.erased_at = timezone.now()
+    erasure.save()
+    # The head as it stands after every entry of the erasure (the save above included); the
+    # head is derived, so it is written without an entry of its own.
+    Erasure.objects.filter(pk=erasure.pk).update(chain_head=_chain_head())
+    erasure.refresh_from_db()
+    return erasure
+
+
+def _check_grounds(grounds: list[str], reason: str) -> list[str]:
+    grounds = list(dict.fromkeys(grounds or []))
+    if not grounds or set(grounds) - set(RefusalGround.values):
+        raise ValidationError({"grounds": _("Choose at least one legal reason to keep the file.")})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Explain the decision in a few words.")})
+    if len(reason) > limits.REASON:
+        raise ValidationError({"reason": _("The reason is too long.")})
+    return grounds
+
+
+@transaction.atomic
+def erasure_keep(*, actor: Any, erasure: Erasure, grounds: list[str], reason: str) -> Erasure:
+    """Refuse an erasure, recording the legal reasons to keep the file."""
+    _require_dpo(actor)
+    grounds = _check_grounds(grounds, reason)
+    erasure = Erasure.objects.select_for_update().get(pk=erasure.pk)
+    if erasure.status != ErasureStatus.DUE:
+        raise ValidationError(_("This erasure is not waiting for a decision."))
+    erasure.status = ErasureStatus.KEPT
+    erasure.kept_grounds = grounds
+    erasure.kept_reason = reason.strip()
+    erasure.approved_by = actor
+    erasure.save()
+    return erasure
+
+
+@transaction.atomic
+def erasure_request_decide(
+    *,
+    actor: Any,
+    request: AccessRequest,
+    approve: bool,
+    grounds: list[str] | None = None,
+    reason: str = "",
+) -> list[Erasure]:
+    """Decide a person's erasure request: erase each of its cases, or refuse with grounds.
+
+    Either way the request is closed (ERASED or REFUSED). The identity must have been checked
+    first. Returns the erasures made (erased, or kept with the grounds).
+    """
+    _require_dpo(actor)
+    request = AccessRequest.objects.select_for_update().get(pk=request.pk)
+    if request.kind != RequestKind.ERASURE:
+        raise ValidationError(_("This request is not a request for erasure."))
+    if not request.is_open:
+        raise ValidationError(_("This request is already closed."))
+    if not request.identity_checked:
+        raise ValidationError(_("Check the person's identity before deciding."))
+    if request.blocked_by_feared_match:
+        raise ValidationError(
+            _("The person asking matches someone the file records as feared: decide that first.")
+        )
+    if not approve:
+        grounds = _check_grounds(grounds or [], reason)
+    cases = list(
+        Case.objects.filter(
+            pk__in=RequestCase.objects.filter(request=request).values("case_id")
+        ).only("pk", "reference")
+    )
+    if not cases:
+        raise ValidationError(_("The request names no case."))
+    today = timezone.localdate()
+    made = []
+    for case in cases:
+        # A due erasure of the schedule becomes this one: one due erasure per case.
+        Erasure.objects.filter(case=case, status=ErasureStatus.DUE).delete()
+        erasure = Erasure.objects.create(
+            case=case,
+            case_reference=case.reference,
+            basis=Erasure.Basis.REQUEST,
+            request=request,
+            due_since=request.received_on or today,
+        )
+        if approve:
+            made.append(case_erase(actor=actor, erasure=erasure))
+        else:
+            made.append(erasure_keep(actor=actor, erasure=erasure, grounds=grounds, reason=reason))
+    request.status = RequestStatus.ERASED if approve else RequestStatus.REFUSED
+    request.closed_at = timezone.now()
+    request.closed_by = actor
+    if not approve:
+        request.refusal_grounds = grounds
+        request.refusal_reason = reason.strip()
+    request.save()
+    return made
+
+
+# --- For the pages --------------------------------------------------------------------------
+
+
+def counted_categories(erasure: Erasure) -> list[dict[str, Any]]:
+    """The certificate's table: each kind of record erased, its category and its count."""
+    labels = dict(casefile.Category.choices) | {
+        "case": _("The case record"),
+        "referrals": _("Referrals"),
+        "exports": _("Exports and copies"),
+        "intake": _("Intake"),
+        "requests": _("Requests from people"),
+    }
+    rows = []
+    for label, count in (erasure.counts or {}).items():
+        try:
+            name = apps.get_model(label)._meta.verbose_name_plural
+        except LookupError:
+            name = label
+        category = CATEGORY_OF.get(label, "requests" if label.startswith("dataprotection.") else "")
+        rows.append({"kind": name, "category": labels.get(category, _("Other")), "count": count})
+    rows.sort(key=lambda r: (str(r["category"]), str(r["kind"])))
+    return rows

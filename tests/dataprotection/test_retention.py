@@ -1,0 +1,168 @@
+"""The retention schedule, what is due, legal holds, and the daily command."""
+
+from __future__ import annotations
+
+import datetime
+from io import StringIO
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.utils import timezone
+
+from cases import services as case_services
+from cases.models import Case, ExportJob, IntakeDraft
+from dataprotection.models import Erasure, ErasureStatus, RecordKind, RetentionRule
+from dataprotection.services import retention
+from tests import factories
+from victimsupport import country
+from victimsupport.concurrency import EditConflict
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cara(north):
+    return factories.caseworker(north, "Cara")
+
+
+@pytest.fixture
+def dana():
+    return factories.dpo("Dana")
+
+
+def closed(case: Case, worker, days_ago: int) -> Case:
+    case_services.case_close(case=case, actor=worker, reason="Support ended")
+    Case.objects.filter(pk=case.pk).update(
+        closed_at=timezone.now() - datetime.timedelta(days=days_ago)
+    )
+    case.refresh_from_db()
+    return case
+
+
+def test_the_schedule_shows_the_profiles_defaults_until_the_dpo_sets_a_period(dana):
+    defaults = country.current().retention_days
+    rows = {r.kind: r for r in retention.retention_schedule()}
+    assert set(rows) == set(RecordKind.values)
+    assert all(r.is_default and r.days == defaults[r.kind] for r in rows.values())
+    retention.retention_rule_set(actor=dana, kind=RecordKind.CLOSED_CASE, days=400, version=0)
+    row = {r.kind: r for r in retention.retention_schedule()}[RecordKind.CLOSED_CASE]
+    assert row.days == 400 and not row.is_default and row.default_days == defaults["closed_case"]
+    retention.retention_rule_set(
+        actor=dana, kind=RecordKind.CLOSED_CASE, days=500, version=row.version
+    )
+    assert RetentionRule.objects.get(kind="closed_case").days == 500
+    with pytest.raises(EditConflict):  # edited from a page read before the last save
+        retention.retention_rule_set(
+            actor=dana, kind=RecordKind.CLOSED_CASE, days=600, version=row.version
+        )
+
+
+def test_only_the_dpo_sets_the_schedule(cara):
+    with pytest.raises(ValidationError):
+        retention.retention_rule_set(actor=cara, kind="closed_case", days=10, version=0)
+
+
+def test_a_closed_case_past_its_period_is_due_once_and_not_one_within_or_on_hold(cara, dana):
+    period = country.current().retention_days["closed_case"]
+    old = closed(factories.make_full_case(cara), cara, period + 5)
+    recent = closed(factories.make_full_case(cara), cara, period - 5)
+    held = closed(factories.make_full_case(cara), cara, period + 50)
+    factories.make_full_case(cara)  # open
+    retention.legal_hold_place(
+        actor=dana,
+        case=held,
+        reason="Court case",
+        review_on=timezone.localdate() + datetime.timedelta(days=90),
+    )
+    report = retention.retention_due()
+    assert (report.cases_due, report.erasures_recorded, report.on_hold) == (1, 1, 1)
+    erasure = Erasure.objects.get()
+    assert erasure.case == old and erasure.case_reference == old.reference
+    assert erasure.status == ErasureStatus.DUE and erasure.basis == Erasure.Basis.SCHEDULE
+    assert erasure.due_since == timezone.localdate(old.closed_at + datetime.timedelta(period))
+    assert not Erasure.objects.filter(case__in=[recent, held]).exists()
+    # Idempotent: a second run records nothing more.
+    assert retention.retention_due().erasures_recorded == 0
+    assert Erasure.objects.count() == 1
+
+
+def test_the_dpos_period_decides_what_is_due(cara, dana):
+    case = closed(factories.make_full_case(cara), cara, 40)
+    assert retention.retention_due().cases_due == 0
+    retention.retention_rule_set(actor=dana, kind="closed_case", days=30, version=0)
+    assert retention.retention_due().cases_due == 1
+    assert Erasure.objects.get().case == case
+
+
+def test_technical_records_past_their_period_are_purged(cara, north):
+    stale = IntakeDraft.objects.create(
+        owner=cara,
+        team=north,
+        expires_at=timezone.now() + datetime.timedelta(days=1),
+        updated_at=timezone.now() - datetime.timedelta(days=400),
+    )
+    fresh = IntakeDraft.objects.create(
+        owner=cara, team=north, expires_at=timezone.now() + datetime.timedelta(days=1)
+    )
+    case = factories.make_full_case(cara)
+    old_job = ExportJob.objects.create(case=case, requested_by=cara, expires_at=timezone.now())
+    ExportJob.objects.filter(pk=old_job.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=3)
+    )
+    new_job = ExportJob.objects.create(case=case, requested_by=cara, expires_at=timezone.now())
+    report = retention.retention_due()
+    assert report.purged["cases.IntakeDraft"] == 1
+    assert report.purged["cases.ExportJob"] == 1
+    assert not IntakeDraft.objects.filter(pk=stale.pk).exists()
+    assert IntakeDraft.objects.filter(pk=fresh.pk).exists()
+    # A draft that became a case is the case's: it goes with the case, not here.
+    assert IntakeDraft.objects.filter(pk=case.intake_draft_id).exists()
+    assert ExportJob.objects.filter(pk=new_job.pk).exists()
+
+
+def test_the_command_prints_counts_only_and_its_dry_run_writes_nothing(cara):
+    period = country.current().retention_days["closed_case"]
+    case = closed(factories.make_full_case(cara), cara, period + 1)
+    name = case.victim.given_name
+    out = StringIO()
+    call_command("retention_due", "--dry-run", stdout=out)
+    text = out.getvalue()
+    assert "Closed cases due for erasure: 1 (1 would be newly recorded" in text
+    assert "Dry run: nothing was written." in text
+    assert not Erasure.objects.exists()
+    out = StringIO()
+    call_command("retention_due", stdout=out)
+    text = out.getvalue()
+    assert "Closed cases due for erasure: 1 (1 newly recorded" in text
+    assert name not in text and case.reference not in text
+    assert Erasure.objects.filter(case=case, status="due").exists()
+
+
+def test_the_command_fails_with_a_non_zero_exit_when_the_check_fails(monkeypatch):
+    from django.core.management import CommandError
+
+    def broken(**kwargs):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr("dataprotection.management.commands.retention_due.retention_due", broken)
+    with pytest.raises(CommandError, match="Retention check failed"):
+        call_command("retention_due", stdout=StringIO())
+
+
+def test_a_hold_is_placed_by_exact_reference_and_needs_a_reason_and_a_future_review(cara, dana):
+    case = factories.make_full_case(cara)
+    assert retention.case_by_reference(case.reference.lower()) == case
+    with pytest.raises(ValidationError):
+        retention.case_by_reference(case.reference[:-1])
+    future = timezone.localdate() + datetime.timedelta(days=10)
+    with pytest.raises(ValidationError):
+        retention.legal_hold_place(actor=dana, case=case, reason=" ", review_on=future)
+    with pytest.raises(ValidationError):
+        retention.legal_hold_place(
+            actor=dana, case=case, reason="Court", review_on=timezone.localdate()
+        )
+    hold = retention.legal_hold_place(actor=dana, case=case, reason="Court", review_on=future)
+    retention.legal_hold_lift(actor=dana, hold=hold, note="Over")
+    with pytest.raises(ValidationError):
+        retention.legal_hold_lift(actor=dana, hold=hold)

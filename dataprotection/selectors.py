@@ -169,7 +169,6 @@ def open_breaches(user: Any) -> list[dict[str, Any]]:
     order = {"overdue": 0, "running": 1, "not_notify": 2, "notified": 3}
     rows.sort(key=lambda row: (order[row["clock"]["state"]], row["breach"].regulator_due_at))
     return rows
-    return {"open_requests": rows, "today": today, **retention_dashboard(user)}
 
 
 # --- Retention and erasure ------------------------------------------------------------------

@@ -1,6 +1,12 @@
 from django.urls import path
 
-from dataprotection import records_views, request_views, retention_views, views
+from dataprotection import (
+    delivery_views,
+    records_views,
+    request_views,
+    retention_views,
+    views,
+)
 
 app_name = "dataprotection"
 
@@ -17,6 +23,25 @@ urlpatterns = [
     path("requests/<uuid:pk>/close/", request_views.request_close, name="request_close"),
     # --- the copy (copy_views) ---
     # --- delivery (delivery_views) ---
+    path("requests/<uuid:pk>/delivery/", delivery_views.delivery, name="delivery"),
+    path(
+        "requests/<uuid:pk>/delivery/prepare/",
+        delivery_views.delivery_prepare,
+        name="delivery_prepare",
+    ),
+    path(
+        "requests/<uuid:pk>/delivery/passphrase-sent/",
+        delivery_views.delivery_passphrase_sent,
+        name="delivery_passphrase_sent",
+    ),
+    path("requests/<uuid:pk>/delivery/link/", delivery_views.delivery_link, name="delivery_link"),
+    path(
+        "requests/<uuid:pk>/delivery/hand-over/",
+        delivery_views.delivery_hand_over,
+        name="delivery_hand_over",
+    ),
+    path("requests/<uuid:pk>/delivery/copy.pdf", delivery_views.delivery_pdf, name="delivery_pdf"),
+    # --- end of delivery ---
     # --- retention and erasure (retention_views) ---
     path("retention/", retention_views.retention_schedule, name="retention_schedule"),
     path("retention/<slug:kind>/", retention_views.retention_rule, name="retention_rule"),

@@ -652,3 +652,30 @@ def make_erasable_case(worker: User, *, closed_days_ago: int = 0) -> tuple[Case,
                     middle = len(raw) // 2
                     canaries.append(raw[middle - 12 : middle + 12])
     return case, canaries
+
+
+# --- Data protection: delivery of the copy (issue 13, delivery part) -------------------------
+
+
+def approved_request(
+    *cases: Case,
+    logged_by: User,
+    html: str = "<h1>Your file</h1><p>Notes kept about you.</p>",
+    **fields: Any,
+) -> Any:
+    """An access request whose copy is signed off (``approved_html`` and its digest written
+    directly, status APPROVED): where the delivery starts."""
+    import hashlib
+
+    from dataprotection.models import RequestStatus
+
+    fields.setdefault("reviewed_by", logged_by)
+    fields.setdefault("reviewed_at", timezone.now())
+    language = fields.pop("language", "en")  # make_access_request writes "en" itself
+    request = make_access_request(*cases, logged_by=logged_by, **fields)
+    request.language = language
+    request.approved_html = html
+    request.approved_digest = hashlib.sha256(html.encode()).hexdigest()
+    request.status = RequestStatus.APPROVED
+    request.save()
+    return request

@@ -320,6 +320,13 @@ SITE_URL = os.environ.get("SITE_URL", "").strip().rstrip("/") or (
     f"https://{ALLOWED_HOSTS[0]}" if IS_PRODUCTION else f"http://{ALLOWED_HOSTS[0]}:8000"
 )
 
+# --- Data protection: the person's own pages (issue 13, delivery) -------------------------
+# Where the quick-exit button of a page the person sees (the one-time download of their copy)
+# takes them: a neutral site that says nothing about why they were here.
+QUICK_EXIT_URL = os.environ.get("QUICK_EXIT_URL", "").strip() or "https://www.bbc.com/weather"
+if not QUICK_EXIT_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("QUICK_EXIT_URL must be a web address (https://...).")
+
 # --- Object permissions (django-guardian) -------------------------------------------------
 ANONYMOUS_USER_NAME = None
 GUARDIAN_MONKEY_PATCH_USER = False

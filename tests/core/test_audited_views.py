@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from cases import services
 from cases.models import Consent, Document, DuplicateMatch, ExportJob
+from dataprotection.models import Delivery
 from referrals import services as referral_services
 from risk import dashboard as risk_dashboard
 from risk import services as risk_services
@@ -96,6 +97,12 @@ EXEMPT = {
         "a certificate of counts with no personal data; its own access entry is tested in "
         "tests/dataprotection/test_erasure_pages.py"
     ),
+    # --- Data protection: delivery ---
+    "copy_download": (
+        "the person's public one-time page: asks for the code, looks nothing up; the download "
+        "is audited (as the system), tested in tests/dataprotection/test_delivery_public.py"
+    ),
+    # --- end of delivery ---
     "dataprotection:dashboard": (
         "the references, kinds, stages and deadlines of open requests, breaches and erasures; "
         "no case file is opened"
@@ -303,6 +310,24 @@ def world(north):
         by_name[f"dataprotection:{name}"] = {key: [obj.pk]}
         named_by_name[f"dataprotection:{name}"] = obj
         actors[f"dataprotection:{name}"] = dana
+    # --- Data protection: delivery. Dana (the DPO) opens the delivery pages of a signed-off
+    # request about the case, its final PDF kept on its delivery; ``pk`` is the request.
+    signed_off = factories.approved_request(case, logged_by=dana)
+    Delivery.objects.create(
+        request=signed_off, passphrase="test-pass", pdf=factories.blank_pdf(), created_by=dana
+    )
+    for name in [
+        "delivery",
+        "delivery_prepare",
+        "delivery_passphrase_sent",
+        "delivery_link",
+        "delivery_hand_over",
+        "delivery_pdf",
+    ]:
+        by_name[f"dataprotection:{name}"] = {"pk": [signed_off.pk]}
+        actors[f"dataprotection:{name}"] = dana
+        named_by_name[f"dataprotection:{name}"] = signed_off
+    # --- end of delivery ---
     return {
         "sofia": sofia,
         "case": case,

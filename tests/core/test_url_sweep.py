@@ -32,6 +32,9 @@ PUBLIC_PATTERNS = [
     re.compile(r"^/accounts/password/reset/key/[^/]+/$"),  # shows "invalid link" for bad keys
     re.compile(r"^/accounts/confirm-email/"),
     re.compile(r"^/static/"),
+    # Data protection (delivery): the person's one-time download of their copy. GET shows a
+    # form asking for the code and looks nothing up; the file needs the secret, POSTed.
+    re.compile(r"^/copy/[^/]+/$"),
 ]
 
 

@@ -256,6 +256,11 @@ class AccessRequest(Versioned):
     # what is added to the file later is not in this copy unseen.
     item_keys = models.JSONField(verbose_name=_("items of the copy"), default=list, blank=True)
     draft_made_at = models.DateTimeField(verbose_name=_("draft made at"), null=True, blank=True)
+    # The documents of the copy (item keys) the preparer checked by eye and confirmed: a file
+    # cannot be searched for names (migration 0003, the copy's part).
+    documents_confirmed = models.JSONField(
+        verbose_name=_("documents checked by eye"), default=list, blank=True
+    )
     prepared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("prepared by"),

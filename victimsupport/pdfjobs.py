@@ -213,12 +213,14 @@ class DocumentJob(models.Model):
 @dataclass(frozen=True)
 class Document:
     """What to render: a template extending ``pdf/base.html``, its context, the neutral title
-    written in the file's metadata and, for a delivered copy, a password (AES-256)."""
+    written in the file's metadata, for a delivered copy a password (AES-256) and, to follow
+    the rendered pages, other PDFs (``append``: their bytes, pages added in order)."""
 
     template: str
     context: dict[str, Any] = field(default_factory=dict)
     title: str = pdf.NEUTRAL_TITLE
     password: str | None = None
+    append: list[bytes] = field(default_factory=list)
 
 
 # render(job, subject) -> Document, called by the worker after the access check.
@@ -387,6 +389,8 @@ def produce_document(label: str, job_id: str) -> None:
         laid_out = pdf.lay_out(html, title=title)
         _set_stage(job, JobStage.WRITING)
         content = pdf.write(laid_out)
+        if document.append:
+            content = concatenate(content, document.append)
         if document.password:
             content = pdf.protect(content, document.password)
     except Exception as exc:
@@ -395,6 +399,22 @@ def produce_document(label: str, job_id: str) -> None:
     job.pdf = content
     job.size = len(content)
     _finish(job, JobStatus.DONE, extra_fields=["pdf", "size"])
+
+
+def concatenate(first: bytes, others: list[bytes]) -> bytes:
+    """``first`` with the pages of each of ``others`` after it, and the neutral metadata of
+    ``first`` only (the appended files' own information is not carried over)."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(first)))
+    for other in others:
+        for page in PdfReader(io.BytesIO(other)).pages:
+            writer.add_page(page)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def _claim(job: DocumentJob) -> bool:

@@ -103,6 +103,15 @@ EXEMPT = {
         "is audited (as the system), tested in tests/dataprotection/test_delivery_public.py"
     ),
     # --- end of delivery ---
+    # --- the copy (dataprotection.copy_views) ---
+    "dataprotection:copy_job": "the draft PDF's progress only; the download is the access entry",
+    "dataprotection:copy_request": "asks the worker for the draft PDF; redirects to its progress",
+    "dataprotection:copy_make": "makes the draft (its change entries) and redirects to the page",
+    "dataprotection:copy_redaction_apply": "one service, then a redirect to the audited page",
+    "dataprotection:copy_redaction_remove": "one service, then a redirect to the audited page",
+    "dataprotection:copy_document_confirm": "one service, then a redirect to the audited page",
+    "dataprotection:copy_submit": "one service, then a redirect to the audited review page",
+    # --- end of the copy ---
     "dataprotection:dashboard": (
         "the references, kinds, stages and deadlines of open requests, breaches and erasures; "
         "no case file is opened"
@@ -328,6 +337,44 @@ def world(north):
         actors[f"dataprotection:{name}"] = dana
         named_by_name[f"dataprotection:{name}"] = signed_off
     # --- end of delivery ---
+    # --- the copy (dataprotection.copy_views): its pages name an access request (pk), opened
+    # by Dana, the DPO; the draft is made, one suggestion waits; the PDF job is hers.
+    from cases.models import ThirdParty
+    from dataprotection.models import CopyJob, Redaction
+    from dataprotection.services import copy as copy_services
+
+    ThirdParty.objects.create(case=case, role="feared", name="Viktor Hale")
+    access = factories.make_access_request(case, logged_by=dana)
+    copy_services.copy_draft_make(actor=dana, request=access)
+    copy_job = CopyJob.objects.create(
+        request=access,
+        requested_by=dana,
+        expires_at=now + datetime.timedelta(hours=1),
+        status=CopyJob.Status.DONE,
+        pdf=factories.blank_pdf(),
+    )
+    copy_values = {
+        "pk": [access.pk],
+        "job_id": [copy_job.pk],
+        "redaction_id": [Redaction.objects.filter(request=access).first().pk],
+    }
+    for name in [
+        "copy_prepare",
+        "copy_redaction_add",
+        "copy_withhold",
+        "copy_restore",
+        "copy_review",
+        "copy_sign_off",
+        "copy_send_back",
+        "copy_log",
+        "copy_job_download",
+    ]:
+        by_name[f"dataprotection:{name}"] = copy_values
+        # Sofia (the team's supervisor) reviews; Dana prepares and asked for the PDF.
+        if name not in ("copy_review", "copy_sign_off", "copy_send_back", "copy_log"):
+            actors[f"dataprotection:{name}"] = dana
+        named_by_name[f"dataprotection:{name}"] = access
+    # --- end of the copy ---
     return {
         "sofia": sofia,
         "case": case,

@@ -1,0 +1,374 @@
+"""Writes to the person's copy: the draft, its redactions and withheld items, the review.
+
+The states and who acts in each:
+
+- PREPARING: the data-protection officer prepares (``prepared_by`` is whoever made the draft;
+  any DPO may work on it). Draft, redactions, withholdings and documents checked by eye.
+- IN_REVIEW: only a reviewer acts: sign off, or send back to the preparer. Nothing is edited.
+- APPROVED: the copy is frozen (``approved_html``, ``approved_digest``); every edit is refused.
+
+The second person: a DPO, or a supervisor who sees the request (a supervisor of a team of one
+of its cases), who did not shape the copy: not the preparer, nor anyone who applied, removed or
+added a redaction or withheld an item. A copy shaped by two people is reviewed by a third; a
+judgement about a third party is checked by someone who did not make it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from dataprotection import copy
+from dataprotection.models import (
+    AccessRequest,
+    CopyJob,
+    Exemption,
+    Redaction,
+    RedactionKind,
+    RedactionStatus,
+    RequestStatus,
+    Withholding,
+)
+from victimsupport import limits, pdfjobs
+from victimsupport.access import MaySeeNotChange, Role, roles_of
+
+NOT_PREPARING = _("The copy is no longer being prepared: nothing was changed.")
+NOT_IN_REVIEW = _("The copy is not waiting for review: nothing was done.")
+DPO_ONLY = _("Only the data-protection officer prepares the copy.")
+NOT_AN_ITEM = _("That item is not in this copy.")
+
+
+def _is_dpo(user: Any) -> bool:
+    return Role.DATA_PROTECTION_OFFICER in roles_of(user)
+
+
+def _locked(request: AccessRequest) -> AccessRequest:
+    """The request read afresh under a row lock: two people acting at once take turns."""
+    return AccessRequest.objects.select_for_update().get(pk=request.pk)
+
+
+def _editable(actor: Any, request: AccessRequest) -> AccessRequest:
+    if not _is_dpo(actor):
+        raise MaySeeNotChange(DPO_ONLY)
+    fresh = _locked(request)
+    if fresh.status != RequestStatus.PREPARING:
+        raise ValidationError(NOT_PREPARING)
+    if not fresh.draft_made_at:
+        raise ValidationError(_("Make the draft first."))
+    return fresh
+
+
+def _item(request: AccessRequest, item_key: str) -> copy.Item:
+    if item_key not in (request.item_keys or []):
+        raise ValidationError(NOT_AN_ITEM)
+    found = copy.gather(request, keys=[item_key], files=False)
+    if not found:
+        raise ValidationError(_("That item is no longer in the file."))
+    return found[0]
+
+
+def _reason(reason: str, *, required: bool) -> str:
+    reason = (reason or "").strip()
+    if required and not reason:
+        raise ValidationError({"reason": _("Say why.")})
+    if len(reason) > limits.REASON:
+        raise ValidationError({"reason": _("This is too long: shorten it.")})
+    return reason
+
+
+# --- The draft ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def copy_draft_make(*, actor: Any, request: AccessRequest) -> AccessRequest:
+    """Freeze the items of the copy and suggest where third parties' names are redacted.
+
+    Made again while preparing, it takes in what the file holds now; decisions already taken
+    stay, and a suggestion already made (decided or not) is not made twice.
+    """
+    if not _is_dpo(actor):
+        raise MaySeeNotChange(DPO_ONLY)
+    fresh = _locked(request)
+    if fresh.status != RequestStatus.PREPARING:
+        raise ValidationError(NOT_PREPARING)
+    if not fresh.identity_checked:
+        raise ValidationError(_("The person's identity must be checked before a copy is made."))
+    if fresh.blocked_by_feared_match:
+        raise ValidationError(
+            _(
+                "The person asking is recorded in the file as someone the victim fears: a "
+                "copy is prepared only after the data-protection officer's decision."
+            )
+        )
+    items = copy.gather(fresh, files=False)
+    terms = copy.third_party_terms(fresh)
+    existing = {
+        (r.item_key, copy.normalise(r.term)) for r in Redaction.objects.filter(request=fresh)
+    }
+    now = timezone.now()
+    for item in items:
+        text = copy.text_of(item.html)
+        for term in copy.suggestions_for(text, terms):
+            if (item.key, copy.normalise(term.text)) in existing:
+                continue
+            # One by one, not bulk_create: each suggestion is an audited change.
+            Redaction.objects.create(
+                request=fresh,
+                item_key=item.key,
+                term=term.text,
+                kind=term.kind,
+                status=RedactionStatus.SUGGESTED,
+                suggested=True,
+                created_at=now,
+            )
+    fresh.item_keys = [item.key for item in items]
+    fresh.draft_made_at = now
+    fresh.prepared_by = actor
+    fresh.save(update_fields=["item_keys", "draft_made_at", "prepared_by"])
+    return fresh
+
+
+# --- Redactions --------------------------------------------------------------------------
+
+
+def _redaction(request: AccessRequest, redaction: Redaction) -> Redaction:
+    if redaction.request_id != request.pk:
+        raise ValidationError(NOT_AN_ITEM)
+    return Redaction.objects.select_for_update().get(pk=redaction.pk)
+
+
+@transaction.atomic
+def redaction_apply(
+    *, actor: Any, request: AccessRequest, redaction: Redaction, reason: str = ""
+) -> Redaction:
+    """Black out a suggested (or removed) redaction's words."""
+    _editable(actor, request)
+    row = _redaction(request, redaction)
+    row.status = RedactionStatus.APPLIED
+    row.reason = _reason(reason, required=False) or row.reason
+    row.decided_by, row.decided_at = actor, timezone.now()
+    row.save(update_fields=["status", "reason", "decided_by", "decided_at"])
+    return row
+
+
+@transaction.atomic
+def redaction_remove(
+    *, actor: Any, request: AccessRequest, redaction: Redaction, reason: str = ""
+) -> Redaction:
+    """Leave the words in: the suggestion was not about someone else, or they may be read."""
+    _editable(actor, request)
+    row = _redaction(request, redaction)
+    row.status = RedactionStatus.REMOVED
+    row.reason = _reason(reason, required=False) or row.reason
+    row.decided_by, row.decided_at = actor, timezone.now()
+    row.save(update_fields=["status", "reason", "decided_by", "decided_at"])
+    return row
+
+
+@transaction.atomic
+def redaction_add(
+    *, actor: Any, request: AccessRequest, item_key: str, term: str, kind: str, reason: str
+) -> Redaction:
+    """Black out words the system did not suggest: they must stand in that item, and the
+    preparer says why."""
+    fresh = _editable(actor, request)
+    term = (term or "").strip()
+    if not term:
+        raise ValidationError({"term": _("Type the words to black out.")})
+    if len(term) > limits.LONG_NAME:
+        raise ValidationError({"term": _("This is too long: shorten it.")})
+    if kind not in RedactionKind.values:
+        raise ValidationError({"kind": _("Choose what kind of information it is.")})
+    reason = _reason(reason, required=True)
+    item = _item(fresh, item_key)
+    if not copy.occurs(copy.text_of(item.html), term):
+        raise ValidationError({"term": _("These words are not in that item: nothing was added.")})
+    now = timezone.now()
+    return Redaction.objects.create(
+        request=fresh,
+        item_key=item_key,
+        term=term,
+        kind=kind,
+        status=RedactionStatus.APPLIED,
+        suggested=False,
+        reason=reason,
+        created_at=now,
+        decided_by=actor,
+        decided_at=now,
+    )
+
+
+# --- Withheld items and documents --------------------------------------------------------
+
+
+@transaction.atomic
+def item_withhold(
+    *, actor: Any, request: AccessRequest, item_key: str, exemption: str, reason: str
+) -> Withholding:
+    fresh = _editable(actor, request)
+    if item_key not in (fresh.item_keys or []):
+        raise ValidationError({"item_key": NOT_AN_ITEM})
+    if exemption not in Exemption.values:
+        raise ValidationError({"exemption": _("Choose the exemption that allows it.")})
+    reason = _reason(reason, required=True)
+    if Withholding.objects.filter(request=fresh, item_key=item_key).exists():
+        raise ValidationError({"item_key": _("That item is already withheld.")})
+    return Withholding.objects.create(
+        request=fresh, item_key=item_key, exemption=exemption, reason=reason, decided_by=actor
+    )
+
+
+@transaction.atomic
+def item_restore(*, actor: Any, request: AccessRequest, item_key: str) -> None:
+    fresh = _editable(actor, request)
+    row = Withholding.objects.filter(request=fresh, item_key=item_key).first()
+    if row is None:
+        raise ValidationError(_("That item is not withheld."))
+    row.delete()  # through the ORM: an audited deletion
+
+
+@transaction.atomic
+def document_confirm(*, actor: Any, request: AccessRequest, item_key: str) -> AccessRequest:
+    """The preparer has read the document by eye and it may go as it is."""
+    fresh = _editable(actor, request)
+    if item_key not in (fresh.item_keys or []) or not item_key.startswith("document:"):
+        raise ValidationError(NOT_AN_ITEM)
+    if item_key not in fresh.documents_confirmed:
+        fresh.documents_confirmed = [*fresh.documents_confirmed, item_key]
+        fresh.save(update_fields=["documents_confirmed"])
+    return fresh
+
+
+# --- Review ------------------------------------------------------------------------------
+
+
+def shapers(request: AccessRequest) -> set[Any]:
+    """Who shaped the copy: the preparer and whoever decided a redaction or withheld an item."""
+    found = {request.prepared_by_id}
+    found |= set(
+        Redaction.objects.filter(request=request, decided_by__isnull=False).values_list(
+            "decided_by", flat=True
+        )
+    )
+    found |= set(Withholding.objects.filter(request=request).values_list("decided_by", flat=True))
+    return found - {None}
+
+
+def may_review(user: Any, request: AccessRequest) -> bool:
+    """A DPO, or a supervisor who sees the request, who did not shape the copy."""
+    roles = roles_of(user)
+    if Role.DATA_PROTECTION_OFFICER not in roles and Role.SUPERVISOR not in roles:
+        return False
+    if not AccessRequest.objects.visible_to(user).filter(pk=request.pk).exists():
+        return False
+    return user.pk not in shapers(request)
+
+
+def _reviewable(actor: Any, request: AccessRequest) -> AccessRequest:
+    fresh = _locked(request)
+    if not may_review(actor, fresh):
+        raise MaySeeNotChange(
+            _(
+                "A copy is signed off by a second person: the data-protection officer or a "
+                "supervisor of the case's team who did not prepare it or redact it."
+            )
+        )
+    if fresh.status != RequestStatus.IN_REVIEW:
+        raise ValidationError(NOT_IN_REVIEW)
+    return fresh
+
+
+def undecided(request: AccessRequest) -> tuple[int, list[str]]:
+    """How many suggestions wait for a decision, and the documents neither confirmed nor
+    withheld (their item keys)."""
+    waiting = Redaction.objects.filter(request=request, status=RedactionStatus.SUGGESTED).count()
+    withheld = set(Withholding.objects.filter(request=request).values_list("item_key", flat=True))
+    confirmed = set(request.documents_confirmed or [])
+    documents = [
+        k
+        for k in request.item_keys or []
+        if k.startswith("document:") and k not in confirmed and k not in withheld
+    ]
+    return waiting, documents
+
+
+@transaction.atomic
+def copy_submit_for_review(*, actor: Any, request: AccessRequest) -> AccessRequest:
+    fresh = _editable(actor, request)
+    waiting, documents = undecided(fresh)
+    problems = []
+    if waiting:
+        problems.append(
+            _("%(n)s suggested redactions are not decided: apply or remove each.") % {"n": waiting}
+        )
+    if documents:
+        problems.append(
+            _("%(n)s documents are not checked: confirm each by eye, or withhold it.")
+            % {"n": len(documents)}
+        )
+    if problems:
+        raise ValidationError(problems)
+    fresh.status = RequestStatus.IN_REVIEW
+    fresh.save(update_fields=["status"])
+    return fresh
+
+
+@transaction.atomic
+def copy_sign_off(*, actor: Any, request: AccessRequest, note: str = "") -> AccessRequest:
+    """The second person signs off: the copy, redacted, in the person's language, is frozen;
+    what is delivered is exactly this HTML."""
+    fresh = _reviewable(actor, request)
+    note = _reason(note, required=False)
+    with translation.override(fresh.language or settings.LANGUAGE_CODE):
+        html = copy.approved_copy(fresh)
+    fresh.approved_html = html
+    fresh.approved_digest = copy.digest(html)
+    fresh.reviewed_by = actor
+    fresh.reviewed_at = timezone.now()
+    fresh.review_note = note
+    fresh.status = RequestStatus.APPROVED
+    fresh.save(
+        update_fields=[
+            "approved_html",
+            "approved_digest",
+            "reviewed_by",
+            "reviewed_at",
+            "review_note",
+            "status",
+        ]
+    )
+    return fresh
+
+
+@transaction.atomic
+def copy_send_back(*, actor: Any, request: AccessRequest, note: str) -> AccessRequest:
+    """Back to the preparer, with what to look at again."""
+    fresh = _reviewable(actor, request)
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": _("Say what the preparer should look at again.")})
+    fresh.review_note = _reason(note, required=True)
+    fresh.status = RequestStatus.PREPARING
+    fresh.save(update_fields=["review_note", "status"])
+    return fresh
+
+
+# --- The draft PDF -----------------------------------------------------------------------
+
+
+def copy_draft_request(*, actor: Any, request: AccessRequest) -> CopyJob:
+    """The draft as a PDF, made by the background worker in the person's language."""
+    if not request.draft_made_at:
+        raise ValidationError(_("Make the draft first."))
+    return pdfjobs.job_request(
+        model=CopyJob,
+        requested_by=actor,
+        request=request,
+        final=False,
+        language=request.language or None,
+    )

@@ -297,6 +297,10 @@ def make_full_case(worker: User, *, team: Team | None = None, **person: Any) -> 
 
 
 def default_version():
+    # A transactional test before this one may have flushed what the migrations loaded.
+    from risk.services import ensure_shipped_instruments
+
+    ensure_shipped_instruments()
     return InstrumentVersion.objects.get(instrument__key="default")
 
 

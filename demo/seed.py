@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from demo import cases, referrals, risk
+from demo import cases, dataprotection, referrals, risk
 from victimsupport.access import Role, sync_roles
 from victimsupport.accounts.models import Team, User
 
@@ -81,6 +81,13 @@ def seed_demo(*, reset_passwords: bool = False) -> list[DemoAccount]:
         # Once, on a new database or one seeded before the network existed.
         referrals.seed_network(
             supervisor=User.objects.get(email__iexact="supervisor@demo.example"),
+            cara=User.objects.get(email__iexact="caseworker@demo.example"),
+        )
+    if cases.has_cases() and not dataprotection.has_requests():
+        # Once, after the cases and the network: requests at each stage, retention, breaches.
+        dataprotection.seed_dataprotection(
+            dara=User.objects.get(email__iexact="dpo@demo.example"),
+            sofia=User.objects.get(email__iexact="supervisor@demo.example"),
             cara=User.objects.get(email__iexact="caseworker@demo.example"),
         )
     return accounts

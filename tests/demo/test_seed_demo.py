@@ -47,7 +47,9 @@ def test_seed_demo_creates_one_user_per_role_and_prints_passwords_once():
     # A dozen cases that went through every step of intake, then were worked on.
     assert Case.objects.count() == 12
     assert Victim.objects.count() == 12
-    assert Note.objects.count() == 12
+    # A note each, and two more naming the person feared (demo/dataprotection.py: the
+    # copies being prepared suggest redacting that name).
+    assert Note.objects.count() == 14
     assert Document.objects.count() == 1
     assert not Consent.objects.filter(withdrawn_at__isnull=False).exists()
     # Consents to share, given from the case file: four to any legal-aid partner (one of them
@@ -161,3 +163,50 @@ def test_seed_demo_shows_the_network_working():
     count = Referral.objects.count()
     call_command("seed_demo", stdout=StringIO())
     assert Referral.objects.count() == count
+
+
+def test_seed_demo_shows_the_data_protection_officers_work():
+    from dataprotection.models import (
+        AccessRequest,
+        Breach,
+        Delivery,
+        Erasure,
+        LegalHold,
+        ProcessingActivity,
+        RequestStatus,
+    )
+
+    call_command("seed_demo", stdout=StringIO())
+    today = timezone.localdate()
+    requests = AccessRequest.objects.all()
+    # A request at each stage of a copy, an erasure request waiting, one overdue, one extended,
+    # one flagged as made by the person a file records as feared.
+    assert {
+        RequestStatus.RECEIVED,
+        RequestStatus.PREPARING,
+        RequestStatus.IN_REVIEW,
+        RequestStatus.APPROVED,
+        RequestStatus.DELIVERED,
+    } <= set(requests.values_list("status", flat=True))
+    assert requests.filter(kind="erasure", status=RequestStatus.PREPARING).exists()
+    assert any(r.deadline < today for r in requests.open())
+    assert requests.exclude(extended_to=None).exists()
+    assert requests.filter(feared_match=True, feared_decision="").exists()
+    # The copy in review has the feared person's name redacted; the delivered one was handed
+    # over with its protected PDF.
+    in_review = requests.get(status=RequestStatus.IN_REVIEW)
+    assert in_review.redactions.filter(status="applied").exists()
+    assert (
+        Delivery.objects.filter(request__status=RequestStatus.DELIVERED)
+        .filter(pdf__isnull=False)
+        .exists()
+    )
+    # A case due for erasure, one under a legal hold, breaches with the clock, the record.
+    assert Erasure.objects.filter(status="due").count() == 1
+    assert LegalHold.objects.filter(lifted_at=None).count() == 1
+    assert Breach.objects.count() == 2 and Breach.objects.filter(decision="").exists()
+    assert ProcessingActivity.objects.count() >= 5
+    assert verify_chain().ok
+    # Seeding again adds nothing.
+    call_command("seed_demo", stdout=StringIO())
+    assert AccessRequest.objects.count() == requests.count()

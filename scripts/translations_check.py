@@ -28,7 +28,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ["fr"]  # every shipped language but English, the language of the code
 # Where user-facing strings live; tests, scripts, docs and the benchmark are not shipped pages.
-SOURCES = ["victimsupport", "cases", "risk", "referrals", "premises", "demo", "templates"]
+SOURCES = [
+    "victimsupport",
+    "cases",
+    "risk",
+    "referrals",
+    "premises",
+    "dataprotection",
+    "demo",
+    "templates",
+]
 IGNORE = ["*/migrations/*", "*/__pycache__/*"]
 
 

@@ -694,6 +694,162 @@ def exports_html(exports: Any, case: Any) -> str:
     return render_html(exports.TEMPLATE, exports.export_context(case))
 
 
+# --- Data protection -----------------------------------------------------------------------
+
+COPY_ENTRIES = 500
+FEARED = "Viktor Bench-Hale"
+
+
+def bench_dpo() -> Any:
+    """The benchmark's data-protection officer (made once)."""
+    from django.contrib.auth.models import Group
+
+    from victimsupport.access import Role, sync_roles
+    from victimsupport.accounts.models import User
+
+    sync_roles()
+    dpo, created = User.objects.get_or_create(
+        email="bench-dpo@bench.example",
+        defaults={"username": "bench-dpo@bench.example", "first_name": "Dana"},
+    )
+    if created:
+        dpo.groups.add(Group.objects.get(name=Role.DATA_PROTECTION_OFFICER))
+    return dpo
+
+
+def _worker_ms(job: Any) -> float:
+    """The background worker's time for one document job (the task run in this process)."""
+    from victimsupport import pdfjobs
+
+    start = time.perf_counter()
+    pdfjobs.produce_document.func(job._meta.label_lower, str(job.pk))
+    elapsed = (time.perf_counter() - start) * 1000
+    job.refresh_from_db()
+    if job.status != "done":
+        raise SystemExit(f"benchmark copy job ended {job.status}: {job.failure}")
+    return elapsed
+
+
+def bench_dataprotection(s: Subjects, reps: int) -> list[Result]:
+    """The person's copy of a 500-entry file, draft and final, made by the background worker
+    (the task's whole run: gathering, redaction, layout, writing, for the final the password),
+    and the erasure of one full case. Made for the run and rolled back."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from cases import services as case_services
+    from cases.models import Note, ThirdParty, Victim
+    from dataprotection.models import Erasure, Redaction
+    from dataprotection.services import copy as copy_services
+    from dataprotection.services import delivery as delivery_services
+    from dataprotection.services import requests as request_services
+    from dataprotection.services import retention as retention_services
+
+    dpo = bench_dpo()
+    today = timezone.localdate()
+    results: list[Result] = []
+    count = max(3, reps // 10)
+    with transaction.atomic():
+        case = case_services.case_create(team=s.team, assigned_to=s.worker)
+        Victim.objects.create(case=case, given_name="Amira", family_name="Kowalski")
+        ThirdParty.objects.create(case=case, role="feared", name=FEARED)
+        # 500 entries of the timeline; one in ten names the person feared.
+        Note.objects.bulk_create(
+            [
+                Note(
+                    case=case,
+                    author=s.worker,
+                    body=(f"{FEARED} called the office again. " if i % 10 == 0 else "")
+                    + "Went through the safety plan; she will keep the diary of incidents.",
+                )
+                for i in range(COPY_ENTRIES)
+            ]
+        )
+        request = request_services.access_request_log(
+            actor=dpo,
+            kind="access",
+            received_on=today,
+            received_via="in_person",
+            requester_kind="person",
+            requester_name="Amira Kowalski",
+            case_references=[case.reference],
+        )
+        request = request_services.access_request_identity_check(
+            actor=dpo, request=request, version=request.version, method="known_to_staff"
+        )
+        start = time.perf_counter()
+        request = copy_services.copy_draft_make(actor=dpo, request=request)
+        made_ms = (time.perf_counter() - start) * 1000
+        suggested = Redaction.objects.filter(request=request).count()
+        draft = [
+            _worker_ms(copy_services.copy_draft_request(actor=dpo, request=request))
+            for _ in range(count)
+        ]
+        results += [
+            ms(
+                f"copy of a {COPY_ENTRIES}-entry file: draft made",
+                [made_ms],
+                None,
+                f"items frozen, {suggested} redactions suggested",
+            ),
+            ms(
+                f"copy of a {COPY_ENTRIES}-entry file: draft PDF",
+                draft,
+                10_000,
+                "in the background worker, with progress",
+            ),
+        ]
+        for redaction in Redaction.objects.filter(request=request):
+            copy_services.redaction_apply(actor=dpo, request=request, redaction=redaction)
+        request = copy_services.copy_submit_for_review(actor=dpo, request=request)
+        request = copy_services.copy_sign_off(actor=s.supervisor, request=request)
+        final = []
+        for _ in range(count):
+            _delivery, job = delivery_services.delivery_prepare(actor=dpo, request=request)
+            final.append(_worker_ms(job))
+        results.append(
+            ms(
+                f"copy of a {COPY_ENTRIES}-entry file: final PDF",
+                final,
+                10_000,
+                "the signed-off copy, AES-256, in the background worker",
+            )
+        )
+
+        erase = []
+        for i in range(count + 1):
+            case = case_services.case_create(team=s.team, assigned_to=s.worker)
+            Victim.objects.create(case=case, given_name="Eva", family_name="Novak", phone="+32 470")
+            ThirdParty.objects.create(case=case, role="feared", name=FEARED)
+            for n in range(20):
+                case_services.note_add(case=case, actor=s.worker, body=f"Note {n} of the file.")
+            case_services.document_add(
+                case=case,
+                actor=s.worker,
+                name="letter.txt",
+                content_type="text/plain",
+                data=b"A letter from the housing office.",
+            )
+            case = case_services.case_close(case=case, actor=s.worker, reason="Support completed.")
+            erasure = Erasure.objects.create(
+                case=case, case_reference=case.reference, basis="schedule", due_since=today
+            )
+            start = time.perf_counter()
+            retention_services.case_erase(actor=dpo, erasure=erasure)
+            if i:  # the first is a warm-up
+                erase.append((time.perf_counter() - start) * 1000)
+        results.append(
+            ms(
+                "erasure of one case",
+                erase,
+                2_000,
+                "every row and file of a closed case with 20 notes, in one transaction",
+            )
+        )
+        transaction.set_rollback(True)
+    return results
+
+
 # --- Main ----------------------------------------------------------------------------------
 
 
@@ -727,7 +883,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         default="",
-        help="comma-separated parts: pages,intake,crypto,access,audit,pdf,referrals",
+        help="comma-separated parts: pages,intake,crypto,access,audit,pdf,referrals,dataprotection",
     )
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
@@ -744,6 +900,7 @@ def main(argv: list[str] | None = None) -> int:
         "audit",
         "pdf",
         "referrals",
+        "dataprotection",
     }
     print(
         f"Benchmark on {connection.vendor} with {held:,} cases; team '{s.team.name}' "
@@ -765,6 +922,8 @@ def main(argv: list[str] | None = None) -> int:
         results += bench_pdf(s, args.reps)
     if "referrals" in parts:
         results += bench_referrals(s, args.reps)
+    if "dataprotection" in parts:
+        results += bench_dataprotection(s, args.reps)
     print_table(results)
     rows = [{k: v for k, v in asdict(r).items() if k != "note"} for r in results]
     args.output.write_text(json.dumps(rows, indent=2) + "\n")

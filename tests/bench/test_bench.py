@@ -81,3 +81,27 @@ def test_percentile_and_ratio():
     assert run.p95(samples) == 95.0
     r = run.ratio("x", [2.0, 2.0, 4.0], [1.0, 1.0, 2.0], 1.5)
     assert (r.median, r.p95, r.ok) == (2.0, 2.0, False)
+
+
+def test_the_data_protection_bench_measures_the_copy_and_the_erasure(tmp_path, monkeypatch):
+    from dataprotection.models import AccessRequest, Erasure
+
+    monkeypatch.setattr(run, "COPY_ENTRIES", 30)  # the real run uses 500
+    out = tmp_path / "results.json"
+    run.ensure_cases(30)  # the demo, with its own requests and erasure due
+    before = (AccessRequest.objects.count(), Erasure.objects.count())
+    status = run.main(
+        ["--cases", "30", "--reps", "2", "--only", "dataprotection", "--output", str(out)]
+    )
+    assert status == 0
+    rows = {r["name"]: r for r in json.loads(out.read_text())}
+    assert set(rows) == {
+        "copy of a 30-entry file: draft made",
+        "copy of a 30-entry file: draft PDF",
+        "copy of a 30-entry file: final PDF",
+        "erasure of one case",
+    }
+    assert rows["copy of a 30-entry file: draft PDF"]["budget"] == 10_000
+    assert rows["erasure of one case"]["budget"] == 2_000
+    # Everything it made was rolled back: no request, no erased case's certificate left.
+    assert (AccessRequest.objects.count(), Erasure.objects.count()) == before

@@ -114,9 +114,14 @@ class AccessRequestQuerySet(models.QuerySet["AccessRequest"]):
         if Role.DATA_PROTECTION_OFFICER in roles:
             return self.annotate(can_write=Value(True))
         if Role.SUPERVISOR in roles:
-            # Read-only: a supervisor reviews and signs off; the service checks who may.
+            # Read-only: a supervisor reviews and signs off; the service checks who may. Only
+            # requests whose every case is of their teams: a request about two people's files
+            # (or one person's files in two teams) would otherwise show a file of another team.
+            teams = user.teams.all()
+            outside = RequestCase.objects.exclude(case__team__in=teams).values("request_id")
             return (
-                self.filter(cases__team__in=user.teams.all())
+                self.filter(cases__team__in=teams)
+                .exclude(pk__in=outside)
                 .distinct()
                 .annotate(can_write=Value(False))
             )

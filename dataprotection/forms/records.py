@@ -130,7 +130,7 @@ class BreachToldForm(forms.Form):
         max_length=limits.REFERENCE,
         help_text=_("Exactly as it is written, for example VS-2026-00042."),
     )
-    method = forms.ChoiceField(label=_("Told by"), choices=ContactMethod.choices)
+    method = forms.ChoiceField(label=_("How they were told"), choices=ContactMethod.choices)
 
 
 class BreachCloseForm(VersionedFormMixin, forms.Form):

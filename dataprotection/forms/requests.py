@@ -167,7 +167,7 @@ class ExtensionForm(VersionedFormMixin, forms.Form):
         error_messages={"required": _("Give the date the person was told of the extension.")},
     )
     told_via = forms.ChoiceField(
-        label=_("Told by"),
+        label=_("How they were told"),
         choices=[("", _("Choose…")), *ContactMethod.choices],
         help_text=_("A channel their case records as safe, or in person."),
         error_messages={"required": _("Choose how the person was told.")},

@@ -546,7 +546,7 @@ def breach_decide(
         raise ValidationError(
             {
                 "decision": _(
-                    "The regulator has already been told: the decision stays \u201cnotify\u201d."
+                    "The regulator has already been told: the decision stays “notify”."
                 )
             }
         )

@@ -12,11 +12,12 @@ import html
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from cases.models import ConfidentialityNotice
 from dataprotection import clock, selectors
-from dataprotection.models import RequestStatus
+from dataprotection.models import AccessRequest, RequestStatus
 from tests import factories
 from victimsupport import country
 
@@ -191,3 +192,21 @@ def test_the_notice_says_it_in_french_too(client, cara, notice, settings):
     for circumstance in circumstances:
         assert circumstance in text
     assert english[0] not in text
+
+
+def test_a_supervisor_does_not_see_a_request_that_also_names_a_case_of_another_team(
+    client, dana, case, cara
+):
+    """A request about a North case and a South case would show Sofia (North) the South file
+    through the copy's pages: it is the DPO's alone."""
+    south = factories.make_team("South")
+    sam = factories.caseworker(south, "Sam")
+    south_case = factories.make_full_case(sam, team=south)
+    sofia = factories.supervisor(case.team)
+    mixed = factories.make_access_request(case, south_case, logged_by=dana)
+    own = factories.make_access_request(case, logged_by=dana)
+    assert set(AccessRequest.objects.visible_to(sofia)) == {own}
+    client.force_login(sofia)
+    assert client.get(reverse("dataprotection:request", args=[own.pk])).status_code == 200
+    for name in ("request", "copy_prepare", "copy_review", "copy_log"):
+        assert client.get(reverse(f"dataprotection:{name}", args=[mixed.pk])).status_code == 404

@@ -29,7 +29,10 @@ def _private(response: HttpResponse) -> HttpResponse:
     """Nothing kept, sent on or indexed: the page's address never leaves with a click, no
     cache holds it or the file, and no search engine lists it."""
     add_never_cache_headers(response)  # Cache-Control: no-store (and no-cache, max-age=0)
-    response["Referrer-Policy"] = "no-referrer"
+    # same-origin, not no-referrer: under no-referrer browsers send "Origin: null" with the
+    # page's POST, which the CSRF check refuses (settings.SECURE_REFERRER_POLICY says the same).
+    # Nothing goes to another site either way, and the secret after "#" is never in a referrer.
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

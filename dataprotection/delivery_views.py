@@ -52,7 +52,18 @@ def _page(
     access entry for the request and each of its cases."""
     delivery = _delivery_of(access_request)
     job = services.final_job(actor=request.user, request=access_request)
-    has_pdf = _has_pdf(delivery)
+    expired = delivery is not None and services.link_expired(delivery)
+    has_pdf = not expired and _has_pdf(delivery)
+    # The worker is done but the PDF is not kept on the delivery yet: the DPO's POST keeps
+    # it ("Keep the finished copy for delivery", or any next step); this page never writes.
+    to_keep = (
+        not has_pdf
+        and not expired
+        and job is not None
+        and job.is_ready
+        and delivery is not None
+        and bool(delivery.passphrase)
+    )
     if job is not None and not has_pdf and delivery is not None and delivery.passphrase:
         # Retrying a final PDF means preparing the delivery again, not the copy helper's
         # draft: the status include reads these names from the job.
@@ -71,7 +82,16 @@ def _page(
         "delivery": delivery,
         "has_pdf": has_pdf,
         "job": job,
-        "show_job": job is not None and not has_pdf and not job.is_ready,
+        "show_job": job is not None and not has_pdf and not expired and not job.is_ready,
+        "to_keep": to_keep,
+        "link_expired": expired,
+        "link_expired_message": services.link_expired_message(delivery) if expired else "",
+        # Shown until it is recorded as sent; afterwards only on a POST asking for it, once.
+        "show_passphrase": bool(
+            delivery is not None
+            and delivery.passphrase
+            and (delivery.passphrase_sent_at is None or forms.get("show_passphrase"))
+        ),
         "refresh_seconds": pdfjobs.REFRESH_SECONDS,
         "channel": channel,
         "do_not_contact_message": services.do_not_contact_message(channel)
@@ -91,17 +111,40 @@ def _page(
 @login_required
 @require_GET
 def delivery(request: HttpRequest, pk: Any) -> HttpResponse:
-    """Where the delivery stands. A final PDF the worker has finished is kept on the delivery
-    here (the job itself is purged within a day)."""
+    """Where the delivery stands. It reads only: a final PDF the worker has finished is kept
+    on the delivery by a POST (``delivery_keep``, or the next step)."""
     access_request = _request_for_dpo(request, pk)
-    found = _delivery_of(access_request)
-    job = services.final_job(actor=request.user, request=access_request)
-    if found is not None and job is not None and job.is_ready and not _has_pdf(found):
-        try:
-            services.delivery_store(actor=request.user, request=access_request, job=job)
-        except ValidationError as exc:
-            return _page(request, access_request, status=400, errors=exc.messages)
     return _page(request, access_request)
+
+
+@login_required
+@require_POST
+def delivery_keep(request: HttpRequest, pk: Any) -> HttpResponse:
+    """ "Keep the finished copy for delivery": the worker's PDF copied onto the delivery (the
+    job itself is purged within a day)."""
+    access_request = _request_for_dpo(request, pk, write=True)
+    try:
+        services.delivery_store(actor=request.user, request=access_request)
+    except ValidationError as exc:
+        return _page(request, access_request, status=400, errors=exc.messages)
+    messages.success(request, _("The final PDF is kept for the delivery."))
+    return redirect("dataprotection:delivery", pk=access_request.pk)
+
+
+@login_required
+@require_POST
+def delivery_passphrase_show(request: HttpRequest, pk: Any) -> HttpResponse:
+    """The passphrase once more, after it was recorded as sent: shown in this answer only,
+    and its own access entry."""
+    access_request = _request_for_dpo(request, pk)
+    found = _existing_delivery(access_request)
+    if found is None:
+        return _page(request, access_request, status=400, errors=_no_delivery())
+    try:
+        services.delivery_passphrase_shown(actor=request.user, delivery=found)
+    except ValidationError as exc:
+        return _page(request, access_request, status=400, errors=exc.messages)
+    return _page(request, access_request, show_passphrase=True)
 
 
 @login_required
@@ -189,7 +232,7 @@ def delivery_pdf(request: HttpRequest, pk: Any) -> HttpResponse:
     """The protected PDF, for the DPO to hand over: its download is an access entry."""
     access_request = _request_for_dpo(request, pk)
     found = Delivery.objects.filter(request=access_request, pdf__isnull=False).first()
-    if found is None:
+    if found is None or services.link_expired(found):
         raise Http404("No document found.")
     services.delivery_downloaded(actor=request.user, delivery=found)
     return pdfjobs.pdf_response(found.pdf, CopyJob.FILENAME)

@@ -71,6 +71,12 @@ urlpatterns = [
         delivery_views.delivery_passphrase_sent,
         name="delivery_passphrase_sent",
     ),
+    path("requests/<uuid:pk>/delivery/keep/", delivery_views.delivery_keep, name="delivery_keep"),
+    path(
+        "requests/<uuid:pk>/delivery/passphrase/",
+        delivery_views.delivery_passphrase_show,
+        name="delivery_passphrase_show",
+    ),
     path("requests/<uuid:pk>/delivery/link/", delivery_views.delivery_link, name="delivery_link"),
     path(
         "requests/<uuid:pk>/delivery/hand-over/",

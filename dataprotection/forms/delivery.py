@@ -44,8 +44,11 @@ class CopyDownloadForm(forms.Form):
         required=False,
         max_length=SECRET_MAX,
         help_text=_("In your link it is everything after the # sign."),
-        widget=forms.TextInput(
-            attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}
+        # Never echoed back: a page answered 400 (a wrong code) shows an empty box, so the code
+        # is not left on the screen or in the page's source.
+        widget=forms.PasswordInput(
+            render_value=False,
+            attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
         ),
     )
 

@@ -6,13 +6,17 @@ The steps, each audited:
 1. ``delivery_prepare``: a fresh passphrase, and the worker asked for the final PDF (the HTML
    signed off, in the person's language, AES-256 under that passphrase);
 2. ``delivery_store``: the finished PDF copied from its job (which expires in a day) onto the
-   delivery, where it lasts as long as the link;
+   delivery, where it lasts as long as the link: by the DPO's POST, or by the next step
+   (``passphrase_sent``, ``delivery_link_create``, ``delivery_hand_over``) if not yet done;
+   never by opening the page;
 3. ``passphrase_sent``: the passphrase told by a method every case of the request records as
    safe; a case marked do-not-contact blocks it;
 4. ``delivery_link_create`` (the person downloads it once, within ``LINK_DAYS``) or
    ``delivery_hand_over`` (given in person);
-5. ``purge_deliveries``: the PDF and the passphrase cleared once used, handed over, expired or
-   the request closed (``manage.py purge_deliveries``, daily).
+5. ``delivery_purge``: the PDF and the passphrase cleared once used, handed over, expired or
+   the request closed (``manage.py purge_deliveries``, daily, by cron only: no user's action
+   runs it). Until it runs, an expired link counts as cleared (``link_expired``): nothing more
+   is sent from that delivery, and preparing it again gives a new passphrase.
 
 The link's secret travels only in the part of the address after "#", which browsers never
 send: the server keeps its SHA-256, compares it in constant time, and lets one download
@@ -34,6 +38,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -164,7 +169,6 @@ def delivery_prepare(*, actor: Any, request: AccessRequest) -> tuple[Delivery, C
     final PDF in the person's language. A delivery whose PDF was cleared (its link expired)
     gets a new passphrase: the one told before no longer opens anything."""
     _check_dpo(actor)
-    purge_deliveries()
     request = AccessRequest.objects.select_for_update().get(pk=request.pk)
     if request.status != RequestStatus.APPROVED or not request.approved_html:
         raise ValidationError(_("Only a copy that has been signed off can be delivered."))
@@ -172,14 +176,18 @@ def delivery_prepare(*, actor: Any, request: AccessRequest) -> tuple[Delivery, C
         raise ValidationError(
             _("The request was made by someone the file records as feared: decide on it first.")
         )
-    delivery = _delivery_of(request)
-    if delivery is not None and delivery.pdf is not None:
+    delivery = Delivery.objects.select_for_update().filter(request=request).first()
+    expired = delivery is not None and link_expired(delivery)
+    if delivery is not None and delivery.pdf is not None and not expired:
         raise ValidationError(_("The final copy is already made: deliver it."))
     if delivery is None:
         delivery = Delivery.objects.create(
             request=request, passphrase=new_passphrase(), created_by=actor
         )
-    elif not delivery.passphrase:
+    elif expired or not delivery.passphrase:
+        # Its link expired (whether or not the purge has run since): the old PDF and the
+        # passphrase told with it open nothing any more.
+        delivery.pdf = None
         delivery.passphrase = new_passphrase()
         delivery.passphrase_sent_via = ""
         delivery.passphrase_sent_at = None
@@ -199,6 +207,23 @@ def delivery_prepare(*, actor: Any, request: AccessRequest) -> tuple[Delivery, C
     return delivery, job
 
 
+def link_expired(delivery: Delivery, *, now: datetime.datetime | None = None) -> bool:
+    """Its link ran out unused: the delivery is done with, whether or not the purge (cron)
+    has cleared it yet."""
+    return (
+        delivery.link_used_at is None
+        and delivery.link_expires_at is not None
+        and delivery.link_expires_at <= (now or timezone.now())
+    )
+
+
+def link_expired_message(delivery: Delivery) -> str:
+    return _(
+        "The one-time link expired on %(when)s without being used. Make the final PDF again: "
+        "it gets a new passphrase, and the one sent before opens nothing."
+    ) % {"when": date_format(timezone.localtime(delivery.link_expires_at), "j M Y, H:i")}
+
+
 def final_job(*, actor: Any, request: AccessRequest) -> CopyJob | None:
     """The latest final PDF the DPO asked for, without its content."""
     return (
@@ -210,23 +235,43 @@ def final_job(*, actor: Any, request: AccessRequest) -> CopyJob | None:
     )
 
 
-@transaction.atomic
-def delivery_store(*, actor: Any, request: AccessRequest, job: CopyJob) -> Delivery:
-    """Copy the finished final PDF onto the delivery: the job is purged within a day, the
-    delivery keeps it for the link's seven days."""
-    _check_dpo(actor)
-    delivery = Delivery.objects.select_for_update().filter(request=request).first()
-    if delivery is None or not delivery.passphrase:
-        raise ValidationError(_("Prepare the delivery first."))
-    if job.request_id != request.pk or not job.final or not job.is_ready:
-        raise ValidationError(_("The final PDF is not ready yet."))
+def _keep_finished(delivery: Delivery, *, actor: Any, job: CopyJob | None = None) -> bool:
+    """Copy the finished final PDF onto ``delivery`` (locked by the caller) if it has none
+    yet and its link has not expired. True when the delivery holds its PDF afterwards."""
     if delivery.pdf is not None:
-        return delivery
+        return True
+    if not delivery.passphrase or link_expired(delivery):
+        return False
+    job = job or final_job(actor=actor, request=delivery.request)
+    if job is None or job.request_id != delivery.request_id or not job.final:
+        return False
+    if not job.is_ready:
+        return False
     content = CopyJob.objects.filter(pk=job.pk).values_list("pdf", flat=True).first()
     if not content:
-        raise ValidationError(_("The final PDF is not ready yet."))
+        return False
     delivery.pdf = content
     delivery.save(update_fields=["pdf"])
+    return True
+
+
+@transaction.atomic
+def delivery_store(*, actor: Any, request: AccessRequest, job: CopyJob | None = None) -> Delivery:
+    """Copy the finished final PDF (``job``, or the latest one asked for) onto the delivery:
+    the job is purged within a day, the delivery keeps it for the link's seven days. Run by
+    the DPO's POST only, never by opening the page."""
+    _check_dpo(actor)
+    delivery = (
+        Delivery.objects.select_for_update().select_related("request").filter(request=request)
+    ).first()
+    if delivery is None or not delivery.passphrase:
+        raise ValidationError(_("Prepare the delivery first."))
+    if link_expired(delivery):
+        raise ValidationError(link_expired_message(delivery))
+    if job is not None and (job.request_id != request.pk or not job.final):
+        raise ValidationError(_("The final PDF is not ready yet."))
+    if not _keep_finished(delivery, actor=actor, job=job):
+        raise ValidationError(_("The final PDF is not ready yet."))
     return delivery
 
 
@@ -241,6 +286,9 @@ def passphrase_sent(*, actor: Any, delivery: Delivery, method: str) -> Delivery:
     delivery = Delivery.objects.select_for_update().select_related("request").get(pk=delivery.pk)
     if not delivery.passphrase:
         raise ValidationError(_("This delivery's passphrase has been cleared: prepare it again."))
+    if link_expired(delivery):
+        raise ValidationError(link_expired_message(delivery))
+    _keep_finished(delivery, actor=actor)
     channel = safe_channel(delivery.request)
     if channel.blocked:
         raise ValidationError({"method": do_not_contact_message(channel)})
@@ -263,10 +311,14 @@ def passphrase_sent(*, actor: Any, delivery: Delivery, method: str) -> Delivery:
 # --- The one-time link, or a hand-over ---------------------------------------------------------
 
 
-def _check_deliverable(delivery: Delivery) -> None:
+def _check_deliverable(delivery: Delivery, *, actor: Any) -> None:
+    """Refused unless the request waits for delivery and its link has not expired; the
+    finished PDF is kept on the delivery first if it is not yet."""
     if delivery.request.status != RequestStatus.APPROVED:
         raise ValidationError(_("This copy has already been delivered."))
-    if delivery.pdf is None:
+    if link_expired(delivery):
+        raise ValidationError(link_expired_message(delivery))
+    if not _keep_finished(delivery, actor=actor):
         raise ValidationError(_("The final PDF is not ready yet."))
 
 
@@ -281,9 +333,8 @@ def delivery_link_create(*, actor: Any, delivery: Delivery) -> tuple[Delivery, s
     """A new one-time link, replacing any earlier unused one. Returns the delivery and the
     full address, shown once to the DPO: only the secret's SHA-256 is kept."""
     _check_dpo(actor)
-    purge_deliveries()
     delivery = Delivery.objects.select_for_update().select_related("request").get(pk=delivery.pk)
-    _check_deliverable(delivery)
+    _check_deliverable(delivery, actor=actor)
     channel = safe_channel(delivery.request)
     if channel.blocked:
         raise ValidationError(do_not_contact_message(channel))
@@ -313,7 +364,7 @@ def delivery_hand_over(*, actor: Any, delivery: Delivery, via: str) -> Delivery:
     if via not in {value for value, _label in HAND_OVER_CHOICES}:
         raise ValidationError({"via": _("Choose how the copy was handed over.")})
     delivery = Delivery.objects.select_for_update().select_related("request").get(pk=delivery.pk)
-    _check_deliverable(delivery)
+    _check_deliverable(delivery, actor=actor)
     now = timezone.now()
     delivery.handed_over_at = now
     delivery.handed_over_via = via
@@ -326,6 +377,20 @@ def delivery_hand_over(*, actor: Any, delivery: Delivery, via: str) -> Delivery:
         detail={"delivery": delivery.pk, "via": via},
     )
     return delivery
+
+
+def delivery_passphrase_shown(*, actor: Any, delivery: Delivery) -> None:
+    """The DPO asked to see the passphrase again after it was sent: its access entry on the
+    request, naming the delivery."""
+    _check_dpo(actor)
+    if not delivery.passphrase:
+        raise ValidationError(_("This delivery's passphrase has been cleared: prepare it again."))
+    record_access(
+        actor=actor,
+        obj=delivery.request,
+        kind=AccessKind.VIEW,
+        detail={"delivery": delivery.pk, "as": "passphrase"},
+    )
 
 
 def delivery_downloaded(*, actor: Any, delivery: Delivery) -> None:
@@ -389,7 +454,7 @@ def delivery_link_use(*, link_id: str, secret: str) -> bytes:
 
 
 @transaction.atomic
-def purge_deliveries(*, now: datetime.datetime | None = None) -> int:
+def delivery_purge(*, now: datetime.datetime | None = None) -> int:
     """Clear the stored PDF and the passphrase of every delivery that is done with: its link
     used or expired, handed over, or its request no longer waiting for delivery. Each one is
     saved (an audited change, values masked). Returns how many were cleared."""

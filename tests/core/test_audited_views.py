@@ -102,6 +102,10 @@ EXEMPT = {
         "the person's public one-time page: asks for the code, looks nothing up; the download "
         "is audited (as the system), tested in tests/dataprotection/test_delivery_public.py"
     ),
+    "dataprotection:delivery_keep": (
+        "a POST that copies the finished final PDF onto the delivery and redirects to the "
+        "delivery page (which writes the entries); refused, it shows that page, audited"
+    ),
     # --- end of delivery ---
     # --- the copy (dataprotection.copy_views) ---
     "dataprotection:copy_job": "the draft PDF's progress only; the download is the access entry",
@@ -332,6 +336,7 @@ def world(north):
         "delivery_link",
         "delivery_hand_over",
         "delivery_pdf",
+        "delivery_passphrase_show",
     ]:
         by_name[f"dataprotection:{name}"] = {"pk": [signed_off.pk]}
         actors[f"dataprotection:{name}"] = dana

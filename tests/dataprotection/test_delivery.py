@@ -121,20 +121,64 @@ def test_a_copy_not_signed_off_cannot_be_prepared(dana, case):
     assert not Delivery.objects.exists() and not CopyJob.objects.exists()
 
 
-def test_the_delivery_page_keeps_the_finished_pdf_on_the_delivery(client, dana, approved):
+def test_opening_the_delivery_page_writes_nothing_even_when_the_pdf_is_done(client, dana, approved):
     client.force_login(dana)
-    response = client.post(delivery_url("delivery_prepare", approved))
-    assert response.status_code == 302
+    assert client.post(delivery_url("delivery_prepare", approved)).status_code == 302
     job = CopyJob.objects.get()
     page = client.get(delivery_url("delivery", approved)).content.decode()
     assert 'id="export-status"' in page  # its progress, from pdf/_job_status.html
     produce(job)
-    page = client.get(delivery_url("delivery", approved)).content.decode()
     delivery = Delivery.objects.get()
-    assert delivery.pdf is not None and "Made and kept for the delivery" in page
+    before = Delivery.objects.filter(pk=delivery.pk).values().get()
+    since = factories.audit_mark()
+    page = client.get(delivery_url("delivery", approved)).content.decode()
+    assert Delivery.objects.filter(pk=delivery.pk).values().get() == before
+    assert (
+        not AuditEntry.objects.filter(seq__gt=since)
+        .exclude(action=AuditEntry.Action.ACCESS)
+        .exists()
+    )
+    # It offers the POST that keeps it instead.
+    assert delivery_url("delivery_keep", approved) in page
+    assert "Keep the finished copy for delivery" in page
+
+
+def test_keeping_the_finished_copy_stores_it_on_the_delivery(client, dana, approved):
+    client.force_login(dana)
+    client.post(delivery_url("delivery_prepare", approved))
+    # Not finished yet: refused, nothing kept.
+    response = client.post(delivery_url("delivery_keep", approved))
+    assert response.status_code == 400 and "not ready yet" in response.content.decode()
+    produce(CopyJob.objects.get())
+    response = client.post(delivery_url("delivery_keep", approved))
+    assert response.status_code == 302
+    delivery = Delivery.objects.get()
+    assert delivery.pdf is not None
+    page = client.get(delivery_url("delivery", approved)).content.decode()
+    assert "Made and kept for the delivery" in page
     # Kept after the job itself is purged.
     CopyJob.objects.all().delete()
     delivery.refresh_from_db()
+    assert CONTENT in text_of(delivery.pdf, delivery.passphrase)
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("delivery_passphrase_sent", {"method": "text"}),
+        ("delivery_link", {}),
+        ("delivery_hand_over", {"via": "in_person"}),
+    ],
+)
+def test_the_next_step_keeps_the_finished_copy_first(client, dana, approved, name, data):
+    client.force_login(dana)
+    client.post(delivery_url("delivery_prepare", approved))
+    produce(CopyJob.objects.get())
+    assert Delivery.objects.get().pdf is None
+    response = client.post(delivery_url(name, approved), data)
+    assert response.status_code in (200, 302), response.content.decode()
+    delivery = Delivery.objects.get()
+    assert delivery.pdf is not None
     assert CONTENT in text_of(delivery.pdf, delivery.passphrase)
 
 
@@ -150,6 +194,36 @@ def test_the_page_shows_the_passphrase_with_the_safe_methods_and_times(client, d
     assert "Weekdays, 9 to 12" in page and "Text message" in page
     factories.assert_accessed(approved, AccessKind.VIEW, dana, since=since)
     factories.assert_accessed(approved.cases.get(), AccessKind.VIEW, dana, since=since)
+
+
+def test_once_sent_the_passphrase_is_hidden_and_shown_again_once_on_request(client, dana, approved):
+    delivery = prepared(dana, approved)
+    services.passphrase_sent(actor=dana, delivery=delivery, method="text")
+    client.force_login(dana)
+    page = client.get(delivery_url("delivery", approved)).content.decode()
+    assert delivery.passphrase not in page
+    assert "Sent by Text message on" in page
+    assert delivery_url("delivery_passphrase_show", approved) in page
+    assert "Show the passphrase again" in page
+    since = factories.audit_mark()
+    response = client.post(delivery_url("delivery_passphrase_show", approved))
+    assert response.status_code == 200
+    assert delivery.passphrase in response.content.decode()
+    factories.assert_accessed(
+        approved, AccessKind.VIEW, dana, since=since, delivery=delivery.pk, **{"as": "passphrase"}
+    )
+    # Once: the next visit hides it again.
+    again = client.get(delivery_url("delivery", approved)).content.decode()
+    assert delivery.passphrase not in again
+
+
+def test_only_the_dpo_is_shown_the_passphrase_again(client, north, cara, dana, approved):
+    delivery = prepared(dana, approved)
+    services.passphrase_sent(actor=dana, delivery=delivery, method="text")
+    client.force_login(cara)
+    response = client.post(delivery_url("delivery_passphrase_show", approved))
+    assert response.status_code == 404
+    assert delivery.passphrase not in response.content.decode()
 
 
 def test_the_passphrase_sent_by_a_safe_method_is_recorded_and_audited(client, dana, approved):
@@ -311,12 +385,60 @@ def test_the_delivery_page_answers_in_a_fixed_number_of_queries(
 # --- Clearing ------------------------------------------------------------------------------
 
 
+def test_no_step_of_a_user_runs_the_global_purge(client, dana, approved, case, monkeypatch):
+    other = prepared(dana, factories.approved_request(case, logged_by=dana))
+    Delivery.objects.filter(pk=other.pk).update(
+        link_expires_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+
+    def no_purge(**kwargs):
+        raise AssertionError("the purge is cron's, not a user's action")
+
+    monkeypatch.setattr(services, "delivery_purge", no_purge)
+    delivery = prepared(dana, approved)
+    services.delivery_link_create(actor=dana, delivery=delivery)
+    other.refresh_from_db()
+    assert other.pdf is not None and other.passphrase  # untouched until cron runs
+
+
+def test_an_expired_link_is_refused_and_explained_before_the_purge_runs(client, dana, approved):
+    delivery = prepared(dana, approved)
+    services.delivery_link_create(actor=dana, delivery=delivery)
+    Delivery.objects.filter(pk=delivery.pk).update(
+        link_expires_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    delivery.refresh_from_db()
+    assert delivery.pdf is not None and delivery.passphrase  # the purge has not run
+    assert services.link_expired(delivery)
+    client.force_login(dana)
+    page = client.get(delivery_url("delivery", approved)).content.decode()
+    assert "expired on" in page and "Expired unused on" in page
+    assert delivery.passphrase not in page
+    assert delivery_url("delivery_link", approved) not in page
+    assert delivery_url("delivery_prepare", approved) in page  # start again
+    for name, data in [
+        ("delivery_link", {}),
+        ("delivery_hand_over", {"via": "in_person"}),
+        ("delivery_passphrase_sent", {"method": "text"}),
+    ]:
+        response = client.post(delivery_url(name, approved), data)
+        assert response.status_code == 400 and "expired on" in response.content.decode(), name
+    assert client.get(delivery_url("delivery_pdf", approved)).status_code == 404
+    approved.refresh_from_db()
+    assert approved.status == RequestStatus.APPROVED
+    # Prepared again: a new passphrase, the old PDF gone, the link reset.
+    old = delivery.passphrase
+    again, _job = services.delivery_prepare(actor=dana, request=approved)
+    again.refresh_from_db()
+    assert again.passphrase != old and again.pdf is None and again.link_id is None
+
+
 def test_the_purge_clears_the_pdf_and_passphrase_after_use_or_expiry(dana, approved, case):
     delivery = prepared(dana, approved)
     _made, _link = services.delivery_link_create(actor=dana, delivery=delivery)
     waiting = factories.approved_request(case, logged_by=dana)
     kept = prepared(dana, waiting)
-    assert services.purge_deliveries() == 0
+    assert services.delivery_purge() == 0
     Delivery.objects.filter(pk=delivery.pk).update(
         link_expires_at=timezone.now() - datetime.timedelta(seconds=1)
     )
@@ -328,7 +450,7 @@ def test_the_purge_clears_the_pdf_and_passphrase_after_use_or_expiry(dana, appro
     assert kept.pdf is not None and kept.passphrase
     entry = factories.assert_changed(delivery, since=since)
     assert entry.additional_data.get("system") == "purge_deliveries"
-    assert services.purge_deliveries() == 0  # once
+    assert services.delivery_purge() == 0  # once
     # Prepared again after expiry: a new passphrase, the old one opens nothing.
     old = kept.passphrase
     again, _job = services.delivery_prepare(actor=dana, request=approved)

@@ -207,3 +207,30 @@ def test_the_quick_exit_script_replaces_the_history_entry():
     assert "location.replace(" in script and "data-exit-url" in script
     partial = Path(finders.find("js/copy_link.js")).read_text()
     assert "location.hash" in partial and "replaceState" in partial
+
+
+def test_a_refused_code_is_not_echoed_back(client, linked):
+    _delivery, link_id, secret, _link = linked
+    typed = "typed-code-" + secret[:10]
+    response = client.post(page_url(link_id), {"code": typed, "secret": secret + "x"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert typed not in page and secret not in page
+    assert re.search(r'<input type="password" name="code"', page)
+    assert re.search(r'<input type="hidden" name="secret" id="copy-secret" value="">', page)
+
+
+def test_the_page_keeps_the_secret_for_this_tab_only_and_forgets_it_on_quick_exit(client, linked):
+    from pathlib import Path
+
+    from django.contrib.staticfiles import finders
+
+    _delivery, link_id, _secret, _link = linked
+    assert "js/copy_link.js" in client.get(page_url(link_id)).content.decode()
+    script = Path(finders.find("js/copy_link.js")).read_text()
+    assert "sessionStorage" in script and "localStorage" not in script
+    assert "setItem(key" in script and "getItem(key)" in script
+    assert "removeItem(key)" in script
+    assert 'getElementById("quick-exit")' in script
+    assert 'addEventListener("submit", forget)' in script
+    assert 'exit.addEventListener("click", forget)' in script

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dataprotection.services.delivery import purge_deliveries
+from dataprotection.services.delivery import delivery_purge
 from victimsupport.audit.commands import AuditedCommand
 
 
@@ -13,5 +13,5 @@ class Command(AuditedCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        count = purge_deliveries()
+        count = delivery_purge()
         self.stdout.write(f"Cleared {count} deliveries.")

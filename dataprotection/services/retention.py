@@ -55,6 +55,7 @@ from victimsupport import casefile, country, limits, pdfjobs
 from victimsupport.access import Role, has_role
 from victimsupport.audit.models import ChainHead
 from victimsupport.concurrency import EditConflict, claim
+from victimsupport.crypto.fields import blind_index_fields, encrypted_fields
 
 # The category each model's rows are counted under on the deletion certificate.
 CATEGORY_OF = {
@@ -81,6 +82,10 @@ CATEGORY_OF = {
     "dataprotection.CopyJob": "exports",
     "cases.IntakeDraft": "intake",
 }
+
+
+# On the certificate: the requests about the case left with no personal datum.
+ANONYMISED = "requests_anonymised"
 
 
 def _require_dpo(actor: Any) -> None:
@@ -364,21 +369,90 @@ def _delete(queryset: models.QuerySet, counts: Counter) -> None:
             counts[label] += n
 
 
-def _erase_rows(case: Case, counts: Counter) -> None:
-    # The copies made for requests about the case: renderings of this file.
+def _keys_of(case: Case) -> set[str]:
+    """The item keys a copy gives the items of ``case`` (``copy.section_key``/``timeline_key``)."""
+    from dataprotection import copy
+
+    projection = casefile.build(case)
+    keys = {copy.section_key(section, case) for section in projection.sections}
+    keys |= {copy.timeline_key(entry) for entry in projection.timeline}
+    return keys
+
+
+def _blank_request(request: AccessRequest) -> None:
+    """Every encrypted field and blind index of ``request`` emptied: what remains is its
+    reference, kind, status, dates, grounds and the staff who handled it."""
+    for enc in encrypted_fields(AccessRequest):
+        setattr(request, enc.name, None if enc.null else "")
+    request.authority_document_type = ""
+    request.item_keys = []
+    request.documents_confirmed = []
+    request.approved_digest = ""
+    request.save()  # the blind indexes follow their (now empty) source: None
+    for index in blind_index_fields(AccessRequest):
+        if getattr(request, index.attname) is not None:
+            setattr(request, index.attname, None)
+            request.save(update_fields=[index.name])
+
+
+def _erase_requests(case: Case, counts: Counter) -> None:
+    """The requests about ``case``: a request about this case alone (or about cases all
+    erased) is anonymised; a request that still concerns other cases loses only what is of
+    this case, and its copy (which holds this case) is cleared."""
     request_ids = list(RequestCase.objects.filter(case=case).values_list("request_id", flat=True))
-    if request_ids:
-        _delete(CopyJob.objects.filter(request_id__in=request_ids).defer("pdf"), counts)
-        _delete(Redaction.objects.filter(request_id__in=request_ids), counts)
-        _delete(Withholding.objects.filter(request_id__in=request_ids), counts)
-        for delivery in Delivery.objects.filter(request_id__in=request_ids, pdf__isnull=False):
+    if not request_ids:
+        return
+    others = set(
+        RequestCase.objects.filter(request_id__in=request_ids)
+        .exclude(case=case)
+        .values_list("request_id", flat=True)
+    )
+    keys: set[str] | None = None
+    for request in AccessRequest.objects.filter(pk__in=request_ids).order_by("pk"):
+        mine = RequestCase.objects.filter(request=request, case=case)
+        if request.pk not in others:
+            _delete(CopyJob.objects.filter(request=request).defer("pdf"), counts)
+            _delete(Redaction.objects.filter(request=request), counts)
+            _delete(Withholding.objects.filter(request=request), counts)
+            _delete(Delivery.objects.filter(request=request).defer("pdf"), counts)
+            _delete(mine, counts)
+            _blank_request(request)
+            counts[ANONYMISED] += 1
+            continue
+        # Still about another case: the link goes, and the items of this case with it.
+        keys = _keys_of(case) if keys is None else keys
+        section_suffix = f":{case.pk}"
+        items = [
+            k
+            for k in request.item_keys or []
+            if k in keys or (k.startswith("section:") and k.endswith(section_suffix))
+        ]
+        ours = set(items) | keys
+        _delete(Redaction.objects.filter(request=request, item_key__in=ours), counts)
+        _delete(Withholding.objects.filter(request=request, item_key__in=ours), counts)
+        # The copy was made of every case of the request: it goes, and is made again.
+        _delete(CopyJob.objects.filter(request=request).defer("pdf"), counts)
+        for delivery in Delivery.objects.filter(request=request, pdf__isnull=False):
             delivery.pdf = None
             delivery.save(update_fields=["pdf"])
             counts["dataprotection.Delivery"] += 1
-        for held in AccessRequest.objects.filter(pk__in=request_ids, approved_html__isnull=False):
-            held.approved_html = None
-            held.save(update_fields=["approved_html"])
-            counts["dataprotection.AccessRequest"] += 1
+        _delete(mine, counts)
+        request.item_keys = [k for k in request.item_keys or [] if k not in ours]
+        request.documents_confirmed = [
+            k for k in request.documents_confirmed or [] if k not in ours
+        ]
+        request.approved_html = None
+        request.approved_digest = ""
+        if request.status in (RequestStatus.IN_REVIEW, RequestStatus.APPROVED):
+            request.status = RequestStatus.PREPARING
+        if request.is_open:
+            request.draft_made_at = None
+        request.save()
+        counts["dataprotection.AccessRequest"] += 1
+
+
+def _erase_rows(case: Case, counts: Counter) -> None:
+    _erase_requests(case, counts)
     # Referrals first: a referral PROTECTs the consent it went under.
     _delete(ProtectedPackage.objects.filter(referral__case=case).defer("pdf"), counts)
     _delete(Referral.objects.filter(case=case), counts)
@@ -420,10 +494,12 @@ def case_erase(*, actor: Any, erasure: Erasure) -> Erasure:
 
     counts: Counter = Counter()
     _erase_rows(case, counts)
-    # Other erasures of the case (kept ones, an earlier refusal) lose the case too.
+    # Other erasures of the case (kept ones, an earlier refusal) lose the case too, and the
+    # reason written then (it may tell of the person); their grounds stay.
     for other in Erasure.objects.filter(case=case).exclude(pk=erasure.pk):
         other.case = None
-        other.save(update_fields=["case"])
+        other.kept_reason = ""
+        other.save(update_fields=["case", "kept_reason"])
     draft = case.intake_draft
     erasure.case = None
     erasure.save(update_fields=["case"])
@@ -521,13 +597,18 @@ def erasure_request_decide(
             made.append(case_erase(actor=actor, erasure=erasure))
         else:
             made.append(erasure_keep(actor=actor, erasure=erasure, grounds=grounds, reason=reason))
+    # Read again: erasing its last case anonymised the request (a save of the copy read
+    # before would write the person's name back).
+    request = AccessRequest.objects.get(pk=request.pk)
     request.status = RequestStatus.ERASED if approve else RequestStatus.REFUSED
     request.closed_at = timezone.now()
     request.closed_by = actor
+    changed = ["status", "closed_at", "closed_by"]
     if not approve:
         request.refusal_grounds = grounds
         request.refusal_reason = reason.strip()
-    request.save()
+        changed += ["refusal_grounds", "refusal_reason"]
+    request.save(update_fields=changed)
     return made
 
 
@@ -545,6 +626,10 @@ def counted_categories(erasure: Erasure) -> list[dict[str, Any]]:
     }
     rows = []
     for label, count in (erasure.counts or {}).items():
+        if label == ANONYMISED:
+            kind = _("Requests from people, anonymised (reference, dates and grounds kept)")
+            rows.append({"kind": kind, "category": labels["requests"], "count": count})
+            continue
         try:
             name = apps.get_model(label)._meta.verbose_name_plural
         except LookupError:

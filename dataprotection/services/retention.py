@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import Case, DuplicateMatch, IntakeDraft
+from dataprotection import clock
 from dataprotection.models import (
     AccessRequest,
     Breach,
@@ -112,6 +113,15 @@ class ScheduleRow:
     def version(self) -> int:
         return self.rule.version if self.rule else 0
 
+    @property
+    def years(self) -> int | None:
+        """Whole years, counted by the calendar (see ``period_end``), or None."""
+        return whole_years(self.days)
+
+    @property
+    def default_years(self) -> int | None:
+        return whole_years(self.default_days)
+
 
 def retention_days(kind: str, rules: dict[str, RetentionRule] | None = None) -> int:
     """The period in force for ``kind``: the DPO's rule, else the country profile's default."""
@@ -173,10 +183,35 @@ class DueReport:
     listed: dict[str, list[str]] = field(default_factory=dict)
 
 
+def whole_years(days: int) -> int | None:
+    """The years a period of ``days`` stands for, when it is whole years (a multiple of 365
+    days: "6 years" is stored as 2190), else None."""
+    return days // 365 if days and days % 365 == 0 else None
+
+
+def period_end(start: datetime.date, days: int) -> datetime.date:
+    """The day a period of ``days`` begun on ``start`` is over: whole years by the calendar
+    (the anniversary, whatever the leap days between), any other period in days."""
+    years = whole_years(days)
+    if years is not None:
+        return clock.add_months(start, 12 * years)
+    return start + datetime.timedelta(days=days)
+
+
+def period_start(today: datetime.date, days: int) -> datetime.date:
+    """The latest day a period of ``days`` may have begun to be over by ``today``."""
+    years = whole_years(days)
+    if years is not None:
+        return clock.add_months(today, -12 * years)
+    return today - datetime.timedelta(days=days)
+
+
 def _cut_off(kind: str, today: datetime.date, rules: dict[str, RetentionRule]) -> datetime.datetime:
-    """The moment before which a record of ``kind`` has been kept its period by ``today``."""
-    start = datetime.datetime.combine(today, datetime.time.min)
-    return timezone.make_aware(start) - datetime.timedelta(days=retention_days(kind, rules))
+    """The moment before which a record of ``kind`` has been kept its period by ``today``: a
+    record of a day is due on the day its period ends (for whole years, its anniversary)."""
+    last_day = period_start(today, retention_days(kind, rules))
+    start = datetime.datetime.combine(last_day + datetime.timedelta(days=1), datetime.time.min)
+    return timezone.make_aware(start)
 
 
 def active_holds() -> models.QuerySet[LegalHold]:
@@ -245,7 +280,7 @@ def retention_due(*, today: datetime.date | None = None, dry_run: bool = False) 
     today = today or timezone.localdate()
     rules = {r.kind: r for r in RetentionRule.objects.all()}
     report = DueReport()
-    period = datetime.timedelta(days=retention_days(RecordKind.CLOSED_CASE, rules))
+    period = retention_days(RecordKind.CLOSED_CASE, rules)
     held = set(active_holds().values_list("case_id", flat=True))
     already = set(
         Erasure.objects.filter(status=ErasureStatus.DUE, case__isnull=False).values_list(
@@ -266,7 +301,7 @@ def retention_due(*, today: datetime.date | None = None, dry_run: bool = False) 
                     case_reference=case.reference,
                     basis=Erasure.Basis.SCHEDULE,
                     status=ErasureStatus.DUE,
-                    due_since=timezone.localdate(case.closed_at + period),
+                    due_since=period_end(timezone.localdate(case.closed_at), period),
                 )
             report.erasures_recorded += 1
         for label, queryset in technical_due(today, rules).items():

@@ -179,6 +179,8 @@ class DueReport:
     cases_due: int = 0
     erasures_recorded: int = 0
     on_hold: int = 0
+    # Due, but an open request or referral needs the file: approval waits for it.
+    blocked: int = 0
     purged: dict[str, int] = field(default_factory=dict)
     listed: dict[str, list[str]] = field(default_factory=dict)
 
@@ -287,12 +289,17 @@ def retention_due(*, today: datetime.date | None = None, dry_run: bool = False) 
             "case_id", flat=True
         )
     )
+    due_cases = list(closed_cases_due(today, rules).only("pk", "reference", "closed_at"))
+    # (A case on hold is counted as such; any other obstacle is a request or a referral.)
+    needed = {pk for pk, why in obstacles_by_case(c.pk for c in due_cases).items() if why}
     with transaction.atomic():
-        for case in closed_cases_due(today, rules).only("pk", "reference", "closed_at"):
+        for case in due_cases:
             if case.pk in held:
                 report.on_hold += 1
                 continue
             report.cases_due += 1
+            if case.pk in needed:
+                report.blocked += 1
             if case.pk in already:
                 continue
             if not dry_run:
@@ -363,37 +370,74 @@ def legal_hold_lift(*, actor: Any, hold: LegalHold, note: str = "") -> LegalHold
 # --- Erasure ------------------------------------------------------------------------------
 
 
-def erasure_obstacles(case: Case, *, request: AccessRequest | None = None) -> list[str]:
-    """Why ``case`` may not be erased now, in plain words (nothing: it may)."""
-    reasons = []
-    if active_holds().filter(case=case).exists():
-        reasons.append(_("A legal hold is on this file: lift it first if it no longer applies."))
-    requests = AccessRequest.objects.open().filter(
-        pk__in=RequestCase.objects.filter(case=case).values("request_id")
-    )
-    if request is not None:
-        requests = requests.exclude(pk=request.pk)
-    for other in requests.only("reference", "kind"):
-        if other.kind == RequestKind.ERASURE:
-            reasons.append(
-                _("The erasure request %(reference)s is still open: decide it instead.")
-                % {"reference": other.reference}
-            )
-        else:
-            reasons.append(
-                _("The access request %(reference)s still needs this file: answer it first.")
-                % {"reference": other.reference}
-            )
-    open_referrals = Referral.objects.filter(case=case).open().count()
-    if open_referrals:
-        reasons.append(
-            _(
-                "A referral to a partner is still open (%(count)d): it must be completed or "
-                "revoked first."
-            )
-            % {"count": open_referrals}
+def obstacles_by_case(case_ids: Any) -> dict[Any, list[tuple[Any, str]]]:
+    """Why each of ``case_ids`` may not be erased now (three queries for any number): for
+    each case, (the open request it is about, or None; the reason in plain words)."""
+    case_ids = list(case_ids)
+    found: dict[Any, list[tuple[Any, str]]] = {pk: [] for pk in case_ids}
+    if not case_ids:
+        return found
+    for case_id in active_holds().filter(case_id__in=case_ids).values_list("case_id", flat=True):
+        found[case_id].append(
+            (None, _("A legal hold is on this file: lift it first if it no longer applies."))
         )
-    return reasons
+    links = (
+        RequestCase.objects.filter(
+            case_id__in=case_ids, request__status__in=RequestStatus.open_values()
+        )
+        .order_by("request__reference")
+        .values_list("case_id", "request_id", "request__reference", "request__kind")
+    )
+    for case_id, request_id, reference, kind in links:
+        if kind == RequestKind.ERASURE:
+            reason = _("The erasure request %(reference)s is still open: decide it instead.")
+        else:
+            reason = _("The access request %(reference)s still needs this file: answer it first.")
+        found[case_id].append((request_id, reason % {"reference": reference}))
+    referrals = (
+        Referral.objects.filter(case_id__in=case_ids)
+        .open()
+        .values("case_id")
+        .annotate(n=models.Count("pk"))
+        .order_by()
+    )
+    for row in referrals:
+        found[row["case_id"]].append(
+            (
+                None,
+                _(
+                    "A referral to a partner is still open (%(count)d): it must be completed or "
+                    "revoked first."
+                )
+                % {"count": row["n"]},
+            )
+        )
+    return found
+
+
+def erasure_obstacles(case: Case, *, request: AccessRequest | None = None) -> list[str]:
+    """Why ``case`` may not be erased now, in plain words (nothing: it may). ``request``: the
+    erasure request being decided, which does not stand in its own way."""
+    mine = request.pk if request is not None else None
+    return [
+        reason
+        for request_id, reason in obstacles_by_case([case.pk])[case.pk]
+        if request_id is None or request_id != mine
+    ]
+
+
+def due_with_obstacles(erasures: list[Erasure]) -> list[Erasure]:
+    """``erasures`` (due ones) each given ``obstacles``: what stands in the way of approving
+    it, so that no list shows a case as waiting for approval without saying why it cannot be
+    approved yet (three queries)."""
+    found = obstacles_by_case({e.case_id for e in erasures if e.case_id is not None})
+    for erasure in erasures:
+        erasure.obstacles = [
+            reason
+            for request_id, reason in found.get(erasure.case_id, [])
+            if request_id is None or request_id != erasure.request_id
+        ]
+    return erasures
 
 
 def _delete(queryset: models.QuerySet, counts: Counter) -> None:

@@ -555,15 +555,27 @@ def run_worker():
 
 
 def make_erasable_case(worker: User, *, closed_days_ago: int = 0) -> tuple[Case, list[bytes]]:
-    """A full case with a canary in every encrypted field of every row it owns (the person,
-    a third party, a note, a document, risk, a referral with its package and protected PDF,
-    an export job, its intake draft, a delivered access request's copy and copy job), closed
+    """A full case with a canary in every encrypted field and blind index of every row it owns
+    or that tells of the person (the person, a third party, a note, a document, risk, a
+    referral with its package and protected PDF, an export job, its intake draft, a delivered
+    access request with every field, its copy job, delivery, redaction and withholding, an
+    earlier refused erasure with its reason), closed
     ``closed_days_ago`` days ago. Returns the case and the canaries' bytes: the plaintexts and
     the values as stored (ciphertexts, blind-index digests), which an erasure must leave
     nowhere in the database."""
     from cases import services as case_services
     from cases.models import ExportJob, ThirdParty
-    from dataprotection.models import CopyJob, RequestStatus
+    from dataprotection.models import (
+        AccessRequest,
+        CopyJob,
+        Delivery,
+        Erasure,
+        ErasureStatus,
+        Exemption,
+        Redaction,
+        RequestStatus,
+        Withholding,
+    )
     from referrals import services as referral_services
     from tests.core.test_canary import canary_for
     from victimsupport import casefile
@@ -608,6 +620,36 @@ def make_erasable_case(worker: User, *, closed_days_ago: int = 0) -> tuple[Case,
         status=CopyJob.Status.DONE,
         pdf=blank_pdf(),
     )
+    # What the copy's preparation and delivery left on the request.
+    delivery = Delivery.objects.create(
+        request=request,
+        pdf=blank_pdf(),
+        passphrase="x",
+        link_id=f"link{next(_seq):028d}",
+        link_secret_hash="e" * 64,
+        link_expires_at=now,
+        created_by=keeper,
+    )
+    redaction = Redaction.objects.create(
+        request=request, item_key=f"section:people:{case.pk}", term="x", kind="feared"
+    )
+    withholding = Withholding.objects.create(
+        request=request,
+        item_key="note:1",
+        exemption=Exemption.choices[0][0],
+        reason="x",
+        decided_by=keeper,
+    )
+    # An earlier erasure of the case, refused with a reason.
+    refused = Erasure.objects.create(
+        case=case,
+        case_reference=case.reference,
+        basis=Erasure.Basis.SCHEDULE,
+        status=ErasureStatus.KEPT,
+        due_since=now.date(),
+        kept_grounds=["court_case"],
+        kept_reason="x",
+    )
     case_services.case_close(case=case, actor=worker, reason="Support ended")
     Case.objects.filter(pk=case.pk).update(closed_at=now - datetime.timedelta(days=closed_days_ago))
     case.refresh_from_db()
@@ -618,29 +660,23 @@ def make_erasable_case(worker: User, *, closed_days_ago: int = 0) -> tuple[Case,
         if model._meta.label.startswith("dataprotection."):
             continue
         rows += list(model._default_manager.filter(**{path: case}))
-    rows += [case.intake_draft, request]
+    rows += [case.intake_draft, request, delivery, redaction, withholding, refused]
     rows += list(CopyJob.objects.filter(request=request))
     canaries: list[bytes] = []
     for row in rows:
-        fields = [
-            f
-            for f in encrypted_fields(type(row))
-            if not isinstance(row, type(request)) or f.name == "approved_html"
-        ]
         values = {}
-        for field in fields:
+        for field in encrypted_fields(type(row)):
             values[field.name], needle = canary_for(field, type(row)._meta.model_name)
             canaries.append(needle)
         # Written around save(): a finalised assessment refuses to be saved again.
         type(row)._default_manager.filter(pk=row.pk).update(**values)
+    # The request's blind index (of the name, under the third parties' key) follows a save.
+    AccessRequest.objects.get(pk=request.pk).save()
     # And the values as the database holds them: small ones, whole on their page.
     with connection.cursor() as cursor:
         for row in rows:
             model = type(row)
-            if model is type(request):  # the request's own record is kept, not its copy
-                stored = [model._meta.get_field("approved_html")]
-            else:
-                stored = list(encrypted_fields(model)) + list(blind_index_fields(model))
+            stored = list(encrypted_fields(model)) + list(blind_index_fields(model))
             for field in stored:
                 table = connection.ops.quote_name(model._meta.db_table)
                 column = connection.ops.quote_name(field.column)

@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import Case, DuplicateMatch, IntakeDraft
+from dataprotection import clock
 from dataprotection.models import (
     AccessRequest,
     Breach,
@@ -55,6 +56,7 @@ from victimsupport import casefile, country, limits, pdfjobs
 from victimsupport.access import Role, has_role
 from victimsupport.audit.models import ChainHead
 from victimsupport.concurrency import EditConflict, claim
+from victimsupport.crypto.fields import blind_index_fields, encrypted_fields
 
 # The category each model's rows are counted under on the deletion certificate.
 CATEGORY_OF = {
@@ -83,6 +85,10 @@ CATEGORY_OF = {
 }
 
 
+# On the certificate: the requests about the case left with no personal datum.
+ANONYMISED = "requests_anonymised"
+
+
 def _require_dpo(actor: Any) -> None:
     if not has_role(actor, Role.DATA_PROTECTION_OFFICER):
         raise ValidationError(_("Only the data-protection officer may do this."))
@@ -106,6 +112,15 @@ class ScheduleRow:
     @property
     def version(self) -> int:
         return self.rule.version if self.rule else 0
+
+    @property
+    def years(self) -> int | None:
+        """Whole years, counted by the calendar (see ``period_end``), or None."""
+        return whole_years(self.days)
+
+    @property
+    def default_years(self) -> int | None:
+        return whole_years(self.default_days)
 
 
 def retention_days(kind: str, rules: dict[str, RetentionRule] | None = None) -> int:
@@ -164,14 +179,41 @@ class DueReport:
     cases_due: int = 0
     erasures_recorded: int = 0
     on_hold: int = 0
+    # Due, but an open request or referral needs the file: approval waits for it.
+    blocked: int = 0
     purged: dict[str, int] = field(default_factory=dict)
     listed: dict[str, list[str]] = field(default_factory=dict)
 
 
+def whole_years(days: int) -> int | None:
+    """The years a period of ``days`` stands for, when it is whole years (a multiple of 365
+    days: "6 years" is stored as 2190), else None."""
+    return days // 365 if days and days % 365 == 0 else None
+
+
+def period_end(start: datetime.date, days: int) -> datetime.date:
+    """The day a period of ``days`` begun on ``start`` is over: whole years by the calendar
+    (the anniversary, whatever the leap days between), any other period in days."""
+    years = whole_years(days)
+    if years is not None:
+        return clock.add_months(start, 12 * years)
+    return start + datetime.timedelta(days=days)
+
+
+def period_start(today: datetime.date, days: int) -> datetime.date:
+    """The latest day a period of ``days`` may have begun to be over by ``today``."""
+    years = whole_years(days)
+    if years is not None:
+        return clock.add_months(today, -12 * years)
+    return today - datetime.timedelta(days=days)
+
+
 def _cut_off(kind: str, today: datetime.date, rules: dict[str, RetentionRule]) -> datetime.datetime:
-    """The moment before which a record of ``kind`` has been kept its period by ``today``."""
-    start = datetime.datetime.combine(today, datetime.time.min)
-    return timezone.make_aware(start) - datetime.timedelta(days=retention_days(kind, rules))
+    """The moment before which a record of ``kind`` has been kept its period by ``today``: a
+    record of a day is due on the day its period ends (for whole years, its anniversary)."""
+    last_day = period_start(today, retention_days(kind, rules))
+    start = datetime.datetime.combine(last_day + datetime.timedelta(days=1), datetime.time.min)
+    return timezone.make_aware(start)
 
 
 def active_holds() -> models.QuerySet[LegalHold]:
@@ -240,19 +282,24 @@ def retention_due(*, today: datetime.date | None = None, dry_run: bool = False) 
     today = today or timezone.localdate()
     rules = {r.kind: r for r in RetentionRule.objects.all()}
     report = DueReport()
-    period = datetime.timedelta(days=retention_days(RecordKind.CLOSED_CASE, rules))
+    period = retention_days(RecordKind.CLOSED_CASE, rules)
     held = set(active_holds().values_list("case_id", flat=True))
     already = set(
         Erasure.objects.filter(status=ErasureStatus.DUE, case__isnull=False).values_list(
             "case_id", flat=True
         )
     )
+    due_cases = list(closed_cases_due(today, rules).only("pk", "reference", "closed_at"))
+    # (A case on hold is counted as such; any other obstacle is a request or a referral.)
+    needed = {pk for pk, why in obstacles_by_case(c.pk for c in due_cases).items() if why}
     with transaction.atomic():
-        for case in closed_cases_due(today, rules).only("pk", "reference", "closed_at"):
+        for case in due_cases:
             if case.pk in held:
                 report.on_hold += 1
                 continue
             report.cases_due += 1
+            if case.pk in needed:
+                report.blocked += 1
             if case.pk in already:
                 continue
             if not dry_run:
@@ -261,7 +308,7 @@ def retention_due(*, today: datetime.date | None = None, dry_run: bool = False) 
                     case_reference=case.reference,
                     basis=Erasure.Basis.SCHEDULE,
                     status=ErasureStatus.DUE,
-                    due_since=timezone.localdate(case.closed_at + period),
+                    due_since=period_end(timezone.localdate(case.closed_at), period),
                 )
             report.erasures_recorded += 1
         for label, queryset in technical_due(today, rules).items():
@@ -323,37 +370,74 @@ def legal_hold_lift(*, actor: Any, hold: LegalHold, note: str = "") -> LegalHold
 # --- Erasure ------------------------------------------------------------------------------
 
 
-def erasure_obstacles(case: Case, *, request: AccessRequest | None = None) -> list[str]:
-    """Why ``case`` may not be erased now, in plain words (nothing: it may)."""
-    reasons = []
-    if active_holds().filter(case=case).exists():
-        reasons.append(_("A legal hold is on this file: lift it first if it no longer applies."))
-    requests = AccessRequest.objects.open().filter(
-        pk__in=RequestCase.objects.filter(case=case).values("request_id")
-    )
-    if request is not None:
-        requests = requests.exclude(pk=request.pk)
-    for other in requests.only("reference", "kind"):
-        if other.kind == RequestKind.ERASURE:
-            reasons.append(
-                _("The erasure request %(reference)s is still open: decide it instead.")
-                % {"reference": other.reference}
-            )
-        else:
-            reasons.append(
-                _("The access request %(reference)s still needs this file: answer it first.")
-                % {"reference": other.reference}
-            )
-    open_referrals = Referral.objects.filter(case=case).open().count()
-    if open_referrals:
-        reasons.append(
-            _(
-                "A referral to a partner is still open (%(count)d): it must be completed or "
-                "revoked first."
-            )
-            % {"count": open_referrals}
+def obstacles_by_case(case_ids: Any) -> dict[Any, list[tuple[Any, str]]]:
+    """Why each of ``case_ids`` may not be erased now (three queries for any number): for
+    each case, (the open request it is about, or None; the reason in plain words)."""
+    case_ids = list(case_ids)
+    found: dict[Any, list[tuple[Any, str]]] = {pk: [] for pk in case_ids}
+    if not case_ids:
+        return found
+    for case_id in active_holds().filter(case_id__in=case_ids).values_list("case_id", flat=True):
+        found[case_id].append(
+            (None, _("A legal hold is on this file: lift it first if it no longer applies."))
         )
-    return reasons
+    links = (
+        RequestCase.objects.filter(
+            case_id__in=case_ids, request__status__in=RequestStatus.open_values()
+        )
+        .order_by("request__reference")
+        .values_list("case_id", "request_id", "request__reference", "request__kind")
+    )
+    for case_id, request_id, reference, kind in links:
+        if kind == RequestKind.ERASURE:
+            reason = _("The erasure request %(reference)s is still open: decide it instead.")
+        else:
+            reason = _("The access request %(reference)s still needs this file: answer it first.")
+        found[case_id].append((request_id, reason % {"reference": reference}))
+    referrals = (
+        Referral.objects.filter(case_id__in=case_ids)
+        .open()
+        .values("case_id")
+        .annotate(n=models.Count("pk"))
+        .order_by()
+    )
+    for row in referrals:
+        found[row["case_id"]].append(
+            (
+                None,
+                _(
+                    "A referral to a partner is still open (%(count)d): it must be completed or "
+                    "revoked first."
+                )
+                % {"count": row["n"]},
+            )
+        )
+    return found
+
+
+def erasure_obstacles(case: Case, *, request: AccessRequest | None = None) -> list[str]:
+    """Why ``case`` may not be erased now, in plain words (nothing: it may). ``request``: the
+    erasure request being decided, which does not stand in its own way."""
+    mine = request.pk if request is not None else None
+    return [
+        reason
+        for request_id, reason in obstacles_by_case([case.pk])[case.pk]
+        if request_id is None or request_id != mine
+    ]
+
+
+def due_with_obstacles(erasures: list[Erasure]) -> list[Erasure]:
+    """``erasures`` (due ones) each given ``obstacles``: what stands in the way of approving
+    it, so that no list shows a case as waiting for approval without saying why it cannot be
+    approved yet (three queries)."""
+    found = obstacles_by_case({e.case_id for e in erasures if e.case_id is not None})
+    for erasure in erasures:
+        erasure.obstacles = [
+            reason
+            for request_id, reason in found.get(erasure.case_id, [])
+            if request_id is None or request_id != erasure.request_id
+        ]
+    return erasures
 
 
 def _delete(queryset: models.QuerySet, counts: Counter) -> None:
@@ -364,21 +448,90 @@ def _delete(queryset: models.QuerySet, counts: Counter) -> None:
             counts[label] += n
 
 
-def _erase_rows(case: Case, counts: Counter) -> None:
-    # The copies made for requests about the case: renderings of this file.
+def _keys_of(case: Case) -> set[str]:
+    """The item keys a copy gives the items of ``case`` (``copy.section_key``/``timeline_key``)."""
+    from dataprotection import copy
+
+    projection = casefile.build(case)
+    keys = {copy.section_key(section, case) for section in projection.sections}
+    keys |= {copy.timeline_key(entry) for entry in projection.timeline}
+    return keys
+
+
+def _blank_request(request: AccessRequest) -> None:
+    """Every encrypted field and blind index of ``request`` emptied: what remains is its
+    reference, kind, status, dates, grounds and the staff who handled it."""
+    for enc in encrypted_fields(AccessRequest):
+        setattr(request, enc.name, None if enc.null else "")
+    request.authority_document_type = ""
+    request.item_keys = []
+    request.documents_confirmed = []
+    request.approved_digest = ""
+    request.save()  # the blind indexes follow their (now empty) source: None
+    for index in blind_index_fields(AccessRequest):
+        if getattr(request, index.attname) is not None:
+            setattr(request, index.attname, None)
+            request.save(update_fields=[index.name])
+
+
+def _erase_requests(case: Case, counts: Counter) -> None:
+    """The requests about ``case``: a request about this case alone (or about cases all
+    erased) is anonymised; a request that still concerns other cases loses only what is of
+    this case, and its copy (which holds this case) is cleared."""
     request_ids = list(RequestCase.objects.filter(case=case).values_list("request_id", flat=True))
-    if request_ids:
-        _delete(CopyJob.objects.filter(request_id__in=request_ids).defer("pdf"), counts)
-        _delete(Redaction.objects.filter(request_id__in=request_ids), counts)
-        _delete(Withholding.objects.filter(request_id__in=request_ids), counts)
-        for delivery in Delivery.objects.filter(request_id__in=request_ids, pdf__isnull=False):
+    if not request_ids:
+        return
+    others = set(
+        RequestCase.objects.filter(request_id__in=request_ids)
+        .exclude(case=case)
+        .values_list("request_id", flat=True)
+    )
+    keys: set[str] | None = None
+    for request in AccessRequest.objects.filter(pk__in=request_ids).order_by("pk"):
+        mine = RequestCase.objects.filter(request=request, case=case)
+        if request.pk not in others:
+            _delete(CopyJob.objects.filter(request=request).defer("pdf"), counts)
+            _delete(Redaction.objects.filter(request=request), counts)
+            _delete(Withholding.objects.filter(request=request), counts)
+            _delete(Delivery.objects.filter(request=request).defer("pdf"), counts)
+            _delete(mine, counts)
+            _blank_request(request)
+            counts[ANONYMISED] += 1
+            continue
+        # Still about another case: the link goes, and the items of this case with it.
+        keys = _keys_of(case) if keys is None else keys
+        section_suffix = f":{case.pk}"
+        items = [
+            k
+            for k in request.item_keys or []
+            if k in keys or (k.startswith("section:") and k.endswith(section_suffix))
+        ]
+        ours = set(items) | keys
+        _delete(Redaction.objects.filter(request=request, item_key__in=ours), counts)
+        _delete(Withholding.objects.filter(request=request, item_key__in=ours), counts)
+        # The copy was made of every case of the request: it goes, and is made again.
+        _delete(CopyJob.objects.filter(request=request).defer("pdf"), counts)
+        for delivery in Delivery.objects.filter(request=request, pdf__isnull=False):
             delivery.pdf = None
             delivery.save(update_fields=["pdf"])
             counts["dataprotection.Delivery"] += 1
-        for held in AccessRequest.objects.filter(pk__in=request_ids, approved_html__isnull=False):
-            held.approved_html = None
-            held.save(update_fields=["approved_html"])
-            counts["dataprotection.AccessRequest"] += 1
+        _delete(mine, counts)
+        request.item_keys = [k for k in request.item_keys or [] if k not in ours]
+        request.documents_confirmed = [
+            k for k in request.documents_confirmed or [] if k not in ours
+        ]
+        request.approved_html = None
+        request.approved_digest = ""
+        if request.status in (RequestStatus.IN_REVIEW, RequestStatus.APPROVED):
+            request.status = RequestStatus.PREPARING
+        if request.is_open:
+            request.draft_made_at = None
+        request.save()
+        counts["dataprotection.AccessRequest"] += 1
+
+
+def _erase_rows(case: Case, counts: Counter) -> None:
+    _erase_requests(case, counts)
     # Referrals first: a referral PROTECTs the consent it went under.
     _delete(ProtectedPackage.objects.filter(referral__case=case).defer("pdf"), counts)
     _delete(Referral.objects.filter(case=case), counts)
@@ -420,10 +573,12 @@ def case_erase(*, actor: Any, erasure: Erasure) -> Erasure:
 
     counts: Counter = Counter()
     _erase_rows(case, counts)
-    # Other erasures of the case (kept ones, an earlier refusal) lose the case too.
+    # Other erasures of the case (kept ones, an earlier refusal) lose the case too, and the
+    # reason written then (it may tell of the person); their grounds stay.
     for other in Erasure.objects.filter(case=case).exclude(pk=erasure.pk):
         other.case = None
-        other.save(update_fields=["case"])
+        other.kept_reason = ""
+        other.save(update_fields=["case", "kept_reason"])
     draft = case.intake_draft
     erasure.case = None
     erasure.save(update_fields=["case"])
@@ -521,13 +676,18 @@ def erasure_request_decide(
             made.append(case_erase(actor=actor, erasure=erasure))
         else:
             made.append(erasure_keep(actor=actor, erasure=erasure, grounds=grounds, reason=reason))
+    # Read again: erasing its last case anonymised the request (a save of the copy read
+    # before would write the person's name back).
+    request = AccessRequest.objects.get(pk=request.pk)
     request.status = RequestStatus.ERASED if approve else RequestStatus.REFUSED
     request.closed_at = timezone.now()
     request.closed_by = actor
+    changed = ["status", "closed_at", "closed_by"]
     if not approve:
         request.refusal_grounds = grounds
         request.refusal_reason = reason.strip()
-    request.save()
+        changed += ["refusal_grounds", "refusal_reason"]
+    request.save(update_fields=changed)
     return made
 
 
@@ -545,6 +705,10 @@ def counted_categories(erasure: Erasure) -> list[dict[str, Any]]:
     }
     rows = []
     for label, count in (erasure.counts or {}).items():
+        if label == ANONYMISED:
+            kind = _("Requests from people, anonymised (reference, dates and grounds kept)")
+            rows.append({"kind": kind, "category": labels["requests"], "count": count})
+            continue
         try:
             name = apps.get_model(label)._meta.verbose_name_plural
         except LookupError:

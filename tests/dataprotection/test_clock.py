@@ -30,6 +30,22 @@ def test_add_months_keeps_the_day_or_takes_the_months_last(received, due):
     assert clock.add_months(received, 1) == due
 
 
+@pytest.mark.parametrize(
+    ("day", "months", "back"),
+    [
+        (D(2026, 3, 1), -72, D(2020, 3, 1)),  # six years back, across two leap days
+        (D(2025, 2, 28), -12, D(2024, 2, 28)),
+        (D(2024, 2, 29), -12, D(2023, 2, 28)),  # no 29 February that year: the 28th
+        (D(2026, 1, 15), -1, D(2025, 12, 15)),  # back over the turn of the year
+        (D(2026, 3, 31), -1, D(2026, 2, 28)),
+        (D(2026, 1, 31), -13, D(2024, 12, 31)),
+    ],
+)
+def test_add_months_counts_back_with_negative_months(day, months, back):
+    assert clock.add_months(day, months) == back
+    assert clock.add_months(back, -months) <= day
+
+
 def test_a_due_date_on_a_weekend_moves_to_monday():
     # 2026-01-31 + 1 month = Saturday 28 February 2026: Monday 2 March.
     assert clock.due_date(D(2026, 1, 31), profile=GDPR) == D(2026, 3, 2)

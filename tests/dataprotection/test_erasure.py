@@ -195,3 +195,101 @@ def factories_future(days: int):
     from django.utils import timezone
 
     return timezone.localdate() + datetime.timedelta(days=days)
+
+
+# The requests about an erased case (review: their rows kept the person's data).
+
+
+@pytest.mark.django_db
+def test_a_request_about_the_erased_case_alone_keeps_only_its_reference_dates_and_grounds(
+    cara, dana
+):
+    from dataprotection.models import AccessRequest, Delivery, Redaction, RequestStatus
+
+    case = factories_close(factories.make_full_case(cara), cara)
+    request = factories.make_access_request(
+        case,
+        logged_by=dana,
+        status=RequestStatus.REFUSED,
+        details="Everything about me",
+        refusal_grounds=["court_case"],
+        refusal_reason="Hearing in May",
+        approved_html="<p>copy</p>",
+    )
+    Delivery.objects.create(request=request, passphrase="secret words", created_by=dana)
+    Redaction.objects.create(
+        request=request, item_key=f"section:people:{case.pk}", term="Feared", kind="feared"
+    )
+    erasure = retention.case_erase(actor=dana, erasure=_due(case))
+
+    kept = AccessRequest.objects.get(pk=request.pk)
+    assert kept.reference == request.reference and kept.status == RequestStatus.REFUSED
+    assert kept.received_on == request.received_on and kept.refusal_grounds == ["court_case"]
+    assert kept.requester_name == "" and kept.requester_name_index is None
+    assert kept.details == "" and kept.refusal_reason == "" and kept.language == ""
+    assert kept.approved_html is None
+    assert not Delivery.objects.filter(request=request).exists()
+    assert not Redaction.objects.filter(request=request).exists()
+    assert erasure.counts[retention.ANONYMISED] == 1
+    rows = retention.counted_categories(erasure)
+    assert any("anonymised" in str(r["kind"]) and r["count"] == 1 for r in rows)
+
+
+@pytest.mark.django_db
+def test_a_request_about_two_cases_keeps_the_other_case_and_loses_only_the_erased_ones(cara, dana):
+    from dataprotection.models import AccessRequest, Redaction, RequestStatus
+
+    erased = factories_close(factories.make_full_case(cara), cara)
+    other = factories_close(factories.make_full_case(cara), cara)
+    request = factories.make_access_request(
+        erased,
+        other,
+        logged_by=dana,
+        status=RequestStatus.DELIVERED,
+        approved_html="<p>copy of both</p>",
+        item_keys=[f"section:people:{erased.pk}", f"section:people:{other.pk}"],
+    )
+    for case in (erased, other):
+        Redaction.objects.create(
+            request=request, item_key=f"section:people:{case.pk}", term="Feared", kind="feared"
+        )
+    erasure = retention.case_erase(actor=dana, erasure=_due(erased))
+
+    assert list(RequestCase.objects.filter(request=request).values_list("case_id", flat=True)) == [
+        other.pk
+    ]
+    kept = AccessRequest.objects.get(pk=request.pk)
+    assert kept.requester_name == "Alex Martin"  # still the person asking about the other
+    assert kept.item_keys == [f"section:people:{other.pk}"]
+    assert kept.approved_html is None  # the copy held the erased case: it goes
+    assert list(Redaction.objects.filter(request=request).values_list("item_key", flat=True)) == [
+        f"section:people:{other.pk}"
+    ]
+    assert retention.ANONYMISED not in erasure.counts
+
+
+@pytest.mark.django_db
+def test_an_erasure_blanks_the_reason_of_an_earlier_refusal_and_keeps_its_grounds(cara, dana):
+    case = factories_close(factories.make_full_case(cara), cara)
+    refused = retention.erasure_keep(
+        actor=dana, erasure=_due(case), grounds=["court_case"], reason="Hearing about Alex"
+    )
+    retention.case_erase(actor=dana, erasure=_due(case))
+    refused.refresh_from_db()
+    assert refused.case_id is None and refused.kept_reason == ""
+    assert refused.kept_grounds == ["court_case"]
+
+
+@pytest.mark.django_db
+def test_an_approved_erasure_request_is_anonymised_and_stays_so_once_closed(cara, dana):
+    from dataprotection.models import AccessRequest, RequestKind, RequestStatus
+
+    case = factories_close(factories.make_full_case(cara), cara)
+    request = factories.make_access_request(
+        case, logged_by=dana, kind=RequestKind.ERASURE, details="Erase me"
+    )
+    retention.erasure_request_decide(actor=dana, request=request, approve=True)
+    kept = AccessRequest.objects.get(pk=request.pk)
+    assert kept.status == RequestStatus.ERASED and kept.closed_at is not None
+    assert kept.requester_name == "" and kept.requester_name_index is None
+    assert kept.details == ""

@@ -212,3 +212,30 @@ def test_an_erasure_request_waits_for_the_identity_check(cara, dana):
     with pytest.raises(Exception, match="identity"):
         retention.erasure_request_decide(actor=dana, request=request, approve=True)
     assert Case.objects.filter(pk=case.pk).exists()
+
+
+def test_a_case_due_while_a_request_needs_it_says_why_on_every_page_that_lists_it(
+    client, cara, dana
+):
+    from django.core.management import call_command
+
+    case = factories.make_full_case(cara)
+    case_services.case_close(case=case, actor=cara, reason="Support ended")
+    Case.objects.filter(pk=case.pk).update(closed_at=timezone.now() - datetime.timedelta(days=3000))
+    request = factories.make_access_request(case, logged_by=dana)
+    report = retention.retention_due()
+    assert (report.cases_due, report.blocked) == (1, 1)
+    out = io.StringIO()
+    call_command("retention_due", "--dry-run", stdout=out)
+    assert "waiting for an open request or referral: 1" in out.getvalue()
+
+    erasure = Erasure.objects.get(case=case)
+    client.force_login(dana)
+    listing = client.get(reverse("dataprotection:erasures")).content.decode()
+    assert "Cannot be erased yet" in listing and request.reference in listing
+    page = client.get(reverse("dataprotection:erasure", args=[erasure.pk])).content.decode()
+    assert "The case cannot be erased now" in page and request.reference in page
+    refused = client.post(
+        reverse("dataprotection:erasure", args=[erasure.pk]), {"action": "erase", "confirm": "on"}
+    )
+    assert refused.status_code == 400 and Case.objects.filter(pk=case.pk).exists()

@@ -8,6 +8,7 @@ from io import StringIO
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from cases import services as case_services
@@ -80,7 +81,7 @@ def test_a_closed_case_past_its_period_is_due_once_and_not_one_within_or_on_hold
     erasure = Erasure.objects.get()
     assert erasure.case == old and erasure.case_reference == old.reference
     assert erasure.status == ErasureStatus.DUE and erasure.basis == Erasure.Basis.SCHEDULE
-    assert erasure.due_since == timezone.localdate(old.closed_at + datetime.timedelta(period))
+    assert erasure.due_since == retention.period_end(timezone.localdate(old.closed_at), period)
     assert not Erasure.objects.filter(case__in=[recent, held]).exists()
     # Idempotent: a second run records nothing more.
     assert retention.retention_due().erasures_recorded == 0
@@ -166,3 +167,32 @@ def test_a_hold_is_placed_by_exact_reference_and_needs_a_reason_and_a_future_rev
     retention.legal_hold_lift(actor=dana, hold=hold, note="Over")
     with pytest.raises(ValidationError):
         retention.legal_hold_lift(actor=dana, hold=hold)
+
+
+def test_a_case_closed_six_calendar_years_ago_across_leap_days_is_due_on_the_anniversary(
+    cara, dana
+):
+    # 2190 days is "6 years"; from 1 January 2020 six years hold two leap days (2020, 2024).
+    assert country.current().retention_days["closed_case"] == 2190
+    case = closed(factories.make_full_case(cara), cara, 0)
+    closed_at = timezone.make_aware(datetime.datetime(2020, 1, 1, 10, 0))
+    Case.objects.filter(pk=case.pk).update(closed_at=closed_at)
+    for day in (datetime.date(2025, 12, 30), datetime.date(2025, 12, 31)):
+        assert retention.retention_due(today=day).cases_due == 0, day
+    assert not Erasure.objects.exists()
+    report = retention.retention_due(today=datetime.date(2026, 1, 1))
+    assert report.cases_due == 1
+    assert Erasure.objects.get().due_since == datetime.date(2026, 1, 1)
+
+
+def test_a_period_in_days_that_is_not_whole_years_is_counted_in_days():
+    assert retention.period_end(datetime.date(2024, 2, 1), 30) == datetime.date(2024, 3, 2)
+    assert retention.period_end(datetime.date(2024, 2, 29), 365) == datetime.date(2025, 2, 28)
+    assert retention.period_start(datetime.date(2026, 3, 1), 730) == datetime.date(2024, 3, 1)
+
+
+def test_the_schedule_page_says_whole_years_and_their_days(client, dana):
+    client.force_login(dana)
+    response = client.get(reverse("dataprotection:retention_schedule"))
+    assert response.status_code == 200
+    assert "6 years (2190 days)" in response.content.decode()

@@ -39,6 +39,10 @@ class Command(AuditedCommand):
             f"({report.erasures_recorded} {would}newly recorded, waiting for approval)."
         )
         self.stdout.write(f"Closed cases past their period but on legal hold: {report.on_hold}.")
+        self.stdout.write(
+            f"Of the cases due, waiting for an open request or referral: {report.blocked} "
+            "(each erasure's page says which)."
+        )
         for label, count in sorted(report.purged.items()):
             self.stdout.write(
                 f"Purged {label}: {count}" if not would else f"To purge {label}: {count}"

@@ -739,6 +739,7 @@ def bench_dataprotection(s: Subjects, reps: int) -> list[Result]:
 
     from cases import services as case_services
     from cases.models import Note, ThirdParty, Victim
+    from dataprotection import copy as dp_copy
     from dataprotection.models import Erasure, Redaction
     from dataprotection.services import copy as copy_services
     from dataprotection.services import delivery as delivery_services
@@ -802,7 +803,11 @@ def bench_dataprotection(s: Subjects, reps: int) -> list[Result]:
         for redaction in Redaction.objects.filter(request=request):
             copy_services.redaction_apply(actor=dpo, request=request, redaction=redaction)
         request = copy_services.copy_submit_for_review(actor=dpo, request=request)
-        request = copy_services.copy_sign_off(actor=s.supervisor, request=request)
+        request = copy_services.copy_sign_off(
+            actor=s.supervisor,
+            request=request,
+            digest=dp_copy.digest(dp_copy.review_copy(request)),
+        )
         final = []
         for _ in range(count):
             _delivery, job = delivery_services.delivery_prepare(actor=dpo, request=request)

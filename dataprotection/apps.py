@@ -19,6 +19,7 @@ class DataProtectionConfig(AppConfig):
             models.RequestCase,
             models.Redaction,
             models.Withholding,
+            models.CopyStep,
             models.Delivery,
             models.RetentionRule,
             models.LegalHold,

@@ -24,6 +24,11 @@ Two renderings, both made by the background worker (``CopyJob``):
 - the final copy: exactly the HTML signed off (``AccessRequest.approved_html``), protected
   with the delivery's passphrase (AES-256). Nothing is gathered again: what the reviewer read
   is what the person gets.
+
+The file may change after the draft is made (a note edited, a third party recorded): at
+submission and at sign-off the frozen items are rendered again and scanned
+(``undecided_mentions``); a name with no decision sends the copy back to preparation, and the
+sign-off compares the digest of what the reviewer read with the copy rendered now.
 """
 
 from __future__ import annotations
@@ -38,8 +43,9 @@ from html import escape
 from html.parser import HTMLParser
 from typing import Any
 
+from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cases.models import Document, ThirdParty
@@ -463,10 +469,64 @@ def appended_pdfs(shown: list[Shown]) -> list[bytes]:
     return [entry.item.attachment for entry in shown if entry.appended]
 
 
-def approved_copy(request: Any) -> str:
+def approved_copy(request: Any, *, items: list[Item] | None = None) -> str:
     """The HTML the reviewer signs off (in the active language): applied redactions only,
     withheld items as their line."""
-    return render_body(request, shown_items(request, final=True), draft=False)
+    return render_body(request, shown_items(request, final=True, items=items), draft=False)
+
+
+def review_copy(request: Any, *, items: list[Item] | None = None) -> str:
+    """The copy as the reviewer reads it and signs it off: ``approved_copy`` in the person's
+    language. The review page shows its ``digest``; the sign-off renders it again and
+    compares, so what is signed off is exactly what was read. ``items``, when given, were
+    gathered ``in_their_language``."""
+    with in_their_language(request):
+        return approved_copy(request, items=items)
+
+
+def in_their_language(request: Any) -> translation.override:
+    """The person's language, active: items rendered for their copy are gathered in it too
+    (dates and labels are in each item's HTML)."""
+    return translation.override(request.language or settings.LANGUAGE_CODE)
+
+
+def undecided_mentions(
+    request: Any, items: list[Item], terms: list[Term] | None = None
+) -> list[tuple[str, Term]]:
+    """Third parties' names that stand, now, in an item of the copy (withheld ones left out)
+    with no decision (applied or removed) for that item and name: what the file gained since
+    the suggestions were made. ``(item key, term)`` pairs."""
+    from dataprotection.models import RedactionStatus
+
+    terms = third_party_terms(request) if terms is None else terms
+    if not terms:
+        return []
+    decided = {
+        (key, normalise(term))
+        for key, term in request.redactions.filter(
+            status__in=[RedactionStatus.APPLIED, RedactionStatus.REMOVED]
+        ).values_list("item_key", "term")
+    }
+    withheld = set(request.withholdings.values_list("item_key", flat=True))
+    found = []
+    for item in items:
+        if item.key in withheld:
+            continue
+        for term in suggestions_for(text_of(item.html), terms):
+            if (item.key, normalise(term.text)) not in decided:
+                found.append((item.key, term))
+    return found
+
+
+def names_in(text: str, words: Iterable[str]) -> bool:
+    """Whether any of ``words``, or a part of one of ``MIN_PART`` letters or more, stands in
+    ``text`` (ignoring case and accents)."""
+    for word in words:
+        parts = [word, *re.findall(r"[^\W\d_][\w'\u2019-]*", word)]
+        for part in parts:
+            if len([c for c in part if c.isalpha()]) >= MIN_PART and occurs(text, part):
+                return True
+    return False
 
 
 def digest(html: str) -> str:

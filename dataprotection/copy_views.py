@@ -270,18 +270,29 @@ def render_review(
     record_access(actor=request.user, obj=access_request, kind=AccessKind.VIEW)
     if access_request.approved_html:
         # Our own rendering, frozen at sign-off: its text was escaped when it was made.
-        html = mark_safe(access_request.approved_html)
+        html = access_request.approved_html
     elif access_request.draft_made_at:
-        html = mark_safe(copy.approved_copy(access_request))
+        # In the person's language, as it will be signed off; its digest goes with the
+        # sign-off, which refuses a copy that is no longer this one.
+        html = copy.review_copy(access_request)
     else:
         html = ""
+    digest = copy.digest(html) if html else ""
+    if sign_off_form is None:
+        sign_off_form = SignOffForm(initial={"digest": digest})
+    elif sign_off_form.is_bound:
+        # Shown again: it carries the digest of the copy shown now, not the one refused.
+        data = sign_off_form.data.copy()
+        data["digest"] = digest
+        sign_off_form.data = data
     in_review = access_request.status == RequestStatus.IN_REVIEW
     context = {
         "access_request": access_request,
-        "copy_html": html,
+        "copy_html": mark_safe(html),
+        "copy_digest": digest,
         "in_review": in_review,
         "may_review": in_review and services.may_review(request.user, access_request),
-        "sign_off_form": sign_off_form or SignOffForm(),
+        "sign_off_form": sign_off_form,
         "send_back_form": send_back_form or SendBackForm(),
     }
     return render(request, "dataprotection/copy_review.html", context, status=status)
@@ -302,7 +313,10 @@ def copy_sign_off(request: HttpRequest, pk: Any) -> HttpResponse:
     if form.is_valid():
         try:
             services.copy_sign_off(
-                actor=request.user, request=access_request, note=form.cleaned_data["note"]
+                actor=request.user,
+                request=access_request,
+                note=form.cleaned_data["note"],
+                digest=form.cleaned_data["digest"],
             )
         except ValidationError as exc:
             _form_errors(request, exc, form)

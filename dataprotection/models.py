@@ -489,6 +489,45 @@ class Withholding(models.Model):
         return f"withholding {self.pk}"
 
 
+class CopyAction(models.TextChoices):
+    DRAFT_MADE = "draft_made", _("Made the draft")
+    REDACTION_APPLIED = "redaction_applied", _("Applied a redaction")
+    REDACTION_REMOVED = "redaction_removed", _("Removed a redaction")
+    REDACTION_ADDED = "redaction_added", _("Added a redaction")
+    WITHHELD = "withheld", _("Withheld an item")
+    RESTORED = "restored", _("Put an item back")
+    DOCUMENT_CONFIRMED = "document_confirmed", _("Confirmed a document")
+    SUBMITTED = "submitted", _("Sent for review")
+    SENT_BACK = "sent_back", _("Sent back to preparation")
+
+
+class CopyStep(models.Model):
+    """One step taken on a request's copy, by whom and when: append-only (migration 0004, the
+    copy's part). Whoever took any step but sending it back shaped the copy, and may not sign
+    it off (``services.copy.shapers``)."""
+
+    request = models.ForeignKey(
+        AccessRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="steps"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(verbose_name=_("action"), max_length=20, choices=CopyAction.choices)
+    # Which item, when the step is about one (a key holds no content).
+    item_key = models.CharField(verbose_name=_("item"), max_length=100, blank=True)
+    at = models.DateTimeField(verbose_name=_("at"), default=timezone.now)
+
+    objects = RequestChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("step on a copy")
+        verbose_name_plural = _("steps on copies")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"copy step {self.pk}"
+
+
 class CopyJobQuerySet(pdfjobs.DocumentJobQuerySet):
     def visible_to(self, user: Any) -> CopyJobQuerySet:
         """The requester's own jobs, while they may still see the request."""

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from cases import services as case_services
 from cases.models import Case
+from dataprotection import copy
 from dataprotection.models import (
     AccessRequest,
     ReceivedVia,
@@ -136,7 +137,12 @@ def seed_dataprotection(*, dara: User, sofia: User, cara: User) -> None:
         dara,
     )
     request = copy_services.copy_submit_for_review(actor=dara, request=request)
-    copy_services.copy_sign_off(actor=sofia, request=request, note="Read in full; fine to send.")
+    copy_services.copy_sign_off(
+        actor=sofia,
+        request=request,
+        note="Read in full; fine to send.",
+        digest=copy.digest(copy.review_copy(request)),
+    )
 
     # 6. Delivered: the final copy made now (the worker would), handed over at the office.
     delivered = _case(7)
@@ -144,7 +150,9 @@ def seed_dataprotection(*, dara: User, sofia: User, cara: User) -> None:
         _checked(_log(dara=dara, case=delivered, days_ago=26, name="Chloe Martin"), dara), dara
     )
     request = copy_services.copy_submit_for_review(actor=dara, request=request)
-    request = copy_services.copy_sign_off(actor=sofia, request=request)
+    request = copy_services.copy_sign_off(
+        actor=sofia, request=request, digest=copy.digest(copy.review_copy(request))
+    )
     delivery, job = delivery_services.delivery_prepare(actor=dara, request=request)
     pdfjobs.produce_document.func(job._meta.label_lower, str(job.pk))
     job.refresh_from_db()

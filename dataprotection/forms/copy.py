@@ -52,6 +52,8 @@ class WithholdForm(ItemForm):
 
 
 class SignOffForm(forms.Form):
+    # The digest of the copy the review page showed: what is signed off is what was read.
+    digest = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
     note = forms.CharField(
         label=_("Note (optional)"),
         max_length=limits.REASON,

@@ -8,25 +8,34 @@ The states and who acts in each:
 - APPROVED: the copy is frozen (``approved_html``, ``approved_digest``); every edit is refused.
 
 The second person: a DPO, or a supervisor who sees the request (a supervisor of a team of one
-of its cases), who did not shape the copy: not the preparer, nor anyone who applied, removed or
-added a redaction or withheld an item. A copy shaped by two people is reviewed by a third; a
-judgement about a third party is checked by someone who did not make it.
+of its cases), who did not shape the copy: whoever took any step on it (``CopyStep``, written
+by each service here: made the draft, decided, added or withheld, put an item back, confirmed
+a document, sent it for review) is a shaper; sending it back is not. A copy shaped by two
+people is reviewed by a third; a judgement about a third party is checked by someone who did
+not make it.
+
+The file is live: what the frozen items say is rendered again at submission and at sign-off.
+A third party's name that stands there with no decision (written in after the suggestions
+were made) is suggested and the copy goes back to preparation; the sign-off also compares the
+digest of the copy the reviewer read with the copy rendered now.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from dataprotection import copy
 from dataprotection.models import (
     AccessRequest,
+    CopyAction,
     CopyJob,
+    CopyStep,
     Exemption,
     Redaction,
     RedactionKind,
@@ -34,6 +43,7 @@ from dataprotection.models import (
     RequestStatus,
     Withholding,
 )
+from dataprotection.services.requests import feared_in_cases
 from victimsupport import limits, pdfjobs
 from victimsupport.access import MaySeeNotChange, Role, roles_of
 
@@ -81,55 +91,125 @@ def _reason(reason: str, *, required: bool) -> str:
     return reason
 
 
+def _redaction_reason(request: AccessRequest, reason: str, term: str, *, required: bool) -> str:
+    """A redaction's reason, which the redaction log shows: it must not hold the words
+    redacted, nor a third party's name (matched as redactions are, ignoring case and
+    accents)."""
+    reason = _reason(reason, required=required)
+    names = [term, *(t.text for t in copy.third_party_terms(request))]
+    if reason and copy.names_in(reason, names):
+        raise ValidationError(
+            {
+                "reason": _(
+                    "Say why without writing the words blacked out or anyone's name: the "
+                    "redaction log shows the reason, never the words."
+                )
+            }
+        )
+    return reason
+
+
+def _step(request: AccessRequest, actor: Any, action: str, item_key: str = "") -> None:
+    """One step on the copy, recorded for good (who shaped it decides who may sign off)."""
+    CopyStep.objects.create(request=request, actor=actor, action=action, item_key=item_key)
+
+
+def _suggest(request: AccessRequest, mentions: list[tuple[str, copy.Term]]) -> int:
+    """A suggestion for each ``(item key, term)`` that has no redaction yet; how many were
+    made."""
+    existing = {
+        (key, copy.normalise(term))
+        for key, term in Redaction.objects.filter(request=request).values_list("item_key", "term")
+    }
+    now = timezone.now()
+    made = 0
+    for key, term in mentions:
+        if (key, copy.normalise(term.text)) in existing:
+            continue
+        existing.add((key, copy.normalise(term.text)))
+        # One by one, not bulk_create: each suggestion is an audited change.
+        Redaction.objects.create(
+            request=request,
+            item_key=key,
+            term=term.text,
+            kind=term.kind,
+            status=RedactionStatus.SUGGESTED,
+            suggested=True,
+            created_at=now,
+        )
+        made += 1
+    return made
+
+
+def _file_changed(n: int, *, back: bool) -> str:
+    if back:
+        return ngettext(
+            "The file changed since the draft: %(n)s new mention of a person to decide; the "
+            "copy goes back to preparation.",
+            "The file changed since the draft: %(n)s new mentions of people to decide; the "
+            "copy goes back to preparation.",
+            n,
+        ) % {"n": n}
+    return ngettext(
+        "The file changed since the draft: %(n)s new mention of a person to decide; it is "
+        "suggested for redaction.",
+        "The file changed since the draft: %(n)s new mentions of people to decide; they are "
+        "suggested for redaction.",
+        n,
+    ) % {"n": n}
+
+
 # --- The draft ---------------------------------------------------------------------------
 
 
-@transaction.atomic
+FEARED_BLOCKED = _(
+    "The person asking is recorded in the file as someone the victim fears: a copy is "
+    "prepared only after the data-protection officer's decision."
+)
+
+
 def copy_draft_make(*, actor: Any, request: AccessRequest) -> AccessRequest:
     """Freeze the items of the copy and suggest where third parties' names are redacted.
 
     Made again while preparing, it takes in what the file holds now; decisions already taken
     stay, and a suggestion already made (decided or not) is not made twice.
+
+    The feared-person match is checked again first: a feared person recorded in the file
+    since the request was logged, with the requester's name, flags the request (the flag is
+    kept, committed) and nothing is made until the DPO decides.
     """
     if not _is_dpo(actor):
         raise MaySeeNotChange(DPO_ONLY)
-    fresh = _locked(request)
-    if fresh.status != RequestStatus.PREPARING:
-        raise ValidationError(NOT_PREPARING)
-    if not fresh.identity_checked:
-        raise ValidationError(_("The person's identity must be checked before a copy is made."))
-    if fresh.blocked_by_feared_match:
-        raise ValidationError(
-            _(
-                "The person asking is recorded in the file as someone the victim fears: a "
-                "copy is prepared only after the data-protection officer's decision."
+    with transaction.atomic():
+        fresh = _locked(request)
+        if fresh.status != RequestStatus.PREPARING:
+            raise ValidationError(NOT_PREPARING)
+        if not fresh.identity_checked:
+            raise ValidationError(_("The person's identity must be checked before a copy is made."))
+        newly_feared = not fresh.feared_match and feared_in_cases(fresh, fresh.cases.all())
+        if newly_feared:
+            fresh.feared_match = True
+            fresh.save(update_fields=["feared_match"])
+        elif fresh.blocked_by_feared_match:
+            raise ValidationError(FEARED_BLOCKED)
+        else:
+            items = copy.gather(fresh, files=False)
+            terms = copy.third_party_terms(fresh)
+            _suggest(
+                fresh,
+                [
+                    (item.key, term)
+                    for item in items
+                    for term in copy.suggestions_for(copy.text_of(item.html), terms)
+                ],
             )
-        )
-    items = copy.gather(fresh, files=False)
-    terms = copy.third_party_terms(fresh)
-    existing = {
-        (r.item_key, copy.normalise(r.term)) for r in Redaction.objects.filter(request=fresh)
-    }
-    now = timezone.now()
-    for item in items:
-        text = copy.text_of(item.html)
-        for term in copy.suggestions_for(text, terms):
-            if (item.key, copy.normalise(term.text)) in existing:
-                continue
-            # One by one, not bulk_create: each suggestion is an audited change.
-            Redaction.objects.create(
-                request=fresh,
-                item_key=item.key,
-                term=term.text,
-                kind=term.kind,
-                status=RedactionStatus.SUGGESTED,
-                suggested=True,
-                created_at=now,
-            )
-    fresh.item_keys = [item.key for item in items]
-    fresh.draft_made_at = now
-    fresh.prepared_by = actor
-    fresh.save(update_fields=["item_keys", "draft_made_at", "prepared_by"])
+            fresh.item_keys = [item.key for item in items]
+            fresh.draft_made_at = timezone.now()
+            fresh.prepared_by = actor
+            fresh.save(update_fields=["item_keys", "draft_made_at", "prepared_by"])
+            _step(fresh, actor, CopyAction.DRAFT_MADE)
+    if newly_feared:
+        raise ValidationError(FEARED_BLOCKED)
     return fresh
 
 
@@ -147,12 +227,13 @@ def redaction_apply(
     *, actor: Any, request: AccessRequest, redaction: Redaction, reason: str = ""
 ) -> Redaction:
     """Black out a suggested (or removed) redaction's words."""
-    _editable(actor, request)
+    fresh = _editable(actor, request)
     row = _redaction(request, redaction)
     row.status = RedactionStatus.APPLIED
-    row.reason = _reason(reason, required=False) or row.reason
+    row.reason = _redaction_reason(fresh, reason, row.term, required=False) or row.reason
     row.decided_by, row.decided_at = actor, timezone.now()
     row.save(update_fields=["status", "reason", "decided_by", "decided_at"])
+    _step(fresh, actor, CopyAction.REDACTION_APPLIED, row.item_key)
     return row
 
 
@@ -161,12 +242,13 @@ def redaction_remove(
     *, actor: Any, request: AccessRequest, redaction: Redaction, reason: str = ""
 ) -> Redaction:
     """Leave the words in: the suggestion was not about someone else, or they may be read."""
-    _editable(actor, request)
+    fresh = _editable(actor, request)
     row = _redaction(request, redaction)
     row.status = RedactionStatus.REMOVED
-    row.reason = _reason(reason, required=False) or row.reason
+    row.reason = _redaction_reason(fresh, reason, row.term, required=False) or row.reason
     row.decided_by, row.decided_at = actor, timezone.now()
     row.save(update_fields=["status", "reason", "decided_by", "decided_at"])
+    _step(fresh, actor, CopyAction.REDACTION_REMOVED, row.item_key)
     return row
 
 
@@ -184,12 +266,12 @@ def redaction_add(
         raise ValidationError({"term": _("This is too long: shorten it.")})
     if kind not in RedactionKind.values:
         raise ValidationError({"kind": _("Choose what kind of information it is.")})
-    reason = _reason(reason, required=True)
+    reason = _redaction_reason(fresh, reason, term, required=True)
     item = _item(fresh, item_key)
     if not copy.occurs(copy.text_of(item.html), term):
         raise ValidationError({"term": _("These words are not in that item: nothing was added.")})
     now = timezone.now()
-    return Redaction.objects.create(
+    row = Redaction.objects.create(
         request=fresh,
         item_key=item_key,
         term=term,
@@ -201,6 +283,8 @@ def redaction_add(
         decided_by=actor,
         decided_at=now,
     )
+    _step(fresh, actor, CopyAction.REDACTION_ADDED, item_key)
+    return row
 
 
 # --- Withheld items and documents --------------------------------------------------------
@@ -218,9 +302,11 @@ def item_withhold(
     reason = _reason(reason, required=True)
     if Withholding.objects.filter(request=fresh, item_key=item_key).exists():
         raise ValidationError({"item_key": _("That item is already withheld.")})
-    return Withholding.objects.create(
+    row = Withholding.objects.create(
         request=fresh, item_key=item_key, exemption=exemption, reason=reason, decided_by=actor
     )
+    _step(fresh, actor, CopyAction.WITHHELD, item_key)
+    return row
 
 
 @transaction.atomic
@@ -230,6 +316,8 @@ def item_restore(*, actor: Any, request: AccessRequest, item_key: str) -> None:
     if row is None:
         raise ValidationError(_("That item is not withheld."))
     row.delete()  # through the ORM: an audited deletion
+    # Who withheld it stays in the steps (and the audit log), with who put it back.
+    _step(fresh, actor, CopyAction.RESTORED, item_key)
 
 
 @transaction.atomic
@@ -241,6 +329,7 @@ def document_confirm(*, actor: Any, request: AccessRequest, item_key: str) -> Ac
     if item_key not in fresh.documents_confirmed:
         fresh.documents_confirmed = [*fresh.documents_confirmed, item_key]
         fresh.save(update_fields=["documents_confirmed"])
+    _step(fresh, actor, CopyAction.DOCUMENT_CONFIRMED, item_key)
     return fresh
 
 
@@ -248,8 +337,15 @@ def document_confirm(*, actor: Any, request: AccessRequest, item_key: str) -> Ac
 
 
 def shapers(request: AccessRequest) -> set[Any]:
-    """Who shaped the copy: the preparer and whoever decided a redaction or withheld an item."""
-    found = {request.prepared_by_id}
+    """Who shaped the copy: whoever took a step on it but sending it back (``CopyStep``);
+    the preparer and whoever decided a redaction or withheld an item too, for copies shaped
+    before steps were recorded."""
+    found = set(
+        CopyStep.objects.filter(request=request)
+        .exclude(action=CopyAction.SENT_BACK)
+        .values_list("actor", flat=True)
+    )
+    found.add(request.prepared_by_id)
     found |= set(
         Redaction.objects.filter(request=request, decided_by__isnull=False).values_list(
             "decided_by", flat=True
@@ -297,35 +393,85 @@ def undecided(request: AccessRequest) -> tuple[int, list[str]]:
     return waiting, documents
 
 
-@transaction.atomic
 def copy_submit_for_review(*, actor: Any, request: AccessRequest) -> AccessRequest:
-    fresh = _editable(actor, request)
-    waiting, documents = undecided(fresh)
-    problems = []
-    if waiting:
-        problems.append(
-            _("%(n)s suggested redactions are not decided: apply or remove each.") % {"n": waiting}
-        )
-    if documents:
-        problems.append(
-            _("%(n)s documents are not checked: confirm each by eye, or withhold it.")
-            % {"n": len(documents)}
-        )
-    if problems:
-        raise ValidationError(problems)
-    fresh.status = RequestStatus.IN_REVIEW
-    fresh.save(update_fields=["status"])
+    """To the second person, once every suggestion is decided and every document checked.
+
+    The frozen items are rendered again first: a third party's name written into one since
+    the draft was made, with no decision, is suggested (committed) and the submission refused.
+    """
+    with transaction.atomic():
+        fresh = _editable(actor, request)
+        items = copy.gather(fresh, keys=fresh.item_keys, files=False)
+        new = _suggest(fresh, copy.undecided_mentions(fresh, items))
+        if not new:
+            waiting, documents = undecided(fresh)
+            problems = []
+            if waiting:
+                problems.append(
+                    ngettext(
+                        "%(n)s suggested redaction is not decided: apply or remove it.",
+                        "%(n)s suggested redactions are not decided: apply or remove each.",
+                        waiting,
+                    )
+                    % {"n": waiting}
+                )
+            if documents:
+                problems.append(
+                    ngettext(
+                        "%(n)s document is not checked: confirm it by eye, or withhold it.",
+                        "%(n)s documents are not checked: confirm each by eye, or withhold it.",
+                        len(documents),
+                    )
+                    % {"n": len(documents)}
+                )
+            if problems:
+                raise ValidationError(problems)
+            fresh.status = RequestStatus.IN_REVIEW
+            fresh.save(update_fields=["status"])
+            _step(fresh, actor, CopyAction.SUBMITTED)
+    if new:
+        raise ValidationError(_file_changed(new, back=False))
     return fresh
 
 
-@transaction.atomic
-def copy_sign_off(*, actor: Any, request: AccessRequest, note: str = "") -> AccessRequest:
+STALE_REVIEW = _("The copy changed since you read it: read it again.")
+
+
+def copy_sign_off(
+    *, actor: Any, request: AccessRequest, digest: str, note: str = ""
+) -> AccessRequest:
     """The second person signs off: the copy, redacted, in the person's language, is frozen;
-    what is delivered is exactly this HTML."""
-    fresh = _reviewable(actor, request)
-    note = _reason(note, required=False)
-    with translation.override(fresh.language or settings.LANGUAGE_CODE):
-        html = copy.approved_copy(fresh)
+    what is delivered is exactly this HTML.
+
+    ``digest`` is that of the copy the reviewer read (``copy.review_copy``, shown on the
+    review page): the copy is rendered again and signed off only if it is the same. Before,
+    the frozen items are scanned again: a third party's name written into one since it was
+    prepared, with no decision, is suggested and the copy goes back to preparation
+    (committed), and the sign-off is refused."""
+    with transaction.atomic():
+        fresh = _reviewable(actor, request)
+        note = _reason(note, required=False)
+        with copy.in_their_language(fresh):
+            items = copy.gather(fresh, keys=fresh.item_keys)
+        mentions = copy.undecided_mentions(fresh, items)
+        if mentions:
+            _suggest(fresh, mentions)
+            refusal = _file_changed(len(mentions), back=True)
+            fresh.status = RequestStatus.PREPARING
+            fresh.review_note = str(refusal)
+            fresh.save(update_fields=["status", "review_note"])
+            _step(fresh, actor, CopyAction.SENT_BACK)
+        else:
+            html = copy.review_copy(fresh, items=items)
+            if copy.digest(html) != (digest or ""):
+                raise ValidationError(STALE_REVIEW)
+            _approve(fresh, actor, html, note)
+    if mentions:
+        raise ValidationError(refusal)
+    return fresh
+
+
+def _approve(fresh: AccessRequest, actor: Any, html: str, note: str) -> None:
     fresh.approved_html = html
     fresh.approved_digest = copy.digest(html)
     fresh.reviewed_by = actor
@@ -342,7 +488,6 @@ def copy_sign_off(*, actor: Any, request: AccessRequest, note: str = "") -> Acce
             "status",
         ]
     )
-    return fresh
 
 
 @transaction.atomic
@@ -355,6 +500,7 @@ def copy_send_back(*, actor: Any, request: AccessRequest, note: str) -> AccessRe
     fresh.review_note = _reason(note, required=True)
     fresh.status = RequestStatus.PREPARING
     fresh.save(update_fields=["review_note", "status"])
+    _step(fresh, actor, CopyAction.SENT_BACK)
     return fresh
 
 

@@ -74,11 +74,18 @@ def decide_all(world, request):
     return request
 
 
+def read(request):
+    """The digest of the copy as the review page shows it."""
+    return copy.digest(copy.review_copy(request))
+
+
 def signed_off(world, reviewer="sofia"):
     request = decide_all(world, made(world))
     services.copy_submit_for_review(actor=world["dana"], request=request)
     request.refresh_from_db()
-    return services.copy_sign_off(actor=world[reviewer], request=request, note="")
+    return services.copy_sign_off(
+        actor=world[reviewer], request=request, note="", digest=read(request)
+    )
 
 
 def pdf_text(content: bytes) -> str:
@@ -232,7 +239,7 @@ def test_a_document_must_be_confirmed_or_withheld_before_review(world):
         data=factories.blank_pdf(),
     )
     request = decide_all(world, made(world))
-    with pytest.raises(ValidationError, match="documents are not checked"):
+    with pytest.raises(ValidationError, match="1 document is not checked: confirm it by eye"):
         services.copy_submit_for_review(actor=world["dana"], request=request)
     key = next(k for k in request.item_keys if k.startswith("document:"))
     services.document_confirm(actor=world["dana"], request=request, item_key=key)
@@ -257,14 +264,14 @@ def in_review(world):
 def test_the_preparer_cannot_sign_off(world):
     request = in_review(world)
     with pytest.raises(MaySeeNotChange):
-        services.copy_sign_off(actor=world["dana"], request=request, note="")
+        services.copy_sign_off(actor=world["dana"], request=request, note="", digest=read(request))
 
 
 def test_a_caseworker_and_another_teams_supervisor_cannot_sign_off(world, south):
     request = in_review(world)
     for user in (world["cara"], factories.supervisor(south, "Sam")):
         with pytest.raises(MaySeeNotChange):
-            services.copy_sign_off(actor=user, request=request, note="")
+            services.copy_sign_off(actor=user, request=request, note="", digest=read(request))
 
 
 def test_someone_who_redacted_cannot_sign_off(world):
@@ -275,7 +282,7 @@ def test_someone_who_redacted_cannot_sign_off(world):
     request = decide_all(world, request)
     request = services.copy_submit_for_review(actor=world["dana"], request=request)
     with pytest.raises(MaySeeNotChange):
-        services.copy_sign_off(actor=dora, request=request, note="")
+        services.copy_sign_off(actor=dora, request=request, note="", digest=read(request))
 
 
 def test_another_dpo_or_the_teams_supervisor_signs_off(world):
@@ -453,9 +460,12 @@ def test_the_preparer_cannot_sign_off_from_the_page(client, world):
     client.force_login(world["sofia"])
     page = client.get(reverse("dataprotection:copy_review", args=[request.pk]))
     assert b"Sign off" in page.content
+    digest = read(request)
+    assert f'value="{digest}"'.encode() in page.content
     assert (
         client.post(
-            reverse("dataprotection:copy_sign_off", args=[request.pk]), {"note": ""}
+            reverse("dataprotection:copy_sign_off", args=[request.pk]),
+            {"note": "", "digest": digest},
         ).status_code
         == 302
     )

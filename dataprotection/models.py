@@ -104,7 +104,7 @@ class FearedDecision(models.TextChoices):
     """What the DPO decided about a request by someone the file records as feared."""
 
     UNDECIDED = "", _("Not decided")
-    PROCEED = "proceed", _("Proceed: they are not the person feared, or may have it")
+    PROCEED = "proceed", _("Proceed: they are not the person feared, or may receive the copy")
     REFUSE = "refuse", _("Refuse: the copy must not go to them")
 
 
@@ -252,7 +252,10 @@ class AccessRequest(Versioned):
         verbose_name=_("person told of the extension on"), null=True, blank=True
     )
     extension_told_via = models.CharField(
-        verbose_name=_("told by"), max_length=10, choices=ContactMethod.choices, blank=True
+        verbose_name=_("how they were told"),
+        max_length=10,
+        choices=ContactMethod.choices,
+        blank=True,
     )
 
     # The copy: the person's language, who prepared it, who signed it off.
@@ -933,7 +936,7 @@ class BreachNotice(models.Model):
         Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="breach_notices"
     )
     method = models.CharField(
-        verbose_name=_("told by"), max_length=10, choices=ContactMethod.choices
+        verbose_name=_("how they were told"), max_length=10, choices=ContactMethod.choices
     )
     # Checked by the service against the case's contact rules at the time (never trusted from
     # the form): the method was recorded as safe and the case was not marked do-not-contact.

@@ -544,11 +544,7 @@ def breach_decide(
     breach = _open(_claimed(breach, version))
     if breach.regulator_notified_at and decision != BreachDecision.NOTIFY:
         raise ValidationError(
-            {
-                "decision": _(
-                    "The regulator has already been told: the decision stays “notify”."
-                )
-            }
+            {"decision": _("The regulator has already been told: the decision stays “notify”.")}
         )
     breach.decision = decision
     breach.decision_reason = reason.strip()

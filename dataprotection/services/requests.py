@@ -270,7 +270,7 @@ def access_request_feared_decide(
     *, actor: Any, request: AccessRequest, version: int, decision: str, reason: str
 ) -> AccessRequest:
     """The DPO's decision on a request by someone the file records as feared, with the
-    written reason: proceed (they are not that person, or may have it), or refuse (the
+    written reason: proceed (they are not that person, or may receive the copy), or refuse (the
     request is closed as refused, nothing is prepared)."""
     _require_dpo(actor)
     request = claim(AccessRequest, pk=request.pk, version=version)

@@ -189,6 +189,15 @@ def with_totp(user: User) -> str:
     return secret
 
 
+def totp_secret(user: User) -> str:
+    """The secret of ``user``'s authenticator app, read back (to make codes in a browser)."""
+    from allauth.mfa.adapter import get_adapter
+    from allauth.mfa.models import Authenticator
+
+    data = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP).data
+    return get_adapter().decrypt(data["secret"])
+
+
 def totp_code(secret: str) -> str:
     from allauth.mfa.totp.internal.auth import (
         format_hotp_value,

@@ -23,8 +23,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from allauth.mfa.adapter import get_adapter
-from allauth.mfa.models import Authenticator
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -41,11 +39,6 @@ SHOTS = Path(__file__).resolve().parents[2] / "test-results" / "access-request-w
 FEARED = "Marek Kowalczyk"
 NOTE = f"{FEARED} came to the door again last night. She wants the locks changed."
 NEEDS = "Needs a locksmith and a new phone number."
-
-
-def totp_secret(user) -> str:
-    data = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP).data
-    return get_adapter().decrypt(data["secret"])
 
 
 @pytest.fixture
@@ -87,7 +80,7 @@ class Walk:
     def sign_in(self, user) -> None:
         page = self.page
         sign_in(page, user.email, factories.PASSWORD)
-        page.get_by_label("Code").fill(factories.totp_code(totp_secret(user)))
+        page.get_by_label("Code").fill(factories.totp_code(factories.totp_secret(user)))
         page.get_by_role("button", name=re.compile("Sign In|Sign in")).click()
         page.get_by_role("heading", name=re.compile("Welcome")).wait_for()
 

@@ -22,7 +22,6 @@ from dataprotection.services import delivery as delivery_services
 from dataprotection.services import records
 from tests import factories
 from tests.browser.conftest import problems, sign_in
-from tests.browser.test_access_request_walk import totp_secret
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -103,7 +102,7 @@ def signed_in_context(browser, live_server, user, width):
     page = context.new_page()
     page.set_default_timeout(15_000)
     sign_in(page, user.email, factories.PASSWORD)
-    page.get_by_label("Code").fill(factories.totp_code(totp_secret(user)))
+    page.get_by_label("Code").fill(factories.totp_code(factories.totp_secret(user)))
     page.get_by_role("button", name=re.compile("Sign In|Sign in")).click()
     page.get_by_role("heading", name=re.compile("Welcome|Bienvenue")).wait_for()
     return context, page

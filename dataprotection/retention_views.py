@@ -25,6 +25,7 @@ from dataprotection.forms.retention import (
     KeepForm,
     LegalHoldForm,
     LegalHoldLiftForm,
+    RecordsDeleteForm,
     RetentionRuleForm,
 )
 from dataprotection.models import (
@@ -32,6 +33,7 @@ from dataprotection.models import (
     Erasure,
     ErasureStatus,
     LegalHold,
+    RecordKind,
     RefusalGround,
     RequestKind,
 )
@@ -100,16 +102,43 @@ def retention_rule(request: HttpRequest, kind: str) -> HttpResponse:
 # --- Erasures -----------------------------------------------------------------------------
 
 
+def _erasures_page(request: HttpRequest, *, status: int = 200, **forms: Any) -> HttpResponse:
+    today = timezone.localdate()
+    due = retention.records_due(today)
+    delete_forms = {kind: forms.get(kind) or RecordsDeleteForm(prefix=kind) for kind in due}
+    records = [
+        {"kind": kind, "items": list(items), "form": delete_forms[kind]}
+        for kind, items in due.items()
+    ]
+    return render(
+        request,
+        "dataprotection/erasure_list.html",
+        {**selectors.erasures(request.user), "records_due": records},
+        status=status,
+    )
+
+
 @login_required
 @require_GET
 def erasures(request: HttpRequest) -> HttpResponse:
     _require_dpo(request.user)
-    today = timezone.localdate()
-    return render(
-        request,
-        "dataprotection/erasure_list.html",
-        {**selectors.erasures(request.user), "records_due": retention.records_due(today)},
-    )
+    return _erasures_page(request)
+
+
+@login_required
+@require_http_methods(["POST"])
+def records_delete(request: HttpRequest) -> HttpResponse:
+    """Delete the closed requests or breaches of one kind kept past their period."""
+    _require_dpo(request.user)
+    kind = request.POST.get("kind", "")
+    if kind not in (RecordKind.ACCESS_REQUEST, RecordKind.BREACH):
+        raise Http404("No such records.")
+    form = RecordsDeleteForm(request.POST, prefix=kind)
+    if form.is_valid():
+        count = retention.records_delete_due(actor=request.user, kind=kind)
+        messages.success(request, _("%(count)d records deleted.") % {"count": count})
+        return redirect("dataprotection:erasures")
+    return _erasures_page(request, status=400, **{kind: form})
 
 
 def _erasure_context(erasure: Erasure, **forms: Any) -> dict[str, Any]:

@@ -89,6 +89,7 @@ urlpatterns = [
     path("retention/", retention_views.retention_schedule, name="retention_schedule"),
     path("retention/<slug:kind>/", retention_views.retention_rule, name="retention_rule"),
     path("erasures/", retention_views.erasures, name="erasures"),
+    path("erasures/records/", retention_views.records_delete, name="records_delete"),
     path("erasures/<int:erasure_id>/", retention_views.erasure, name="erasure"),
     path(
         "erasures/<int:erasure_id>/certificate/",

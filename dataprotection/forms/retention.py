@@ -48,6 +48,15 @@ class EraseForm(forms.Form):
     )
 
 
+class RecordsDeleteForm(forms.Form):
+    """Given a prefix per kind of record (the page holds one for each); the kind itself is
+    the form's ``kind`` field outside the prefix."""
+
+    confirm = forms.BooleanField(
+        label=_("I have reviewed them: delete these records, which cannot be undone.")
+    )
+
+
 class KeepForm(forms.Form):
     grounds = forms.MultipleChoiceField(
         label=_("Legal reasons to keep the file"),

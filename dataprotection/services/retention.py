@@ -271,6 +271,23 @@ def records_due(today: datetime.date, rules: dict[str, RetentionRule] | None = N
     }
 
 
+@transaction.atomic
+def records_delete_due(*, actor: Any, kind: str, today: datetime.date | None = None) -> int:
+    """Delete the DPO's closed records of ``kind`` (requests from people, or breaches) kept
+    past their period, once the DPO has reviewed the list: each row through the ORM, so each
+    deletion (and that of its redactions, copies, delivery and notices) is an audited change
+    entry without values. An erasure certificate that named a request keeps its reference and
+    loses the link. Returns how many records were deleted."""
+    _require_dpo(actor)
+    if kind not in (RecordKind.ACCESS_REQUEST, RecordKind.BREACH):
+        raise ValidationError(_("Only closed requests and breaches are deleted from here."))
+    due = records_due(today or timezone.localdate())[kind]
+    rows = list(due.model._default_manager.filter(pk__in=due.values("pk")).select_for_update())
+    for row in rows:
+        row.delete()
+    return len(rows)
+
+
 def retention_due(*, today: datetime.date | None = None, dry_run: bool = False) -> DueReport:
     """Find what the schedule says is due on ``today``.
 

@@ -116,6 +116,9 @@ EXEMPT = {
     "dataprotection:copy_document_confirm": "one service, then a redirect to the audited page",
     "dataprotection:copy_submit": "one service, then a redirect to the audited review page",
     # --- end of the copy ---
+    "dataprotection:records_delete": (
+        "deletes the DPO's closed records past their period after confirmation; shows nothing"
+    ),
     "dataprotection:dashboard": (
         "the references, kinds, stages and deadlines of open requests, breaches and erasures; "
         "no case file is opened"

@@ -239,3 +239,36 @@ def test_a_case_due_while_a_request_needs_it_says_why_on_every_page_that_lists_i
         reverse("dataprotection:erasure", args=[erasure.pk]), {"action": "erase", "confirm": "on"}
     )
     assert refused.status_code == 400 and Case.objects.filter(pk=case.pk).exists()
+
+
+def test_closed_requests_past_their_period_are_deleted_once_the_dpo_confirms(client):
+    """The DPO's own records (closed requests, closed breaches) are listed when past their
+    period and deleted, each deletion audited, only after the DPO ticks that they reviewed
+    them; a record within its period stays."""
+    from dataprotection.models import AccessRequest, RecordKind, RequestStatus
+    from dataprotection.services.retention import retention_days
+
+    dana = factories.dpo("Dana")
+    period = retention_days(RecordKind.ACCESS_REQUEST)
+    old = factories.make_access_request(logged_by=dana, status=RequestStatus.DELIVERED)
+    recent = factories.make_access_request(logged_by=dana, status=RequestStatus.DELIVERED)
+    AccessRequest.objects.filter(pk=old.pk).update(
+        closed_at=timezone.now() - datetime.timedelta(days=period + 5)
+    )
+    AccessRequest.objects.filter(pk=recent.pk).update(closed_at=timezone.now())
+    client.force_login(dana)
+    page = client.get(reverse("dataprotection:erasures"))
+    assert old.reference in page.text and recent.reference not in page.text
+    url = reverse("dataprotection:records_delete")
+    refused = client.post(url, {"kind": "access_request"})
+    assert refused.status_code == 400 and AccessRequest.objects.filter(pk=old.pk).exists()
+    since = factories.audit_mark()
+    done = client.post(url, {"kind": "access_request", "access_request-confirm": "on"})
+    assert done.status_code == 302
+    assert not AccessRequest.objects.filter(pk=old.pk).exists()
+    assert AccessRequest.objects.filter(pk=recent.pk).exists()
+    deleted = AuditEntry.objects.filter(seq__gt=since, action=AuditEntry.Action.DELETE)
+    assert deleted.filter(object_pk=str(old.pk)).exists()
+    # Anyone else gets nothing.
+    client.force_login(factories.caseworker(factories.make_team("North")))
+    assert client.post(url, {"kind": "breach", "breach-confirm": "on"}).status_code == 404

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dataprotection import selectors
@@ -136,7 +137,11 @@ def records_delete(request: HttpRequest) -> HttpResponse:
     form = RecordsDeleteForm(request.POST, prefix=kind)
     if form.is_valid():
         count = retention.records_delete_due(actor=request.user, kind=kind)
-        messages.success(request, _("%(count)d records deleted.") % {"count": count})
+        messages.success(
+            request,
+            ngettext("%(count)d record deleted.", "%(count)d records deleted.", count)
+            % {"count": count},
+        )
         return redirect("dataprotection:erasures")
     return _erasures_page(request, status=400, **{kind: form})
 

@@ -687,6 +687,7 @@ def erasure_request_decide(
             case_reference=case.reference,
             basis=Erasure.Basis.REQUEST,
             request=request,
+            request_reference=request.reference,
             due_since=request.received_on or today,
         )
         if approve:

@@ -272,3 +272,47 @@ def test_closed_requests_past_their_period_are_deleted_once_the_dpo_confirms(cli
     # Anyone else gets nothing.
     client.force_login(factories.caseworker(factories.make_team("North")))
     assert client.post(url, {"kind": "breach", "breach-confirm": "on"}).status_code == 404
+
+
+# Review: deleting an old request stripped its reference from the erasure's certificate.
+
+
+def test_the_erasure_keeps_the_request_reference_once_the_request_is_deleted(client, cara, dana):
+    from dataprotection.models import AccessRequest
+
+    case = factories.make_full_case(cara)
+    request = factories.make_access_request(case, logged_by=dana, kind="erasure")
+    [erasure] = retention.erasure_request_decide(actor=dana, request=request, approve=True)
+    assert erasure.request_reference == request.reference
+    AccessRequest.objects.filter(pk=request.pk).delete()  # past its period, deleted
+    erasure.refresh_from_db()
+    assert erasure.request_id is None
+    client.force_login(dana)
+    page = client.get(reverse("dataprotection:erasure", args=[erasure.pk])).content.decode()
+    assert f"({request.reference})" in page
+    response = client.get(reverse("dataprotection:erasure_certificate", args=[erasure.pk]))
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    assert request.reference in " ".join(text.split())
+
+
+def test_the_migration_fills_the_request_reference_of_existing_erasures(cara, dana):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("dataprotection.migrations.0007_erasure_request_reference")
+    case = factories.make_full_case(cara)
+    request = factories.make_access_request(case, logged_by=dana, kind="erasure")
+    made = Erasure.objects.create(
+        case=case,
+        case_reference=case.reference,
+        basis=Erasure.Basis.REQUEST,
+        request=request,
+        due_since=timezone.localdate(),
+    )
+    scheduled = due_erasure(factories.make_full_case(cara), cara)
+    migration.fill_request_reference(apps, None)
+    made.refresh_from_db()
+    scheduled.refresh_from_db()
+    assert made.request_reference == request.reference
+    assert scheduled.request_reference == ""

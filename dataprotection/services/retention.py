@@ -29,6 +29,7 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,6 +38,7 @@ from dataprotection import clock
 from dataprotection.models import (
     AccessRequest,
     Breach,
+    BreachNotice,
     CopyJob,
     Delivery,
     Erasure,
@@ -250,8 +252,8 @@ def technical_due(today: datetime.date, rules: dict[str, RetentionRule]) -> dict
     return found
 
 
-def records_due(today: datetime.date, rules: dict[str, RetentionRule] | None = None) -> dict:
-    """The DPO's records past their period, listed for a decision: {kind: queryset}."""
+def _records_past(today: datetime.date, rules: dict[str, RetentionRule] | None) -> dict:
+    """The DPO's closed records kept past their period, holds included: {kind: queryset}."""
     rules = rules if rules is not None else {r.kind: r for r in RetentionRule.objects.all()}
     closed = [RequestStatus.DELIVERED, RequestStatus.ERASED, RequestStatus.REFUSED]
     closed.append(RequestStatus.WITHDRAWN)
@@ -260,29 +262,94 @@ def records_due(today: datetime.date, rules: dict[str, RetentionRule] | None = N
             status__in=closed,
             closed_at__isnull=False,
             closed_at__lt=_cut_off(RecordKind.ACCESS_REQUEST, today, rules),
-        )
-        .order_by("closed_at")
-        .only("pk", "reference"),
+        ),
         RecordKind.BREACH: Breach.objects.filter(
             closed_at__isnull=False, closed_at__lt=_cut_off(RecordKind.BREACH, today, rules)
-        )
-        .order_by("closed_at")
-        .only("pk", "reference"),
+        ),
     }
 
 
+def _held_filters() -> dict[str, Q]:
+    """Per kind, the records about a case under an active legal hold: a request naming it, a
+    breach whose notice told its person. The hold keeps them with the file."""
+    held = active_holds().values("case_id")
+    requests = RequestCase.objects.filter(case_id__in=held).values("request_id")
+    breaches = BreachNotice.objects.filter(case_id__in=held).values("breach_id")
+    return {RecordKind.ACCESS_REQUEST: Q(pk__in=requests), RecordKind.BREACH: Q(pk__in=breaches)}
+
+
+def records_due(today: datetime.date, rules: dict[str, RetentionRule] | None = None) -> dict:
+    """The DPO's records past their period, listed for a decision: {kind: queryset}. A record
+    about a case under an active legal hold is not due (see ``records_held``)."""
+    held = _held_filters()
+    return {
+        kind: queryset.exclude(held[kind]).order_by("closed_at").only("pk", "reference")
+        for kind, queryset in _records_past(today, rules).items()
+    }
+
+
+def records_held(today: datetime.date, rules: dict[str, RetentionRule] | None = None) -> dict:
+    """The DPO's records past their period kept because a legal hold is on a case they
+    concern: {kind: queryset}."""
+    held = _held_filters()
+    return {
+        kind: queryset.filter(held[kind]).order_by("closed_at").only("pk", "reference")
+        for kind, queryset in _records_past(today, rules).items()
+    }
+
+
+def records_review(today: datetime.date) -> dict[str, tuple[list, list]]:
+    """For the page, in one query per kind: {kind: (the records due, the records kept by a
+    legal hold)}, each list oldest first."""
+    held = _held_filters()
+    found: dict[str, tuple[list, list]] = {}
+    for kind, queryset in _records_past(today, None).items():
+        rows = list(
+            queryset.annotate(
+                on_hold=models.Case(
+                    models.When(held[kind], then=True),
+                    default=False,
+                    output_field=models.BooleanField(),
+                )
+            )
+            .order_by("closed_at")
+            .only("pk", "reference")
+        )
+        found[kind] = ([r for r in rows if not r.on_hold], [r for r in rows if r.on_hold])
+    return found
+
+
+def _valid_pks(model: type[models.Model], ids: Any) -> list[Any]:
+    """The ids of ``ids`` that can be primary keys of ``model`` (others are dropped)."""
+    found = []
+    for value in ids or []:
+        try:
+            found.append(model._meta.pk.to_python(value))
+        except ValidationError:
+            continue
+    return found
+
+
 @transaction.atomic
-def records_delete_due(*, actor: Any, kind: str, today: datetime.date | None = None) -> int:
+def records_delete_due(
+    *, actor: Any, kind: str, ids: Any, today: datetime.date | None = None
+) -> int:
     """Delete the DPO's closed records of ``kind`` (requests from people, or breaches) kept
-    past their period, once the DPO has reviewed the list: each row through the ORM, so each
-    deletion (and that of its redactions, copies, delivery and notices) is an audited change
-    entry without values. An erasure certificate that named a request keeps its reference and
-    loses the link. Returns how many records were deleted."""
+    past their period, once the DPO has reviewed the list: only those of ``ids`` (the list the
+    DPO reviewed) still due now, so that a record due since, or held since, stays. Each row
+    goes through the ORM, so each deletion (and that of its redactions, copies, delivery and
+    notices) is an audited change entry without values. An erasure certificate that named a
+    request keeps its reference and loses the link. Returns how many records were deleted."""
     _require_dpo(actor)
     if kind not in (RecordKind.ACCESS_REQUEST, RecordKind.BREACH):
         raise ValidationError(_("Only closed requests and breaches are deleted from here."))
     due = records_due(today or timezone.localdate())[kind]
-    rows = list(due.model._default_manager.filter(pk__in=due.values("pk")).select_for_update())
+    reviewed = _valid_pks(due.model, ids)
+    rows = list(
+        due.model._default_manager.filter(pk__in=due.values("pk"))
+        .filter(pk__in=reviewed)
+        .select_for_update()
+    )
     for row in rows:
         row.delete()
     return len(rows)

@@ -560,20 +560,24 @@ def _blank_request(request: AccessRequest) -> None:
 
 def _erase_requests(case: Case, counts: Counter) -> None:
     """The requests about ``case``: a request about this case alone (or about cases all
-    erased) is anonymised; a request that still concerns other cases loses only what is of
-    this case, and its copy (which holds this case) is cleared."""
+    erased) is anonymised; a request that still concerns other cases keeps only what is of
+    those cases (the redactions, withholdings and item keys of their items as they are now:
+    whatever else it holds may be of this case, an item deleted since included), loses its
+    reviewer's note, and its copy (which holds this case) is cleared."""
     request_ids = list(RequestCase.objects.filter(case=case).values_list("request_id", flat=True))
     if not request_ids:
         return
-    others = set(
+    remaining: dict[int, list[int]] = {}
+    for request_id, case_id in (
         RequestCase.objects.filter(request_id__in=request_ids)
         .exclude(case=case)
-        .values_list("request_id", flat=True)
-    )
-    keys: set[str] | None = None
+        .values_list("request_id", "case_id")
+    ):
+        remaining.setdefault(request_id, []).append(case_id)
+    keys_of_case: dict[int, set[str]] = {}
     for request in AccessRequest.objects.filter(pk__in=request_ids).order_by("pk"):
         mine = RequestCase.objects.filter(request=request, case=case)
-        if request.pk not in others:
+        if request.pk not in remaining:
             _delete(CopyJob.objects.filter(request=request).defer("pdf"), counts)
             _delete(Redaction.objects.filter(request=request), counts)
             _delete(Withholding.objects.filter(request=request), counts)
@@ -582,17 +586,14 @@ def _erase_requests(case: Case, counts: Counter) -> None:
             _blank_request(request)
             counts[ANONYMISED] += 1
             continue
-        # Still about another case: the link goes, and the items of this case with it.
-        keys = _keys_of(case) if keys is None else keys
-        section_suffix = f":{case.pk}"
-        items = [
-            k
-            for k in request.item_keys or []
-            if k in keys or (k.startswith("section:") and k.endswith(section_suffix))
-        ]
-        ours = set(items) | keys
-        _delete(Redaction.objects.filter(request=request, item_key__in=ours), counts)
-        _delete(Withholding.objects.filter(request=request, item_key__in=ours), counts)
+        # Still about other cases: only what is of them is kept.
+        kept: set[str] = set()
+        for other in Case.objects.filter(pk__in=remaining[request.pk]).order_by("pk"):
+            if other.pk not in keys_of_case:
+                keys_of_case[other.pk] = _keys_of(other)
+            kept |= keys_of_case[other.pk]
+        _delete(Redaction.objects.filter(request=request).exclude(item_key__in=kept), counts)
+        _delete(Withholding.objects.filter(request=request).exclude(item_key__in=kept), counts)
         # The copy was made of every case of the request: it goes, and is made again.
         _delete(CopyJob.objects.filter(request=request).defer("pdf"), counts)
         for delivery in Delivery.objects.filter(request=request, pdf__isnull=False):
@@ -600,10 +601,10 @@ def _erase_requests(case: Case, counts: Counter) -> None:
             delivery.save(update_fields=["pdf"])
             counts["dataprotection.Delivery"] += 1
         _delete(mine, counts)
-        request.item_keys = [k for k in request.item_keys or [] if k not in ours]
-        request.documents_confirmed = [
-            k for k in request.documents_confirmed or [] if k not in ours
-        ]
+        request.item_keys = [k for k in request.item_keys or [] if k in kept]
+        request.documents_confirmed = [k for k in request.documents_confirmed or [] if k in kept]
+        # The reviewer's note may tell of what the erased case held.
+        request.review_note = ""
         request.approved_html = None
         request.approved_digest = ""
         if request.status in (RequestStatus.IN_REVIEW, RequestStatus.APPROVED):

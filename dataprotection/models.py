@@ -754,6 +754,10 @@ class Erasure(models.Model):
         blank=True,
         related_name="erasures",
     )
+    # The request's reference, kept when the request itself is deleted past its period.
+    request_reference = models.CharField(
+        verbose_name=_("request reference"), max_length=limits.REFERENCE, blank=True
+    )
     status = models.CharField(
         verbose_name=_("status"),
         max_length=10,

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from dataprotection import selectors
 from dataprotection.forms.retention import (
+    RECORDS_SHOWN,
     EraseForm,
     ErasureRequestDecideForm,
     KeepForm,
@@ -105,12 +106,20 @@ def retention_rule(request: HttpRequest, kind: str) -> HttpResponse:
 
 def _erasures_page(request: HttpRequest, *, status: int = 200, **forms: Any) -> HttpResponse:
     today = timezone.localdate()
-    due = retention.records_due(today)
-    delete_forms = {kind: forms.get(kind) or RecordsDeleteForm(prefix=kind) for kind in due}
-    records = [
-        {"kind": kind, "items": list(items), "form": delete_forms[kind]}
-        for kind, items in due.items()
-    ]
+    review = retention.records_review(today)
+    delete_forms = {kind: forms.get(kind) or RecordsDeleteForm(prefix=kind) for kind in review}
+    records = []
+    for kind, (items, held) in review.items():
+        records.append(
+            {
+                "kind": kind,
+                "items": items,
+                # What is listed is what the confirmation deletes (the page posts their ids).
+                "shown": items[:RECORDS_SHOWN],
+                "held": held,
+                "form": delete_forms[kind],
+            }
+        )
     return render(
         request,
         "dataprotection/erasure_list.html",
@@ -136,7 +145,9 @@ def records_delete(request: HttpRequest) -> HttpResponse:
         raise Http404("No such records.")
     form = RecordsDeleteForm(request.POST, prefix=kind)
     if form.is_valid():
-        count = retention.records_delete_due(actor=request.user, kind=kind)
+        count = retention.records_delete_due(
+            actor=request.user, kind=kind, ids=form.cleaned_data["ids"]
+        )
         messages.success(
             request,
             ngettext("%(count)d record deleted.", "%(count)d records deleted.", count)

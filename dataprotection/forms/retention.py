@@ -48,13 +48,26 @@ class EraseForm(forms.Form):
     )
 
 
+# The most records one confirmation deletes: the page lists as many, no more.
+RECORDS_SHOWN = 50
+
+
 class RecordsDeleteForm(forms.Form):
     """Given a prefix per kind of record (the page holds one for each); the kind itself is
-    the form's ``kind`` field outside the prefix."""
+    the form's ``kind`` field outside the prefix. The ids of the records listed come as
+    hidden ``<prefix>-ids`` inputs the page writes from the very rows it shows (never from
+    what was posted before), and end in ``cleaned_data["ids"]``: only those are deleted."""
 
     confirm = forms.BooleanField(
         label=_("I have reviewed them: delete these records, which cannot be undone.")
     )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        getlist = getattr(self.data, "getlist", None)
+        ids = getlist(self.add_prefix("ids")) if getlist else []
+        cleaned["ids"] = [str(i) for i in ids if str(i).strip()][:RECORDS_SHOWN]
+        return cleaned
 
 
 class KeepForm(forms.Form):

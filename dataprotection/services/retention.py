@@ -29,6 +29,7 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,6 +38,7 @@ from dataprotection import clock
 from dataprotection.models import (
     AccessRequest,
     Breach,
+    BreachNotice,
     CopyJob,
     Delivery,
     Erasure,
@@ -250,8 +252,8 @@ def technical_due(today: datetime.date, rules: dict[str, RetentionRule]) -> dict
     return found
 
 
-def records_due(today: datetime.date, rules: dict[str, RetentionRule] | None = None) -> dict:
-    """The DPO's records past their period, listed for a decision: {kind: queryset}."""
+def _records_past(today: datetime.date, rules: dict[str, RetentionRule] | None) -> dict:
+    """The DPO's closed records kept past their period, holds included: {kind: queryset}."""
     rules = rules if rules is not None else {r.kind: r for r in RetentionRule.objects.all()}
     closed = [RequestStatus.DELIVERED, RequestStatus.ERASED, RequestStatus.REFUSED]
     closed.append(RequestStatus.WITHDRAWN)
@@ -260,29 +262,94 @@ def records_due(today: datetime.date, rules: dict[str, RetentionRule] | None = N
             status__in=closed,
             closed_at__isnull=False,
             closed_at__lt=_cut_off(RecordKind.ACCESS_REQUEST, today, rules),
-        )
-        .order_by("closed_at")
-        .only("pk", "reference"),
+        ),
         RecordKind.BREACH: Breach.objects.filter(
             closed_at__isnull=False, closed_at__lt=_cut_off(RecordKind.BREACH, today, rules)
-        )
-        .order_by("closed_at")
-        .only("pk", "reference"),
+        ),
     }
 
 
+def _held_filters() -> dict[str, Q]:
+    """Per kind, the records about a case under an active legal hold: a request naming it, a
+    breach whose notice told its person. The hold keeps them with the file."""
+    held = active_holds().values("case_id")
+    requests = RequestCase.objects.filter(case_id__in=held).values("request_id")
+    breaches = BreachNotice.objects.filter(case_id__in=held).values("breach_id")
+    return {RecordKind.ACCESS_REQUEST: Q(pk__in=requests), RecordKind.BREACH: Q(pk__in=breaches)}
+
+
+def records_due(today: datetime.date, rules: dict[str, RetentionRule] | None = None) -> dict:
+    """The DPO's records past their period, listed for a decision: {kind: queryset}. A record
+    about a case under an active legal hold is not due (see ``records_held``)."""
+    held = _held_filters()
+    return {
+        kind: queryset.exclude(held[kind]).order_by("closed_at").only("pk", "reference")
+        for kind, queryset in _records_past(today, rules).items()
+    }
+
+
+def records_held(today: datetime.date, rules: dict[str, RetentionRule] | None = None) -> dict:
+    """The DPO's records past their period kept because a legal hold is on a case they
+    concern: {kind: queryset}."""
+    held = _held_filters()
+    return {
+        kind: queryset.filter(held[kind]).order_by("closed_at").only("pk", "reference")
+        for kind, queryset in _records_past(today, rules).items()
+    }
+
+
+def records_review(today: datetime.date) -> dict[str, tuple[list, list]]:
+    """For the page, in one query per kind: {kind: (the records due, the records kept by a
+    legal hold)}, each list oldest first."""
+    held = _held_filters()
+    found: dict[str, tuple[list, list]] = {}
+    for kind, queryset in _records_past(today, None).items():
+        rows = list(
+            queryset.annotate(
+                on_hold=models.Case(
+                    models.When(held[kind], then=True),
+                    default=False,
+                    output_field=models.BooleanField(),
+                )
+            )
+            .order_by("closed_at")
+            .only("pk", "reference")
+        )
+        found[kind] = ([r for r in rows if not r.on_hold], [r for r in rows if r.on_hold])
+    return found
+
+
+def _valid_pks(model: type[models.Model], ids: Any) -> list[Any]:
+    """The ids of ``ids`` that can be primary keys of ``model`` (others are dropped)."""
+    found = []
+    for value in ids or []:
+        try:
+            found.append(model._meta.pk.to_python(value))
+        except ValidationError:
+            continue
+    return found
+
+
 @transaction.atomic
-def records_delete_due(*, actor: Any, kind: str, today: datetime.date | None = None) -> int:
+def records_delete_due(
+    *, actor: Any, kind: str, ids: Any, today: datetime.date | None = None
+) -> int:
     """Delete the DPO's closed records of ``kind`` (requests from people, or breaches) kept
-    past their period, once the DPO has reviewed the list: each row through the ORM, so each
-    deletion (and that of its redactions, copies, delivery and notices) is an audited change
-    entry without values. An erasure certificate that named a request keeps its reference and
-    loses the link. Returns how many records were deleted."""
+    past their period, once the DPO has reviewed the list: only those of ``ids`` (the list the
+    DPO reviewed) still due now, so that a record due since, or held since, stays. Each row
+    goes through the ORM, so each deletion (and that of its redactions, copies, delivery and
+    notices) is an audited change entry without values. An erasure certificate that named a
+    request keeps its reference and loses the link. Returns how many records were deleted."""
     _require_dpo(actor)
     if kind not in (RecordKind.ACCESS_REQUEST, RecordKind.BREACH):
         raise ValidationError(_("Only closed requests and breaches are deleted from here."))
     due = records_due(today or timezone.localdate())[kind]
-    rows = list(due.model._default_manager.filter(pk__in=due.values("pk")).select_for_update())
+    reviewed = _valid_pks(due.model, ids)
+    rows = list(
+        due.model._default_manager.filter(pk__in=due.values("pk"))
+        .filter(pk__in=reviewed)
+        .select_for_update()
+    )
     for row in rows:
         row.delete()
     return len(rows)
@@ -493,20 +560,24 @@ def _blank_request(request: AccessRequest) -> None:
 
 def _erase_requests(case: Case, counts: Counter) -> None:
     """The requests about ``case``: a request about this case alone (or about cases all
-    erased) is anonymised; a request that still concerns other cases loses only what is of
-    this case, and its copy (which holds this case) is cleared."""
+    erased) is anonymised; a request that still concerns other cases keeps only what is of
+    those cases (the redactions, withholdings and item keys of their items as they are now:
+    whatever else it holds may be of this case, an item deleted since included), loses its
+    reviewer's note, and its copy (which holds this case) is cleared."""
     request_ids = list(RequestCase.objects.filter(case=case).values_list("request_id", flat=True))
     if not request_ids:
         return
-    others = set(
+    remaining: dict[int, list[int]] = {}
+    for request_id, case_id in (
         RequestCase.objects.filter(request_id__in=request_ids)
         .exclude(case=case)
-        .values_list("request_id", flat=True)
-    )
-    keys: set[str] | None = None
+        .values_list("request_id", "case_id")
+    ):
+        remaining.setdefault(request_id, []).append(case_id)
+    keys_of_case: dict[int, set[str]] = {}
     for request in AccessRequest.objects.filter(pk__in=request_ids).order_by("pk"):
         mine = RequestCase.objects.filter(request=request, case=case)
-        if request.pk not in others:
+        if request.pk not in remaining:
             _delete(CopyJob.objects.filter(request=request).defer("pdf"), counts)
             _delete(Redaction.objects.filter(request=request), counts)
             _delete(Withholding.objects.filter(request=request), counts)
@@ -515,17 +586,14 @@ def _erase_requests(case: Case, counts: Counter) -> None:
             _blank_request(request)
             counts[ANONYMISED] += 1
             continue
-        # Still about another case: the link goes, and the items of this case with it.
-        keys = _keys_of(case) if keys is None else keys
-        section_suffix = f":{case.pk}"
-        items = [
-            k
-            for k in request.item_keys or []
-            if k in keys or (k.startswith("section:") and k.endswith(section_suffix))
-        ]
-        ours = set(items) | keys
-        _delete(Redaction.objects.filter(request=request, item_key__in=ours), counts)
-        _delete(Withholding.objects.filter(request=request, item_key__in=ours), counts)
+        # Still about other cases: only what is of them is kept.
+        kept: set[str] = set()
+        for other in Case.objects.filter(pk__in=remaining[request.pk]).order_by("pk"):
+            if other.pk not in keys_of_case:
+                keys_of_case[other.pk] = _keys_of(other)
+            kept |= keys_of_case[other.pk]
+        _delete(Redaction.objects.filter(request=request).exclude(item_key__in=kept), counts)
+        _delete(Withholding.objects.filter(request=request).exclude(item_key__in=kept), counts)
         # The copy was made of every case of the request: it goes, and is made again.
         _delete(CopyJob.objects.filter(request=request).defer("pdf"), counts)
         for delivery in Delivery.objects.filter(request=request, pdf__isnull=False):
@@ -533,10 +601,10 @@ def _erase_requests(case: Case, counts: Counter) -> None:
             delivery.save(update_fields=["pdf"])
             counts["dataprotection.Delivery"] += 1
         _delete(mine, counts)
-        request.item_keys = [k for k in request.item_keys or [] if k not in ours]
-        request.documents_confirmed = [
-            k for k in request.documents_confirmed or [] if k not in ours
-        ]
+        request.item_keys = [k for k in request.item_keys or [] if k in kept]
+        request.documents_confirmed = [k for k in request.documents_confirmed or [] if k in kept]
+        # The reviewer's note may tell of what the erased case held.
+        request.review_note = ""
         request.approved_html = None
         request.approved_digest = ""
         if request.status in (RequestStatus.IN_REVIEW, RequestStatus.APPROVED):
@@ -687,6 +755,7 @@ def erasure_request_decide(
             case_reference=case.reference,
             basis=Erasure.Basis.REQUEST,
             request=request,
+            request_reference=request.reference,
             due_since=request.received_on or today,
         )
         if approve:

@@ -247,11 +247,11 @@ def test_a_request_about_two_cases_keeps_the_other_case_and_loses_only_the_erase
         logged_by=dana,
         status=RequestStatus.DELIVERED,
         approved_html="<p>copy of both</p>",
-        item_keys=[f"section:people:{erased.pk}", f"section:people:{other.pk}"],
+        item_keys=[f"section:person:{erased.pk}", f"section:person:{other.pk}"],
     )
     for case in (erased, other):
         Redaction.objects.create(
-            request=request, item_key=f"section:people:{case.pk}", term="Feared", kind="feared"
+            request=request, item_key=f"section:person:{case.pk}", term="Feared", kind="feared"
         )
     erasure = retention.case_erase(actor=dana, erasure=_due(erased))
 
@@ -260,10 +260,10 @@ def test_a_request_about_two_cases_keeps_the_other_case_and_loses_only_the_erase
     ]
     kept = AccessRequest.objects.get(pk=request.pk)
     assert kept.requester_name == "Alex Martin"  # still the person asking about the other
-    assert kept.item_keys == [f"section:people:{other.pk}"]
+    assert kept.item_keys == [f"section:person:{other.pk}"]
     assert kept.approved_html is None  # the copy held the erased case: it goes
     assert list(Redaction.objects.filter(request=request).values_list("item_key", flat=True)) == [
-        f"section:people:{other.pk}"
+        f"section:person:{other.pk}"
     ]
     assert retention.ANONYMISED not in erasure.counts
 
@@ -293,3 +293,50 @@ def test_an_approved_erasure_request_is_anonymised_and_stays_so_once_closed(cara
     assert kept.status == RequestStatus.ERASED and kept.closed_at is not None
     assert kept.requester_name == "" and kept.requester_name_index is None
     assert kept.details == ""
+
+
+# Review: a request still about another case kept some of the erased case's data.
+
+
+@pytest.mark.django_db
+def test_a_request_still_about_another_case_keeps_nothing_of_the_erased_one_deleted_items_too(
+    cara, dana
+):
+    from cases import services as case_services
+    from cases.models import Note
+    from dataprotection import copy
+    from dataprotection.models import AccessRequest, Redaction, RequestStatus, Withholding
+    from victimsupport import casefile
+
+    erased = factories_close(factories.make_full_case(cara), cara)
+    other = factories_close(factories.make_full_case(cara), cara)
+    case_services.note_add(case=erased, actor=cara, body="Moved to Brackenhurst")
+    entry = next(e for e in casefile.build(erased).timeline if isinstance(e.item, Note))
+    gone_key = copy.timeline_key(entry)  # a note of the erased case, drafted then deleted
+    other_key = f"section:person:{other.pk}"
+    request = factories.make_access_request(
+        erased,
+        other,
+        logged_by=dana,
+        status=RequestStatus.DELIVERED,
+        item_keys=[gone_key, f"section:person:{erased.pk}", other_key],
+        documents_confirmed=[gone_key],
+        review_note="The note about Brackenhurst was redacted",
+    )
+    for key in (gone_key, other_key, "note:999999"):
+        Redaction.objects.create(request=request, item_key=key, term="Brackenhurst", kind="feared")
+    Withholding.objects.create(
+        request=request, item_key=gone_key, exemption="others_rights", reason="x", decided_by=dana
+    )
+    Note.objects.filter(pk=entry.item.pk).delete()  # after the draft
+
+    retention.case_erase(actor=dana, erasure=_due(erased))
+
+    kept = AccessRequest.objects.get(pk=request.pk)
+    assert kept.item_keys == [other_key]
+    assert kept.documents_confirmed == []
+    assert kept.review_note == ""
+    assert list(Redaction.objects.filter(request=request).values_list("item_key", flat=True)) == [
+        other_key
+    ]
+    assert not Withholding.objects.filter(request=request).exists()

@@ -263,7 +263,8 @@ def test_closed_requests_past_their_period_are_deleted_once_the_dpo_confirms(cli
     refused = client.post(url, {"kind": "access_request"})
     assert refused.status_code == 400 and AccessRequest.objects.filter(pk=old.pk).exists()
     since = factories.audit_mark()
-    done = client.post(url, {"kind": "access_request", "access_request-confirm": "on"})
+    shown = {"kind": "access_request", "access_request-ids": [str(old.pk)]}
+    done = client.post(url, {**shown, "access_request-confirm": "on"})
     assert done.status_code == 302
     assert not AccessRequest.objects.filter(pk=old.pk).exists()
     assert AccessRequest.objects.filter(pk=recent.pk).exists()
@@ -272,3 +273,97 @@ def test_closed_requests_past_their_period_are_deleted_once_the_dpo_confirms(cli
     # Anyone else gets nothing.
     client.force_login(factories.caseworker(factories.make_team("North")))
     assert client.post(url, {"kind": "breach", "breach-confirm": "on"}).status_code == 404
+
+
+# Review: deleting an old request stripped its reference from the erasure's certificate.
+
+
+def test_the_erasure_keeps_the_request_reference_once_the_request_is_deleted(client, cara, dana):
+    from dataprotection.models import AccessRequest
+
+    case = factories.make_full_case(cara)
+    request = factories.make_access_request(case, logged_by=dana, kind="erasure")
+    [erasure] = retention.erasure_request_decide(actor=dana, request=request, approve=True)
+    assert erasure.request_reference == request.reference
+    AccessRequest.objects.filter(pk=request.pk).delete()  # past its period, deleted
+    erasure.refresh_from_db()
+    assert erasure.request_id is None
+    client.force_login(dana)
+    page = client.get(reverse("dataprotection:erasure", args=[erasure.pk])).content.decode()
+    assert f"({request.reference})" in page
+    response = client.get(reverse("dataprotection:erasure_certificate", args=[erasure.pk]))
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    assert request.reference in " ".join(text.split())
+
+
+def test_the_migration_fills_the_request_reference_of_existing_erasures(cara, dana):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("dataprotection.migrations.0007_erasure_request_reference")
+    case = factories.make_full_case(cara)
+    request = factories.make_access_request(case, logged_by=dana, kind="erasure")
+    made = Erasure.objects.create(
+        case=case,
+        case_reference=case.reference,
+        basis=Erasure.Basis.REQUEST,
+        request=request,
+        due_since=timezone.localdate(),
+    )
+    scheduled = due_erasure(factories.make_full_case(cara), cara)
+    migration.fill_request_reference(apps, None)
+    made.refresh_from_db()
+    scheduled.refresh_from_db()
+    assert made.request_reference == request.reference
+    assert scheduled.request_reference == ""
+
+
+# Review: the confirmation deleted whatever was due when it came, not the list reviewed.
+
+
+def test_the_confirmation_deletes_only_the_records_the_page_listed_and_still_due(client):
+    import re
+
+    from dataprotection.models import AccessRequest, LegalHold, RecordKind, RequestStatus
+    from dataprotection.services.retention import retention_days
+
+    dana = factories.dpo("Dana")
+    worker = factories.caseworker(factories.make_team("North"), "Cara")
+    long_ago = timezone.now() - datetime.timedelta(
+        days=retention_days(RecordKind.ACCESS_REQUEST) + 5
+    )
+    reviewed = factories.make_access_request(logged_by=dana, status=RequestStatus.DELIVERED)
+    case = factories.make_full_case(worker)
+    held_since = factories.make_access_request(case, logged_by=dana, status=RequestStatus.DELIVERED)
+    late = factories.make_access_request(logged_by=dana, status=RequestStatus.DELIVERED)
+    AccessRequest.objects.filter(pk__in=[reviewed.pk, held_since.pk]).update(closed_at=long_ago)
+    AccessRequest.objects.filter(pk=late.pk).update(closed_at=timezone.now())
+    client.force_login(dana)
+    page = client.get(reverse("dataprotection:erasures")).text
+    ids = re.findall(r'name="access_request-ids" value="([^"]+)"', page)
+    assert sorted(ids) == sorted([str(reviewed.pk), str(held_since.pk)])
+    # After the page was shown: another request becomes due, a hold is placed on a case.
+    AccessRequest.objects.filter(pk=late.pk).update(closed_at=long_ago)
+    LegalHold.objects.create(
+        case=case,
+        reason="A court needs the file",
+        review_on=timezone.localdate() + datetime.timedelta(days=30),
+        placed_by=dana,
+    )
+    done = client.post(
+        reverse("dataprotection:records_delete"),
+        {"kind": "access_request", "access_request-ids": ids, "access_request-confirm": "on"},
+    )
+    assert done.status_code == 302
+    assert not AccessRequest.objects.filter(pk=reviewed.pk).exists()
+    assert AccessRequest.objects.filter(pk=late.pk).exists()
+    assert AccessRequest.objects.filter(pk=held_since.pk).exists()
+    page = client.get(reverse("dataprotection:erasures")).text
+    assert "Kept: a legal hold is on a case they concern." in page
+    assert held_since.reference in page and late.reference in page
+    # Ids that are not ids are ignored.
+    client.post(
+        reverse("dataprotection:records_delete"),
+        {"kind": "breach", "breach-ids": ["x", "'; --"], "breach-confirm": "on"},
+    )

@@ -196,3 +196,57 @@ def test_the_schedule_page_says_whole_years_and_their_days(client, dana):
     response = client.get(reverse("dataprotection:retention_schedule"))
     assert response.status_code == 200
     assert "6 years (2190 days)" in response.content.decode()
+
+
+# Review: deleting the DPO's old records ignored the legal holds on the cases they concern.
+
+
+def test_records_about_a_case_under_a_legal_hold_are_not_due_but_kept(cara, dana):
+    from dataprotection.models import AccessRequest, Breach, BreachNotice, LegalHold, RequestStatus
+
+    long_ago = timezone.now() - datetime.timedelta(days=365 * 30)
+    held_case, free_case = factories.make_full_case(cara), factories.make_full_case(cara)
+    LegalHold.objects.create(
+        case=held_case,
+        reason="A court needs the file",
+        review_on=timezone.localdate() + datetime.timedelta(days=30),
+        placed_by=dana,
+    )
+    held_request = factories.make_access_request(
+        held_case, logged_by=dana, status=RequestStatus.DELIVERED
+    )
+    free_request = factories.make_access_request(
+        free_case, logged_by=dana, status=RequestStatus.DELIVERED
+    )
+    AccessRequest.objects.update(closed_at=long_ago)
+    breaches = {}
+    for name, case in (("held", held_case), ("free", free_case)):
+        breaches[name] = Breach.objects.create(
+            reference=f"BR-{name}",
+            discovered_at=long_ago,
+            description="A letter went to the wrong address",
+            people_affected=1,
+            regulator_due_at=long_ago,
+            logged_by=dana,
+            closed_at=long_ago,
+        )
+        BreachNotice.objects.create(breach=breaches[name], case=case, method="phone", told_by=dana)
+    today = timezone.localdate()
+
+    due = retention.records_due(today)
+    assert list(due[RecordKind.ACCESS_REQUEST]) == [free_request]
+    assert list(due[RecordKind.BREACH]) == [breaches["free"]]
+    held = retention.records_held(today)
+    assert list(held[RecordKind.ACCESS_REQUEST]) == [held_request]
+    assert list(held[RecordKind.BREACH]) == [breaches["held"]]
+    for kind, rows in (
+        (RecordKind.ACCESS_REQUEST, [held_request, free_request]),
+        (RecordKind.BREACH, list(breaches.values())),
+    ):
+        deleted = retention.records_delete_due(actor=dana, kind=kind, ids=[str(r.pk) for r in rows])
+        assert deleted == 1
+    assert AccessRequest.objects.filter(pk=held_request.pk).exists()
+    assert not AccessRequest.objects.filter(pk=free_request.pk).exists()
+    assert list(Breach.objects.all()) == [breaches["held"]]
+    # The report of the daily run lists only what may go.
+    assert retention.retention_due(dry_run=True).listed[RecordKind.ACCESS_REQUEST] == []

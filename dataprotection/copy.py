@@ -44,12 +44,14 @@ from html.parser import HTMLParser
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cases.models import Document, ThirdParty
 from victimsupport import casefile, pdfjobs
+from victimsupport.files import reencode_image
 
 FINAL_TEMPLATE = "dataprotection/copy_final_pdf.html"
 DRAFT_TEMPLATE = "dataprotection/copy_draft_pdf.html"
@@ -67,8 +69,10 @@ ROLE_KIND = {
     ThirdParty.Role.OTHER: "other_person",
 }
 
-# Images the PDF renderer can draw from a data: URL; PDFs are appended as pages.
-EMBEDDED_IMAGES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+# Images drawn from a data: URL, re-encoded from their pixels first (the core's
+# ``reencode_image``: no EXIF, GPS position, XMP or comment reaches the PDF, whatever was
+# stored); PDFs are appended as pages.
+EMBEDDED_IMAGES = {"image/png", "image/jpeg"}
 PDF_TYPE = "application/pdf"
 
 
@@ -393,6 +397,9 @@ class Shown:
     document_confirmed: bool = False
     image_url: str = ""
     appended: bool = False
+    # An appended document's SHA-256 (of its content): shown in the copy, so the digest of
+    # what the reviewer signs off covers the pages the HTML does not hold.
+    sha256: str = ""
 
 
 def decisions(request: Any) -> tuple[dict[str, list[Any]], dict[str, Any]]:
@@ -437,14 +444,24 @@ def shown_items(
         if item.is_document and item.attachment and entry.withheld is None:
             content_type = item.document.content_type
             if content_type in EMBEDDED_IMAGES:
-                data = base64.b64encode(item.attachment).decode()
-                entry.image_url = f"data:{content_type};base64,{data}"
+                entry.image_url = _image_url(item.attachment, content_type)
             elif content_type == PDF_TYPE:
                 entry.appended = True
+                entry.sha256 = hashlib.sha256(item.attachment).hexdigest()
         shown.append(entry)
         if progress is not None:
             progress(n + 1, len(items))
     return shown
+
+
+def _image_url(data: bytes, content_type: str) -> str:
+    """The image as a ``data:`` URL of its pixels only, re-encoded; "" (listed, not shown) if
+    it cannot be read."""
+    try:
+        clean = reencode_image(data, content_type)
+    except ValidationError:
+        return ""
+    return f"data:{content_type};base64,{base64.b64encode(clean).decode()}"
 
 
 def render_body(request: Any, shown: list[Shown], *, draft: bool) -> str:
@@ -460,13 +477,46 @@ def render_body(request: Any, shown: list[Shown], *, draft: bool) -> str:
             "access_request": request,
             "by_case": by_case,
             "draft": draft,
-            "produced_at": timezone.now(),
+            # The draft's date, not today's: the copy read on one day is the same the next.
+            "produced_at": request.draft_made_at or timezone.now(),
         },
     )
 
 
 def appended_pdfs(shown: list[Shown]) -> list[bytes]:
     return [entry.item.attachment for entry in shown if entry.appended]
+
+
+def appended_files(shown: list[Shown]) -> list[dict[str, Any]]:
+    """The documents appended at the end, each ``{"document": pk, "sha256": hex}``: what the
+    sign-off keeps, and the final copy checks (``final_attachments``)."""
+    return [
+        {"document": entry.item.document.pk, "sha256": entry.sha256}
+        for entry in shown
+        if entry.appended
+    ]
+
+
+@dataclass
+class Review:
+    """The copy as the reviewer reads it: its HTML (whose digest is signed off: it holds each
+    appended document's SHA-256) and the documents appended at the end."""
+
+    html: str
+    files: list[dict[str, Any]]
+
+    @property
+    def digest(self) -> str:
+        return digest(self.html)
+
+
+def review(request: Any, *, items: list[Item] | None = None) -> Review:
+    """``review_copy``, with the documents appended at the end."""
+    with in_their_language(request):
+        if items is None:
+            items = gather(request, keys=request.item_keys)
+        shown = shown_items(request, final=True, items=items)
+        return Review(render_body(request, shown, draft=False), appended_files(shown))
 
 
 def approved_copy(request: Any, *, items: list[Item] | None = None) -> str:
@@ -480,8 +530,7 @@ def review_copy(request: Any, *, items: list[Item] | None = None) -> str:
     language. The review page shows its ``digest``; the sign-off renders it again and
     compares, so what is signed off is exactly what was read. ``items``, when given, were
     gathered ``in_their_language``."""
-    with in_their_language(request):
-        return approved_copy(request, items=items)
+    return review(request, items=items).html
 
 
 def in_their_language(request: Any) -> translation.override:
@@ -534,9 +583,12 @@ def digest(html: str) -> str:
 
 
 def final_document(request: Any) -> pdfjobs.Document:
-    """The final copy: the signed-off HTML, under the delivery's passphrase."""
+    """The final copy: the signed-off HTML, under the delivery's passphrase. Refused (the job
+    fails with its generic message) if that HTML is no longer the one signed off."""
     if not request.approved_html:
         raise ValueError("The copy has not been signed off.")
+    if digest(request.approved_html) != request.approved_digest:
+        raise ValueError("The copy is not the one signed off.")
     delivery = request.delivery  # made before the final job is asked for
     return pdfjobs.Document(
         FINAL_TEMPLATE,
@@ -548,14 +600,35 @@ def final_document(request: Any) -> pdfjobs.Document:
 
 
 def final_attachments(request: Any) -> list[bytes]:
-    """The PDF documents the signed-off copy says are attached: frozen in the copy, confirmed
-    by eye, not withheld (none of which can change after sign-off)."""
-    confirmed = [k for k in request.item_keys if k in set(request.documents_confirmed or [])]
+    """The PDF documents appended to the signed-off copy, exactly as signed off
+    (``approved_files``): refused (``ValueError``, the job fails) if one is missing, set
+    aside (quarantined) or no longer the same content, or if the documents the copy says are
+    attached (frozen, confirmed by eye, not withheld) are not those signed off."""
+    approved = list(request.approved_files or [])
+    confirmed = set(request.documents_confirmed or [])
     withheld = set(request.withholdings.values_list("item_key", flat=True))
-    pks = [k.split(":", 1)[1] for k in confirmed if k not in withheld]
-    rows = Document.objects.filter(pk__in=pks, content_type=PDF_TYPE).values_list("pk", "content")
-    contents = {str(pk): content for pk, content in rows}
-    return [contents[pk] for pk in pks if pk in contents]
+    keys = [k for k in request.item_keys or [] if k in confirmed and k not in withheld]
+    pks = {k.split(":", 1)[1] for k in keys} | {str(f["document"]) for f in approved}
+    rows = Document.objects.filter(pk__in=pks).values_list(
+        "pk", "content_type", "quarantined_at", "content"
+    )
+    found = {str(pk): (kind, quarantined, content) for pk, kind, quarantined, content in rows}
+    attached = [
+        pk
+        for pk in (k.split(":", 1)[1] for k in keys)
+        if pk not in found or found[pk][0] == PDF_TYPE
+    ]
+    if attached != [str(f["document"]) for f in approved]:
+        raise ValueError("The documents attached are not those signed off.")
+    contents = []
+    for entry in approved:
+        _kind, quarantined, content = found.get(str(entry["document"]), (None, None, None))
+        if content is None or quarantined is not None:
+            raise ValueError("A document signed off is missing or set aside.")
+        if hashlib.sha256(content).hexdigest() != entry["sha256"]:
+            raise ValueError("A document changed since the copy was signed off.")
+        contents.append(content)
+    return contents
 
 
 def draft_document(request: Any, *, progress: Callable | None = None) -> pdfjobs.Document:

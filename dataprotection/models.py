@@ -300,6 +300,13 @@ class AccessRequest(Versioned):
     approved_digest = models.CharField(
         verbose_name=_("digest of the copy signed off"), max_length=64, blank=True, editable=False
     )
+    # The documents appended at the end of the copy signed off (their pages are not in
+    # ``approved_html``): ``{"document": pk, "sha256": hex}`` each; the final copy is refused
+    # if one is missing, set aside or no longer the same (migration 0006, the copy's part).
+    approved_files = models.JSONField(default=list, blank=True)
+    # The digest of the copy as it was sent for review: a copy that is no longer that one
+    # goes back to preparation at sign-off (migration 0006, the copy's part).
+    submitted_digest = models.CharField(max_length=64, blank=True)
 
     # The end.
     closed_at = models.DateTimeField(verbose_name=_("closed at"), null=True, blank=True)
@@ -504,10 +511,26 @@ class CopyAction(models.TextChoices):
     SENT_BACK = "sent_back", _("Sent back to preparation")
 
 
+APPEND_ONLY = "A step on a copy is recorded for good: it is never changed or deleted."
+
+
+class CopyStepQuerySet(RequestChildQuerySet):
+    """Steps are never changed or deleted through a queryset. The request's deletion still
+    removes them: Django's collector deletes cascaded rows with ``QuerySet._raw_delete`` or
+    ``DeleteQuery.delete_batch``, neither of which passes through here."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError(APPEND_ONLY)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError(APPEND_ONLY)
+
+
 class CopyStep(models.Model):
     """One step taken on a request's copy, by whom and when: append-only (migration 0004, the
-    copy's part). Whoever took any step but sending it back shaped the copy, and may not sign
-    it off (``services.copy.shapers``)."""
+    copy's part): a saved step is never saved again, and is deleted only with its request.
+    Whoever took any step but sending it back shaped the copy, and may not sign it off
+    (``services.copy.shapers``)."""
 
     request = models.ForeignKey(
         AccessRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="steps"
@@ -520,7 +543,7 @@ class CopyStep(models.Model):
     item_key = models.CharField(verbose_name=_("item"), max_length=100, blank=True)
     at = models.DateTimeField(verbose_name=_("at"), default=timezone.now)
 
-    objects = RequestChildQuerySet.as_manager()
+    objects = CopyStepQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("step on a copy")
@@ -529,6 +552,15 @@ class CopyStep(models.Model):
 
     def __str__(self) -> str:
         return f"copy step {self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError(APPEND_ONLY)
+        kwargs["force_insert"] = True  # never an UPDATE, even of a row named by its pk
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError(APPEND_ONLY)
 
 
 class CopyJobQuerySet(pdfjobs.DocumentJobQuerySet):

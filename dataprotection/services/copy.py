@@ -168,6 +168,17 @@ FEARED_BLOCKED = _(
 )
 
 
+def feared_stop(fresh: AccessRequest) -> bool:
+    """Whether the copy stops here for someone the victim fears, checked again against the
+    file now (``fresh`` is locked by the caller). A new match is flagged and saved: the caller
+    lets it commit, then refuses with ``FEARED_BLOCKED``."""
+    if not fresh.feared_match and feared_in_cases(fresh, fresh.cases.all()):
+        fresh.feared_match = True
+        fresh.save(update_fields=["feared_match"])
+        return True
+    return fresh.blocked_by_feared_match
+
+
 def copy_draft_make(*, actor: Any, request: AccessRequest) -> AccessRequest:
     """Freeze the items of the copy and suggest where third parties' names are redacted.
 
@@ -399,11 +410,15 @@ def copy_submit_for_review(*, actor: Any, request: AccessRequest) -> AccessReque
     The frozen items are rendered again first: a third party's name written into one since
     the draft was made, with no decision, is suggested (committed) and the submission refused.
     """
+    new = 0
     with transaction.atomic():
         fresh = _editable(actor, request)
-        items = copy.gather(fresh, keys=fresh.item_keys, files=False)
-        new = _suggest(fresh, copy.undecided_mentions(fresh, items))
-        if not new:
+        feared = feared_stop(fresh)
+        if not feared:
+            with copy.in_their_language(fresh):
+                items = copy.gather(fresh, keys=fresh.item_keys)
+            new = _suggest(fresh, copy.undecided_mentions(fresh, items))
+        if not feared and not new:
             waiting, documents = undecided(fresh)
             problems = []
             if waiting:
@@ -427,14 +442,19 @@ def copy_submit_for_review(*, actor: Any, request: AccessRequest) -> AccessReque
             if problems:
                 raise ValidationError(problems)
             fresh.status = RequestStatus.IN_REVIEW
-            fresh.save(update_fields=["status"])
+            # What the reviewer must find at sign-off: a copy changed since is prepared again.
+            fresh.submitted_digest = copy.review(fresh, items=items).digest
+            fresh.save(update_fields=["status", "submitted_digest"])
             _step(fresh, actor, CopyAction.SUBMITTED)
+    if feared:
+        raise ValidationError(FEARED_BLOCKED)
     if new:
         raise ValidationError(_file_changed(new, back=False))
     return fresh
 
 
 STALE_REVIEW = _("The copy changed since you read it: read it again.")
+CHANGED_SINCE_SUBMITTED = _("The file changed after it was sent for review: prepare it again.")
 
 
 def copy_sign_off(
@@ -444,36 +464,49 @@ def copy_sign_off(
     what is delivered is exactly this HTML.
 
     ``digest`` is that of the copy the reviewer read (``copy.review_copy``, shown on the
-    review page): the copy is rendered again and signed off only if it is the same. Before,
-    the frozen items are scanned again: a third party's name written into one since it was
-    prepared, with no decision, is suggested and the copy goes back to preparation
-    (committed), and the sign-off is refused."""
+    review page; it holds the SHA-256 of each document appended at the end): the copy is
+    rendered again and signed off only if it is the same. Before, the feared-person match is
+    checked again, and the frozen items are scanned again: a third party's name written into
+    one since it was prepared, with no decision, is suggested and the copy goes back to
+    preparation; so does a copy that is no longer the one sent for review
+    (``submitted_digest``: only the reviewer would have seen the change). Both are committed,
+    and the sign-off refused."""
+    refusal = None
     with transaction.atomic():
         fresh = _reviewable(actor, request)
         note = _reason(note, required=False)
-        with copy.in_their_language(fresh):
-            items = copy.gather(fresh, keys=fresh.item_keys)
-        mentions = copy.undecided_mentions(fresh, items)
-        if mentions:
-            _suggest(fresh, mentions)
-            refusal = _file_changed(len(mentions), back=True)
-            fresh.status = RequestStatus.PREPARING
-            fresh.review_note = str(refusal)
-            fresh.save(update_fields=["status", "review_note"])
-            _step(fresh, actor, CopyAction.SENT_BACK)
+        if feared_stop(fresh):
+            refusal = FEARED_BLOCKED
         else:
-            html = copy.review_copy(fresh, items=items)
-            if copy.digest(html) != (digest or ""):
-                raise ValidationError(STALE_REVIEW)
-            _approve(fresh, actor, html, note)
-    if mentions:
+            with copy.in_their_language(fresh):
+                items = copy.gather(fresh, keys=fresh.item_keys)
+            mentions = copy.undecided_mentions(fresh, items)
+            if mentions:
+                _suggest(fresh, mentions)
+                refusal = _file_changed(len(mentions), back=True)
+            else:
+                review = copy.review(fresh, items=items)
+                if review.digest != fresh.submitted_digest:
+                    refusal = CHANGED_SINCE_SUBMITTED
+                elif review.digest != (digest or ""):
+                    raise ValidationError(STALE_REVIEW)
+                else:
+                    _approve(fresh, actor, review, note)
+            if refusal is not None:
+                fresh.status = RequestStatus.PREPARING
+                fresh.review_note = str(refusal)
+                fresh.save(update_fields=["status", "review_note"])
+                _step(fresh, actor, CopyAction.SENT_BACK)
+    if refusal is not None:
         raise ValidationError(refusal)
     return fresh
 
 
-def _approve(fresh: AccessRequest, actor: Any, html: str, note: str) -> None:
+def _approve(fresh: AccessRequest, actor: Any, review: copy.Review, note: str) -> None:
+    html = review.html
     fresh.approved_html = html
     fresh.approved_digest = copy.digest(html)
+    fresh.approved_files = review.files
     fresh.reviewed_by = actor
     fresh.reviewed_at = timezone.now()
     fresh.review_note = note
@@ -482,6 +515,7 @@ def _approve(fresh: AccessRequest, actor: Any, html: str, note: str) -> None:
         update_fields=[
             "approved_html",
             "approved_digest",
+            "approved_files",
             "reviewed_by",
             "reviewed_at",
             "review_note",

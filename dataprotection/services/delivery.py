@@ -26,9 +26,11 @@ through with a conditional UPDATE, so two clicks cannot both get the file.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +52,7 @@ from dataprotection.models import (
     ReceivedVia,
     RequestStatus,
 )
+from dataprotection.services.copy import FEARED_BLOCKED, feared_stop
 from victimsupport import pdfjobs
 from victimsupport.access import Role, has_role
 from victimsupport.audit.context import acting_as
@@ -160,10 +163,41 @@ def do_not_contact_message(channel: SafeChannel) -> str:
     ) % {"cases": ", ".join(channel.do_not_contact)}
 
 
+# --- Someone the victim fears, checked again at each step -----------------------------------
+
+
+class _Feared(Exception):
+    """A feared-person match found at a delivery step, before the step writes anything."""
+
+
+def _refuse_if_feared(request_pk: Any) -> None:
+    """The request locked and checked against the file now: a new match is flagged (kept)."""
+    if feared_stop(AccessRequest.objects.select_for_update().get(pk=request_pk)):
+        raise _Feared
+
+
+def _feared_checked(step: Callable[..., Any]) -> Callable[..., Any]:
+    """``step`` in one transaction, refused with ``FEARED_BLOCKED`` when it finds the person
+    asking recorded as feared (``_refuse_if_feared``, called before it writes anything): the
+    transaction then ends normally, so the flag a new match sets is kept, and the step is
+    refused after. Any other refusal rolls everything back, as ``transaction.atomic`` does."""
+
+    @functools.wraps(step)
+    def checked(**kwargs: Any) -> Any:
+        with transaction.atomic():
+            try:
+                return step(**kwargs)
+            except _Feared:
+                pass
+        raise ValidationError(FEARED_BLOCKED)
+
+    return checked
+
+
 # --- Preparing the final PDF ----------------------------------------------------------------
 
 
-@transaction.atomic
+@_feared_checked
 def delivery_prepare(*, actor: Any, request: AccessRequest) -> tuple[Delivery, CopyJob]:
     """The delivery of a signed-off request, with a passphrase, and the worker asked for the
     final PDF in the person's language. A delivery whose PDF was cleared (its link expired)
@@ -176,6 +210,8 @@ def delivery_prepare(*, actor: Any, request: AccessRequest) -> tuple[Delivery, C
         raise ValidationError(
             _("The request was made by someone the file records as feared: decide on it first.")
         )
+    if feared_stop(request):  # recorded as feared since the sign-off: flagged, kept
+        raise _Feared
     delivery = Delivery.objects.select_for_update().filter(request=request).first()
     expired = delivery is not None and link_expired(delivery)
     if delivery is not None and delivery.pdf is not None and not expired:
@@ -278,12 +314,13 @@ def delivery_store(*, actor: Any, request: AccessRequest, job: CopyJob | None = 
 # --- The passphrase, by the safe channel -------------------------------------------------------
 
 
-@transaction.atomic
+@_feared_checked
 def passphrase_sent(*, actor: Any, delivery: Delivery, method: str) -> Delivery:
     """Record that the passphrase went to the person by ``method``, which every case of the
     request that records it must record as safe; a case marked do-not-contact blocks it."""
     _check_dpo(actor)
     delivery = Delivery.objects.select_for_update().select_related("request").get(pk=delivery.pk)
+    _refuse_if_feared(delivery.request_id)
     if not delivery.passphrase:
         raise ValidationError(_("This delivery's passphrase has been cleared: prepare it again."))
     if link_expired(delivery):
@@ -312,10 +349,12 @@ def passphrase_sent(*, actor: Any, delivery: Delivery, method: str) -> Delivery:
 
 
 def _check_deliverable(delivery: Delivery, *, actor: Any) -> None:
-    """Refused unless the request waits for delivery and its link has not expired; the
+    """Refused unless the request waits for delivery, the person asking is not recorded as
+    feared (checked again, under the request's lock) and its link has not expired; the
     finished PDF is kept on the delivery first if it is not yet."""
     if delivery.request.status != RequestStatus.APPROVED:
         raise ValidationError(_("This copy has already been delivered."))
+    _refuse_if_feared(delivery.request_id)
     if link_expired(delivery):
         raise ValidationError(link_expired_message(delivery))
     if not _keep_finished(delivery, actor=actor):
@@ -328,7 +367,7 @@ def link_url(link_id: str, secret: str) -> str:
     return f"{settings.SITE_URL}{path}#{secret}"
 
 
-@transaction.atomic
+@_feared_checked
 def delivery_link_create(*, actor: Any, delivery: Delivery) -> tuple[Delivery, str]:
     """A new one-time link, replacing any earlier unused one. Returns the delivery and the
     full address, shown once to the DPO: only the secret's SHA-256 is kept."""
@@ -356,7 +395,7 @@ def _mark_delivered(request: AccessRequest, *, actor: Any, now: datetime.datetim
     request.save(update_fields=["status", "closed_at", "closed_by"])
 
 
-@transaction.atomic
+@_feared_checked
 def delivery_hand_over(*, actor: Any, delivery: Delivery, via: str) -> Delivery:
     """The protected copy given to the person in person (or through their caseworker): the
     request is delivered, and the hand-over is its download entry."""

@@ -133,7 +133,9 @@ def test_a_name_in_a_withheld_item_does_not_send_the_copy_back(world, later):
 # --- What is signed off is what was read -------------------------------------------------
 
 
-def test_a_stale_review_page_is_refused_and_the_copy_read_again_is_signed_off(client, world, later):
+def test_a_copy_changed_after_submission_goes_back_and_a_stale_page_is_refused(
+    client, world, later
+):
     request = submitted(world)
     client.force_login(world["sofia"])
     url = reverse("dataprotection:copy_review", args=[request.pk])
@@ -142,6 +144,17 @@ def test_a_stale_review_page_is_refused_and_the_copy_read_again_is_signed_off(cl
     assert page.count(digest) == 2  # in the form, and shown to the reader
     edit(later, "Called about the school run, twice.")
     sign_off_url = reverse("dataprotection:copy_sign_off", args=[request.pk])
+    # Changed since it was sent for review: only the reviewer would have seen the change.
+    response = client.post(sign_off_url, {"note": "", "digest": digest})
+    assert response.status_code == 400
+    changed = "The file changed after it was sent for review: prepare it again."
+    assert changed in response.content.decode()
+    request.refresh_from_db()
+    assert request.status == RequestStatus.PREPARING and not request.approved_html
+    assert request.review_note == changed
+    assert CopyStep.objects.filter(request=request, action=CopyAction.SENT_BACK).exists()
+    # Sent again by the preparer, the page read before is stale; the page read now is not.
+    request = submitted(world, request)
     response = client.post(sign_off_url, {"note": "", "digest": digest})
     assert response.status_code == 400
     assert "The copy changed since you read it: read it again." in response.content.decode()

@@ -15,7 +15,7 @@ def fill_request_reference(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("dataprotection", "0005_labels"),
+        ("dataprotection", "0006_approved_files"),
     ]
 
     operations = [

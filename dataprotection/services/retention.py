@@ -551,6 +551,8 @@ def _blank_request(request: AccessRequest) -> None:
     request.item_keys = []
     request.documents_confirmed = []
     request.approved_digest = ""
+    request.submitted_digest = ""
+    request.approved_files = []  # ids and fingerprints of the erased case's documents
     request.save()  # the blind indexes follow their (now empty) source: None
     for index in blind_index_fields(AccessRequest):
         if getattr(request, index.attname) is not None:
@@ -607,6 +609,8 @@ def _erase_requests(case: Case, counts: Counter) -> None:
         request.review_note = ""
         request.approved_html = None
         request.approved_digest = ""
+        request.submitted_digest = ""
+        request.approved_files = []
         if request.status in (RequestStatus.IN_REVIEW, RequestStatus.APPROVED):
             request.status = RequestStatus.PREPARING
         if request.is_open:

@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -125,7 +125,7 @@ def render_request_page(
     context = {
         "r": r,
         "references": references,
-        "language_name": dict(settings.LANGUAGES).get(r.language, r.language),
+        "language_name": _language_name(r.language),
         "today": today,
         "days_left": days_left,
         "overdue_by": max(0, -days_left) if days_left is not None else 0,
@@ -143,6 +143,18 @@ def render_request_page(
         "close_form": close_form or CloseForm(prefix="close", initial=_initial(r)),
     }
     return render(request, "dataprotection/request.html", context, status=status)
+
+
+def _language_name(code: str) -> str:
+    """The language of the copy by its name (a code the settings or Django know), else the
+    code as stored."""
+    named = dict(settings.LANGUAGES)
+    if code in named:
+        return str(named[code])
+    try:
+        return str(translation.get_language_info(code)["name_local"])
+    except KeyError:
+        return code
 
 
 @login_required

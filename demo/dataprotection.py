@@ -56,7 +56,7 @@ def _log(
         requester_name=name,
         case_references=[case.reference],
         details=extra.pop("details", "A copy of everything you hold about me."),
-        language=extra.pop("language", "en"),
+        language=extra.pop("language", "en-gb"),
         **extra,
     )
 

@@ -377,11 +377,13 @@ def ensure_referrals(s: Subjects) -> tuple[Any, Any]:
                 )
                 for i, consent in enumerate(consents)
             )
-    # Every case the benchmark sends from may go to the partner: a consent for each.
+    # Every case the benchmark sends from may go to the partner for safety planning: a consent
+    # for each (a case that has one for housing only, from the referrals above, needs its own:
+    # a consent covers one purpose).
     have = set(
-        SharingConsent.objects.filter(case_id__in=s.case_ids, partner=partner).values_list(
-            "case_id", flat=True
-        )
+        SharingConsent.objects.filter(
+            case_id__in=s.case_ids, partner=partner, purpose="safety"
+        ).values_list("case_id", flat=True)
     )
     SharingConsent.objects.bulk_create(
         SharingConsent(

@@ -131,9 +131,10 @@ def _redaction(request: HttpRequest, access_request: AccessRequest, redaction_id
     return get_for_user(request.user, queryset, redaction_id, write=True)
 
 
-@login_required
-@require_POST
-def copy_redaction_apply(request: HttpRequest, pk: Any, redaction_id: Any) -> HttpResponse:
+def _redaction_decide(
+    request: HttpRequest, pk: Any, redaction_id: Any, service: Any, done: Any
+) -> HttpResponse:
+    """Apply or remove one redaction: the same form, fetch and answer, another service."""
     access_request = _request(request, pk, write=True)
     redaction = _redaction(request, access_request, redaction_id)
     form = RedactionDecideForm(request.POST)
@@ -142,33 +143,32 @@ def copy_redaction_apply(request: HttpRequest, pk: Any, redaction_id: Any) -> Ht
     return _do(
         request,
         access_request,
-        lambda: services.redaction_apply(
+        lambda: service(
             actor=request.user,
             request=access_request,
             redaction=redaction,
             reason=form.cleaned_data["reason"],
         ),
-        _("Redaction applied."),
+        done,
+    )
+
+
+@login_required
+@require_POST
+def copy_redaction_apply(request: HttpRequest, pk: Any, redaction_id: Any) -> HttpResponse:
+    return _redaction_decide(
+        request, pk, redaction_id, services.redaction_apply, _("Redaction applied.")
     )
 
 
 @login_required
 @require_POST
 def copy_redaction_remove(request: HttpRequest, pk: Any, redaction_id: Any) -> HttpResponse:
-    access_request = _request(request, pk, write=True)
-    redaction = _redaction(request, access_request, redaction_id)
-    form = RedactionDecideForm(request.POST)
-    if not form.is_valid():
-        return render_prepare(request, access_request, status=400)
-    return _do(
+    return _redaction_decide(
         request,
-        access_request,
-        lambda: services.redaction_remove(
-            actor=request.user,
-            request=access_request,
-            redaction=redaction,
-            reason=form.cleaned_data["reason"],
-        ),
+        pk,
+        redaction_id,
+        services.redaction_remove,
         _("Redaction removed: those words stay in the copy."),
     )
 

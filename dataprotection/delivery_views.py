@@ -17,16 +17,16 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dataprotection.forms.delivery import HandOverForm, LinkForm, PassphraseSentForm
 from dataprotection.models import AccessRequest, CopyJob, Delivery, RequestStatus
+from dataprotection.roles import require_dpo_page
 from dataprotection.services import delivery as services
 from referrals.forms import add_service_errors
 from victimsupport import pdfjobs
-from victimsupport.access import Role, get_for_user, has_role
+from victimsupport.access import get_for_user
 from victimsupport.audit.services import AccessKind, record_access
 
 
 def _request_for_dpo(request: HttpRequest, pk: Any, *, write: bool = False) -> AccessRequest:
-    if not has_role(request.user, Role.DATA_PROTECTION_OFFICER):
-        raise Http404("No page here.")
+    require_dpo_page(request.user)
     return get_for_user(request.user, AccessRequest, pk, write=write)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS
@@ -32,10 +32,11 @@ from dataprotection.forms.records import (
     RemoveForm,
 )
 from dataprotection.models import Breach, BreachNotice, ProcessingActivity, RecordKind
+from dataprotection.roles import require_dpo_page
 from dataprotection.services import records as services
 from referrals.forms import add_service_errors
 from victimsupport import country
-from victimsupport.access import Role, get_for_user, has_role
+from victimsupport.access import get_for_user
 from victimsupport.audit.services import AccessKind, record_access
 from victimsupport.casefile import Category
 from victimsupport.concurrency import EditConflict, render_conflict, render_refused
@@ -48,8 +49,7 @@ def _refused_message() -> str:
 
 
 def _require_dpo(user: Any) -> None:
-    if not has_role(user, Role.DATA_PROTECTION_OFFICER):
-        raise Http404("No page here.")
+    require_dpo_page(user)
 
 
 # --- The record of processing activities ----------------------------------------------------

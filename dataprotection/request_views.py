@@ -34,6 +34,7 @@ from dataprotection.forms.requests import (
     add_service_errors,
 )
 from dataprotection.models import AccessRequest, RequestStatus
+from dataprotection.roles import require_dpo_page
 from dataprotection.services import requests as services
 from victimsupport import country
 from victimsupport.access import MaySeeNotChange, Role, get_for_user, has_role
@@ -47,8 +48,7 @@ CHANGED_SINCE = _(
 
 
 def _require_dpo(user: Any) -> None:
-    if not has_role(user, Role.DATA_PROTECTION_OFFICER):
-        raise Http404("No page here.")
+    require_dpo_page(user)
 
 
 def _require_reader(user: Any) -> None:

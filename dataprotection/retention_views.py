@@ -39,10 +39,11 @@ from dataprotection.models import (
     RefusalGround,
     RequestKind,
 )
+from dataprotection.roles import require_dpo_page
 from dataprotection.services import retention
 from referrals.forms import add_service_errors
 from victimsupport import pdf
-from victimsupport.access import Role, get_for_user, has_role
+from victimsupport.access import get_for_user
 from victimsupport.audit.services import AccessKind, record_access
 from victimsupport.concurrency import EditConflict, render_conflict, render_refused
 from victimsupport.pdfjobs import pdf_response
@@ -51,8 +52,7 @@ REFUSED = _("Nothing was saved: the form below says what to change. What you typ
 
 
 def _require_dpo(user: Any) -> None:
-    if not has_role(user, Role.DATA_PROTECTION_OFFICER):
-        raise Http404("No page here.")
+    require_dpo_page(user)
 
 
 # --- The schedule -------------------------------------------------------------------------

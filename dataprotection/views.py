@@ -4,17 +4,16 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from dataprotection import selectors
-from victimsupport.access import Role, has_role
+from dataprotection.roles import require_dpo_page
 
 
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    if not has_role(request.user, Role.DATA_PROTECTION_OFFICER):
-        raise Http404("No page here.")
+    require_dpo_page(request.user)
     return render(request, "dataprotection/dashboard.html", selectors.dashboard(request.user))

@@ -1,9 +1,32 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PremisesConfig(AppConfig):
-    """Sites, security checklists, photos, escape plans and drills."""
+    """Sites, security checklists and assessments, photos, escape plans, drills, premises
+    incidents, and the page that tells victims what the service does to keep them safe."""
 
     name = "premises"
-    verbose_name = "Premises"
+    verbose_name = _("Premises")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from premises import models
+        from victimsupport.audit.services import register
+
+        for model in (
+            models.Site,
+            models.ChecklistTemplate,
+            models.ChecklistVersion,
+            models.SecurityAssessment,
+            models.Finding,
+            models.SiteAction,
+            models.SitePhoto,
+            models.EscapePlan,
+            models.EscapePlanReading,
+            models.Drill,
+            models.PremisesIncident,
+            models.SafetyPage,
+            models.SensitiveTerm,
+        ):
+            register(model)

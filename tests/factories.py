@@ -728,3 +728,178 @@ def approved_request(
     request.status = RequestStatus.APPROVED
     request.save()
     return request
+
+
+# --- Premises (issue 14): sites and their records, written directly (tests of the pages and
+# services start from here). Each takes the site and whoever records it.
+
+REFUGE_ADDRESS = "12 Lantern Row, Harbourside"
+
+
+def make_site(
+    team: Team,
+    *,
+    kind: str = "office",
+    name: str | None = None,
+    address: str | None = None,
+    created_by: User | None = None,
+    **fields: Any,
+) -> Any:
+    from premises.models import Opening, Site
+
+    fields.setdefault(
+        "opening", Opening.RESIDENTS_ONLY if kind == "refuge" else Opening.APPOINTMENT_ONLY
+    )
+    return Site.objects.create(
+        team=team,
+        kind=kind,
+        name=name or f"{team.name} {kind} {next(_seq)}",
+        address=address or (REFUGE_ADDRESS if kind == "refuge" else f"{next(_seq)} Market Street"),
+        created_by=created_by or make_user(f"Admin{next(_seq)}"),
+        **fields,
+    )
+
+
+def checklist_version() -> Any:
+    """The published premises checklist (the shipped one when it is installed)."""
+    from premises.models import ChecklistTemplate, ChecklistVersion
+
+    found = ChecklistVersion.objects.filter(status="published").order_by("pk").first()
+    if found is not None:
+        return found
+    template, _created = ChecklistTemplate.objects.get_or_create(
+        key="test-checklist", defaults={"name": "Test checklist"}
+    )
+    return ChecklistVersion.objects.create(
+        template=template,
+        version=1,
+        status="published",
+        published_at=timezone.now(),
+        definition={
+            "key": "test-checklist",
+            "name": "Test checklist",
+            "sections": [
+                {
+                    "key": "entrance",
+                    "title": "Entrance",
+                    "questions": [
+                        {"key": "door_locked", "text": "Is the door kept locked?", "guidance": ""}
+                    ],
+                }
+            ],
+        },
+    )
+
+
+def make_security_assessment(site: Any, by: User, **fields: Any) -> Any:
+    from premises.models import SecurityAssessment
+
+    fields.setdefault("checklist", checklist_version())
+    return SecurityAssessment.objects.create(site=site, started_by=by, **fields)
+
+
+def make_finding(assessment: Any, by: User, **fields: Any) -> Any:
+    from premises.models import Finding
+
+    fields.setdefault("description", "The back door does not close by itself.")
+    fields.setdefault("likelihood", 3)
+    fields.setdefault("impact", 4)
+    return Finding.objects.create(
+        assessment=assessment, site=assessment.site, recorded_by=by, **fields
+    )
+
+
+def make_site_action(site: Any, by: User, **fields: Any) -> Any:
+    from premises.models import SiteAction
+
+    fields.setdefault("source", "assessment")
+    fields.setdefault("description", "Fit a door closer.")
+    fields.setdefault("owner", by)
+    fields.setdefault("due_on", timezone.localdate() + datetime.timedelta(days=30))
+    return SiteAction.objects.create(site=site, created_by=by, **fields)
+
+
+def small_image(content_type: str = "image/jpeg", size: tuple[int, int] = (64, 48)) -> bytes:
+    """A small real image, without metadata (as the core's cleaning stores it)."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (120, 140, 160)).save(
+        out, format="JPEG" if content_type == "image/jpeg" else "PNG"
+    )
+    return out.getvalue()
+
+
+def make_photo(site: Any, by: User, **fields: Any) -> Any:
+    from premises.models import SitePhoto
+
+    data = small_image()
+    fields.setdefault("caption", "The entrance, seen from inside")
+    fields.setdefault("taken_on", timezone.localdate())
+    return SitePhoto.objects.create(
+        site=site,
+        uploaded_by=by,
+        content_type="image/jpeg",
+        size=len(data),
+        width=64,
+        height=48,
+        content=data,
+        preview=data,
+        **fields,
+    )
+
+
+def make_escape_plan(site: Any, by: User, *, approved: bool = True, **fields: Any) -> Any:
+    from premises.models import EscapePlan
+
+    fields.setdefault("version", site.escape_plans.count() + 1)
+    fields.setdefault("routes", "Out through the garden gate, or the front door.")
+    fields.setdefault("assembly_point", "The car park across the road")
+    fields.setdefault("roles", "The duty worker takes the visitors' list.")
+    if approved:
+        fields.setdefault("status", "approved")
+        fields.setdefault("approved_by", by)
+        fields.setdefault("approved_at", timezone.now())
+    return EscapePlan.objects.create(site=site, created_by=by, **fields)
+
+
+def make_drill(site: Any, by: User, **fields: Any) -> Any:
+    from premises.models import Drill
+
+    fields.setdefault("held_on", timezone.localdate())
+    fields.setdefault("scenario", "intruder")
+    fields.setdefault("minutes_taken", 6)
+    fields.setdefault("lessons", "The alarm button in room B was hard to reach.")
+    drill = Drill.objects.create(site=site, recorded_by=by, **fields)
+    drill.participants.add(by)
+    return drill
+
+
+def make_incident(site: Any, by: User, **fields: Any) -> Any:
+    from premises.models import PremisesIncident
+
+    fields.setdefault("kind", "threat_at_door")
+    fields.setdefault("occurred_at", timezone.now() - datetime.timedelta(hours=3))
+    fields.setdefault("description", "A man asked at the door for a resident by name.")
+    return PremisesIncident.objects.create(site=site, recorded_by=by, **fields)
+
+
+def make_safety_page(site: Any, by: User, **fields: Any) -> Any:
+    from premises.models import SafetyPage
+
+    fields.setdefault("number", site.safety_pages.count() + 1)
+    fields.setdefault("title_en", "Your safety here")
+    fields.setdefault("body_en", "The door is always locked. We see people by appointment.")
+    fields.setdefault("title_fr", "Votre sécurité ici")
+    fields.setdefault(
+        "body_fr", "La porte est toujours fermée à clé. Nous recevons sur rendez-vous."
+    )
+    return SafetyPage.objects.create(site=site, written_by=by, **fields)
+
+
+def make_sensitive_term(site: Any, by: User, **fields: Any) -> Any:
+    from premises.models import SensitiveTerm
+
+    fields.setdefault("kind", "door_code")
+    fields.setdefault("term", "4711")
+    return SensitiveTerm.objects.create(site=site, added_by=by, **fields)

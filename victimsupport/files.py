@@ -1,8 +1,10 @@
 """Checking uploaded files before they are kept: type, size, pixel budget, harmful PDF content,
 and re-encoding images so that nothing they say about where and when they were taken survives.
 
-Every app that takes a file (case documents, training certificates, premises photos) calls
-``clean_upload`` and stores what it returns; nothing here knows which app asked.
+Every app that takes a file (case documents, training certificates, premises photos and floor
+plans) calls ``clean_upload`` (or ``clean_by_content``, which reads the kind of file from its
+bytes) and stores what it returns; nothing here knows which app asked. ``make_preview`` gives
+the small copy a list of photos shows.
 
 Memory: an upload is at most DOCUMENT_MAX_BYTES, but an image's cost is its pixel count, not its
 file size (a 225 KB PNG can declare 7,700 x 7,700 pixels). So the dimensions are read from the
@@ -31,6 +33,7 @@ import time
 import warnings
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -138,6 +141,77 @@ def clean_upload(*, name: str, content_type: str, data: bytes) -> bytes:
     if content_type in ("image/jpeg", "image/png"):
         return reencode_image(data, content_type)
     return data
+
+
+# Files whose kind is read from their bytes ------------------------------------------------
+
+IMAGE_TYPES = ("image/jpeg", "image/png")
+# A preview is at most this many pixels on its longer side: small enough to list a dozen on
+# a phone, large enough to recognise a room.
+PREVIEW_SIDE = 480
+
+
+@dataclass(frozen=True)
+class CleanFile:
+    """What to store of an upload whose kind was read from its bytes: the content type, the
+    cleaned bytes, and for an image its size in pixels."""
+
+    content_type: str
+    data: bytes
+    width: int = 0
+    height: int = 0
+
+
+def sniff_type(data: bytes) -> str | None:
+    """The content type the bytes themselves say (by their signature), never the name or
+    the type header the browser sent: a photo renamed .pdf is a photo."""
+    for content_type, signatures in ALLOWED_TYPES.items():
+        if signatures and data.startswith(signatures):
+            return content_type
+    return None
+
+
+def clean_by_content(
+    *, data: bytes, allowed: tuple[str, ...] = IMAGE_TYPES, refusal: Any = None
+) -> CleanFile:
+    """Check an upload whose kind is read from its bytes, and return what to store: images
+    re-encoded from their pixels (no EXIF, GPS, XMP or thumbnail survives), PDFs checked.
+    ``refusal`` is the message for a file of another kind (it says what may be attached)."""
+    if not data:
+        raise ValidationError(_("The file is empty."), code="empty")
+    check_upload_size(len(data))
+    content_type = sniff_type(data)
+    if content_type not in allowed:
+        raise ValidationError(
+            refusal or _("Only JPEG and PNG photos can be attached here."), code="type"
+        )
+    cleaned = clean_upload(name="upload", content_type=content_type, data=data)
+    if content_type in IMAGE_TYPES:
+        width, height = image_size(cleaned, content_type)
+        return CleanFile(content_type, cleaned, width, height)
+    return CleanFile(content_type, cleaned)
+
+
+def image_size(data: bytes, content_type: str) -> tuple[int, int]:
+    """Width and height from the header of an image this module stored (nothing decoded)."""
+    with _open_header(data, content_type) as image:
+        return image.size
+
+
+def make_preview(data: bytes, content_type: str, *, side: int = PREVIEW_SIDE) -> bytes:
+    """A small JPEG of an image this module stored (already cleaned and within the pixel
+    budget): at most ``side`` pixels on its longer side, written with no metadata."""
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    with _open_header(data, content_type) as image:
+        if content_type == "image/jpeg":
+            image.draft("RGB", (side, side))  # decode at reduced scale where it can
+        image.load()
+        preview = image.convert("RGB") if image.mode != "RGB" else image.copy()
+    preview.thumbnail((side, side))
+    preview.info = {}
+    out = io.BytesIO()
+    preview.save(out, format="JPEG", quality=80, exif=b"", comment=b"", icc_profile=None)
+    return out.getvalue()
 
 
 # Images ------------------------------------------------------------------------------------

@@ -29,6 +29,9 @@ urlpatterns = [
     path("data-protection/", include("dataprotection.urls")),
     # The person's one-time download of their copy: public, outside the staff's pages.
     path("", include("dataprotection.public_urls")),
+    path("premises/", include("premises.urls")),
+    # A site's "Your safety here" page, for the people the service supports: public.
+    path("", include("premises.public_urls")),
     path("audit/", audit_views.audit_log, name="audit_log"),
     path("audit/export.csv", audit_views.audit_log_export, name="audit_log_export"),
     # Before allauth's own, which it replaces (same address and name).

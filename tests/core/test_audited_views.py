@@ -149,6 +149,8 @@ EXEMPT = {
     "dataprotection:breach_log": "an empty form for a new breach",
     "dataprotection:profile": "the country profile's rules; no one's data",
     # --- end of records ---
+    # --- Premises (issue 14) ---
+    # --- end of premises ---
 }
 # Mounted from libraries: sign-in and account pages, and the administration, which holds no
 # case model (checked below).
@@ -383,6 +385,27 @@ def world(north):
             actors[f"dataprotection:{name}"] = dana
         named_by_name[f"dataprotection:{name}"] = access
     # --- end of the copy ---
+    # --- Premises (issue 14): a North site with one of each of its records. Sofia
+    # supervises North and opens them; each page's entry is on the site or the record.
+    site = factories.make_site(north, kind="refuge", created_by=sofia)
+    security = factories.make_security_assessment(site, sofia)
+    premises_objects = {
+        "site_id": site,
+        "security_assessment_id": security,
+        "finding_id": factories.make_finding(security, sofia),
+        "site_action_id": factories.make_site_action(site, sofia, assessment=security),
+        "photo_id": factories.make_photo(site, sofia),
+        "plan_id": factories.make_escape_plan(site, sofia),
+        "drill_id": factories.make_drill(site, sofia),
+        "incident_id": factories.make_incident(site, sofia),
+        "page_id": factories.make_safety_page(site, sofia),
+        "term_id": factories.make_sensitive_term(site, sofia),
+    }
+    for keyword, obj in premises_objects.items():
+        values[keyword] = [obj.pk]
+        named[keyword] = obj
+    values["public_id"] = [site.public_id]
+    # --- end of premises ---
     return {
         "sofia": sofia,
         "case": case,

@@ -1,0 +1,1 @@
+"""Forms of the premises app, one module a part: sites, assessments, evidence, safety."""

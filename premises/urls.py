@@ -1,4 +1,4 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
 from premises.views import assessments, evidence, safety, sites  # noqa: F401
 
@@ -9,6 +9,11 @@ app_name = "premises"
 # the risk app's: a premises assessment is ``security_assessment_id``).
 urlpatterns = [
     # --- sites (views.sites) ---
+    path("", sites.dashboard, name="dashboard"),
+    path("sites/", sites.site_list, name="sites"),
+    path("sites/new/", sites.site_new, name="site_new"),
+    path("sites/<int:site_id>/", sites.site_detail, name="site"),
+    path("sites/<int:site_id>/edit/", sites.site_edit, name="site_edit"),
     # --- end of sites ---
     # --- assessments (views.assessments): checklists, findings, actions, incidents ---
     # --- end of assessments ---

@@ -24,6 +24,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("referrals:dashboard", _("Partner network")))
     if roles & {Role.CASEWORKER, Role.SUPERVISOR, Role.ADMINISTRATOR}:
         items.append(("referrals:directory", _("Partners")))
+    # Premises: a supervisor's dashboard (which links to the sites), or the list of sites.
+    if Role.SUPERVISOR in roles:
+        items.append(("premises:dashboard", _("Premises")))
+    elif roles & {Role.CASEWORKER, Role.AUDITOR}:
+        items.append(("premises:sites", _("Premises")))
     if roles & {Role.SUPERVISOR, Role.ADMINISTRATOR}:
         items.append(("risk:training", _("Training")))
     if Role.DATA_PROTECTION_OFFICER in roles:

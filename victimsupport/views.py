@@ -33,6 +33,12 @@ ROLE_TASKS: dict[str, list[tuple[str, str, Any, Any]]] = {
         ("cases:list", "", _("My cases"), _("Open the case files assigned to you.")),
         ("cases:list", "?scope=team", _("Team cases"), _("Every case of your teams.")),
         (
+            "premises:sites",
+            "",
+            _("Sites"),
+            _("Your teams' sites: read the escape plan, record drills and incidents."),
+        ),
+        (
             "referrals:directory",
             "",
             _("Partner directory"),
@@ -45,6 +51,15 @@ ROLE_TASKS: dict[str, list[tuple[str, str, Any, Any]]] = {
             "",
             _("Risk dashboard"),
             _("High-risk cases without a plan, overdue reviews and actions, overrides."),
+        ),
+        (
+            "premises:dashboard",
+            "",
+            _("Premises"),
+            _(
+                "Security reviews and actions due at your teams' sites, who read the escape "
+                "plan, safety pages to review and recent incidents."
+            ),
         ),
         (
             "cases:list",
@@ -113,6 +128,15 @@ ROLE_TASKS: dict[str, list[tuple[str, str, Any, Any]]] = {
         ),
     ],
     Role.AUDITOR: [
+        (
+            "premises:sites",
+            "",
+            _("Premises evidence"),
+            _(
+                "Every site's security assessments, photos and escape plans, read-only; never "
+                "a refuge's address."
+            ),
+        ),
         (
             "audit_log",
             "",

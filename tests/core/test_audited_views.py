@@ -150,6 +150,15 @@ EXEMPT = {
     "dataprotection:profile": "the country profile's rules; no one's data",
     # --- end of records ---
     # --- Premises (issue 14) ---
+    # sites (the sites part)
+    "premises:dashboard": (
+        "a supervisor's list across their own teams' sites: names, figures, review dates and "
+        "the overdue actions (what to do, owner, due date); no address, no incident text. "
+        "Lists are not access entries in DESIGN.md; every figure opens the site's page, "
+        "which is audited"
+    ),
+    "premises:sites": "sites by name, kind, team, status and review date; never an address",
+    "premises:site_new": "an empty form for a new site; the POST creates it and redirects",
     # --- end of premises ---
 }
 # Mounted from libraries: sign-in and account pages, and the administration, which holds no

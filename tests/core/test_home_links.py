@@ -81,3 +81,28 @@ def test_the_refused_access_tile_lists_refusals(client, settings, cara):
     rows = client.get("/audit/?kind=refused").context["rows"]
     assert [row.what for row in rows] == ["Refused access"]
     assert rows[0].who == "Cara"
+
+
+@pytest.mark.parametrize(
+    ("role", "tile", "nav"),
+    [
+        (Role.SUPERVISOR, "/premises/", "/premises/"),
+        (Role.CASEWORKER, "/premises/sites/", "/premises/sites/"),
+        (Role.AUDITOR, "/premises/sites/", "/premises/sites/"),
+    ],
+)
+def test_premises_is_offered_to_the_roles_that_use_it(client, settings, role, tile, nav):
+    settings.MFA_ENFORCE = False
+    client.force_login(user_for(role))
+    links = links_on(client.get("/").text)
+    assert tile in links and nav in links
+    # A supervisor's navigation has the dashboard, which links to the sites, not both.
+    if role == Role.SUPERVISOR:
+        assert "/premises/sites/" not in links
+
+
+def test_premises_is_not_offered_to_other_roles(client, settings):
+    settings.MFA_ENFORCE = False
+    for role in (Role.DATA_PROTECTION_OFFICER, Role.ADMINISTRATOR, Role.PARTNER):
+        client.force_login(user_for(role))
+        assert not {link for link in links_on(client.get("/").text) if "/premises/" in link}

@@ -173,7 +173,7 @@ SHAPES: list[tuple[str, re.Pattern[str], Any]] = [
     (
         Kind.DOOR_CODE,
         re.compile(
-            r"\b(?:digicode|code|pin|passcode|keypad|alarm|alarme|combination|combinaison)"
+            r"\b(?:(?:door|alarm|gate|entry|front|key)\s+)?(?:digicode|code|pin|passcode|keypad|alarm|alarme|combination|combinaison)"
             r"(?:\s+(?:de\s+la\s+porte|d['\u2019]entrée|d['\u2019]entree|porte|door|gate|portail))?"
             r"\s*(?:is|est|:|=|-|n[°o]\.?)?\s*#?\s*(?=[0-9A-Z*#]*\d)[0-9A-Z*#]{2,10}\b",
             _FLAGS,

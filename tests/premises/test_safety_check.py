@@ -26,7 +26,7 @@ def test_plain_reassuring_words_pass(site):
         "We see people by appointment. The door is always locked and we check who is there.",
         "Nous recevons sur rendez-vous, du lundi au vendredi, de 9 h à 17 h.",
         "Staff are trained every year and practise what to do in an emergency.",
-        "If you feel unsafe, tell the person at reception: we will close the door and call for help.",
+        "If you feel unsafe, tell reception: we will close the door and call for help.",
         "Votre sécurité ici : la porte est toujours fermée à clé.",
         "Call 999 in an emergency.",
         "Make a safe place to close the day; the garden is private.",

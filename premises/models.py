@@ -837,6 +837,19 @@ class SafetyPage(Versioned):
         related_name="+",
     )
     published_at = models.DateTimeField(verbose_name=_("published at"), null=True, blank=True)
+    # The reviewer's reason when a version was sent back to its writer (the last time).
+    returned_reason = EncryptedTextField(
+        verbose_name=_("reason for sending back"), max_length=limits.REASON, blank=True
+    )
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent back by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    returned_at = models.DateTimeField(verbose_name=_("sent back at"), null=True, blank=True)
 
     objects = SafetyPageQuerySet.as_manager()
 

@@ -159,6 +159,33 @@ EXEMPT = {
     ),
     "premises:sites": "sites by name, kind, team, status and review date; never an address",
     "premises:site_new": "an empty form for a new site; the POST creates it and redirects",
+    # safety (premises.views.safety, premises.views.public)
+    "premises:safety_page_submit": (
+        "POST only: sends a draft for review and redirects; a refusal shows the version, "
+        "audited as its preview"
+    ),
+    "premises:safety_page_publish": (
+        "POST only: publishes and redirects; a refusal shows the version, audited as its preview"
+    ),
+    "premises:safety_page_return": (
+        "POST only: sends a version back with a reason and redirects; a refusal shows the "
+        "version, audited as its preview"
+    ),
+    "premises:safety_handout": (
+        "the PDF of the published version only (the world's page is a draft, so 404 here); its "
+        "EXPORT entry is tested in tests/premises/test_safety_pages.py"
+    ),
+    "premises:sensitive_terms": (
+        "a list across the user's teams' sites and the organisation, not an opening of one "
+        "record (lists are not access entries in DESIGN.md); adding and removing a term are "
+        "change entries, and the removal page audits the term it shows"
+    ),
+    "safety_page_public": (
+        "the public safety page: read by anyone without signing in (no one to name), it shows "
+        "only the published text, which passed the sensitive-terms check and a supervisor's "
+        "review; no entry, so anonymous reads cannot grow the log (tested in "
+        "tests/premises/test_safety_public.py)"
+    ),
     # --- end of premises ---
 }
 # Mounted from libraries: sign-in and account pages, and the administration, which holds no

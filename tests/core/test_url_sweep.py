@@ -35,6 +35,10 @@ PUBLIC_PATTERNS = [
     # Data protection (delivery): the person's one-time download of their copy. GET shows a
     # form asking for the code and looks nothing up; the file needs the secret, POSTed.
     re.compile(r"^/copy/[^/]+/$"),
+    # Premises (safety): a site's "Your safety here" page, for the people the service
+    # supports, without signing in; 404 unless the site with that random id has a published
+    # version (and is not closed). It shows that version's title and text, nothing else.
+    re.compile(r"^/safety/[0-9a-f-]{36}/$"),
 ]
 
 

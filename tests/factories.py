@@ -894,6 +894,9 @@ def make_safety_page(site: Any, by: User, **fields: Any) -> Any:
     fields.setdefault(
         "body_fr", "La porte est toujours fermée à clé. Nous recevons sur rendez-vous."
     )
+    if fields.get("status") == "published":
+        fields.setdefault("published_by", by)
+        fields.setdefault("published_at", timezone.now())
     return SafetyPage.objects.create(site=site, written_by=by, **fields)
 
 

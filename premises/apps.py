@@ -30,3 +30,10 @@ class PremisesConfig(AppConfig):
             models.SensitiveTerm,
         ):
             register(model)
+        # --- evidence: photos and floor plans are rechecked by manage.py recheck_files ---
+        from premises.files import STORED_FLOOR_PLANS, STORED_PHOTOS
+        from victimsupport.stored_files import register_stored_files
+
+        register_stored_files(STORED_PHOTOS)
+        register_stored_files(STORED_FLOOR_PLANS)
+        # --- end of evidence ---

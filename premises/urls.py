@@ -18,6 +18,58 @@ urlpatterns = [
     # --- assessments (views.assessments): checklists, findings, actions, incidents ---
     # --- end of assessments ---
     # --- evidence (views.evidence): photos, escape plans, drills ---
+    path("sites/<int:site_id>/photos/", evidence.photo_list, name="photos"),
+    path("sites/<int:site_id>/photos/new/", evidence.photo_add, name="photo_add"),
+    path(
+        "sites/<int:site_id>/photos/<int:photo_id>/preview/",
+        evidence.photo_preview,
+        name="photo_preview",
+    ),
+    path(
+        "sites/<int:site_id>/photos/<int:photo_id>/download/",
+        evidence.photo_download,
+        name="photo_download",
+    ),
+    path(
+        "sites/<int:site_id>/photos/<int:photo_id>/remove/",
+        evidence.photo_remove,
+        name="photo_remove",
+    ),
+    path("sites/<int:site_id>/escape-plan/", evidence.escape_plan, name="escape_plan"),
+    path("sites/<int:site_id>/escape-plan/new/", evidence.escape_plan_new, name="escape_plan_new"),
+    path(
+        "sites/<int:site_id>/escape-plan/<int:plan_id>/",
+        evidence.escape_plan_version,
+        name="escape_plan_version",
+    ),
+    path(
+        "sites/<int:site_id>/escape-plan/<int:plan_id>/edit/",
+        evidence.escape_plan_edit,
+        name="escape_plan_edit",
+    ),
+    path(
+        "sites/<int:site_id>/escape-plan/<int:plan_id>/approve/",
+        evidence.escape_plan_approve,
+        name="escape_plan_approve",
+    ),
+    path(
+        "sites/<int:site_id>/escape-plan/<int:plan_id>/read/",
+        evidence.escape_plan_read,
+        name="escape_plan_read",
+    ),
+    path(
+        "sites/<int:site_id>/escape-plan/<int:plan_id>/floor-plan/",
+        evidence.floor_plan_download,
+        name="floor_plan_download",
+    ),
+    path("sites/<int:site_id>/drills/", evidence.drill_list, name="drills"),
+    path("sites/<int:site_id>/drills/new/", evidence.drill_new, name="drill_new"),
+    path("sites/<int:site_id>/drills/<int:drill_id>/", evidence.drill_detail, name="drill"),
+    path(
+        "sites/<int:site_id>/drills/<int:drill_id>/actions/new/",
+        evidence.drill_action_add,
+        name="drill_action_add",
+    ),
     # --- end of evidence ---
     # --- safety (views.safety): the safety page, sensitive terms ---
     path("sites/<int:site_id>/safety/", safety.safety_pages, name="safety_pages"),

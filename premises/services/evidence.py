@@ -1,0 +1,358 @@
+"""Writes of the evidence part: photos of the premises, escape plans (versions, approval,
+readings), drills and their follow-up actions.
+
+Every file is checked and cleaned in the core (``victimsupport.files.clean_by_content``: the
+kind read from the bytes, images re-encoded from their pixels so that no EXIF, GPS, XMP or
+thumbnail survives); nothing here handles an image itself. The model signals write the change
+entries; downloads write their access entries here.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from premises.models import (
+    ActionSource,
+    Drill,
+    EscapePlan,
+    EscapePlanReading,
+    PlanStatus,
+    Site,
+    SiteAction,
+    SitePhoto,
+    is_site_supervisor,
+)
+from premises.selectors.evidence import is_team_staff, team_staff
+from victimsupport import limits
+from victimsupport.access import MaySeeNotChange
+from victimsupport.audit.services import AccessKind, record_access
+from victimsupport.files import IMAGE_TYPES, clean_by_content, make_preview
+from victimsupport.stored_files import Refusal
+
+FLOOR_PLAN_TYPES = ("image/jpeg", "image/png", "application/pdf")
+FLOOR_PLAN_REFUSAL = _("A floor plan can be a JPEG or PNG image, or a PDF.")
+NOT_IN_FUTURE = _("This date is in the future: give the date it happened.")
+
+
+def _staff_only(actor: Any, site: Site) -> None:
+    if not is_team_staff(actor, site):
+        raise MaySeeNotChange(_("Only the staff of the site's team record this."))
+
+
+def _supervisor_only(actor: Any, site: Site, message: Any) -> None:
+    if not is_site_supervisor(actor, site):
+        raise MaySeeNotChange(message)
+
+
+def _not_in_future(value: datetime.date, field: str) -> None:
+    if value > timezone.localdate():
+        raise ValidationError({field: NOT_IN_FUTURE}, code="future")
+
+
+# --- Photos --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def photo_add(
+    *, actor: Any, site: Site, data: bytes, caption: str, taken_on: datetime.date
+) -> SitePhoto:
+    """Keep a photo of the premises: read as an image from its bytes (whatever its name or
+    type header says), re-encoded without metadata, with its preview."""
+    _staff_only(actor, site)
+    _not_in_future(taken_on, "taken_on")
+    try:
+        cleaned = clean_by_content(data=data, allowed=IMAGE_TYPES)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}, code=exc.code) from exc
+    photo = SitePhoto(
+        site=site,
+        caption=caption.strip(),
+        taken_on=taken_on,
+        content_type=cleaned.content_type,
+        size=len(cleaned.data),
+        width=cleaned.width,
+        height=cleaned.height,
+        content=cleaned.data,
+        preview=make_preview(cleaned.data, cleaned.content_type),
+        uploaded_by=actor,
+    )
+    photo.full_clean(exclude=["content", "preview", "site", "uploaded_by"])
+    photo.save()
+    return photo
+
+
+@transaction.atomic
+def photo_remove(*, actor: Any, photo: SitePhoto) -> None:
+    """A supervisor of the site's team removes a photo (the delete is a change entry)."""
+    _supervisor_only(actor, photo.site, _("Only a supervisor of the site's team removes photos."))
+    photo.delete()
+
+
+def photo_open(*, actor: Any, photo: SitePhoto, preview: bool = False) -> SitePhoto:
+    """The access entry for serving a photo (the full image is a download)."""
+    record_access(
+        actor=actor,
+        obj=photo,
+        kind=AccessKind.VIEW if preview else AccessKind.DOWNLOAD,
+        detail={"site": photo.site_id, "preview": preview},
+    )
+    return photo
+
+
+@transaction.atomic
+def photo_quarantine(*, photo: SitePhoto, reason: Refusal, actor: Any = None) -> SitePhoto:
+    """Set aside a stored photo the current checks refuse (``recheck_files``): kept, no
+    longer served. The save logs the change."""
+    photo = SitePhoto.objects.select_for_update().get(pk=photo.pk)
+    if photo.quarantined_at is None:
+        photo.quarantined_at = timezone.now()
+        photo.quarantine_reason = reason
+        photo.save(update_fields=["quarantined_at", "quarantine_reason"])
+    return photo
+
+
+@transaction.atomic
+def photo_reencode(*, photo: SitePhoto, data: bytes, actor: Any = None) -> SitePhoto:
+    """Replace a stored photo by its re-encoded pixels (``recheck_files``), and its preview."""
+    photo = SitePhoto.objects.select_for_update().get(pk=photo.pk)
+    photo.content = data
+    photo.size = len(data)
+    photo.preview = make_preview(data, photo.content_type)
+    photo.save(update_fields=["content", "size", "preview"])
+    return photo
+
+
+# --- Escape plans --------------------------------------------------------------------------
+
+PLAN_FIELDS = ("routes", "assembly_point", "roles")
+
+
+def _clean_floor_plan(data: bytes) -> Any:
+    try:
+        return clean_by_content(data=data, allowed=FLOOR_PLAN_TYPES, refusal=FLOOR_PLAN_REFUSAL)
+    except ValidationError as exc:
+        raise ValidationError({"floor_plan": exc.messages}, code=exc.code) from exc
+
+
+def _set_floor_plan(plan: EscapePlan, data: bytes | None) -> None:
+    if data:
+        cleaned = _clean_floor_plan(data)
+        plan.floor_plan = cleaned.data
+        plan.floor_plan_type = cleaned.content_type
+        plan.floor_plan_size = len(cleaned.data)
+        plan.quarantined_at = None
+        plan.quarantine_reason = ""
+
+
+@transaction.atomic
+def escape_plan_write(
+    *,
+    actor: Any,
+    site: Site,
+    routes: str,
+    assembly_point: str,
+    roles: str,
+    floor_plan: bytes | None = None,
+) -> EscapePlan:
+    """A new draft version of the site's plan. Without a new floor plan, the current
+    version's is kept (unless it was set aside)."""
+    _staff_only(actor, site)
+    site = Site.objects.select_for_update().get(pk=site.pk)  # one writer numbers versions
+    if EscapePlan.objects.filter(site=site, status=PlanStatus.DRAFT).exists():
+        raise ValidationError(
+            _("A draft of the next version is already being written: edit it instead."),
+            code="draft_exists",
+        )
+    last = EscapePlan.objects.filter(site=site).order_by("-version").first()
+    plan = EscapePlan(
+        site=site,
+        version=(last.version + 1) if last else 1,
+        routes=routes.strip(),
+        assembly_point=assembly_point.strip(),
+        roles=roles.strip(),
+        created_by=actor,
+    )
+    current = EscapePlan.objects.filter(site=site, status=PlanStatus.APPROVED).first()
+    if current is not None and current.floor_plan and current.quarantined_at is None:
+        plan.floor_plan = current.floor_plan
+        plan.floor_plan_type = current.floor_plan_type
+        plan.floor_plan_size = current.floor_plan_size
+    _set_floor_plan(plan, floor_plan)
+    plan.full_clean(exclude=["floor_plan", "site", "created_by", "approved_by"])
+    plan.save()
+    return plan
+
+
+@transaction.atomic
+def escape_plan_update(
+    *,
+    actor: Any,
+    plan: EscapePlan,
+    routes: str,
+    assembly_point: str,
+    roles: str,
+    floor_plan: bytes | None = None,
+) -> EscapePlan:
+    """Change a draft (an approved or superseded version is kept as it was approved)."""
+    _staff_only(actor, plan.site)
+    plan = EscapePlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.status != PlanStatus.DRAFT:
+        raise ValidationError(
+            _("Only a draft can be changed: write a new version instead."), code="not_draft"
+        )
+    plan.routes = routes.strip()
+    plan.assembly_point = assembly_point.strip()
+    plan.roles = roles.strip()
+    _set_floor_plan(plan, floor_plan)
+    plan.full_clean(exclude=["floor_plan", "site", "created_by", "approved_by"])
+    plan.save()
+    return plan
+
+
+@transaction.atomic
+def escape_plan_approve(*, actor: Any, plan: EscapePlan) -> EscapePlan:
+    """A supervisor of the site's team approves a draft: it becomes the current version and
+    the one approved before is superseded, in one transaction (the database allows one
+    approved version a site)."""
+    _supervisor_only(actor, plan.site, _("Only a supervisor of the site's team approves plans."))
+    Site.objects.select_for_update().filter(pk=plan.site_id).first()
+    plan = EscapePlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.status != PlanStatus.DRAFT:
+        raise ValidationError(_("This version is not a draft waiting for approval."), "not_draft")
+    for previous in EscapePlan.objects.select_for_update().filter(
+        site_id=plan.site_id, status=PlanStatus.APPROVED
+    ):
+        previous.status = PlanStatus.SUPERSEDED
+        previous.save(update_fields=["status"])
+    plan.status = PlanStatus.APPROVED
+    plan.approved_by = actor
+    plan.approved_at = timezone.now()
+    plan.save(update_fields=["status", "approved_by", "approved_at"])
+    return plan
+
+
+@transaction.atomic
+def escape_plan_read(*, actor: Any, plan: EscapePlan) -> EscapePlanReading:
+    """A member of the team's staff records that they read and understood the current
+    version (once a version: recording again keeps the first)."""
+    _staff_only(actor, plan.site)
+    if plan.status != PlanStatus.APPROVED:
+        raise ValidationError(
+            _("Only the current approved version of the plan can be recorded as read."),
+            code="not_current",
+        )
+    reading, _created = EscapePlanReading.objects.get_or_create(
+        plan=plan, user=actor, defaults={"site": plan.site}
+    )
+    return reading
+
+
+def floor_plan_open(*, actor: Any, plan: EscapePlan) -> EscapePlan:
+    record_access(
+        actor=actor,
+        obj=plan,
+        kind=AccessKind.DOWNLOAD,
+        detail={"site": plan.site_id, "floor_plan": True},
+    )
+    return plan
+
+
+@transaction.atomic
+def floor_plan_quarantine(*, plan: EscapePlan, reason: Refusal, actor: Any = None) -> EscapePlan:
+    """Set aside a stored floor plan the current checks refuse (``recheck_files``)."""
+    plan = EscapePlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.quarantined_at is None:
+        plan.quarantined_at = timezone.now()
+        plan.quarantine_reason = reason
+        plan.save(update_fields=["quarantined_at", "quarantine_reason"])
+    return plan
+
+
+@transaction.atomic
+def floor_plan_reencode(*, plan: EscapePlan, data: bytes, actor: Any = None) -> EscapePlan:
+    """Replace a stored floor plan image by its re-encoded pixels (``recheck_files``)."""
+    plan = EscapePlan.objects.select_for_update().get(pk=plan.pk)
+    plan.floor_plan = data
+    plan.floor_plan_size = len(data)
+    plan.save(update_fields=["floor_plan", "floor_plan_size"])
+    return plan
+
+
+# --- Drills --------------------------------------------------------------------------------
+
+
+def _only_team_staff(site: Site, users: Any, field: str) -> list[Any]:
+    users = list(users)
+    found = team_staff(site).filter(pk__in=[u.pk for u in users])
+    allowed = set(found.values_list("pk", flat=True))
+    if any(u.pk not in allowed for u in users):
+        raise ValidationError(
+            {field: _("Choose only staff of the site's team.")}, code="not_team_staff"
+        )
+    return users
+
+
+@transaction.atomic
+def drill_record(
+    *,
+    actor: Any,
+    site: Site,
+    held_on: datetime.date,
+    scenario: str,
+    scenario_details: str = "",
+    participants: Any = (),
+    others_count: int = 0,
+    minutes_taken: int,
+    lessons: str = "",
+) -> Drill:
+    """Record a drill held at the site; who took part is chosen among the team's staff (the
+    others are counted, never named)."""
+    _staff_only(actor, site)
+    _not_in_future(held_on, "held_on")
+    people = _only_team_staff(site, participants, "participants")
+    if not people and not others_count:
+        raise ValidationError(
+            {"participants": _("Say who took part: staff, or a count of others.")},
+            code="nobody",
+        )
+    drill = Drill(
+        site=site,
+        held_on=held_on,
+        scenario=scenario,
+        scenario_details=scenario_details.strip(),
+        others_count=others_count,
+        minutes_taken=minutes_taken,
+        lessons=lessons.strip(),
+        recorded_by=actor,
+    )
+    drill.full_clean(exclude=["site", "recorded_by"])
+    drill.save()
+    drill.participants.set(people)
+    return drill
+
+
+@transaction.atomic
+def drill_action_add(
+    *, actor: Any, drill: Drill, description: str, owner: Any, due_on: datetime.date
+) -> SiteAction:
+    """A follow-up action from a drill's lessons, owned by a member of the team's staff."""
+    _staff_only(actor, drill.site)
+    _only_team_staff(drill.site, [owner], "owner")
+    action = SiteAction(
+        site=drill.site,
+        source=ActionSource.DRILL,
+        drill=drill,
+        description=description.strip(),
+        owner=owner,
+        due_on=due_on,
+        created_by=actor,
+    )
+    limits.validate_text(action, ["description"])
+    action.save()
+    return action

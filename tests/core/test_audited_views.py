@@ -186,6 +186,18 @@ EXEMPT = {
         "review; no entry, so anonymous reads cannot grow the log (tested in "
         "tests/premises/test_safety_public.py)"
     ),
+    # evidence:
+    "premises:escape_plan_approve": "approves a draft (its change entries); redirects",
+    "premises:escape_plan_read": "records a reading of the plan (a change entry); redirects",
+    "premises:escape_plan_edit": (
+        "only a draft is edited and the world's plan is approved (403); the form's access "
+        "entry is tested in tests/premises/test_evidence_plans.py"
+    ),
+    "premises:floor_plan_download": (
+        "the world's plan has no floor plan (404); the download's entry is tested in "
+        "tests/premises/test_evidence_plans.py"
+    ),
+    # end of evidence
     # --- end of premises ---
 }
 # Mounted from libraries: sign-in and account pages, and the administration, which holds no

@@ -1,0 +1,110 @@
+"""The core's checks for files whose kind is read from their bytes (premises photos and floor
+plans): ``sniff_type``, ``clean_by_content`` and ``make_preview``."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.exceptions import ValidationError
+from PIL import Image
+
+from tests import factories
+from victimsupport.files import (
+    IMAGE_TYPES,
+    PREVIEW_SIDE,
+    clean_by_content,
+    make_preview,
+    sniff_type,
+)
+from victimsupport.stored_files import carries_metadata
+
+
+def _jpeg_with_comment(size=(800, 600)) -> bytes:
+    out = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    Image.new("RGB", size, (10, 200, 30)).save(
+        out, format="JPEG", exif=exif.tobytes(), comment=b"taken at the refuge"
+    )
+    return out.getvalue()
+
+
+def test_the_kind_is_read_from_the_signature():
+    assert sniff_type(factories.small_image("image/jpeg")) == "image/jpeg"
+    assert sniff_type(factories.small_image("image/png")) == "image/png"
+    assert sniff_type(factories.blank_pdf()) == "application/pdf"
+    # Text has no signature: it is never taken for an image or a PDF.
+    assert sniff_type(b"just some words") is None
+    assert sniff_type(b"") is None
+
+
+def test_an_image_is_cleaned_and_measured():
+    cleaned = clean_by_content(data=_jpeg_with_comment())
+    assert cleaned.content_type == "image/jpeg"
+    assert (cleaned.width, cleaned.height) == (800, 600)
+    assert not carries_metadata(cleaned.data, "image/jpeg")
+    assert b"refuge" not in cleaned.data and b"PhoneMaker" not in cleaned.data
+
+
+def test_a_png_stays_a_png():
+    cleaned = clean_by_content(data=factories.small_image("image/png", (30, 20)))
+    assert cleaned.content_type == "image/png"
+    assert (cleaned.width, cleaned.height) == (30, 20)
+
+
+@pytest.mark.parametrize(
+    "data", [factories.blank_pdf(), b"plain text, not an image", b"GIF89a\x01\x00\x01\x00"]
+)
+def test_only_images_by_default(data):
+    with pytest.raises(ValidationError) as refused:
+        clean_by_content(data=data, allowed=IMAGE_TYPES)
+    assert refused.value.code == "type"
+    assert "JPEG and PNG" in refused.value.messages[0]
+
+
+def test_a_pdf_where_it_is_allowed_with_its_own_refusal_for_others():
+    allowed = ("image/jpeg", "image/png", "application/pdf")
+    cleaned = clean_by_content(data=factories.blank_pdf(), allowed=allowed)
+    assert cleaned.content_type == "application/pdf"
+    assert (cleaned.width, cleaned.height) == (0, 0)
+    with pytest.raises(ValidationError) as refused:
+        clean_by_content(data=b"words", allowed=allowed, refusal="A floor plan only.")
+    assert refused.value.messages == ["A floor plan only."]
+
+
+def test_empty_and_oversize_files_are_refused(settings):
+    with pytest.raises(ValidationError) as empty:
+        clean_by_content(data=b"")
+    assert empty.value.code == "empty"
+    settings.DOCUMENT_MAX_BYTES = 10 * 1024
+    with pytest.raises(ValidationError) as big:
+        clean_by_content(data=b"\xff\xd8\xff" + b"\0" * (11 * 1024))
+    assert big.value.code == "too_big"
+    assert "the limit is 10 KB" in big.value.messages[0]
+
+
+def test_a_damaged_image_is_refused():
+    with pytest.raises(ValidationError) as refused:
+        clean_by_content(data=b"\xff\xd8\xff\xe0 not really a jpeg")
+    assert refused.value.code == "damaged"
+
+
+@pytest.mark.parametrize("content_type", ["image/jpeg", "image/png"])
+def test_a_preview_is_a_small_jpeg_without_metadata(content_type):
+    cleaned = clean_by_content(
+        data=factories.small_image(content_type, (1600, 900)), allowed=IMAGE_TYPES
+    )
+    preview = make_preview(cleaned.data, cleaned.content_type)
+    with Image.open(io.BytesIO(preview)) as image:
+        assert image.format == "JPEG"
+        assert max(image.size) == PREVIEW_SIDE
+        assert image.size == (PREVIEW_SIDE, 270)
+        assert not image.getexif()
+    assert not carries_metadata(preview, "image/jpeg")
+
+
+def test_a_small_image_is_not_enlarged_for_its_preview():
+    data = factories.small_image("image/png", (40, 30))
+    with Image.open(io.BytesIO(make_preview(data, "image/png"))) as image:
+        assert image.size == (40, 30)

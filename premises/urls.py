@@ -1,6 +1,6 @@
 from django.urls import path
 
-from premises.views import assessments, evidence, safety, sites  # noqa: F401
+from premises.views import assessments, evidence, safety, sites
 
 app_name = "premises"
 
@@ -16,6 +16,64 @@ urlpatterns = [
     path("sites/<int:site_id>/edit/", sites.site_edit, name="site_edit"),
     # --- end of sites ---
     # --- assessments (views.assessments): checklists, findings, actions, incidents ---
+    path(
+        "sites/<int:site_id>/assessments/",
+        assessments.security_assessments,
+        name="security_assessments",
+    ),
+    path(
+        "sites/<int:site_id>/assessments/new/",
+        assessments.security_assessment_new,
+        name="security_assessment_new",
+    ),
+    path(
+        "sites/<int:site_id>/assessments/<int:security_assessment_id>/",
+        assessments.security_assessment,
+        name="security_assessment",
+    ),
+    path(
+        "sites/<int:site_id>/assessments/<int:security_assessment_id>/answers/",
+        assessments.security_assessment_answers,
+        name="security_assessment_answers",
+    ),
+    path(
+        "sites/<int:site_id>/assessments/<int:security_assessment_id>/submit/",
+        assessments.security_assessment_submit,
+        name="security_assessment_submit",
+    ),
+    path(
+        "sites/<int:site_id>/assessments/<int:security_assessment_id>/sign-off/",
+        assessments.security_assessment_sign_off,
+        name="security_assessment_sign_off",
+    ),
+    path(
+        "sites/<int:site_id>/assessments/<int:security_assessment_id>/findings/new/",
+        assessments.finding_new,
+        name="finding_new",
+    ),
+    path(
+        "sites/<int:site_id>/assessments/<int:security_assessment_id>/actions/new/",
+        assessments.assessment_action_new,
+        name="assessment_action_new",
+    ),
+    path("sites/<int:site_id>/actions/", assessments.site_actions, name="site_actions"),
+    path(
+        "sites/<int:site_id>/actions/<int:site_action_id>/done/",
+        assessments.site_action_done,
+        name="site_action_done",
+    ),
+    path("sites/<int:site_id>/incidents/", assessments.incidents, name="incidents"),
+    path("sites/<int:site_id>/incidents/new/", assessments.incident_new, name="incident_new"),
+    path(
+        "sites/<int:site_id>/incidents/<int:incident_id>/",
+        assessments.incident,
+        name="incident",
+    ),
+    path(
+        "sites/<int:site_id>/incidents/<int:incident_id>/actions/new/",
+        assessments.incident_action_new,
+        name="incident_action_new",
+    ),
     # --- end of assessments ---
     # --- evidence (views.evidence): photos, escape plans, drills ---
     path("sites/<int:site_id>/photos/", evidence.photo_list, name="photos"),

@@ -761,33 +761,16 @@ def make_site(
 
 
 def checklist_version() -> Any:
-    """The published premises checklist (the shipped one when it is installed)."""
-    from premises.models import ChecklistTemplate, ChecklistVersion
+    """The published premises checklist shipped with the application (installed again if a
+    test emptied the database)."""
+    from premises.models import ChecklistVersion
+    from premises.services.assessments import ensure_shipped_checklists
 
-    found = ChecklistVersion.objects.filter(status="published").order_by("pk").first()
-    if found is not None:
-        return found
-    template, _created = ChecklistTemplate.objects.get_or_create(
-        key="test-checklist", defaults={"name": "Test checklist"}
-    )
-    return ChecklistVersion.objects.create(
-        template=template,
-        version=1,
-        status="published",
-        published_at=timezone.now(),
-        definition={
-            "key": "test-checklist",
-            "name": "Test checklist",
-            "sections": [
-                {
-                    "key": "entrance",
-                    "title": "Entrance",
-                    "questions": [
-                        {"key": "door_locked", "text": "Is the door kept locked?", "guidance": ""}
-                    ],
-                }
-            ],
-        },
+    ensure_shipped_checklists()
+    return (
+        ChecklistVersion.objects.filter(status="published", template__key="premises-security")
+        .order_by("-version")
+        .first()
     )
 
 

@@ -72,6 +72,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "referrals.view_partnerorganisation",
         "referrals.view_agreement",
         "referrals.view_meeting",
+        # --- Premises (issue 14): the organisation's premises security checklists ---
+        "premises.view_checklisttemplate",
+        "premises.add_checklisttemplate",
+        "premises.change_checklisttemplate",
+        "premises.view_checklistversion",
+        "premises.add_checklistversion",
+        "premises.change_checklistversion",
+        # --- end of premises checklists ---
     ],
     # What a partner user may open is decided by the referrals' visible_to alone.
     Role.PARTNER: [],

@@ -175,6 +175,12 @@ ROLE_TASKS: dict[str, list[tuple[str, str, Any, Any]]] = {
         ),
         ("risk:training", "", _("Training"), _("Record staff training on risk assessment.")),
         (
+            "admin:premises_checklistversion_changelist",
+            "",
+            _("Premises checklists"),
+            _("Draft, check and publish versions of the premises security checklist."),
+        ),
+        (
             "referrals:directory",
             "",
             _("Partner directory"),

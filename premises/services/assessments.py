@@ -1,0 +1,462 @@
+"""Writes of the assessments part: checklist versions, security assessments (answers,
+submission, a supervisor's sign-off), findings, actions and premises incidents.
+
+Every write is one transaction; the model signals write the change entries. Who may write is
+checked here as well as in the views: a site's staff record, a supervisor of its team signs off.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import json
+from pathlib import Path
+from typing import Any
+
+from django.conf import global_settings, settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext as _
+
+from premises import checklist
+from premises.models import (
+    REVIEW_INTERVAL,
+    ActionSource,
+    AnswerKind,
+    AssessmentStatus,
+    ChecklistTemplate,
+    ChecklistVersion,
+    Finding,
+    Impact,
+    Likelihood,
+    PremisesIncident,
+    ReviewReason,
+    SecurityAssessment,
+    Site,
+    SiteAction,
+    is_site_supervisor,
+)
+from victimsupport import limits
+from victimsupport.access import CASE_ROLES, MaySeeNotChange
+from victimsupport.concurrency import claim
+
+SHIPPED_CHECKLISTS = ("default.json",)
+SHIPPED_FOLDER = Path(__file__).resolve().parent.parent / "checklists"
+
+# --- Checklist versions -------------------------------------------------------------------
+
+
+def checklist_languages() -> list[str]:
+    """The languages a published checklist must be complete in: those the service offers."""
+    if settings.LANGUAGES is global_settings.LANGUAGES:
+        codes = [settings.LANGUAGE_CODE]
+    else:
+        codes = [code for code, _name in settings.LANGUAGES]
+    return list(dict.fromkeys(checklist.base_language(code) for code in codes))
+
+
+def _english_name(definition: dict[str, Any]) -> str:
+    return checklist.text_in(definition.get("name"), checklist.FALLBACK_LANGUAGE)[
+        : limits.LONG_NAME
+    ]
+
+
+@transaction.atomic
+def checklist_load(*, definition: Any, publish: bool = True) -> tuple[ChecklistVersion, bool]:
+    """Validate ``definition`` and store it as the next version of its template (published,
+    unless ``publish`` is false). Loading the same definition again changes nothing."""
+    checklist.validate(definition, languages=checklist_languages() if publish else ())
+    template, _created = ChecklistTemplate.objects.select_for_update().get_or_create(
+        key=definition["key"], defaults={"name": _english_name(definition)}
+    )
+    latest = template.versions.order_by("-version").first()
+    if latest is not None and latest.definition == definition:
+        if publish and latest.status == ChecklistVersion.Status.DRAFT:
+            return _publish(latest), True
+        return latest, False
+    number = (template.versions.aggregate(n=Max("version"))["n"] or 0) + 1
+    now = timezone.now()
+    version = ChecklistVersion.objects.create(
+        template=template,
+        version=number,
+        definition=definition,
+        status=ChecklistVersion.Status.PUBLISHED if publish else ChecklistVersion.Status.DRAFT,
+        published_at=now if publish else None,
+    )
+    return version, True
+
+
+def _publish(version: ChecklistVersion) -> ChecklistVersion:
+    checklist.validate(version.definition, languages=checklist_languages())
+    version.status = ChecklistVersion.Status.PUBLISHED
+    version.published_at = timezone.now()
+    version.save(update_fields=["status", "published_at"])
+    name = _english_name(version.definition)
+    if version.template.name != name:
+        version.template.name = name
+        version.template.save(update_fields=["name"])
+    return version
+
+
+@transaction.atomic
+def checklist_publish(*, actor: Any, version: ChecklistVersion) -> ChecklistVersion:
+    """Publish a draft once it is valid and complete in every language; from then on it is
+    never changed (assessments keep meaning what they meant). Raises ChecklistError."""
+    version = ChecklistVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status == ChecklistVersion.Status.PUBLISHED:
+        return version
+    return _publish(version)
+
+
+@transaction.atomic
+def checklist_copy(*, actor: Any, version: ChecklistVersion) -> ChecklistVersion:
+    """A new draft of the same template, starting from ``version``'s definition."""
+    template = ChecklistTemplate.objects.select_for_update().get(pk=version.template_id)
+    latest = template.versions.aggregate(n=Max("version"))["n"] or 0
+    return ChecklistVersion.objects.create(
+        template=template, version=latest + 1, definition=copy.deepcopy(version.definition)
+    )
+
+
+def shipped_definition(name: str = "default.json") -> dict[str, Any]:
+    return json.loads((SHIPPED_FOLDER / name).read_text(encoding="utf-8"))
+
+
+def ensure_shipped_checklists() -> None:
+    """Install the shipped checklists that are missing (migration 0002 does this on a new
+    database; this covers databases emptied since, such as test databases)."""
+    for name in SHIPPED_CHECKLISTS:
+        definition = shipped_definition(name)
+        if not ChecklistTemplate.objects.filter(key=definition["key"]).exists():
+            checklist_load(definition=definition)
+
+
+# --- Who may write --------------------------------------------------------------------------
+
+
+def _require_staff(actor: Any, site: Site) -> None:
+    """Staff of the site's team record; anyone else who sees the site (an auditor) may not."""
+    if not Site.objects.of_staff(actor).filter(pk=site.pk).exists():
+        raise MaySeeNotChange()
+
+
+def site_staff(site: Site) -> Any:
+    """The active staff of the site's team: who may own its actions."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, teams=site.team_id, groups__name__in=CASE_ROLES)
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def _require_open(assessment: SecurityAssessment) -> None:
+    if assessment.status == AssessmentStatus.SIGNED_OFF:
+        raise MaySeeNotChange(_("This assessment is signed off: it can no longer be changed."))
+
+
+# --- Assessments ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def security_assessment_start(
+    *,
+    actor: Any,
+    site: Site,
+    checklist_version: ChecklistVersion,
+    reason: str,
+    incident: PremisesIncident | None = None,
+) -> SecurityAssessment:
+    """Start assessing ``site`` against a published checklist. After an incident, the
+    assessment names it (the incident's page then shows the reassessment it triggered)."""
+    site = Site.objects.select_for_update().get(pk=site.pk)
+    _require_staff(actor, site)
+    errors: dict[str, list[str]] = {}
+    if checklist_version.status != ChecklistVersion.Status.PUBLISHED:
+        errors["checklist_version"] = [_("Choose a published checklist.")]
+    if reason not in ReviewReason.values:
+        errors["reason"] = [_("Choose why the site is assessed.")]
+    if reason == ReviewReason.INCIDENT and incident is None:
+        errors["incident"] = [_("Choose the incident this assessment follows.")]
+    if incident is not None and incident.site_id != site.pk:
+        errors["incident"] = [_("Choose an incident of this site.")]
+    if incident is not None and reason != ReviewReason.INCIDENT:
+        errors["reason"] = [
+            _("An assessment after an incident has the reason 'After an incident'.")
+        ]
+    in_progress = site.assessments.exclude(status=AssessmentStatus.SIGNED_OFF).exists()
+    if in_progress:
+        errors.setdefault("__all__", []).append(
+            _(
+                "This site already has an assessment in progress: finish it or have it signed "
+                "off before starting another."
+            )
+        )
+    if errors:
+        raise ValidationError(errors)
+    return SecurityAssessment.objects.create(
+        site=site,
+        checklist=checklist_version,
+        reason=reason,
+        incident=incident,
+        started_by=actor,
+    )
+
+
+def clean_answers(definition: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
+    """Only the checklist's questions, each with a known answer kind (or none yet) and a note
+    within the limit."""
+    keys = {q["key"] for q in checklist.questions(definition)}
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for key, value in answers.items():
+        if key not in keys:
+            errors.setdefault("__all__", []).append(
+                _("An answer names no question of the checklist.")
+            )
+            continue
+        answer = str((value or {}).get("answer") or "")
+        note = str((value or {}).get("note") or "").strip()
+        if answer and answer not in AnswerKind.values:
+            errors[f"answer_{key}"] = [_("Choose yes, partly, no or not applicable.")]
+        if len(note) > limits.REASON:
+            errors[f"note_{key}"] = [
+                _("Keep the note under %(limit)d characters.") % {"limit": limits.REASON}
+            ]
+        if answer or note:
+            cleaned[key] = {"answer": answer, "note": note}
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+@transaction.atomic
+def security_assessment_save(
+    *,
+    actor: Any,
+    assessment: SecurityAssessment,
+    version: int,
+    answers: dict[str, Any],
+    summary: str = "",
+) -> SecurityAssessment:
+    """Save the answers typed so far (a draft may be incomplete). Raises EditConflict when
+    someone saved since the page was read."""
+    _require_staff(actor, assessment.site)
+    _require_open(assessment)
+    if assessment.status != AssessmentStatus.DRAFT:
+        raise ValidationError(
+            _("This assessment was submitted: its answers are waiting for sign-off.")
+        )
+    cleaned = clean_answers(assessment.checklist.definition, answers)
+    if len(summary) > limits.DETAILS:
+        raise ValidationError({"summary": [_("The summary is too long.")]})
+    assessment = claim(SecurityAssessment, pk=assessment.pk, version=version)
+    if assessment.status != AssessmentStatus.DRAFT:
+        raise ValidationError(
+            _("This assessment was submitted: its answers are waiting for sign-off.")
+        )
+    assessment.answers = cleaned
+    assessment.summary = summary.strip()
+    assessment.save(update_fields=["answers", "summary"])
+    return assessment
+
+
+def missing_answers(assessment: SecurityAssessment) -> list[str]:
+    """The texts of the questions not answered yet, in the checklist's order."""
+    answers = assessment.answers or {}
+    return [
+        checklist.text_in(q.get("text"), get_language())
+        for q in checklist.questions(assessment.checklist.definition)
+        if not (answers.get(q["key"]) or {}).get("answer")
+    ]
+
+
+@transaction.atomic
+def security_assessment_submit(*, actor: Any, assessment: SecurityAssessment) -> SecurityAssessment:
+    """Send a complete draft for a supervisor's sign-off; refused, naming every question
+    without an answer, while any is missing."""
+    assessment = SecurityAssessment.objects.select_for_update().get(pk=assessment.pk)
+    _require_staff(actor, assessment.site)
+    _require_open(assessment)
+    if assessment.status != AssessmentStatus.DRAFT:
+        raise ValidationError(_("This assessment was already submitted."))
+    missing = missing_answers(assessment)
+    if missing:
+        raise ValidationError(
+            gettext("Answer every question before submitting. Still without an answer: %(list)s")
+            % {"list": "; ".join(missing)}
+        )
+    assessment.status = AssessmentStatus.SUBMITTED
+    assessment.submitted_at = timezone.now()
+    assessment.save(update_fields=["status", "submitted_at"])
+    return assessment
+
+
+@transaction.atomic
+def security_assessment_sign_off(
+    *, actor: Any, assessment: SecurityAssessment
+) -> SecurityAssessment:
+    """A supervisor of the site's team signs a submitted assessment off: it is then read-only,
+    and the site's next review falls due a year on."""
+    assessment = SecurityAssessment.objects.select_for_update().get(pk=assessment.pk)
+    site = Site.objects.select_for_update().get(pk=assessment.site_id)
+    if not is_site_supervisor(actor, site):
+        raise MaySeeNotChange(_("Only a supervisor of the site's team signs an assessment off."))
+    if assessment.status != AssessmentStatus.SUBMITTED:
+        raise ValidationError(
+            _("Only a submitted assessment can be signed off: submit it first.")
+            if assessment.status == AssessmentStatus.DRAFT
+            else _("This assessment is already signed off.")
+        )
+    now = timezone.now()
+    assessment.status = AssessmentStatus.SIGNED_OFF
+    assessment.signed_off_by = actor
+    assessment.signed_off_at = now
+    assessment.save(update_fields=["status", "signed_off_by", "signed_off_at"])
+    site.review_due_on = timezone.localdate(now) + REVIEW_INTERVAL
+    site.review_reason = ReviewReason.YEARLY
+    site.save(update_fields=["review_due_on", "review_reason"])
+    return assessment
+
+
+# --- Findings and actions -------------------------------------------------------------------
+
+
+@transaction.atomic
+def finding_add(
+    *,
+    actor: Any,
+    assessment: SecurityAssessment,
+    description: str,
+    likelihood: int,
+    impact: int,
+    question_key: str = "",
+) -> Finding:
+    assessment = SecurityAssessment.objects.select_for_update().get(pk=assessment.pk)
+    _require_staff(actor, assessment.site)
+    _require_open(assessment)
+    errors: dict[str, list[str]] = {}
+    keys = {q["key"] for q in checklist.questions(assessment.checklist.definition)}
+    if question_key and question_key not in keys:
+        errors["question_key"] = [_("Choose a question of this checklist, or none.")]
+    if not description.strip():
+        errors["description"] = [_("Describe the risk found.")]
+    if int(likelihood) not in Likelihood.values:
+        errors["likelihood"] = [_("Choose how likely it is.")]
+    if int(impact) not in Impact.values:
+        errors["impact"] = [_("Choose how bad it would be.")]
+    if errors:
+        raise ValidationError(errors)
+    return Finding.objects.create(
+        assessment=assessment,
+        site_id=assessment.site_id,
+        question_key=question_key,
+        description=description.strip(),
+        likelihood=int(likelihood),
+        impact=int(impact),
+        recorded_by=actor,
+    )
+
+
+@transaction.atomic
+def site_action_add(
+    *,
+    actor: Any,
+    site: Site,
+    description: str,
+    owner: Any,
+    due_on: datetime.date,
+    assessment: SecurityAssessment | None = None,
+    finding: Finding | None = None,
+    incident: PremisesIncident | None = None,
+) -> SiteAction:
+    """An action on the site's safety, from an assessment (and one of its findings) or from
+    an incident; its owner is one of the site's staff, its due date today or later."""
+    _require_staff(actor, site)
+    if assessment is not None:
+        if assessment.site_id != site.pk:
+            raise ValidationError(_("The assessment is not this site's."))
+        _require_open(assessment)
+    errors: dict[str, list[str]] = {}
+    if (assessment is None) == (incident is None):
+        errors["__all__"] = [_("An action comes from an assessment or from an incident.")]
+    if incident is not None and incident.site_id != site.pk:
+        errors["__all__"] = [_("The incident is not this site's.")]
+    if finding is not None and (assessment is None or finding.assessment_id != assessment.pk):
+        errors["finding"] = [_("Choose a finding of this assessment, or none.")]
+    if not description.strip():
+        errors["description"] = [_("Say what is to be done.")]
+    if owner is None or not site_staff(site).filter(pk=owner.pk).exists():
+        errors["owner"] = [_("Choose a member of the site's staff.")]
+    if due_on is None or due_on < timezone.localdate():
+        errors["due_on"] = [_("Choose a date from today on.")]
+    if errors:
+        raise ValidationError(errors)
+    return SiteAction.objects.create(
+        site=site,
+        source=ActionSource.ASSESSMENT if assessment is not None else ActionSource.INCIDENT,
+        assessment=assessment,
+        finding=finding,
+        incident=incident,
+        description=description.strip(),
+        owner=owner,
+        due_on=due_on,
+        created_by=actor,
+    )
+
+
+@transaction.atomic
+def site_action_complete(*, actor: Any, action: SiteAction, version: int, note: str) -> SiteAction:
+    """Mark an action done today, saying what was done. Raises EditConflict when someone
+    saved it since the page was read."""
+    _require_staff(actor, action.site)
+    if not note.strip():
+        raise ValidationError({"note": [_("Say what was done.")]})
+    action = claim(SiteAction, pk=action.pk, version=version)
+    if action.done_on is not None:
+        raise ValidationError(_("This action is already marked done."))
+    action.done_on = timezone.localdate()
+    action.done_note = note.strip()
+    action.save(update_fields=["done_on", "done_note"])
+    return action
+
+
+# --- Premises incidents ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def incident_record(
+    *,
+    actor: Any,
+    site: Site,
+    kind: str,
+    occurred_at: datetime.datetime,
+    description: str,
+    actions_taken: str = "",
+) -> PremisesIncident:
+    """Record what happened; the site's security review falls due today."""
+    site = Site.objects.select_for_update().get(pk=site.pk)
+    _require_staff(actor, site)
+    errors: dict[str, list[str]] = {}
+    if occurred_at is None or occurred_at > timezone.now() + datetime.timedelta(minutes=5):
+        errors["occurred_at"] = [_("Give when it happened: now or earlier.")]
+    if not description.strip():
+        errors["description"] = [_("Say what happened.")]
+    if errors:
+        raise ValidationError(errors)
+    incident = PremisesIncident.objects.create(
+        site=site,
+        kind=kind,
+        occurred_at=occurred_at,
+        description=description.strip(),
+        actions_taken=actions_taken.strip(),
+        recorded_by=actor,
+    )
+    site.review_due_on = timezone.localdate()
+    site.review_reason = ReviewReason.INCIDENT
+    site.save(update_fields=["review_due_on", "review_reason"])
+    return incident

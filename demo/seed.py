@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from demo import cases, dataprotection, referrals, risk
+from demo import cases, dataprotection, premises, referrals, risk
 from victimsupport.access import Role, sync_roles
 from victimsupport.accounts.models import Team, User
 
@@ -87,6 +87,12 @@ def seed_demo(*, reset_passwords: bool = False) -> list[DemoAccount]:
         # Once, after the cases and the network: requests at each stage, retention, breaches.
         dataprotection.seed_dataprotection(
             dara=User.objects.get(email__iexact="dpo@demo.example"),
+            sofia=User.objects.get(email__iexact="supervisor@demo.example"),
+            cara=User.objects.get(email__iexact="caseworker@demo.example"),
+        )
+    if not premises.has_sites():
+        # Once, on a new database or one seeded before the premises existed.
+        premises.seed_premises(
             sofia=User.objects.get(email__iexact="supervisor@demo.example"),
             cara=User.objects.get(email__iexact="caseworker@demo.example"),
         )

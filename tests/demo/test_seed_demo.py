@@ -210,3 +210,47 @@ def test_seed_demo_shows_the_data_protection_officers_work():
     # Seeding again adds nothing.
     call_command("seed_demo", stdout=StringIO())
     assert AccessRequest.objects.count() == requests.count()
+
+
+def test_seed_demo_shows_the_premises():
+    from premises.models import (
+        EscapePlan,
+        PageStatus,
+        SafetyPage,
+        SiteAction,
+        SitePhoto,
+        SiteKind,
+    )
+    from premises.selectors.sites import dashboard
+    from victimsupport.stored_files import carries_metadata
+
+    call_command("seed_demo", stdout=StringIO())
+    sofia = User.objects.get(email="supervisor@demo.example")
+    office = sofia.teams.get().sites.get(kind=SiteKind.OFFICE)
+    refuge = sofia.teams.get().sites.get(kind=SiteKind.REFUGE)
+    # The office: a signed-off assessment with findings and an overdue action, photos with no
+    # metadata, an escape plan read by some staff, a drill, a published safety page.
+    assessment = office.assessments.get(status="signed_off")
+    assert assessment.findings.count() == 2
+    assert SiteAction.objects.overdue().filter(site=office).count() == 1
+    assert SiteAction.objects.filter(site=office, done_on__isnull=False).exists()
+    photos = SitePhoto.objects.filter(site=office)
+    assert photos.count() == 2
+    assert not any(carries_metadata(p.content, p.content_type) for p in photos)
+    plan = EscapePlan.objects.get(site=office, status="approved")
+    assert plan.floor_plan and plan.readings.count() == 1
+    assert office.drills.get().actions.count() == 1
+    assert SafetyPage.objects.filter(site=office, status=PageStatus.PUBLISHED).exists()
+    # The refuge: an incident made its review due; a reassessment links it; a page waits.
+    assert refuge.review_reason == "incident" and refuge.review_overdue is False
+    assert refuge.assessments.get().incident == refuge.incidents.get()
+    assert SafetyPage.objects.filter(site=refuge, status=PageStatus.SUBMITTED).exists()
+    assert EscapePlan.objects.filter(site=refuge, status="draft").exists()
+    # The supervisor's dashboard shows them.
+    figures = dashboard(sofia)
+    assert [site.pk for site in figures["reviews_due"]] == [refuge.pk]
+    assert len(figures["overdue_actions"]) == 1 and figures["pages_waiting"] == 1
+    assert {row["site"].pk: row["read"] for row in figures["sites"]} == {office.pk: 1, refuge.pk: 1}
+    assert verify_chain().ok
+    call_command("seed_demo", stdout=StringIO())
+    assert SitePhoto.objects.count() == 3

@@ -218,8 +218,8 @@ def test_seed_demo_shows_the_premises():
         PageStatus,
         SafetyPage,
         SiteAction,
-        SitePhoto,
         SiteKind,
+        SitePhoto,
     )
     from premises.selectors.sites import dashboard
     from victimsupport.stored_files import carries_metadata

@@ -860,6 +860,102 @@ def bench_dataprotection(s: Subjects, reps: int) -> list[Result]:
 # --- Main ----------------------------------------------------------------------------------
 
 
+# --- Premises ------------------------------------------------------------------------------
+
+PHOTO_SIZE = (4032, 3024)  # an ordinary 12 MP phone photo
+
+
+def phone_photo() -> bytes:
+    """A 12 MP JPEG with texture (a flat image compresses to nothing and decodes too fast)."""
+    import io
+
+    from PIL import Image
+
+    rng = random.Random(3)
+    tile = Image.frombytes("RGB", (256, 256), bytes(rng.getrandbits(8) for _ in range(256 * 768)))
+    image = Image.new("RGB", PHOTO_SIZE)
+    for x in range(0, PHOTO_SIZE[0], 256):
+        for y in range(0, PHOTO_SIZE[1], 256):
+            image.paste(tile, (x, y))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=90)
+    return out.getvalue()
+
+
+def bench_premises(s: Subjects, reps: int) -> list[Result]:
+    """The site's page, the supervisor's premises dashboard, the public safety page, a 12 MP
+    photo cleaned and previewed in the core, and the sensitive-terms check on a long page. The
+    sites are the demo's, made for the team of the run and rolled back."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from demo import premises as demo_premises
+    from premises.sensitive import find_sensitive
+    from premises.services import evidence as evidence_services
+
+    results: list[Result] = []
+    with transaction.atomic():
+        office, refuge = demo_premises.seed_sites(sofia=s.supervisor, cara=s.worker, team=s.team)
+        sup, cw = client_for(s.supervisor), client_for(s.worker)
+        from django.test import Client
+
+        anonymous = Client()
+        results.append(
+            ms(
+                "site page",
+                timed(lambda: expect(cw.get(f"/premises/sites/{refuge.pk}/")), reps),
+                100,
+                "a refuge with its panels; writes its access entry",
+            )
+        )
+        results.append(
+            ms(
+                "premises dashboard",
+                timed(lambda: expect(sup.get("/premises/")), reps),
+                150,
+                "the team's sites: reviews, overdue actions, readings",
+            )
+        )
+        results.append(
+            ms(
+                "public safety page",
+                timed(lambda: expect(anonymous.get(f"/safety/{office.public_id}/")), reps),
+                50,
+                "no sign-in",
+            )
+        )
+        photo = phone_photo()
+        results.append(
+            ms(
+                "photo of premises, 12 MP",
+                timed(
+                    lambda: evidence_services.photo_add(
+                        actor=s.worker,
+                        site=office,
+                        data=photo,
+                        caption="Reception",
+                        taken_on=timezone.localdate(),
+                    ),
+                    max(3, reps // 8),
+                    warmup=1,
+                ),
+                3000,
+                f"{len(photo) // 1024:,} KB JPEG re-encoded from its pixels, preview, stored",
+            )
+        )
+        text = " ".join(["We see people by appointment; the door stays locked."] * 60)
+        results.append(
+            ms(
+                "sensitive-terms check",
+                timed(lambda: find_sensitive(text, site=refuge), reps),
+                100,
+                f"{len(text):,} characters against the site's terms and patterns",
+            )
+        )
+        transaction.set_rollback(True)
+    return results
+
+
 def print_table(results: list[Result]) -> None:
     width = max(len(r.name) for r in results)
     print(f"\n{'':<{width}}  {'median':>9}  {'p95':>9}  {'budget':>9}  {'':6}  notes")
@@ -890,7 +986,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         default="",
-        help="comma-separated parts: pages,intake,crypto,access,audit,pdf,referrals,dataprotection",
+        help=(
+            "comma-separated parts: pages,intake,crypto,access,audit,pdf,referrals,"
+            "dataprotection,premises"
+        ),
     )
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
@@ -908,6 +1007,7 @@ def main(argv: list[str] | None = None) -> int:
         "pdf",
         "referrals",
         "dataprotection",
+        "premises",
     }
     print(
         f"Benchmark on {connection.vendor} with {held:,} cases; team '{s.team.name}' "
@@ -931,6 +1031,8 @@ def main(argv: list[str] | None = None) -> int:
         results += bench_referrals(s, args.reps)
     if "dataprotection" in parts:
         results += bench_dataprotection(s, args.reps)
+    if "premises" in parts:
+        results += bench_premises(s, args.reps)
     print_table(results)
     rows = [{k: v for k, v in asdict(r).items() if k != "note"} for r in results]
     args.output.write_text(json.dumps(rows, indent=2) + "\n")

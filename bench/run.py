@@ -866,17 +866,16 @@ PHOTO_SIZE = (4032, 3024)  # an ordinary 12 MP phone photo
 
 
 def phone_photo() -> bytes:
-    """A 12 MP JPEG with texture (a flat image compresses to nothing and decodes too fast)."""
+    """A 12 MP JPEG with texture, about the size of a phone's (a flat image compresses to
+    nothing and decodes too fast; pure noise is larger than any camera writes)."""
     import io
 
     from PIL import Image
 
-    rng = random.Random(3)
-    tile = Image.frombytes("RGB", (256, 256), bytes(rng.getrandbits(8) for _ in range(256 * 768)))
-    image = Image.new("RGB", PHOTO_SIZE)
-    for x in range(0, PHOTO_SIZE[0], 256):
-        for y in range(0, PHOTO_SIZE[1], 256):
-            image.paste(tile, (x, y))
+    small = Image.merge(
+        "RGB", [Image.effect_noise((PHOTO_SIZE[0] // 6, PHOTO_SIZE[1] // 6), 60) for _ in "RGB"]
+    )
+    image = small.resize(PHOTO_SIZE, Image.Resampling.BICUBIC)
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=90)
     return out.getvalue()

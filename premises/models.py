@@ -30,7 +30,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import BooleanField, Case, Q, Value, When
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from victimsupport import limits
@@ -104,7 +104,7 @@ class Opening(models.TextChoices):
 class SiteStatus(models.TextChoices):
     OPEN = "open", _("Open")
     TEMPORARILY_CLOSED = "temporarily_closed", _("Temporarily closed")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("site status", "Closed")
 
 
 class ReviewReason(models.TextChoices):
@@ -414,7 +414,7 @@ class Finding(models.Model):
 
     assessment = models.ForeignKey(
         SecurityAssessment,
-        verbose_name=_("assessment"),
+        verbose_name=_("security assessment"),
         on_delete=models.CASCADE,
         related_name="findings",
     )
@@ -475,7 +475,7 @@ class SiteAction(Versioned):
     source = models.CharField(verbose_name=_("source"), max_length=12, choices=ActionSource.choices)
     assessment = models.ForeignKey(
         SecurityAssessment,
-        verbose_name=_("assessment"),
+        verbose_name=_("security assessment"),
         on_delete=models.CASCADE,
         null=True,
         blank=True,
@@ -748,7 +748,7 @@ class Drill(models.Model):
 
 class IncidentKind(models.TextChoices):
     THREAT_AT_DOOR = "threat_at_door", _("A threat at the door")
-    ADDRESS_BREACH = "address_breach", _("The address became known to someone it must not")
+    ADDRESS_BREACH = "address_breach", _("The address became known to someone who must not know it")
     INTRUSION = "intrusion", _("Someone got in who should not have")
     DAMAGE = "damage", _("Damage to the premises")
     OTHER = "other", _("Something else")

@@ -22,7 +22,7 @@ class SiteForm(VersionedFormMixin, forms.Form):
     name = LimitedCharField(
         label=_("Name"),
         max_length=limits.LONG_NAME,
-        help_text=_("How staff call it. Avoid a name that says where it is."),
+        help_text=_("What staff call it. Avoid a name that says where it is."),
     )
     kind = forms.ChoiceField(label=_("Kind of site"), choices=SiteKind.choices)
     address = LimitedCharField(

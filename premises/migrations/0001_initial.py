@@ -78,7 +78,7 @@ class Migration(migrations.Migration):
             name='PremisesIncident',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('threat_at_door', 'A threat at the door'), ('address_breach', 'The address became known to someone it must not'), ('intrusion', 'Someone got in who should not have'), ('damage', 'Damage to the premises'), ('other', 'Something else')], max_length=20, verbose_name='kind')),
+                ('kind', models.CharField(choices=[('threat_at_door', 'A threat at the door'), ('address_breach', 'The address became known to someone who must not know it'), ('intrusion', 'Someone got in who should not have'), ('damage', 'Damage to the premises'), ('other', 'Something else')], max_length=20, verbose_name='kind')),
                 ('occurred_at', models.DateTimeField(verbose_name='when it happened')),
                 ('description', victimsupport.crypto.fields.EncryptedTextField(max_length=10000, verbose_name='what happened')),
                 ('actions_taken', victimsupport.crypto.fields.EncryptedTextField(blank=True, max_length=10000, verbose_name='what was done at the time')),
@@ -195,7 +195,7 @@ class Migration(migrations.Migration):
                 ('impact', models.PositiveSmallIntegerField(choices=[(1, 'Minor'), (2, 'Moderate'), (3, 'Serious'), (4, 'Major'), (5, 'Severe')], verbose_name='impact')),
                 ('recorded_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='recorded at')),
                 ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
-                ('assessment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='findings', to='premises.securityassessment', verbose_name='assessment')),
+                ('assessment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='findings', to='premises.securityassessment', verbose_name='security assessment')),
                 ('site', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='premises.site', verbose_name='site')),
             ],
             options={
@@ -255,7 +255,7 @@ class Migration(migrations.Migration):
                 ('done_on', models.DateField(blank=True, null=True, verbose_name='done on')),
                 ('done_note', victimsupport.crypto.fields.EncryptedTextField(blank=True, max_length=10000, verbose_name='what was done')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
-                ('assessment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='actions', to='premises.securityassessment', verbose_name='assessment')),
+                ('assessment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='actions', to='premises.securityassessment', verbose_name='security assessment')),
                 ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
                 ('drill', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='actions', to='premises.drill', verbose_name='drill')),
                 ('finding', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='actions', to='premises.finding', verbose_name='finding')),

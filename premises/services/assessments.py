@@ -443,7 +443,7 @@ def incident_record(
     _require_staff(actor, site)
     errors: dict[str, list[str]] = {}
     if occurred_at is None or occurred_at > timezone.now() + datetime.timedelta(minutes=5):
-        errors["occurred_at"] = [_("Give when it happened: now or earlier.")]
+        errors["occurred_at"] = [_("Give a time that is now or in the past.")]
     if not description.strip():
         errors["description"] = [_("Say what happened.")]
     if errors:

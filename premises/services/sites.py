@@ -59,7 +59,7 @@ def site_create(
     if Role.SUPERVISOR not in roles_of(actor):
         raise PermissionDenied(_("Only a supervisor adds a site."))
     if team is None or not actor.teams.filter(pk=team.pk).exists():
-        raise PermissionDenied(_("A site is added to one of the teams you supervise."))
+        raise PermissionDenied(_("Add the site to one of the teams you supervise."))
     site = Site(
         team=team,
         name=name,

@@ -292,14 +292,19 @@ def listed_terms(site: Site) -> list[str]:
 class SensitiveCheck:
     """The check for one site, its phrases read once (a page has four texts to check)."""
 
-    def __init__(self, site: Site) -> None:
+    def __init__(self, site: Site, *, kinds: frozenset[str] | None = None) -> None:
+        """``kinds``: the kinds of match to look for (all of them unless given)."""
+        self.kinds = frozenset(PRIORITY) if kinds is None else kinds
         self.phrases: list[tuple[str, str, Any]] = []
-        for phrase in address_parts(site.address or ""):
-            self.phrases.append((Kind.ADDRESS, phrase, _("it is in the site's address")))
-        for phrase in listed_terms(site):
-            self.phrases.append((Kind.TERM, phrase, _("it is on the sensitive-terms list")))
-        for phrase in staff_surnames(site):
-            self.phrases.append((Kind.SURNAME, phrase, _("a member of the team has this name")))
+        if Kind.ADDRESS in self.kinds:
+            for phrase in address_parts(site.address or ""):
+                self.phrases.append((Kind.ADDRESS, phrase, _("it is in the site's address")))
+        if Kind.TERM in self.kinds:
+            for phrase in listed_terms(site):
+                self.phrases.append((Kind.TERM, phrase, _("it is on the sensitive-terms list")))
+        if Kind.SURNAME in self.kinds:
+            for phrase in staff_surnames(site):
+                self.phrases.append((Kind.SURNAME, phrase, _("a member of the team has this name")))
 
     def find(self, text: str) -> list[Match]:
         if not text:
@@ -310,6 +315,8 @@ class SensitiveCheck:
             for start, end in _find_phrase(text, folded, where, phrase):
                 found.append(Match(kind, text[start:end], why, start, end))
         for kind, pattern, why in SHAPES:
+            if kind not in self.kinds:
+                continue
             for hit in pattern.finditer(text):
                 value = hit.group(0).strip()
                 if value:
@@ -330,3 +337,16 @@ def _keep_most_specific(found: list[Match]) -> list[Match]:
 def find_sensitive(text: str, *, site: Site) -> list[Match]:
     """Everything in ``text`` that a page about ``site`` must not say (see the module)."""
     return SensitiveCheck(site).find(text)
+
+
+# What would place a site or give the way in: its address, a street address or postcode, and
+# its listed terms (door codes). Not staff surnames, rooms or other numbers: evidence written
+# for staff names rooms and people.
+LOCATION_KINDS = frozenset({Kind.ADDRESS, Kind.TERM, Kind.STREET, Kind.POSTCODE, Kind.DOOR_CODE})
+
+
+def location_matches(text: str, *, site: Site) -> list[Match]:
+    """What in ``text`` would place ``site`` or give the way in. The evidence of a refuge that
+    an auditor reads (photo captions, assessment answers and findings, drills, escape plans) is
+    checked with this when it is saved: a refuge's address reaches no auditor by its text."""
+    return SensitiveCheck(site, kinds=LOCATION_KINDS).find(text)

@@ -186,6 +186,15 @@ class Site(Versioned):
         return f"site {self.pk}"
 
     @property
+    def shown_name(self) -> str:
+        """The name pages show. A refuge's name can place it, so it is shown only to those who
+        may see its address (``can_see_address``, from ``visible_to``); anyone else, and any
+        page that read the site another way, reads "Refuge no. 12" instead."""
+        if self.kind != SiteKind.REFUGE or getattr(self, "can_see_address", False):
+            return self.name
+        return gettext("Refuge no. %(number)s") % {"number": self.pk}
+
+    @property
     def review_overdue(self) -> bool:
         return self.status != SiteStatus.CLOSED and (
             self.review_due_on is None or self.review_due_on < timezone.localdate()

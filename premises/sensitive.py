@@ -295,9 +295,11 @@ class SensitiveCheck:
     def __init__(self, site: Site) -> None:
         self.phrases: list[tuple[str, str, Any]] = []
         for phrase in address_parts(site.address or ""):
-            self.phrases.append((Kind.ADDRESS, phrase, _("it is in the site's address")))
+            self.phrases.append((Kind.ADDRESS, phrase, _("it would tell people where the site is")))
         for phrase in listed_terms(site):
-            self.phrases.append((Kind.TERM, phrase, _("it is on the sensitive-terms list")))
+            self.phrases.append(
+                (Kind.TERM, phrase, _("a supervisor listed it as never to be shown"))
+            )
         for phrase in staff_surnames(site):
             self.phrases.append((Kind.SURNAME, phrase, _("a member of the team has this name")))
 

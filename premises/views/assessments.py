@@ -261,8 +261,9 @@ def _signed_off(request: HttpRequest, site, assessment):
 def finding_new(request: HttpRequest, site_id: int, security_assessment_id: int):
     site = _site(request, site_id, write=True)
     assessment = _assessment(request, site, security_assessment_id, write=True)
-    if assessment.status == AssessmentStatus.SIGNED_OFF:
-        # Not a form that the service would refuse once filled in: the assessment says why.
+    if assessment.status == AssessmentStatus.SIGNED_OFF and request.method != "POST":
+        # Not a form that the service would refuse once filled in (a POST is still refused,
+        # 403): the assessment says why.
         return _signed_off(request, site, assessment)
     form = FindingForm(request.POST or None, questions=selectors.question_choices(assessment))
     if request.method == "POST":
@@ -289,8 +290,9 @@ def finding_new(request: HttpRequest, site_id: int, security_assessment_id: int)
 def assessment_action_new(request: HttpRequest, site_id: int, security_assessment_id: int):
     site = _site(request, site_id, write=True)
     assessment = _assessment(request, site, security_assessment_id, write=True)
-    if assessment.status == AssessmentStatus.SIGNED_OFF:
-        # Not a form that the service would refuse once filled in: the assessment says why.
+    if assessment.status == AssessmentStatus.SIGNED_OFF and request.method != "POST":
+        # Not a form that the service would refuse once filled in (a POST is still refused,
+        # 403): the assessment says why.
         return _signed_off(request, site, assessment)
     findings = Finding.objects.visible_to(request.user).filter(assessment=assessment)
     initial = {}

@@ -298,10 +298,14 @@ class SensitiveCheck:
         self.phrases: list[tuple[str, str, Any]] = []
         if Kind.ADDRESS in self.kinds:
             for phrase in address_parts(site.address or ""):
-                self.phrases.append((Kind.ADDRESS, phrase, _("it is in the site's address")))
+                self.phrases.append(
+                    (Kind.ADDRESS, phrase, _("it would tell people where the site is"))
+                )
         if Kind.TERM in self.kinds:
             for phrase in listed_terms(site):
-                self.phrases.append((Kind.TERM, phrase, _("it is on the sensitive-terms list")))
+                self.phrases.append(
+                    (Kind.TERM, phrase, _("a supervisor listed it as never to be shown"))
+                )
         if Kind.SURNAME in self.kinds:
             for phrase in staff_surnames(site):
                 self.phrases.append((Kind.SURNAME, phrase, _("a member of the team has this name")))

@@ -251,11 +251,20 @@ def security_assessment_sign_off(request: HttpRequest, site_id: int, security_as
 # --- Findings and actions -------------------------------------------------------------------
 
 
+def _signed_off(request: HttpRequest, site, assessment):
+    messages.error(request, _("This assessment is signed off: it can no longer be changed."))
+    return redirect("premises:security_assessment", site.pk, assessment.pk)
+
+
 @login_required
 @require_http_methods(GET_AND_POST)
 def finding_new(request: HttpRequest, site_id: int, security_assessment_id: int):
     site = _site(request, site_id, write=True)
     assessment = _assessment(request, site, security_assessment_id, write=True)
+    if assessment.status == AssessmentStatus.SIGNED_OFF and request.method != "POST":
+        # Not a form that the service would refuse once filled in (a POST is still refused,
+        # 403): the assessment says why.
+        return _signed_off(request, site, assessment)
     form = FindingForm(request.POST or None, questions=selectors.question_choices(assessment))
     if request.method == "POST":
         if form.is_valid():
@@ -281,6 +290,10 @@ def finding_new(request: HttpRequest, site_id: int, security_assessment_id: int)
 def assessment_action_new(request: HttpRequest, site_id: int, security_assessment_id: int):
     site = _site(request, site_id, write=True)
     assessment = _assessment(request, site, security_assessment_id, write=True)
+    if assessment.status == AssessmentStatus.SIGNED_OFF and request.method != "POST":
+        # Not a form that the service would refuse once filled in (a POST is still refused,
+        # 403): the assessment says why.
+        return _signed_off(request, site, assessment)
     findings = Finding.objects.visible_to(request.user).filter(assessment=assessment)
     initial = {}
     chosen = request.GET.get("finding")

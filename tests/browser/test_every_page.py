@@ -39,6 +39,21 @@ from cases.intake import STEPS, draft_start
 from cases.levels import RiskLevel
 from cases.models import Case, Consent, Document, DuplicateMatch, IntakeDraft
 from demo.seed import seed_demo
+from premises.models import (
+    AssessmentStatus,
+    Drill,
+    EscapePlan,
+    Finding,
+    PageStatus,
+    PlanStatus,
+    PremisesIncident,
+    SafetyPage,
+    SecurityAssessment,
+    SensitiveTerm,
+    Site,
+    SiteAction,
+    SitePhoto,
+)
 from referrals import services as referral_services
 from referrals.models import Agreement, PartnerOrganisation
 from risk import dashboard as risk_dashboard
@@ -52,6 +67,8 @@ from victimsupport.accounts.models import User
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WIDTHS = (390, 768, 1280)
+# EVERY_PAGE_ONLY=premises (a regular expression on "namespace:name") checks those pages only.
+ONLY = re.compile(os.environ.get("EVERY_PAGE_ONLY") or "")
 SHOTS = Path(os.environ.get("PAGE_SCREENSHOTS") or Path(tempfile.gettempdir()) / "every-page")
 AXE_SOURCE = Path(axe_playwright_python.__file__).with_name("axe.min.js").read_text()
 
@@ -205,8 +222,41 @@ def demo_world() -> tuple[dict[str, User | None], dict[str, list[str]]]:
         "agreement_id": [a.pk for a in Agreement.objects.order_by("pk")[:1]],
         "tile": list(risk_dashboard.DRILLDOWNS),
         "step": STEPS,
+        **premises_samples(),
     }
     return {"anonymous": None, **users}, {k: [str(v) for v in vs] for k, vs in samples.items()}
+
+
+def premises_samples() -> dict[str, list[Any]]:
+    """The demo's office and refuge, and one of each of their records: an assessment signed
+    off (the office's) and a draft (the refuge's reassessment), an approved escape plan and
+    the draft of the next, a published safety page and one waiting for review. A page below a
+    site is opened once per site; the pairs that do not belong together answer 404."""
+    sites = list(Site.objects.order_by("pk"))
+    assert len(sites) == 2, "the demo makes the North office and refuge"
+    office = next(s for s in sites if s.kind != "refuge")
+
+    def one(qs, **where):
+        return [o.pk for o in qs.filter(**where).order_by("pk")[:1]]
+
+    return {
+        "site_id": [s.pk for s in sites],
+        "security_assessment_id": one(
+            SecurityAssessment.objects, status=AssessmentStatus.SIGNED_OFF
+        )
+        + one(SecurityAssessment.objects, status=AssessmentStatus.DRAFT),
+        "finding_id": one(Finding.objects),
+        "site_action_id": one(SiteAction.objects, done_on=None),
+        "photo_id": one(SitePhoto.objects),
+        "plan_id": one(EscapePlan.objects, status=PlanStatus.APPROVED)
+        + one(EscapePlan.objects, status=PlanStatus.DRAFT),
+        "drill_id": one(Drill.objects),
+        "incident_id": one(PremisesIncident.objects),
+        "page_id": one(SafetyPage.objects, status=PageStatus.PUBLISHED)
+        + one(SafetyPage.objects, status=PageStatus.SUBMITTED),
+        "term_id": one(SensitiveTerm.objects),
+        "public_id": [office.public_id],
+    }
 
 
 # --- What each role is answered ---------------------------------------------------------------
@@ -303,11 +353,26 @@ def check_menu(page, shots: Path) -> list[str]:
     ] * bool(small)
 
 
+def premises_pages_are_not_south_s(every: list[tuple[Pattern, list[str]]]) -> None:
+    """Another team's caseworker (South's Sam) is answered 404 by every page of North's sites
+    (405 by the actions that take a POST only: a GET is refused before anything is fetched)."""
+    sam = User.objects.get(email="south.caseworker@demo.example")
+    below_a_site = [(p, urls) for p, urls in every if "site_id" in p.params]
+    client = Client()
+    client.force_login(sam)
+    answered = {url: client.get(url).status_code for _, urls in below_a_site for url in urls}
+    assert answered and set(answered.values()) <= {404, 405}, {
+        u: c for u, c in answered.items() if c not in (404, 405)
+    }
+
+
 def test_every_page_fits_every_width_for_every_role(browser, live_server):
     started = time.monotonic()
     users, samples = demo_world()
     every = [(p, urls) for p in patterns() for urls in urls_of(p, samples)]
     assert len({p.name for p, _ in every}) > 40  # the resolver was walked
+    every = [(p, urls) for p, urls in every if ONLY.search(p.name)]
+    premises_pages_are_not_south_s(every)
     problems: dict[tuple[str, str, str], list[str]] = {}
     summary = []
     seen: set[str] = set()

@@ -44,8 +44,16 @@ from victimsupport.crypto.fields import (
 )
 from victimsupport.stored_files import Refusal
 
-# A site's security is reviewed at least this often, and after every premises incident.
-REVIEW_INTERVAL = datetime.timedelta(days=365)
+# A site's security is reviewed at least once a year, and after every premises incident.
+
+
+def a_year_after(day: datetime.date) -> datetime.date:
+    """The same day next year (29 February gives 28 February): when a signed-off site's next
+    review falls due."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
 
 
 # --- Who sees a site ------------------------------------------------------------------------
@@ -390,6 +398,19 @@ class SecurityAssessment(Versioned):
         related_name="+",
     )
     signed_off_at = models.DateTimeField(verbose_name=_("signed off at"), null=True, blank=True)
+    # The supervisor's reason when a submitted assessment was sent back to draft (the last time).
+    returned_reason = EncryptedTextField(
+        verbose_name=_("reason for sending back"), max_length=limits.REASON, blank=True
+    )
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent back by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    returned_at = models.DateTimeField(verbose_name=_("sent back at"), null=True, blank=True)
 
     objects = SecurityAssessmentQuerySet.as_manager()
 
@@ -467,6 +488,15 @@ class ActionSource(models.TextChoices):
 
 
 class SiteActionQuerySet(SiteChildQuerySet):
+    def visible_to(self, user: Any) -> SiteActionQuerySet:
+        """As for any row of a site, except that the actions following an incident are its
+        staff's only: what to do after an incident tells what happened (an auditor never
+        reads an incident, so neither its actions)."""
+        seen = super().visible_to(user)
+        if not roles_of(user) & CASE_ROLES:
+            seen = seen.exclude(Q(source=ActionSource.INCIDENT) | Q(incident__isnull=False))
+        return seen
+
     def open(self) -> SiteActionQuerySet:
         return self.filter(done_on__isnull=True)
 

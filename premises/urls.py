@@ -47,6 +47,11 @@ urlpatterns = [
         name="security_assessment_sign_off",
     ),
     path(
+        "sites/<int:site_id>/assessments/<int:security_assessment_id>/send-back/",
+        assessments.security_assessment_return,
+        name="security_assessment_return",
+    ),
+    path(
         "sites/<int:site_id>/assessments/<int:security_assessment_id>/findings/new/",
         assessments.finding_new,
         name="finding_new",

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from premises import checklist
@@ -53,8 +54,16 @@ class AssessmentStartForm(forms.Form):
         self.fields["checklist_version"].queryset = checklists
         self.fields["incident"].queryset = incidents
         self.fields["incident"].label_from_instance = lambda i: (
-            f"{i.occurred_at:%Y-%m-%d %H:%M} · {i.get_kind_display()}"
+            f"{timezone.localtime(i.occurred_at):%Y-%m-%d %H:%M} · {i.get_kind_display()}"
         )
+
+
+class AssessmentReturnForm(forms.Form):
+    reason = LimitedCharField(
+        label=_("What is to be changed before it is submitted again"),
+        max_length=limits.REASON,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class AnswersForm(VersionedFormMixin, forms.Form):

@@ -17,14 +17,14 @@ from django.conf import global_settings, settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext as _
 
 from premises import checklist
 from premises.models import (
-    REVIEW_INTERVAL,
     ActionSource,
     AnswerKind,
     AssessmentStatus,
@@ -32,14 +32,18 @@ from premises.models import (
     ChecklistVersion,
     Finding,
     Impact,
+    IncidentKind,
     Likelihood,
     PremisesIncident,
     ReviewReason,
     SecurityAssessment,
     Site,
     SiteAction,
+    SiteKind,
+    a_year_after,
     is_site_supervisor,
 )
+from premises.sensitive import LOCATION_KINDS, SensitiveCheck
 from victimsupport import limits
 from victimsupport.access import CASE_ROLES, MaySeeNotChange
 from victimsupport.concurrency import claim
@@ -159,6 +163,69 @@ def _require_open(assessment: SecurityAssessment) -> None:
         raise MaySeeNotChange(_("This assessment is signed off: it can no longer be changed."))
 
 
+def _require_draft(assessment: SecurityAssessment) -> None:
+    """Findings and actions are added while the assessment is a draft: once submitted, what
+    the supervisor signs off is fixed (they send it back to draft to have it changed)."""
+    _require_open(assessment)
+    if assessment.status != AssessmentStatus.DRAFT:
+        raise ValidationError(
+            _(
+                "This assessment was submitted: findings and actions are added while it is a "
+                "draft. A supervisor of the site's team can send it back to draft."
+            )
+        )
+
+
+# --- What a refuge's evidence must not say -------------------------------------------------
+
+
+def location_check(site: Site) -> SensitiveCheck | None:
+    """The check for what would place a refuge (its address, a street, a postcode, its listed
+    terms), read once for all the texts of one save; None for any other kind of site."""
+    if site.kind != SiteKind.REFUGE:
+        return None
+    return SensitiveCheck(site, kinds=LOCATION_KINDS)
+
+
+def location_refusal(check: SensitiveCheck | None, text: str, what: str, read_by: str) -> Any:
+    """The refusal for ``text`` (None when it says nothing that places the site): ``what`` is
+    the text's name in a sentence ("The summary"), ``read_by`` the closing advice."""
+    if check is None:
+        return None
+    matches = check.find(text)
+    if not matches:
+        return None
+    named = "; ".join(
+        gettext('%(kind)s: "%(text)s"') % {"kind": match.label, "text": match.text}
+        for match in matches
+    )
+    return gettext("%(what)s names %(matches)s. %(advice)s") % {
+        "what": what,
+        "matches": named,
+        "advice": read_by,
+    }
+
+
+def _assessment_advice() -> str:
+    return gettext(
+        "A refuge's assessment is read by auditors: describe it without saying where it is."
+    )
+
+
+def _action_advice() -> str:
+    return gettext(
+        "A refuge's actions are read by auditors: describe them without saying where it is."
+    )
+
+
+def _question_names(definition: dict[str, Any]) -> dict[str, str]:
+    language = get_language()
+    return {
+        q["key"]: Truncator(checklist.text_in(q.get("text"), language)).words(6, truncate="…")
+        for q in checklist.questions(definition)
+    }
+
+
 # --- Assessments ----------------------------------------------------------------------------
 
 
@@ -254,6 +321,20 @@ def security_assessment_save(
     cleaned = clean_answers(assessment.checklist.definition, answers)
     if len(summary) > limits.DETAILS:
         raise ValidationError({"summary": [_("The summary is too long.")]})
+    check = location_check(assessment.site)
+    if check is not None:
+        errors: dict[str, list[str]] = {}
+        names = _question_names(assessment.checklist.definition)
+        for key, value in cleaned.items():
+            what = gettext('The note for "%(question)s"') % {"question": names.get(key, key)}
+            refusal = location_refusal(check, value["note"], what, _assessment_advice())
+            if refusal:
+                errors[f"note_{key}"] = [refusal]
+        refusal = location_refusal(check, summary, gettext("The summary"), _assessment_advice())
+        if refusal:
+            errors["summary"] = [refusal]
+        if errors:
+            raise ValidationError(errors)
     assessment = claim(SecurityAssessment, pk=assessment.pk, version=version)
     if assessment.status != AssessmentStatus.DRAFT:
         raise ValidationError(
@@ -300,8 +381,11 @@ def security_assessment_submit(*, actor: Any, assessment: SecurityAssessment) ->
 def security_assessment_sign_off(
     *, actor: Any, assessment: SecurityAssessment
 ) -> SecurityAssessment:
-    """A supervisor of the site's team signs a submitted assessment off: it is then read-only,
-    and the site's next review falls due a year on."""
+    """A supervisor of the site's team, other than the person who started it, signs a
+    submitted assessment off: it is then read-only, and the site's next review falls due the
+    same day next year. Unless an incident happened (or was recorded) after the assessment
+    started and the assessment does not follow it: the review that incident made due stays
+    due."""
     assessment = SecurityAssessment.objects.select_for_update().get(pk=assessment.pk)
     site = Site.objects.select_for_update().get(pk=assessment.site_id)
     if not is_site_supervisor(actor, site):
@@ -312,14 +396,69 @@ def security_assessment_sign_off(
             if assessment.status == AssessmentStatus.DRAFT
             else _("This assessment is already signed off.")
         )
+    if assessment.started_by_id == actor.pk:
+        raise ValidationError(
+            _(
+                "You started this assessment. Someone other than the person who carried out "
+                "the assessment signs it off: ask another supervisor of the site's team."
+            )
+        )
     now = timezone.now()
     assessment.status = AssessmentStatus.SIGNED_OFF
     assessment.signed_off_by = actor
     assessment.signed_off_at = now
     assessment.save(update_fields=["status", "signed_off_by", "signed_off_at"])
-    site.review_due_on = timezone.localdate(now) + REVIEW_INTERVAL
-    site.review_reason = ReviewReason.YEARLY
-    site.save(update_fields=["review_due_on", "review_reason"])
+    if not incidents_since(assessment).exists():
+        site.review_due_on = a_year_after(timezone.localdate(now))
+        site.review_reason = ReviewReason.YEARLY
+        site.save(update_fields=["review_due_on", "review_reason"])
+    return assessment
+
+
+def incidents_since(assessment: SecurityAssessment) -> Any:
+    """The site's incidents that happened or were recorded after ``assessment`` started, other
+    than the one it follows: it did not assess the site after them."""
+    since = assessment.started_at
+    found = PremisesIncident.objects.filter(site_id=assessment.site_id).filter(
+        Q(occurred_at__gt=since) | Q(recorded_at__gt=since)
+    )
+    if assessment.incident_id:
+        found = found.exclude(pk=assessment.incident_id)
+    return found
+
+
+@transaction.atomic
+def security_assessment_return(
+    *, actor: Any, assessment: SecurityAssessment, reason: str
+) -> SecurityAssessment:
+    """A supervisor of the site's team sends a submitted assessment back to draft, saying
+    why: its staff change it and submit it again."""
+    assessment = SecurityAssessment.objects.select_for_update().get(pk=assessment.pk)
+    if not is_site_supervisor(actor, assessment.site):
+        raise MaySeeNotChange(
+            _("Only a supervisor of the site's team sends an assessment back to draft.")
+        )
+    if assessment.status != AssessmentStatus.SUBMITTED:
+        raise ValidationError(_("Only an assessment waiting for sign-off can be sent back."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say what is to be changed.")]})
+    if len(reason) > limits.REASON:
+        raise ValidationError(
+            {
+                "reason": [
+                    _("Keep the reason under %(limit)d characters.") % {"limit": limits.REASON}
+                ]
+            }
+        )
+    assessment.status = AssessmentStatus.DRAFT
+    assessment.submitted_at = None
+    assessment.returned_reason = reason
+    assessment.returned_by = actor
+    assessment.returned_at = timezone.now()
+    assessment.save(
+        update_fields=["status", "submitted_at", "returned_reason", "returned_by", "returned_at"]
+    )
     return assessment
 
 
@@ -338,7 +477,7 @@ def finding_add(
 ) -> Finding:
     assessment = SecurityAssessment.objects.select_for_update().get(pk=assessment.pk)
     _require_staff(actor, assessment.site)
-    _require_open(assessment)
+    _require_draft(assessment)
     errors: dict[str, list[str]] = {}
     keys = {q["key"] for q in checklist.questions(assessment.checklist.definition)}
     if question_key and question_key not in keys:
@@ -349,6 +488,14 @@ def finding_add(
         errors["likelihood"] = [_("Choose how likely it is.")]
     if int(impact) not in Impact.values:
         errors["impact"] = [_("Choose how bad it would be.")]
+    refusal = location_refusal(
+        location_check(assessment.site),
+        description,
+        gettext("The description of the finding"),
+        _assessment_advice(),
+    )
+    if refusal:
+        errors["description"] = [refusal]
     if errors:
         raise ValidationError(errors)
     return Finding.objects.create(
@@ -380,7 +527,8 @@ def site_action_add(
     if assessment is not None:
         if assessment.site_id != site.pk:
             raise ValidationError(_("The assessment is not this site's."))
-        _require_open(assessment)
+        assessment = SecurityAssessment.objects.select_for_update().get(pk=assessment.pk)
+        _require_draft(assessment)
     errors: dict[str, list[str]] = {}
     if (assessment is None) == (incident is None):
         errors["__all__"] = [_("An action comes from an assessment or from an incident.")]
@@ -394,6 +542,13 @@ def site_action_add(
         errors["owner"] = [_("Choose a member of the site's staff.")]
     if due_on is None or due_on < timezone.localdate():
         errors["due_on"] = [_("Choose a date from today on.")]
+    # An incident's actions are its staff's only; the others an auditor reads.
+    if incident is None:
+        refusal = location_refusal(
+            location_check(site), description, gettext("What is to be done"), _action_advice()
+        )
+        if refusal:
+            errors["description"] = [refusal]
     if errors:
         raise ValidationError(errors)
     return SiteAction.objects.create(
@@ -416,6 +571,12 @@ def site_action_complete(*, actor: Any, action: SiteAction, version: int, note: 
     _require_staff(actor, action.site)
     if not note.strip():
         raise ValidationError({"note": [_("Say what was done.")]})
+    if action.source != ActionSource.INCIDENT and action.incident_id is None:
+        refusal = location_refusal(
+            location_check(action.site), note, gettext("What was done"), _action_advice()
+        )
+        if refusal:
+            raise ValidationError({"note": [refusal]})
     action = claim(SiteAction, pk=action.pk, version=version)
     if action.done_on is not None:
         raise ValidationError(_("This action is already marked done."))
@@ -442,13 +603,15 @@ def incident_record(
     site = Site.objects.select_for_update().get(pk=site.pk)
     _require_staff(actor, site)
     errors: dict[str, list[str]] = {}
+    if kind not in IncidentKind.values:
+        errors["kind"] = [_("Choose what kind of incident it was.")]
     if occurred_at is None or occurred_at > timezone.now() + datetime.timedelta(minutes=5):
         errors["occurred_at"] = [_("Give a time that is now or in the past.")]
     if not description.strip():
         errors["description"] = [_("Say what happened.")]
     if errors:
         raise ValidationError(errors)
-    incident = PremisesIncident.objects.create(
+    incident = PremisesIncident(
         site=site,
         kind=kind,
         occurred_at=occurred_at,
@@ -456,6 +619,8 @@ def incident_record(
         actions_taken=actions_taken.strip(),
         recorded_by=actor,
     )
+    incident.full_clean()
+    incident.save()
     site.review_due_on = timezone.localdate()
     site.review_reason = ReviewReason.INCIDENT
     site.save(update_fields=["review_due_on", "review_reason"])

@@ -24,6 +24,7 @@ from premises.forms.assessments import (
     ActionDoneForm,
     ActionForm,
     AnswersForm,
+    AssessmentReturnForm,
     AssessmentStartForm,
     FindingForm,
     IncidentForm,
@@ -143,6 +144,7 @@ def _assessment_page(
     *,
     status: int = 200,
     error: Any = None,
+    return_form: AssessmentReturnForm | None = None,
 ) -> HttpResponse:
     actions = list(
         SiteAction.objects.visible_to(request.user)
@@ -150,6 +152,8 @@ def _assessment_page(
         .select_related("owner", "finding")
     )
     can_write = bool(site.can_write) and assessment.status != AssessmentStatus.SIGNED_OFF
+    submitted = assessment.status == AssessmentStatus.SUBMITTED
+    supervises = submitted and is_site_supervisor(request.user, site)
     record_access(actor=request.user, obj=assessment, kind=AccessKind.VIEW)
     return render(
         request,
@@ -162,8 +166,11 @@ def _assessment_page(
             "actions": actions,
             "can_write": can_write,
             "can_fill": can_write and assessment.status == AssessmentStatus.DRAFT,
-            "can_sign_off": assessment.status == AssessmentStatus.SUBMITTED
-            and is_site_supervisor(request.user, site),
+            "can_sign_off": supervises and assessment.started_by_id != request.user.pk,
+            "started_it": supervises and assessment.started_by_id == request.user.pk,
+            "can_return": supervises,
+            "return_form": return_form or (AssessmentReturnForm() if supervises else None),
+            "incidents_since": supervises and services.incidents_since(assessment).exists(),
             "error": error,
         },
         status=status,
@@ -244,16 +251,52 @@ def security_assessment_sign_off(request: HttpRequest, site_id: int, security_as
         services.security_assessment_sign_off(actor=request.user, assessment=assessment)
     except ValidationError as exc:
         return _assessment_page(request, site, assessment, status=400, error=exc.messages)
-    messages.success(request, _("Signed off. The next review falls due in a year."))
+    if services.incidents_since(assessment).exists():
+        messages.success(
+            request,
+            _(
+                "Signed off. The site's review stays due: an incident happened after this "
+                "assessment started. Start a new assessment that follows it."
+            ),
+        )
+    else:
+        messages.success(request, _("Signed off. The next review falls due in a year."))
+    return redirect("premises:security_assessment", site.pk, assessment.pk)
+
+
+@login_required
+@require_POST
+def security_assessment_return(request: HttpRequest, site_id: int, security_assessment_id: int):
+    """A supervisor sends a submitted assessment back to draft, with what is to be changed."""
+    site = _site(request, site_id, write=True)
+    assessment = _assessment(request, site, security_assessment_id, write=True)
+    form = AssessmentReturnForm(request.POST)
+    if not form.is_valid():
+        return _assessment_page(request, site, assessment, status=400, return_form=form)
+    try:
+        services.security_assessment_return(
+            actor=request.user, assessment=assessment, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return _assessment_page(request, site, assessment, status=400, return_form=form)
+    messages.success(request, _("Sent back to draft, with what is to be changed."))
+    return redirect("premises:security_assessment", site.pk, assessment.pk)
+
+
+def _not_draft(request: HttpRequest, site: Site, assessment: SecurityAssessment) -> Any:
+    """For the forms that add to an assessment: once submitted, back to its page (a POST goes
+    on to the service, which refuses it and keeps what was typed)."""
+    if request.method == "POST" or assessment.status == AssessmentStatus.DRAFT:
+        return None
+    messages.error(
+        request,
+        _("This assessment is no longer a draft: findings and actions are added to a draft."),
+    )
     return redirect("premises:security_assessment", site.pk, assessment.pk)
 
 
 # --- Findings and actions -------------------------------------------------------------------
-
-
-def _signed_off(request: HttpRequest, site, assessment):
-    messages.error(request, _("This assessment is signed off: it can no longer be changed."))
-    return redirect("premises:security_assessment", site.pk, assessment.pk)
 
 
 @login_required
@@ -261,10 +304,8 @@ def _signed_off(request: HttpRequest, site, assessment):
 def finding_new(request: HttpRequest, site_id: int, security_assessment_id: int):
     site = _site(request, site_id, write=True)
     assessment = _assessment(request, site, security_assessment_id, write=True)
-    if assessment.status == AssessmentStatus.SIGNED_OFF and request.method != "POST":
-        # Not a form that the service would refuse once filled in (a POST is still refused,
-        # 403): the assessment says why.
-        return _signed_off(request, site, assessment)
+    if (back := _not_draft(request, site, assessment)) is not None:
+        return back
     form = FindingForm(request.POST or None, questions=selectors.question_choices(assessment))
     if request.method == "POST":
         if form.is_valid():
@@ -290,10 +331,8 @@ def finding_new(request: HttpRequest, site_id: int, security_assessment_id: int)
 def assessment_action_new(request: HttpRequest, site_id: int, security_assessment_id: int):
     site = _site(request, site_id, write=True)
     assessment = _assessment(request, site, security_assessment_id, write=True)
-    if assessment.status == AssessmentStatus.SIGNED_OFF and request.method != "POST":
-        # Not a form that the service would refuse once filled in (a POST is still refused,
-        # 403): the assessment says why.
-        return _signed_off(request, site, assessment)
+    if (back := _not_draft(request, site, assessment)) is not None:
+        return back
     findings = Finding.objects.visible_to(request.user).filter(assessment=assessment)
     initial = {}
     chosen = request.GET.get("finding")

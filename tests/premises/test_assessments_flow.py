@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from premises import checklist
-from premises.models import REVIEW_INTERVAL, AssessmentStatus, SecurityAssessment, SiteAction
+from premises.models import AssessmentStatus, SecurityAssessment, SiteAction, a_year_after
 from premises.selectors.assessments import band, site_panel
 from tests import factories
 from victimsupport.access import Role
@@ -104,7 +104,7 @@ def test_the_whole_flow_from_start_to_sign_off(client, site, people):
     site.refresh_from_db()
     assert assessment.status == AssessmentStatus.SIGNED_OFF
     assert assessment.signed_off_by == sofia
-    assert site.review_due_on == timezone.localdate() + REVIEW_INTERVAL
+    assert site.review_due_on == a_year_after(timezone.localdate())
     assert site.review_reason == "yearly"
     factories.assert_changed(assessment, actor=sofia, since=since)
 

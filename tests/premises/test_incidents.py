@@ -155,3 +155,37 @@ def test_the_incident_list_takes_the_same_queries_for_many_rows(
     with django_assert_max_num_queries(len(ctx)):
         page = client.get(url("incidents", site))
     assert page.status_code == 200
+
+
+def test_an_unknown_kind_is_refused(site, people):
+    from django.core.exceptions import ValidationError
+
+    from premises.services.assessments import incident_record
+
+    with pytest.raises(ValidationError) as refused:
+        incident_record(
+            actor=people["cara"],
+            site=site,
+            kind="anything at all",
+            occurred_at=timezone.now(),
+            description="Something.",
+        )
+    assert "kind" in refused.value.message_dict
+    assert not PremisesIncident.objects.exists()
+
+
+def test_the_incident_choice_shows_the_local_time(site, people, settings):
+    import datetime
+
+    from premises.forms.assessments import AssessmentStartForm
+    from premises.selectors.assessments import published_checklists
+
+    settings.TIME_ZONE = "Europe/Brussels"
+    timezone.deactivate()
+    at = datetime.datetime(2026, 7, 1, 8, 30, tzinfo=datetime.UTC)  # 10:30 in Brussels
+    incident = factories.make_incident(site, people["cara"], occurred_at=at)
+    form = AssessmentStartForm(
+        checklists=published_checklists(), incidents=PremisesIncident.objects.all()
+    )
+    label = form.fields["incident"].label_from_instance(incident)
+    assert label.startswith("2026-07-01 10:30")

@@ -866,6 +866,10 @@ class SafetyPage(Versioned):
         related_name="+",
     )
     written_at = models.DateTimeField(verbose_name=_("written at"), default=timezone.now)
+    # Everyone who wrote or changed this version (none of them may publish it).
+    editors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("written or changed by"), related_name="+"
+    )
     submitted_at = models.DateTimeField(verbose_name=_("submitted at"), null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -921,6 +925,8 @@ class TermKind(models.TextChoices):
     STREET = "street", _("Street or place name")
     SURNAME = "surname", _("Staff surname")
     OTHER = "other", _("Something else")
+    # Not refused but let through: a phrase the number shapes would catch ("0808 2000 247").
+    ALLOWED = "allowed", _("Always allowed: a helpline number or a year")
 
 
 class SensitiveTermQuerySet(models.QuerySet["SensitiveTerm"]):

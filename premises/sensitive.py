@@ -11,8 +11,16 @@ spacing (any run of spaces or punctuation counts as one space), as whole words. 
 are regular expressions over the text as written. When two matches overlap, the more
 specific one is kept ("12 Lantern Row" is the site's address, not just "a street address").
 
-The check errs on the side of refusing: "any run of four or more digits" also catches a
-year or a four-digit helpline; the refusal says what matched, and the writer rewords it.
+Before anything is compared, invisible formatting characters (Unicode category Cf: zero-width
+spaces, soft hyphens) are deleted and the text is NFKC-normalised; common Cyrillic and Greek
+lookalikes of Latin letters are read as the Latin letter. Numbers are also compared as their
+digits alone: "2-5-8-0", "2 5 8 0", "2.5.8.0" and "two five eight zero" are the listed "2580".
+
+The check errs on the side of refusing: "any run of four or more digits" catches a door code
+written alone. What a safety page needs to say is allowed: terms of the kind "allowed" (a
+helpline number, a year), the well-known helplines below and a year after "since" or "in"
+are taken out of the text before the door-code, room, postcode and digits shapes run (never
+before the site's address or the listed terms are looked for).
 """
 
 from __future__ import annotations
@@ -24,7 +32,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from premises.models import SensitiveTerm, Site
+from premises.models import SensitiveTerm, Site, TermKind
 
 
 class Kind:
@@ -77,10 +85,76 @@ class Match:
 
 # --- Normalising words and phrases ------------------------------------------------------
 
+# Cyrillic and Greek letters that look like Latin ones, read as the Latin letter.
+CONFUSABLES = str.maketrans(
+    {
+        # Cyrillic small a, ie, o, er, es, u, ha, i, je, komi de; their capitals; ve ka em en te.
+        "\u0430": "a",
+        "\u0435": "e",
+        "\u043e": "o",
+        "\u0440": "p",
+        "\u0441": "c",
+        "\u0443": "y",
+        "\u0445": "x",
+        "\u0456": "i",
+        "\u0458": "j",
+        "\u0501": "d",
+        "\u0410": "A",
+        "\u0415": "E",
+        "\u041e": "O",
+        "\u0420": "P",
+        "\u0421": "C",
+        "\u0423": "Y",
+        "\u0425": "X",
+        "\u0406": "I",
+        "\u0408": "J",
+        "\u0412": "B",
+        "\u041a": "K",
+        "\u041c": "M",
+        "\u041d": "H",
+        "\u0422": "T",
+        # Greek small omicron, alpha, epsilon, rho, and the capitals that look Latin.
+        "\u03bf": "o",
+        "\u03b1": "a",
+        "\u03b5": "e",
+        "\u03c1": "p",
+        "\u039f": "O",
+        "\u0391": "A",
+        "\u0395": "E",
+        "\u03a1": "P",
+    }
+)
+
+
+def _visible(char: str) -> str:
+    """One character as it is compared: NFKC, lookalikes read as Latin, and nothing at all
+    for an invisible formatting character (Unicode category Cf)."""
+    if unicodedata.category(char) == "Cf":
+        return ""
+    return unicodedata.normalize("NFKC", char).translate(CONFUSABLES)
+
+
+def clean(text: str) -> tuple[str, list[int]]:
+    """``text`` with invisible characters deleted, NFKC-normalised and lookalikes read as
+    Latin; and for each character of the result the index in ``text`` it came from."""
+    out: list[str] = []
+    where: list[int] = []
+    for index, char in enumerate(text):
+        for c in _visible(char):
+            out.append(c)
+            where.append(index)
+    return "".join(out), where
+
+
+def strip_invisible(text: str) -> str:
+    """``text`` without its invisible formatting characters (Unicode category Cf): what is
+    saved is what was checked."""
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+
 
 def _fold(char: str) -> str:
-    """One character without its accents, case-folded ("É" -> "e")."""
-    decomposed = unicodedata.normalize("NFKD", char)
+    """One character without its accents, case-folded ("É" -> "e"); invisible ones dropped."""
+    decomposed = unicodedata.normalize("NFKD", _visible(char))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
@@ -92,7 +166,9 @@ def normalise(text: str) -> tuple[str, list[int]]:
     where: list[int] = [0]
     for index, char in enumerate(text):
         folded = _fold(char)
-        if folded and all(c.isalnum() for c in folded):
+        if not folded:  # an invisible character: as if it were not there
+            continue
+        if all(c.isalnum() for c in folded):
             for c in folded:
                 out.append(c)
                 where.append(index)
@@ -150,11 +226,14 @@ SHAPES: list[tuple[str, re.Pattern[str], Any]] = [
         ),
         _("a house number next to a street name"),
     ),
-    # "12 rue des Lilas", "3, allée Verte": a number, then the street word.
+    # "12 rue des Lilas", "3, allée Verte": a number, the street word, then a capitalised
+    # name (after "de", "des", "du", "la"...): "1 place to wait", "3 cours de français" pass.
     (
         Kind.STREET,
         re.compile(
-            rf"(?<![\w-]){_HOUSE_NUMBER}\s*,?\s*(?:{_STREET_FR})\b\.?(?:\s+{_WORD}){{0,3}}",
+            rf"(?<![\w-]){_HOUSE_NUMBER}\s*,?\s*(?:{_STREET_FR})\b\.?"
+            rf"(?:\s+(?:de|des|du|la|le|les|aux?))*(?:\s+|\s+d['\u2019]|\s+l['\u2019])"
+            rf"{_CAPITALISED}",
             _FLAGS,
         ),
         _("a house number next to a street name"),
@@ -180,6 +259,17 @@ SHAPES: list[tuple[str, re.Pattern[str], Any]] = [
         ),
         _("a code next to the word code"),
     ),
+    # "Keypad: 2.5.8.0", "the door code is 2 5 8 0", "code d'accès 2-5-8-0": the digits
+    # written with separators.
+    (
+        Kind.DOOR_CODE,
+        re.compile(
+            r"\b(?:digicode|keypad|pin|passcode|code(?:\s+d['\u2019]acc[eè]s)?)\b"
+            r"(?:\s+(?:is|est))?\s*[:=]?\s*\d(?:[\s.\-/]*\d){2,}",
+            _FLAGS,
+        ),
+        _("a code next to the word code"),
+    ),
     # "#4711", "*1234#".
     (
         Kind.DOOR_CODE,
@@ -190,7 +280,8 @@ SHAPES: list[tuple[str, re.Pattern[str], Any]] = [
     (
         Kind.ROOM,
         re.compile(
-            r"\b(?:room|rm|salle|chambre|bureau|office|floor|level|étage|etage|niveau|flat|"
+            # Not "level": "level 2 support" is not a floor.
+            r"\b(?:room|rm|salle|chambre|bureau|office|floor|étage|etage|niveau|flat|"
             r"apartment|appartement|apt|unit|suite|bâtiment|batiment|building|bloc|block|"
             r"wing|aile|porte|door)\s*(?:n[°o]\.?\s*|no\.\s*|number\s+|numéro\s+)?#?\s*"
             r"(?:\d+[a-z]?|(?-i:[A-Z])\d*)\b",
@@ -267,7 +358,13 @@ def staff_surnames(site: Site) -> list[str]:
     """The surnames of the site's team's staff, of three letters or more, folded."""
     from victimsupport.accounts.models import User
 
-    names = User.objects.filter(teams=site.team_id).values_list("last_name", flat=True)
+    return surnames_from(
+        User.objects.filter(teams=site.team_id).values_list("last_name", flat=True)
+    )
+
+
+def surnames_from(names: Any) -> list[str]:
+    """Surnames of three letters or more, folded, each once."""
     found: list[str] = []
     for name in names:
         folded = _phrase(name or "")
@@ -276,56 +373,224 @@ def staff_surnames(site: Site) -> list[str]:
     return found
 
 
-def listed_terms(site: Site) -> list[str]:
-    """The sensitive terms of the site and of the organisation (no site), folded."""
-    terms = SensitiveTerm.objects.filter(site=site) | SensitiveTerm.objects.filter(
-        site__isnull=True
-    )
+def _fold_all(values: list[str]) -> list[str]:
     found: list[str] = []
-    for term in terms:
-        folded = _phrase(term.term)
+    for value in values:
+        folded = _phrase(value or "")
         if folded and folded not in found:
             found.append(folded)
     return found
 
 
-class SensitiveCheck:
-    """The check for one site, its phrases read once (a page has four texts to check)."""
+def listed_terms(site: Site) -> list[str]:
+    """The sensitive terms of the site and of the organisation (no site), folded; not the
+    allowed ones."""
+    return _fold_all([t for t, kind in _terms_of(site) if kind != TermKind.ALLOWED])
 
-    def __init__(self, site: Site, *, kinds: frozenset[str] | None = None) -> None:
+
+def _terms_of(site: Site) -> list[tuple[str, str]]:
+    """(term, kind) of the site's terms and the organisation's, in one query."""
+    terms = SensitiveTerm.objects.filter(site=site) | SensitiveTerm.objects.filter(
+        site__isnull=True
+    )
+    return [(term.term, term.kind) for term in terms.only("term", "kind")]
+
+
+# --- Numbers written with separators or in words -----------------------------------------
+
+NUMBER_WORDS = {
+    "zero": "0",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "zéro": "0",
+    "un": "1",
+    "une": "1",
+    "deux": "2",
+    "trois": "3",
+    "quatre": "4",
+    "cinq": "5",
+    "sept": "7",
+    "huit": "8",
+    "neuf": "9",
+}
+_NUMBER_WORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+_DIGIT_TOKEN = rf"(?:\d|\b(?:{_NUMBER_WORD})\b)"
+_DIGIT_RUN = re.compile(rf"{_DIGIT_TOKEN}(?:[\s.\-/]*{_DIGIT_TOKEN})*", _FLAGS)
+_TOKEN = re.compile(_DIGIT_TOKEN, _FLAGS)
+
+
+@dataclasses.dataclass(frozen=True)
+class DigitRun:
+    """A run of digits and number words in the (cleaned) text, and its digits alone."""
+
+    start: int
+    end: int
+    digits: str
+    plain: bool  # written as digits with nothing between them ("2580")
+    words: bool  # some of it written in words ("two five eight zero")
+
+
+def digit_runs(text: str) -> list[DigitRun]:
+    """Every run of digits joined across spaces, dots, hyphens and slashes, with the number
+    words (English and French, zero to nine) read as digits."""
+    runs = []
+    for hit in _DIGIT_RUN.finditer(text):
+        tokens = _TOKEN.findall(hit.group(0))
+        digits = "".join(NUMBER_WORDS.get(t.casefold(), t) for t in tokens)
+        words = any(not t.isdigit() for t in tokens)
+        runs.append(DigitRun(hit.start(), hit.end(), digits, hit.group(0).isdigit(), words))
+    return runs
+
+
+def digits_of(value: str, *, min_digits: int = 3) -> str:
+    """The digits of a term made of digits and separators only ("2580", "25-80"), else ""."""
+    if re.fullmatch(r"[\d\s.\-/#*]+", value or "") is None:
+        return ""
+    digits = re.sub(r"\D", "", value)
+    return digits if len(digits) >= min_digits else ""
+
+
+def address_numbers(address: str) -> list[str]:
+    """The numbers of three digits or more in the site's address (a house number, a
+    postcode)."""
+    return [n for n in re.findall(r"\d+", address or "") if len(n) >= 3]
+
+
+# --- What a safety page may always say ----------------------------------------------------
+
+# Well-known national helplines a safety page gives (checked against the digits alone, so
+# "0808 2000 247" and "08082000247" are both allowed). Add others as "allowed" terms.
+HELPLINES = [
+    "0808 2000 247",  # National Domestic Abuse Helpline (England), free, 24 hours
+    "3919",  # Violences Femmes Info (France), free
+    "116 006",  # France Victimes and the EU's victim-support number
+    "116 123",  # Samaritans (UK and Ireland)
+    "0800 1111",  # Childline (UK)
+]
+# A year after "since", "in", "depuis" or "en" ("since 2019", "depuis 2021").
+_YEAR = re.compile(r"\b(?:since|in|depuis|en)\s+((?:19|20)\d{2})\b", _FLAGS)
+# The shapes an allowed phrase is taken out before; never the address, the list or a street.
+ALLOWABLE_KINDS = frozenset({Kind.DIGITS, Kind.DOOR_CODE, Kind.ROOM, Kind.POSTCODE})
+_BLANK = "\x00"  # what an allowed phrase is replaced with: neither a word nor a space
+
+
+class SensitiveCheck:
+    """The check for one site, its phrases read once (a page has four texts to check).
+
+    ``terms`` ((term, kind) pairs) and ``surnames`` may be given when they were read for
+    many sites at once (premises.selectors.safety.published_pages_now_failing)."""
+
+    def __init__(
+        self,
+        site: Site,
+        *,
+        kinds: frozenset[str] | None = None,
+        terms: list[tuple[str, str]] | None = None,
+        surnames: list[str] | None = None,
+    ) -> None:
         """``kinds``: the kinds of match to look for (all of them unless given)."""
         self.kinds = frozenset(PRIORITY) if kinds is None else kinds
         self.phrases: list[tuple[str, str, Any]] = []
+        # (kind, digits, why): numbers looked for in their digits alone.
+        self.numbers: list[tuple[str, str, Any]] = []
+        self.allowed: list[str] = []  # folded phrases
+        self.allowed_digits: set[str] = {re.sub(r"\D", "", h) for h in HELPLINES}
+        if terms is None and (self.kinds & {Kind.TERM} or self.kinds & ALLOWABLE_KINDS):
+            terms = _terms_of(site)
+        terms = terms or []
+        listed = [term for term, kind in terms if kind != TermKind.ALLOWED]
+        allowed = [term for term, kind in terms if kind == TermKind.ALLOWED]
         if Kind.ADDRESS in self.kinds:
+            why = _("it would tell people where the site is")
             for phrase in address_parts(site.address or ""):
-                self.phrases.append(
-                    (Kind.ADDRESS, phrase, _("it would tell people where the site is"))
-                )
+                self.phrases.append((Kind.ADDRESS, phrase, why))
+            for number in address_numbers(site.address or ""):
+                self.numbers.append((Kind.ADDRESS, number, why))
         if Kind.TERM in self.kinds:
-            for phrase in listed_terms(site):
-                self.phrases.append(
-                    (Kind.TERM, phrase, _("a supervisor listed it as never to be shown"))
-                )
+            why = _("a supervisor listed it as never to be shown")
+            for phrase in _fold_all(listed):
+                self.phrases.append((Kind.TERM, phrase, why))
+            for term in listed:
+                digits = digits_of(term)
+                if digits:
+                    self.numbers.append((Kind.TERM, digits, why))
         if Kind.SURNAME in self.kinds:
-            for phrase in staff_surnames(site):
+            if surnames is None:
+                surnames = staff_surnames(site)
+            for phrase in surnames:
                 self.phrases.append((Kind.SURNAME, phrase, _("a member of the team has this name")))
+        self.allowed = _fold_all(allowed)
+        self.allowed_digits |= {d for d in (digits_of(t, min_digits=1) for t in allowed) if d}
+
+    def _allowed_spans(self, text: str, folded: str, where: list[int]) -> list[tuple[int, int]]:
+        """Spans (in the cleaned text) of what a page may always say."""
+        spans = []
+        for phrase in self.allowed:
+            spans.extend(_find_phrase(text, folded, where, phrase))
+        for run in digit_runs(text):
+            if not run.words and run.digits in self.allowed_digits:
+                spans.append((run.start, run.end))
+        for hit in _YEAR.finditer(text):
+            spans.append(hit.span(1))
+        return spans
 
     def find(self, text: str) -> list[Match]:
         if not text:
             return []
+        # Matched on the text as it reads (no invisible characters, no lookalikes); each
+        # match given back as written.
+        seen, back = clean(text)
+        back = [*back, len(text)]
+
+        def match(kind: str, why: Any, start: int, end: int) -> Match:
+            first, last = back[start], back[end - 1] + 1
+            return Match(kind, text[first:last].strip(), why, first, last)
+
         found: list[Match] = []
-        folded, where = normalise(text)
+        folded, where = normalise(seen)
         for kind, phrase, why in self.phrases:
-            for start, end in _find_phrase(text, folded, where, phrase):
-                found.append(Match(kind, text[start:end], why, start, end))
+            for start, end in _find_phrase(seen, folded, where, phrase):
+                found.append(match(kind, why, start, end))
+        # A number on the list or in the address, written with separators or in words.
+        if self.numbers:
+            for run in digit_runs(seen):
+                if run.plain:
+                    continue  # as written: the phrases above found it
+                for kind, digits, why in self.numbers:
+                    if run.digits == digits:
+                        written = _("written with separators or in words")
+                        found.append(match(kind, _Why(why, written), run.start, run.end))
+        blanked = seen
+        if self.kinds & ALLOWABLE_KINDS:
+            chars = list(seen)
+            for start, end in self._allowed_spans(seen, folded, where):
+                chars[start:end] = _BLANK * (end - start)
+            blanked = "".join(chars)
         for kind, pattern, why in SHAPES:
             if kind not in self.kinds:
                 continue
-            for hit in pattern.finditer(text):
-                value = hit.group(0).strip()
-                if value:
-                    found.append(Match(kind, value, why, hit.start(), hit.end()))
+            for hit in pattern.finditer(blanked if kind in ALLOWABLE_KINDS else seen):
+                if hit.group(0).strip():
+                    found.append(match(kind, why, hit.start(), hit.end()))
         return _keep_most_specific(found)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Why:
+    """Two reasons in one: "it is on the sensitive-terms list, written with separators"."""
+
+    first: Any
+    second: Any
+
+    def __str__(self) -> str:
+        return f"{self.first}, {self.second}"
 
 
 def _keep_most_specific(found: list[Match]) -> list[Match]:

@@ -71,7 +71,11 @@ class SensitiveTermForm(forms.Form):
     term = forms.CharField(
         label=_("Word or phrase"),
         max_length=limits.SHORT_TEXT,
-        help_text=_("No safety page may contain it, whatever its case or accents."),
+        help_text=_(
+            "No safety page may contain it, whatever its case or accents. Of the kind "
+            "\u201cAlways allowed\u201d, it is let through instead: a helpline number or a year "
+            "the number checks would refuse (never the site's address or a listed term)."
+        ),
     )
     site = SiteChoiceField(
         label=_("For which site"),

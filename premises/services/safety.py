@@ -26,7 +26,7 @@ from premises.models import (
     SiteStatus,
     is_site_supervisor,
 )
-from premises.sensitive import Match, SensitiveCheck
+from premises.sensitive import Match, SensitiveCheck, strip_invisible
 from victimsupport.access import CASE_ROLES, MaySeeNotChange, Role, roles_of
 from victimsupport.concurrency import EditConflict, claim
 
@@ -41,6 +41,7 @@ __all__ = [
     "safety_page_update",
     "sensitive_term_add",
     "sensitive_term_remove",
+    "wrote_or_changed",
 ]
 
 # The texts of a version, in the order they are checked and named in a refusal.
@@ -119,15 +120,18 @@ def safety_page_create(
             % {"number": pending.number}
         )
     number = (SafetyPage.objects.filter(site=site).aggregate(n=Max("number"))["n"] or 0) + 1
-    return SafetyPage.objects.create(
+    page = SafetyPage.objects.create(
         site=site,
         number=number,
-        title_en=title_en,
-        body_en=body_en,
-        title_fr=title_fr,
-        body_fr=body_fr,
+        # What is published is what was checked: no invisible characters kept.
+        title_en=strip_invisible(title_en),
+        body_en=strip_invisible(body_en),
+        title_fr=strip_invisible(title_fr),
+        body_fr=strip_invisible(body_fr),
         written_by=actor,
     )
+    page.editors.add(actor)
+    return page
 
 
 @transaction.atomic
@@ -146,10 +150,17 @@ def safety_page_update(
     page = claim(SafetyPage.objects.filter(site=page.site), pk=page.pk, version=version)
     if page.status != PageStatus.DRAFT:
         raise ValidationError(gettext("Only a draft can be changed: write a new version."))
-    page.title_en, page.body_en = title_en, body_en
-    page.title_fr, page.body_fr = title_fr, body_fr
+    page.title_en, page.body_en = strip_invisible(title_en), strip_invisible(body_en)
+    page.title_fr, page.body_fr = strip_invisible(title_fr), strip_invisible(body_fr)
     page.save()
+    # Whoever changed it may not publish it either.
+    page.editors.add(actor)
     return page
+
+
+def wrote_or_changed(page: SafetyPage, user: Any) -> bool:
+    """Whether ``user`` wrote this version or changed it (neither may publish it)."""
+    return page.written_by_id == user.pk or page.editors.filter(pk=user.pk).exists()
 
 
 def _locked(page: SafetyPage) -> SafetyPage:
@@ -173,8 +184,8 @@ def safety_page_submit(*, actor: Any, page: SafetyPage) -> SafetyPage:
 
 @transaction.atomic
 def safety_page_publish(*, actor: Any, page: SafetyPage) -> SafetyPage:
-    """Publish a version waiting for review: a supervisor of the site's team who did not
-    write it; the check runs again (a term may have been added since). The version
+    """Publish a version waiting for review: a supervisor of the site's team who neither
+    wrote nor changed it; the check runs again (a term may have been added since). The version
     published before is superseded in the same transaction."""
     _require_supervisor(actor, page.site)
     page = _locked(page)
@@ -183,6 +194,13 @@ def safety_page_publish(*, actor: Any, page: SafetyPage) -> SafetyPage:
     if page.written_by_id == actor.pk:
         raise MaySeeNotChange(
             gettext("You wrote this version: another supervisor of the team must publish it.")
+        )
+    if wrote_or_changed(page, actor):
+        raise MaySeeNotChange(
+            gettext(
+                "You changed this version: another supervisor of the team, who neither wrote "
+                "nor changed it, must publish it."
+            )
         )
     if page.site.status == SiteStatus.CLOSED:
         raise ValidationError(gettext("The site is closed: its safety page is not shown."))

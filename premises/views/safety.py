@@ -35,6 +35,7 @@ from premises.models import (
 from premises.selectors import safety as selectors
 from premises.services import safety as services
 from victimsupport.access import CASE_ROLES, Role, get_for_user, roles_of
+from victimsupport.audit.bulk import access_entry, seal
 from victimsupport.audit.services import AccessKind, record_access
 from victimsupport.concurrency import render_conflict, render_refused
 from victimsupport.pdf import render_pdf
@@ -182,7 +183,7 @@ def _show_page(
         "can_edit": staff and page.can_write and page.status == PageStatus.DRAFT,
         "can_submit": staff and page.can_write and page.status == PageStatus.DRAFT,
         "can_review": supervisor and page.status == PageStatus.SUBMITTED,
-        "wrote_it": page.written_by_id == user.pk,
+        "wrote_it": services.wrote_or_changed(page, user),
         "return_form": return_form or SafetyPageReturnForm(),
         "is_published": page.status == PageStatus.PUBLISHED,
         "public_path": selectors.public_path(site),
@@ -288,10 +289,25 @@ def safety_handout(request: HttpRequest, site_id: int) -> HttpResponse:
 # --- Sensitive terms ---------------------------------------------------------------------
 
 
+def _record_terms_read(user: Any, terms: list[SensitiveTerm]) -> None:
+    """The list is a map to the way in: one VIEW entry on each site whose terms it shows,
+    sealed together (the organisation's own terms belong to no site)."""
+    now = timezone.now()
+    sites = {term.site_id: term.site for term in terms if term.site_id is not None}
+    entries = []
+    for site in sites.values():
+        entry = access_entry(site, actor=user, kind=str(AccessKind.VIEW), at=now)
+        entry.additional_data = {**entry.additional_data, "page": "sensitive_terms"}
+        entries.append(entry)
+    seal(entries)
+
+
 def _terms_context(request: HttpRequest, form: Any) -> dict[str, Any]:
     supervisor = Role.SUPERVISOR in roles_of(request.user)
+    terms = list(selectors.terms_for(request.user))
+    _record_terms_read(request.user, terms)
     return {
-        "terms": list(selectors.terms_for(request.user)),
+        "terms": terms,
         "form": form if supervisor else None,
         "supervisor": supervisor,
     }

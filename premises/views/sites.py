@@ -44,7 +44,9 @@ def _require_supervisor(user: Any) -> None:
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The supervisor's premises dashboard, for the sites of their teams."""
     _require_supervisor(request.user)
-    return render(request, "premises/dashboard.html", selectors.dashboard(request.user))
+    context = selectors.dashboard(request.user)
+    context.update(safety_panels.dashboard_safety(request.user))  # the safety part's panel
+    return render(request, "premises/dashboard.html", context)
 
 
 @login_required

@@ -53,7 +53,7 @@ def test_the_public_page_on_a_phone_and_its_quick_exit(
         assert not found, "\n".join(found)
         shot(page, "safety-page-public-en")
 
-        page.get_by_role("button", name="Français").click()
+        page.get_by_role("link", name="Français").click()
         page.get_by_role("heading", name="Votre sécurité ici").wait_for()
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         found = problems(page)
@@ -68,7 +68,21 @@ def test_the_public_page_on_a_phone_and_its_quick_exit(
     finally:
         context.close()
 
-    # A fresh visit (the switch's POST made a history entry of its own, which a quick exit
+    # Nothing is left on the device by the page itself: no cookie, in either language.
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        page.goto(public_path)
+        page.get_by_role("link", name="Français").click()
+        page.get_by_role("heading", name="Votre sécurité ici").wait_for()
+        page.get_by_role("link", name="English").click()
+        page.get_by_role("heading", name="Your safety here").wait_for()
+        assert context.cookies() == []
+    finally:
+        context.close()
+
+    # A fresh visit (the switch made a history entry of its own, which a quick exit
     # cannot take back: the page says history already on the device is not erased).
     context = browser.new_context(base_url=live_server.url, viewport=PHONE)
     page = context.new_page()

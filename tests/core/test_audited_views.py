@@ -175,11 +175,6 @@ EXEMPT = {
         "the PDF of the published version only (the world's page is a draft, so 404 here); its "
         "EXPORT entry is tested in tests/premises/test_safety_pages.py"
     ),
-    "premises:sensitive_terms": (
-        "a list across the user's teams' sites and the organisation, not an opening of one "
-        "record (lists are not access entries in DESIGN.md); adding and removing a term are "
-        "change entries, and the removal page audits the term it shows"
-    ),
     "safety_page_public": (
         "the public safety page: read by anyone without signing in (no one to name), it shows "
         "only the published text, which passed the sensitive-terms check and a supervisor's "
@@ -453,6 +448,8 @@ def world(north):
         values[keyword] = [obj.pk]
         named[keyword] = obj
     values["public_id"] = [site.public_id]
+    # The sensitive-terms list names no record: its entry is on each site whose terms it shows.
+    named_by_name["premises:sensitive_terms"] = site
     # --- end of premises ---
     return {
         "sofia": sofia,

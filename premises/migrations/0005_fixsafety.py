@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('premises', '0003_default_checklist'),
+        ('premises', '0004_assessment_return'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

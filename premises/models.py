@@ -675,6 +675,14 @@ class EscapePlan(models.Model):
     quarantine_reason = models.CharField(
         verbose_name=_("quarantine reason"), max_length=32, choices=Refusal.choices, blank=True
     )
+    # Optimistic locking for a draft two people edit (victimsupport.concurrency): ``version``
+    # is the plan's number, so the edit counter has a name of its own.
+    revision = models.PositiveIntegerField(
+        verbose_name=_("revision"),
+        default=1,
+        editable=False,
+        help_text=_("Raised by one at each save from a form; a save names the revision it read."),
+    )
 
     objects = SiteChildQuerySet.as_manager()
 

@@ -17,12 +17,16 @@ reduced size within the same memory bound. Progressive JPEGs are not reduced: li
 coefficient of a progressive file in memory whatever the output scale, so they, and PNGs, are
 refused above the budget with a message saying what to do.
 
-PDFs are not cleaned but refused when they carry JavaScript, actions that start programs or send
-data, embedded files, or interactive forms/media: rewriting a PDF so that no such object survives
-(in object streams, incremental updates, names spelled with #-escapes) is much harder to get
-right than refusing, and "print it to a new PDF, or scan it" gives the caseworker a clean copy in
-a minute. An encrypted PDF that cannot be opened without a password, or one that cannot be
-parsed, cannot be checked, so it is refused too.
+PDFs are not cleaned of active content but refused when they carry JavaScript, actions that
+start programs or send data, embedded files, or interactive forms/media: rewriting a PDF so
+that no such object survives (in object streams, incremental updates, names spelled with
+#-escapes) is much harder to get right than refusing, and "print it to a new PDF, or scan it"
+gives the caseworker a clean copy in a minute. An encrypted PDF that cannot be opened without
+a password, or one that cannot be parsed, cannot be checked, so it is refused too.
+
+What a PDF says about itself (its title, author and dates, its XMP packets) is removed only
+where asked (``strip_pdf_metadata``: a refuge's floor plan may be titled with its address);
+a case document is evidence, kept as it was received.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageFile, ImageOps, JpegImagePlugin, PngImagePlugin
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
     ByteStringObject,
@@ -172,11 +176,18 @@ def sniff_type(data: bytes) -> str | None:
 
 
 def clean_by_content(
-    *, data: bytes, allowed: tuple[str, ...] = IMAGE_TYPES, refusal: Any = None
+    *,
+    data: bytes,
+    allowed: tuple[str, ...] = IMAGE_TYPES,
+    refusal: Any = None,
+    strip_pdf_metadata: bool = False,
 ) -> CleanFile:
     """Check an upload whose kind is read from its bytes, and return what to store: images
     re-encoded from their pixels (no EXIF, GPS, XMP or thumbnail survives), PDFs checked.
-    ``refusal`` is the message for a file of another kind (it says what may be attached)."""
+    ``refusal`` is the message for a file of another kind (it says what may be attached).
+    ``strip_pdf_metadata``: a PDF is also rewritten without its metadata (``strip_pdf_metadata``
+    below), for files that must say nothing about where they come from (a refuge's floor
+    plan); off by default, so that a document kept as evidence is kept as it was received."""
     if not data:
         raise ValidationError(_("The file is empty."), code="empty")
     check_upload_size(len(data))
@@ -189,6 +200,8 @@ def clean_by_content(
     if content_type in IMAGE_TYPES:
         width, height = image_size(cleaned, content_type)
         return CleanFile(content_type, cleaned, width, height)
+    if content_type == "application/pdf" and strip_pdf_metadata:
+        cleaned = _strip_pdf_metadata(cleaned)
     return CleanFile(content_type, cleaned)
 
 
@@ -433,6 +446,77 @@ def check_pdf(data: bytes) -> None:
             % {"what": {**PDF_FORBIDDEN_NAMES, **_PDF_OTHER_PROBLEMS}[found]},
             "pdf_active_content",
         )
+
+
+# Where a PDF keeps what it says about itself: the XMP packet (of the document, a page, an
+# image or any other stream: /Metadata) and an application's private data (/PieceInfo, with
+# its /LastModified). The document information dictionary (/Info: Title, Author, Subject,
+# Keywords, Creator, Producer, dates) hangs from the trailer.
+PDF_METADATA_KEYS = ("/Metadata", "/PieceInfo")
+
+
+def strip_pdf_metadata(data: bytes) -> bytes:
+    """The PDF rewritten without its document information dictionary and without any XMP
+    (/Metadata) or application data (/PieceInfo), wherever they hang: the catalog, the pages,
+    their images and forms. The pages are kept as they are (content, resources, links); only
+    objects still reachable are written, so an earlier revision's metadata left behind by an
+    incremental update does not survive either. Call it on a PDF ``check_pdf`` accepted.
+    Raises ValidationError (code ``pdf_unreadable``) if the file cannot be rewritten."""
+    return _strip_pdf_metadata(data)
+
+
+def _strip_pdf_metadata(data: bytes) -> bytes:
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            reader.decrypt("")
+        writer = PdfWriter(clone_from=reader)
+        writer._info = None  # no /Info in the trailer (not even pypdf's /Producer)
+        deadline = time.monotonic() + MAX_PDF_CHECK_SECONDS
+        seen: set[int] = set()
+        pending: list[Any] = [writer.root_object.indirect_reference]
+        visited = 0
+        while pending:
+            item = pending.pop()
+            if isinstance(item, IndirectObject):
+                if item.idnum in seen:
+                    continue
+                seen.add(item.idnum)
+                item = item.get_object()
+            if not isinstance(item, (DictionaryObject, ArrayObject)):
+                continue
+            visited += 1
+            if visited > MAX_PDF_OBJECTS or time.monotonic() > deadline:
+                raise _pdf_refusal(
+                    _("This PDF is too complex to be checked for harmful content."),
+                    "pdf_too_complex",
+                )
+            if isinstance(item, DictionaryObject):  # a stream's dictionary too
+                for key in PDF_METADATA_KEYS:
+                    if key in item:
+                        del item[NameObject(key)]
+                values: Any = item.values()
+            else:
+                values = item
+            pending.extend(v for v in values if isinstance(v, _STRIP_FOLLOWED))
+        # What hung only from a removed key (the XMP streams) is still among the objects to
+        # write: only what the walk reached is kept.
+        for index in range(len(writer._objects)):
+            if index + 1 not in seen:
+                writer._objects[index] = None
+        out = io.BytesIO()
+        writer.write(out)
+        return out.getvalue()
+    except ValidationError:
+        raise
+    except Exception as exc:  # pypdf raises many kinds on a crafted file: fail closed
+        raise _pdf_refusal(
+            _("This PDF could not be read, so it cannot be checked for harmful content."),
+            "pdf_unreadable",
+        ) from exc
+
+
+_STRIP_FOLLOWED = (IndirectObject, DictionaryObject, ArrayObject)
 
 
 def _find_forbidden(reader: PdfReader) -> str | None:

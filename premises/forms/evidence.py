@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from premises.models import DrillScenario
 from victimsupport import limits
+from victimsupport.concurrency import VersionedFormMixin
 from victimsupport.limits import LimitedCharField
 
 NOT_IN_FUTURE = _("This date is in the future: give the date it happened.")
@@ -67,6 +68,11 @@ class EscapePlanForm(forms.Form):
         help_text=_("Leave empty to keep the floor plan of the version it starts from."),
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,application/pdf"}),
     )
+
+
+class EscapePlanEditForm(VersionedFormMixin, EscapePlanForm):
+    """A draft's edit: the hidden ``version`` field carries the plan's ``revision`` (the
+    plan's own ``version`` is its number), read when the page was given."""
 
 
 class DrillForm(forms.Form):

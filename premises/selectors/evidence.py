@@ -16,6 +16,7 @@ from premises.models import (
     EscapePlanReading,
     PlanStatus,
     Site,
+    SiteKind,
     SitePhoto,
     is_site_supervisor,
 )
@@ -38,6 +39,14 @@ def team_staff(site: Site) -> QuerySet:
 
 def is_team_staff(user: Any, site: Site) -> bool:
     return team_staff(site).filter(pk=user.pk).exists()
+
+
+def shows_plan_details(site: Site) -> bool:
+    """Whether the user ``site`` was fetched for may read its escape plan's routes, assembly
+    point and who does what, and download its floor plan: for a refuge, only those who may see
+    its address (its team's staff), since these place it; for another site, whoever sees it.
+    ``site`` comes from ``Site.objects.visible_to(user)`` (through ``get_for_user``)."""
+    return site.kind != SiteKind.REFUGE or bool(getattr(site, "can_see_address", False))
 
 
 def photos_of(site: Site) -> QuerySet:

@@ -14,7 +14,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from premises.models import (
@@ -25,19 +27,23 @@ from premises.models import (
     PlanStatus,
     Site,
     SiteAction,
+    SiteKind,
     SitePhoto,
     is_site_supervisor,
 )
 from premises.selectors.evidence import is_team_staff, team_staff
+from premises.sensitive import location_matches
 from victimsupport import limits
 from victimsupport.access import MaySeeNotChange
 from victimsupport.audit.services import AccessKind, record_access
+from victimsupport.concurrency import EditConflict
 from victimsupport.files import IMAGE_TYPES, clean_by_content, make_preview
 from victimsupport.stored_files import Refusal
 
 FLOOR_PLAN_TYPES = ("image/jpeg", "image/png", "application/pdf")
 FLOOR_PLAN_REFUSAL = _("A floor plan can be a JPEG or PNG image, or a PDF.")
 NOT_IN_FUTURE = _("This date is in the future: give the date it happened.")
+NOT_IN_PAST = _("Choose a date from today on.")
 
 
 def _staff_only(actor: Any, site: Site) -> None:
@@ -48,6 +54,53 @@ def _staff_only(actor: Any, site: Site) -> None:
 def _supervisor_only(actor: Any, site: Site, message: Any) -> None:
     if not is_site_supervisor(actor, site):
         raise MaySeeNotChange(message)
+
+
+# What each checked text is called when a refuge's evidence names where it is.
+NAMES_LOCATION = {
+    "caption": _("The caption names %(found)s."),
+    "routes": _("The escape routes name %(found)s."),
+    "assembly_point": _("The assembly point names %(found)s."),
+    "roles": _("Who does what names %(found)s."),
+    "scenario_details": _("What was practised names %(found)s."),
+    "lessons": _("What was learnt names %(found)s."),
+    "description": _("What to do names %(found)s."),
+}
+READ_BY_AUDITORS = _(
+    "A refuge's evidence is read by auditors: describe it without saying where it is."
+)
+
+
+def _check_location(site: Site, **texts: str) -> None:
+    """For a refuge, refuse any of ``texts`` (by field name) that would place it: its
+    address or a part of it, a street address, a postcode, a door code, a listed term
+    (``premises.sensitive.location_matches``). Every field is checked and each refusal says
+    what matched, by kind; nothing is saved."""
+    if site.kind != SiteKind.REFUGE:
+        return
+    errors: dict[str, ValidationError] = {}
+    for field, text in texts.items():
+        matches = location_matches(text or "", site=site)
+        if not matches:
+            continue
+        labels: dict[str, Any] = {}
+        quoted: dict[str, list[str]] = {}
+        for match in matches:
+            labels[match.kind] = match.label
+            value = f'"{match.text.rstrip(". ")}"'  # a sentence's full stop is not quoted
+            if value not in quoted.setdefault(match.kind, []):
+                quoted[match.kind].append(value)
+        found = "; ".join(
+            gettext("%(what)s: %(texts)s") % {"what": labels[kind], "texts": ", ".join(values)}
+            for kind, values in quoted.items()
+        )
+        errors[field] = ValidationError(
+            "%(names)s %(todo)s",
+            code="names_location",
+            params={"names": NAMES_LOCATION[field] % {"found": found}, "todo": READ_BY_AUDITORS},
+        )
+    if errors:
+        raise ValidationError(errors)
 
 
 def _not_in_future(value: datetime.date, field: str) -> None:
@@ -66,6 +119,7 @@ def photo_add(
     type header says), re-encoded without metadata, with its preview."""
     _staff_only(actor, site)
     _not_in_future(taken_on, "taken_on")
+    _check_location(site, caption=caption)
     try:
         cleaned = clean_by_content(data=data, allowed=IMAGE_TYPES)
     except ValidationError as exc:
@@ -135,7 +189,12 @@ PLAN_FIELDS = ("routes", "assembly_point", "roles")
 
 def _clean_floor_plan(data: bytes) -> Any:
     try:
-        return clean_by_content(data=data, allowed=FLOOR_PLAN_TYPES, refusal=FLOOR_PLAN_REFUSAL)
+        return clean_by_content(
+            data=data,
+            allowed=FLOOR_PLAN_TYPES,
+            refusal=FLOOR_PLAN_REFUSAL,
+            strip_pdf_metadata=True,  # a refuge's floor plan may be titled with its address
+        )
     except ValidationError as exc:
         raise ValidationError({"floor_plan": exc.messages}, code=exc.code) from exc
 
@@ -163,6 +222,7 @@ def escape_plan_write(
     """A new draft version of the site's plan. Without a new floor plan, the current
     version's is kept (unless it was set aside)."""
     _staff_only(actor, site)
+    _check_location(site, routes=routes, assembly_point=assembly_point, roles=roles)
     site = Site.objects.select_for_update().get(pk=site.pk)  # one writer numbers versions
     if EscapePlan.objects.filter(site=site, status=PlanStatus.DRAFT).exists():
         raise ValidationError(
@@ -189,6 +249,16 @@ def escape_plan_write(
     return plan
 
 
+def _claim_plan(plan: EscapePlan, revision: int) -> EscapePlan:
+    """``victimsupport.concurrency.claim`` on the plan's ``revision`` (its ``version`` is the
+    plan's number): the conditional UPDATE locks the row until the transaction ends, so of
+    two saves of one revision exactly one goes through."""
+    rows = EscapePlan.objects.filter(pk=plan.pk)
+    if rows.filter(revision=revision).update(revision=F("revision") + 1) != 1:
+        raise EditConflict(current=rows.defer("floor_plan").first())
+    return rows.get()
+
+
 @transaction.atomic
 def escape_plan_update(
     *,
@@ -197,11 +267,15 @@ def escape_plan_update(
     routes: str,
     assembly_point: str,
     roles: str,
+    revision: int,
     floor_plan: bytes | None = None,
 ) -> EscapePlan:
-    """Change a draft (an approved or superseded version is kept as it was approved)."""
+    """Change a draft (an approved or superseded version is kept as it was approved).
+    ``revision`` is the one the form was read at: if someone saved the draft since,
+    ``EditConflict`` is raised with the draft as saved now, and nothing is written."""
     _staff_only(actor, plan.site)
-    plan = EscapePlan.objects.select_for_update().get(pk=plan.pk)
+    _check_location(plan.site, routes=routes, assembly_point=assembly_point, roles=roles)
+    plan = _claim_plan(plan, revision)
     if plan.status != PlanStatus.DRAFT:
         raise ValidationError(
             _("Only a draft can be changed: write a new version instead."), code="not_draft"
@@ -242,6 +316,9 @@ def escape_plan_read(*, actor: Any, plan: EscapePlan) -> EscapePlanReading:
     """A member of the team's staff records that they read and understood the current
     version (once a version: recording again keeps the first)."""
     _staff_only(actor, plan.site)
+    # Locked, and its status read afresh: an approval of the next version in between
+    # supersedes it, and a superseded version is not recorded as read.
+    plan = EscapePlan.objects.select_for_update().defer("floor_plan").get(pk=plan.pk)
     if plan.status != PlanStatus.APPROVED:
         raise ValidationError(
             _("Only the current approved version of the plan can be recorded as read."),
@@ -315,6 +392,7 @@ def drill_record(
     others are counted, never named)."""
     _staff_only(actor, site)
     _not_in_future(held_on, "held_on")
+    _check_location(site, scenario_details=scenario_details, lessons=lessons)
     people = _only_team_staff(site, participants, "participants")
     if not people and not others_count:
         raise ValidationError(
@@ -343,6 +421,9 @@ def drill_action_add(
 ) -> SiteAction:
     """A follow-up action from a drill's lessons, owned by a member of the team's staff."""
     _staff_only(actor, drill.site)
+    if due_on < timezone.localdate():
+        raise ValidationError({"due_on": NOT_IN_PAST}, code="past")
+    _check_location(drill.site, description=description)
     _only_team_staff(drill.site, [owner], "owner")
     action = SiteAction(
         site=drill.site,

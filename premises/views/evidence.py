@@ -19,6 +19,7 @@ from premises.files import floor_plan_filename, photo_filename
 from premises.forms.evidence import (
     DrillActionForm,
     DrillForm,
+    EscapePlanEditForm,
     EscapePlanForm,
     PhotoForm,
     add_service_errors,
@@ -28,6 +29,7 @@ from premises.selectors import evidence as selectors
 from premises.services import evidence as services
 from victimsupport.access import MaySeeNotChange, get_for_user
 from victimsupport.audit.services import AccessKind, record_access
+from victimsupport.concurrency import EDIT_CONFLICT_MESSAGE, EditConflict
 from victimsupport.files import check_upload_size
 from victimsupport.stored_files import quarantine_message
 
@@ -165,7 +167,12 @@ def _plan(request: HttpRequest, site: Site, plan_id: int, *, write: bool = False
 
 def _plan_context(request: HttpRequest, site: Site, plan: EscapePlan | None) -> dict[str, Any]:
     supervisor = is_site_supervisor(request.user, site)
-    context: dict[str, Any] = {"plan": plan, "is_supervisor": supervisor, "can_read": False}
+    context: dict[str, Any] = {
+        "plan": plan,
+        "is_supervisor": supervisor,
+        "can_read": False,
+        "shows_details": selectors.shows_plan_details(site),
+    }
     if plan is not None and plan.status == PlanStatus.APPROVED:
         context["share"] = selectors.read_share(plan, site, with_names=supervisor)
         staff = bool(getattr(site, "can_write", False))
@@ -205,6 +212,8 @@ def escape_plan_version(request: HttpRequest, site_id: int, plan_id: int) -> Htt
 
 
 def _plan_form_saved(request: HttpRequest, form: EscapePlanForm, save: Any) -> EscapePlan | None:
+    """The service's result, or None with its refusal on the form (an EditConflict is the
+    caller's to answer)."""
     try:
         return save(
             routes=form.cleaned_data["routes"],
@@ -257,21 +266,54 @@ def escape_plan_edit(request: HttpRequest, site_id: int, plan_id: int) -> HttpRe
         raise MaySeeNotChange(_("Only a draft can be changed: write a new version instead."))
     _viewed(request, plan, site=site.pk)
     initial = {name: getattr(plan, name) for name in services.PLAN_FIELDS}
-    form = EscapePlanForm(request.POST or None, request.FILES or None, initial=initial)
+    initial["version"] = plan.revision
+    form = EscapePlanEditForm(request.POST or None, request.FILES or None, initial=initial)
     context = {"site": site, "form": form, "current": None, "plan": plan}
     if request.method == "POST":
         if form.is_valid():
-            saved = _plan_form_saved(
-                request,
-                form,
-                lambda **data: services.escape_plan_update(actor=request.user, plan=plan, **data),
-            )
+            revision = form.cleaned_data["version"]
+            try:
+                saved = _plan_form_saved(
+                    request,
+                    form,
+                    lambda **data: services.escape_plan_update(
+                        actor=request.user, plan=plan, revision=revision, **data
+                    ),
+                )
+            except EditConflict as conflict:
+                return _plan_conflict(request, form, context, conflict.current, conflict=True)
             if saved is not None:
                 messages.success(request, _("Draft saved."))
                 return redirect("premises:escape_plan_version", site_id=site.pk, plan_id=plan.pk)
+        elif form.version_lost:
+            return _plan_conflict(request, form, context, plan, conflict=False)
         _refused(request, form, has_file=bool(request.FILES))
         return render(request, "premises/escape_plan_form.html", context, status=400)
     return render(request, "premises/escape_plan_form.html", context)
+
+
+def _plan_conflict(
+    request: HttpRequest,
+    form: EscapePlanEditForm,
+    context: dict[str, Any],
+    saved: EscapePlan | None,
+    *,
+    conflict: bool,
+) -> HttpResponse:
+    """The 409 of a stale (or unreadable) revision: what was typed, the draft as saved now
+    beside it, the form based on the saved revision so that saving again works. As
+    ``victimsupport.concurrency.render_conflict``, on the plan's ``revision``."""
+    if conflict:
+        form.add_error(None, EDIT_CONFLICT_MESSAGE)
+        if saved is not None:
+            form.rebase(saved.revision)
+    rows = []
+    if saved is not None:
+        rows = [(form.fields[name].label, getattr(saved, name)) for name in services.PLAN_FIELDS]
+    if request.FILES:
+        messages.warning(request, FILE_AGAIN)
+    context = {**context, "saved_now": saved, "current_rows": rows}
+    return render(request, "premises/escape_plan_form.html", context, status=409)
 
 
 @login_required
@@ -308,6 +350,8 @@ def floor_plan_download(request: HttpRequest, site_id: int, plan_id: int) -> Htt
     site = _site(request, site_id)
     queryset = EscapePlan.objects.of_site(site)
     plan = get_for_user(request.user, queryset, plan_id)
+    if not selectors.shows_plan_details(site):
+        raise Http404("A refuge's floor plan is shown only to its staff.")
     if not plan.floor_plan:
         raise Http404("This version has no floor plan.")
     if plan.quarantined_at is not None:

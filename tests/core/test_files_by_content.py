@@ -16,6 +16,7 @@ from victimsupport.files import (
     clean_by_content,
     make_preview,
     sniff_type,
+    strip_pdf_metadata,
 )
 from victimsupport.stored_files import carries_metadata
 
@@ -108,3 +109,86 @@ def test_a_small_image_is_not_enlarged_for_its_preview():
     data = factories.small_image("image/png", (40, 30))
     with Image.open(io.BytesIO(make_preview(data, "image/png"))) as image:
         assert image.size == (40, 30)
+
+
+# PDFs that say where they come from ------------------------------------------------------
+
+FLOOR_PLAN_PDF_TYPES = ("image/jpeg", "image/png", "application/pdf")
+XMP = (
+    b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>'
+    b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+    b'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+    b'<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/">'
+    b"<dc:title>Floor plan, 12 Lantern Row, Harbourside</dc:title>"
+    b'</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>'
+)
+PAGE_CONTENT = b"BT /F1 12 Tf 20 100 Td (Ground floor: kitchen, garden gate) Tj ET"
+
+
+def _pdf_with_metadata() -> bytes:
+    """A one-page floor plan whose title, XMP packets (the document's and its page's) and
+    application data name the refuge's address; its page draws text."""
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject, TextStringObject
+
+    def xmp_stream(writer):
+        stream = DecodedStreamObject()
+        stream.set_data(XMP)
+        stream[NameObject("/Type")] = NameObject("/Metadata")
+        stream[NameObject("/Subtype")] = NameObject("/XML")
+        return writer._add_object(stream)
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(200, 200)
+    content = DecodedStreamObject()
+    content.set_data(PAGE_CONTENT)
+    page[NameObject("/Contents")] = writer._add_object(content)
+    page[NameObject("/Metadata")] = xmp_stream(writer)
+    page[NameObject("/PieceInfo")] = DictionaryObject(
+        {NameObject("/Drawer"): TextStringObject("Lantern Row survey")}
+    )
+    writer._root_object[NameObject("/Metadata")] = xmp_stream(writer)
+    writer.add_metadata({"/Title": "Floor plan 12 Lantern Row", "/Author": "Lantern Row staff"})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_pdf_is_kept_as_received_unless_asked():
+    """Case documents are evidence: by default a PDF is checked, not rewritten."""
+    data = _pdf_with_metadata()
+    assert b"Lantern" in data  # the test's own file says where it comes from
+    cleaned = clean_by_content(data=data, allowed=FLOOR_PLAN_PDF_TYPES)
+    assert cleaned.data == data
+
+
+def test_a_pdfs_metadata_is_removed_where_asked():
+    from pypdf import PdfReader
+
+    cleaned = clean_by_content(
+        data=_pdf_with_metadata(), allowed=FLOOR_PLAN_PDF_TYPES, strip_pdf_metadata=True
+    )
+    assert cleaned.content_type == "application/pdf"
+    assert b"Lantern" not in cleaned.data
+    reader = PdfReader(io.BytesIO(cleaned.data))
+    assert not reader.metadata
+    assert reader.xmp_metadata is None
+    assert "/Metadata" not in reader.trailer["/Root"]
+    (page,) = reader.pages
+    assert "/Metadata" not in page and "/PieceInfo" not in page
+    # The page is as it was: its size and what it draws.
+    assert (float(page.mediabox.width), float(page.mediabox.height)) == (200, 200)
+    assert page.get_contents().get_data() == PAGE_CONTENT
+
+
+def test_strip_pdf_metadata_on_its_own():
+    from pypdf import PdfReader
+
+    stripped = strip_pdf_metadata(_pdf_with_metadata())
+    assert b"Lantern" not in stripped
+    assert not PdfReader(io.BytesIO(stripped)).metadata
+    # A PDF without metadata comes through readable, one page.
+    assert len(PdfReader(io.BytesIO(strip_pdf_metadata(factories.blank_pdf()))).pages) == 1
+    with pytest.raises(ValidationError) as refused:
+        strip_pdf_metadata(b"%PDF-1.4 not really a pdf")
+    assert refused.value.code == "pdf_unreadable"

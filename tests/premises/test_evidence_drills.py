@@ -168,3 +168,93 @@ def test_another_team_gets_404(client, people):
     for name, args in [("drills", ()), ("drill_new", ()), ("drill", (drill.pk,))]:
         assert client.get(_url(name, site, *args)).status_code == 404, name
     assert client.post(_url("drill_action_add", site, drill.pk), {}).status_code == 404
+
+
+def test_a_follow_up_action_is_not_due_in_the_past(client, people):
+    site, cara = people["site"], people["cara"]
+    drill = factories.make_drill(site, cara)
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    with pytest.raises(ValidationError) as refused:
+        services.drill_action_add(
+            actor=cara, drill=drill, description="Move it.", owner=cara, due_on=yesterday
+        )
+    assert "due_on" in refused.value.message_dict
+    client.force_login(cara)
+    form = {"description": "Move the alarm button.", "owner": cara.pk, "due_on": yesterday}
+    response = client.post(_url("drill_action_add", site, drill.pk), form)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Choose a date from today on." in body and "Move the alarm button." in body
+    assert not SiteAction.objects.filter(drill=drill).exists()
+    # Today is fine.
+    services.drill_action_add(
+        actor=cara, drill=drill, description="Move it.", owner=cara, due_on=timezone.localdate()
+    )
+
+
+@pytest.fixture
+def refuge(people):
+    return factories.make_site(people["cara"].teams.get(), kind="refuge")
+
+
+def test_a_refuges_drill_naming_where_it_is_is_refused(client, people, refuge):
+    """A refuge's address is 12 Lantern Row, Harbourside (factories.REFUGE_ADDRESS)."""
+    cara = people["cara"]
+    with pytest.raises(ValidationError) as refused:
+        services.drill_record(
+            actor=cara,
+            site=refuge,
+            held_on=timezone.localdate(),
+            scenario="fire",
+            scenario_details="Everyone out onto Lantern Row.",
+            participants=[cara],
+            minutes_taken=5,
+            lessons="Meet at the corner of Harbourside and 3 Mill Lane.",
+        )
+    errors = refused.value.message_dict
+    assert set(errors) == {"scenario_details", "lessons"}
+    assert errors["scenario_details"] == [
+        "What was practised names part of the site's address: \"Lantern Row\". A refuge's "
+        "evidence is read by auditors: describe it without saying where it is."
+    ]
+    assert '"Harbourside"' in errors["lessons"][0] and '"3 Mill Lane"' in errors["lessons"][0]
+    assert not Drill.objects.exists()
+    client.force_login(cara)
+    response = client.post(
+        _url("drill_new", refuge), _form(people, lessons="Meet by the SW1A 1AA postbox.")
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "What was learnt names a postcode: &quot;SW1A 1AA&quot;." in body
+    assert "A visitor refused to leave reception." in body  # what was typed, kept
+    assert not Drill.objects.exists()
+
+
+def test_a_refuges_drill_action_naming_its_street_is_refused(client, people, refuge):
+    cara = people["cara"]
+    drill = factories.make_drill(refuge, cara)
+    due = timezone.localdate() + datetime.timedelta(days=7)
+    with pytest.raises(ValidationError) as refused:
+        services.drill_action_add(
+            actor=cara,
+            drill=drill,
+            description="Ask the council for a light on lantern row.",
+            owner=cara,
+            due_on=due,
+        )
+    assert "part of the site's address" in refused.value.message_dict["description"][0]
+    client.force_login(cara)
+    form = {"description": "Fix the gate: code 4711.", "owner": cara.pk, "due_on": due}
+    response = client.post(_url("drill_action_add", refuge, drill.pk), form)
+    assert response.status_code == 400
+    assert "What to do names a door code" in response.content.decode()
+    assert not SiteAction.objects.filter(drill=drill).exists()
+    # An office's drill may name its street (its address is not kept from auditors).
+    office_drill = factories.make_drill(people["site"], cara)
+    services.drill_action_add(
+        actor=cara,
+        drill=office_drill,
+        description="Ask for a light on 3 Mill Lane.",
+        owner=cara,
+        due_on=due,
+    )

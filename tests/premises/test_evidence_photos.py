@@ -9,6 +9,7 @@ import io
 import struct
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
@@ -473,3 +474,36 @@ def test_the_panel_renders(people, rf):
         "premises/_site_evidence.html", {"site": seen, **site_panel(seen, aude)}, request
     )
     assert "Record that I have read it" not in html and "Add a photo" not in html
+
+
+def test_a_refuges_caption_naming_where_it_is_is_refused(client, people):
+    """The refuge is at 12 Lantern Row, Harbourside (factories.REFUGE_ADDRESS)."""
+    site, cara = people["site"], people["cara"]
+    with pytest.raises(ValidationError) as refused:
+        services.photo_add(
+            actor=cara,
+            site=site,
+            data=factories.small_image(),
+            caption="The front door on Lantern Row",
+            taken_on=timezone.localdate(),
+        )
+    assert refused.value.message_dict["caption"] == [
+        "The caption names part of the site's address: \"Lantern Row\". A refuge's evidence "
+        "is read by auditors: describe it without saying where it is."
+    ]
+    client.force_login(cara)
+    response = _upload(client, site, factories.small_image(), caption="Seen from 14 Mill Lane")
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "The caption names a street address: &quot;14 Mill Lane&quot;." in body
+    assert 'value="Seen from 14 Mill Lane"' in body  # what was typed, kept
+    assert not SitePhoto.objects.exists()
+    # An office's photo may say where it was taken.
+    office = factories.make_site(cara.teams.get(), kind="office")
+    services.photo_add(
+        actor=cara,
+        site=office,
+        data=factories.small_image(),
+        caption="Seen from 14 Mill Lane",
+        taken_on=timezone.localdate(),
+    )

@@ -124,7 +124,7 @@ def test_only_a_draft_is_approved_or_edited(client, people):
     with pytest.raises(ValidationError):
         services.escape_plan_approve(actor=sofia, plan=plan)
     with pytest.raises(ValidationError):
-        services.escape_plan_update(actor=cara, plan=plan, **_form())
+        services.escape_plan_update(actor=cara, plan=plan, revision=plan.revision, **_form())
     client.force_login(cara)
     assert client.get(_url("escape_plan_edit", site, plan.pk)).status_code == 403
 
@@ -137,10 +137,13 @@ def test_a_draft_is_edited_and_its_form_opening_audited(client, people):
     page = client.get(_url("escape_plan_edit", site, draft.pk))
     assert page.status_code == 200 and "garden gate" in page.content.decode()
     factories.assert_accessed(draft, "view", cara, since=since)
-    response = client.post(_url("escape_plan_edit", site, draft.pk), _form(roles="Everyone out."))
+    response = client.post(
+        _url("escape_plan_edit", site, draft.pk), _form(roles="Everyone out.", version=1)
+    )
     assert response.status_code == 302
     draft.refresh_from_db()
     assert draft.roles == "Everyone out." and draft.status == PlanStatus.DRAFT
+    assert draft.revision == 2
     # Writing a new version while a draft exists leads to the draft.
     new = client.get(_url("escape_plan_new", site))
     assert new.status_code == 302 and new["Location"] == _url("escape_plan_edit", site, draft.pk)
@@ -286,7 +289,7 @@ def test_a_new_approved_version_must_be_read_again(people):
 
 
 def test_an_auditor_reads_plans_and_changes_nothing(client, people):
-    site = people["site"]
+    site = factories.make_site(people["cara"].teams.get(), kind="office")
     plan = factories.make_escape_plan(site, people["sofia"])
     draft = factories.make_escape_plan(site, people["cara"], approved=False)
     client.force_login(people["aude"])
@@ -335,3 +338,186 @@ def test_the_plan_page_keeps_its_queries_constant(client, people, django_assert_
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(_url("escape_plan", site))
     assert response.status_code == 200
+
+
+def _pdf_titled(title: str) -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    writer.add_metadata({"/Title": title, "/Author": title})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_refuges_plan_shows_an_auditor_only_what_does_not_place_it(client, people):
+    """Routes, assembly point, who does what and the floor plan would tell where a refuge
+    is: its auditor reads the version, its status, who wrote and approved it, the read share."""
+    site, sofia = people["site"], people["sofia"]
+    pdf = factories.blank_pdf()
+    plan = factories.make_escape_plan(
+        site,
+        sofia,
+        floor_plan=pdf,
+        floor_plan_type="application/pdf",
+        floor_plan_size=len(pdf),
+    )
+    draft = factories.make_escape_plan(site, people["cara"], approved=False)
+    client.force_login(people["aude"])
+    for url in (
+        _url("escape_plan", site),
+        _url("escape_plan_version", site, plan.pk),
+        _url("escape_plan_version", site, draft.pk),
+    ):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        text = page.content.decode()
+        for hidden in ("garden gate", "car park across", "visitors' list", "Download the floor"):
+            assert hidden not in text, (url, hidden)
+        assert "are shown only to its staff" in text
+        assert "Sofia" in text or "Cara" in text  # who wrote it
+    page = client.get(_url("escape_plan", site)).content.decode()
+    assert "0 of 3 staff (0%)" in page and "Version 1" in page
+    since = factories.audit_mark()
+    assert client.get(_url("floor_plan_download", site, plan.pk)).status_code == 404
+    factories.assert_not_accessed(plan, since=since)  # nothing served
+    # Its staff read it all and download the floor plan.
+    client.force_login(people["cara"])
+    text = client.get(_url("escape_plan", site)).content.decode()
+    assert "garden gate" in text and "Download the floor plan" in text
+    assert "are shown only to its staff" not in text
+    assert client.get(_url("floor_plan_download", site, plan.pk)).status_code == 200
+
+
+def test_an_offices_plan_is_read_in_full_by_an_auditor(client, people):
+    site = factories.make_site(people["cara"].teams.get(), kind="office")
+    pdf = factories.blank_pdf()
+    plan = factories.make_escape_plan(
+        site,
+        people["sofia"],
+        floor_plan=pdf,
+        floor_plan_type="application/pdf",
+        floor_plan_size=len(pdf),
+    )
+    client.force_login(people["aude"])
+    text = client.get(_url("escape_plan_version", site, plan.pk)).content.decode()
+    assert "garden gate" in text and "Download the floor plan" in text
+    assert client.get(_url("floor_plan_download", site, plan.pk)).status_code == 200
+
+
+def test_a_pdf_floor_plan_is_kept_without_its_metadata(client, people):
+    from pypdf import PdfReader
+
+    client.force_login(people["cara"])
+    floor = SimpleUploadedFile(
+        "plan.pdf", _pdf_titled("Floor plan 12 Lantern Row"), content_type="application/pdf"
+    )
+    response = client.post(_url("escape_plan_new", people["site"]), _form(floor_plan=floor))
+    assert response.status_code == 302
+    stored = EscapePlan.objects.get().floor_plan
+    assert b"Lantern" not in stored
+    assert not PdfReader(io.BytesIO(stored)).metadata
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "found"),
+    [
+        ("assembly_point", "The corner of Lantern Row", "part of the site's address"),
+        ("routes", "Out of the back door onto 14 Harbour Street.", "a street address"),
+        ("roles", "The manager opens the side gate (code 4711).", "a door code"),
+    ],
+)
+def test_a_refuges_plan_naming_where_it_is_is_refused(client, people, field, text, found):
+    site, cara = people["site"], people["cara"]
+    with pytest.raises(ValidationError) as refused:
+        services.escape_plan_write(actor=cara, site=site, **_form(**{field: text}))
+    (message,) = refused.value.message_dict[field]
+    assert found in message and "read by auditors" in message
+    assert not EscapePlan.objects.exists()
+    # Through the page: the refusal on the field, what was typed still there.
+    client.force_login(cara)
+    response = client.post(_url("escape_plan_new", site), _form(**{field: text}))
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "describe it without saying where it is" in body
+    assert "kitchen to the garden gate" in body or field == "routes"
+    assert not EscapePlan.objects.exists()
+    # An edit of a draft is checked too.
+    draft = factories.make_escape_plan(site, cara, approved=False)
+    with pytest.raises(ValidationError):
+        services.escape_plan_update(
+            actor=cara, plan=draft, revision=draft.revision, **_form(**{field: text})
+        )
+    draft.refresh_from_db()
+    assert draft.revision == 1 and text not in (draft.routes, draft.assembly_point, draft.roles)
+
+
+def test_an_offices_plan_may_name_its_street(people):
+    site = factories.make_site(people["cara"].teams.get(), kind="office")
+    plan = services.escape_plan_write(
+        actor=people["cara"], site=site, **_form(assembly_point="Outside 3 Market Street")
+    )
+    assert plan.assembly_point == "Outside 3 Market Street"
+
+
+def test_two_editors_of_a_draft_do_not_overwrite_each_other(client, people):
+    site, cara, carl = people["site"], people["cara"], people["carl"]
+    draft = factories.make_escape_plan(site, cara, approved=False)
+    client.force_login(cara)
+    page = client.get(_url("escape_plan_edit", site, draft.pk)).content.decode()
+    assert 'name="version" value="1"' in page
+    first = client.post(
+        _url("escape_plan_edit", site, draft.pk), _form(roles="Cara's roles.", version=1)
+    )
+    assert first.status_code == 302
+    # Carl's page was read at revision 1 too: his save is refused, nothing overwritten.
+    client.force_login(carl)
+    second = client.post(
+        _url("escape_plan_edit", site, draft.pk), _form(roles="Carl's roles.", version=1)
+    )
+    assert second.status_code == 409
+    body = second.content.decode()
+    assert "Someone else saved changes here" in body
+    assert "Saved now" in body and "Cara&#x27;s roles." in body  # what is saved now
+    assert "Carl&#x27;s roles." in body  # what he typed, kept
+    assert 'name="version" value="2"' in body  # based on what is saved now
+    draft.refresh_from_db()
+    assert draft.roles == "Cara's roles."
+    # Having compared, he saves again, on the revision saved now.
+    again = client.post(
+        _url("escape_plan_edit", site, draft.pk), _form(roles="Carl's roles.", version=2)
+    )
+    assert again.status_code == 302
+    draft.refresh_from_db()
+    assert (draft.roles, draft.revision) == ("Carl's roles.", 3)
+    # The service itself refuses a stale revision.
+    from victimsupport.concurrency import EditConflict
+
+    with pytest.raises(EditConflict) as conflict:
+        services.escape_plan_update(actor=cara, plan=draft, revision=2, **_form())
+    assert conflict.value.current.revision == 3
+
+
+def test_a_draft_edit_without_its_revision_is_refused_as_a_conflict(client, people):
+    site, cara = people["site"], people["cara"]
+    draft = factories.make_escape_plan(site, cara, approved=False)
+    client.force_login(cara)
+    response = client.post(_url("escape_plan_edit", site, draft.pk), _form(roles="New roles."))
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "We could not tell which saved version" in body and "New roles." in body
+    draft.refresh_from_db()
+    assert draft.roles != "New roles."
+
+
+def test_reading_a_version_superseded_meanwhile_is_refused(people):
+    """The reading checks the plan's status as saved now, not on the copy the page had."""
+    site, cara, sofia = people["site"], people["cara"], people["sofia"]
+    plan = factories.make_escape_plan(site, sofia)
+    stale = EscapePlan.objects.get(pk=plan.pk)  # as the page read it: approved
+    EscapePlan.objects.filter(pk=plan.pk).update(status=PlanStatus.SUPERSEDED)
+    with pytest.raises(ValidationError) as refused:
+        services.escape_plan_read(actor=cara, plan=stale)
+    assert refused.value.code == "not_current"
+    assert not EscapePlanReading.objects.exists()

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('premises', '0003_default_checklist'),
+        ('premises', '0005_fixsafety'),
     ]
 
     operations = [

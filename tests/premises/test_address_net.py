@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from premises.models import EscapePlanReading, SiteAction
+from premises.models import EscapePlanReading
 from premises.services import sites as site_services
 from tests import factories
 from victimsupport.access import Role

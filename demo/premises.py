@@ -292,7 +292,7 @@ def _refuge(*, sofia: User, cara: User, team: Any) -> Site:
         taken_on=_days(35),
     )
     plan = evidence_services.escape_plan_write(
-        actor=sofia,
+        actor=cara,
         site=site,
         routes="Down the main stairs to the front door, or through the kitchen to the garden gate.",
         assembly_point="The garden gate on the back lane",

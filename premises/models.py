@@ -675,6 +675,10 @@ class EscapePlan(models.Model):
     quarantine_reason = models.CharField(
         verbose_name=_("quarantine reason"), max_length=32, choices=Refusal.choices, blank=True
     )
+    # Everyone who wrote or changed this version (none of them may approve it).
+    editors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("written or changed by"), related_name="+"
+    )
     # Optimistic locking for a draft two people edit (victimsupport.concurrency): ``version``
     # is the plan's number, so the edit counter has a name of its own.
     revision = models.PositiveIntegerField(

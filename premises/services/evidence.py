@@ -246,6 +246,7 @@ def escape_plan_write(
     _set_floor_plan(plan, floor_plan)
     plan.full_clean(exclude=["floor_plan", "site", "created_by", "approved_by"])
     plan.save()
+    plan.editors.add(actor)
     return plan
 
 
@@ -286,7 +287,13 @@ def escape_plan_update(
     _set_floor_plan(plan, floor_plan)
     plan.full_clean(exclude=["floor_plan", "site", "created_by", "approved_by"])
     plan.save()
+    plan.editors.add(actor)
     return plan
+
+
+def wrote_plan(user: Any, plan: EscapePlan) -> bool:
+    """Whether ``user`` wrote or changed this version (and so may not approve it)."""
+    return plan.created_by_id == user.pk or plan.editors.filter(pk=user.pk).exists()
 
 
 @transaction.atomic
@@ -299,6 +306,13 @@ def escape_plan_approve(*, actor: Any, plan: EscapePlan) -> EscapePlan:
     plan = EscapePlan.objects.select_for_update().get(pk=plan.pk)
     if plan.status != PlanStatus.DRAFT:
         raise ValidationError(_("This version is not a draft waiting for approval."), "not_draft")
+    if wrote_plan(actor, plan):
+        raise MaySeeNotChange(
+            _(
+                "You wrote or changed this version: another supervisor of the team, who did "
+                "neither, approves it."
+            )
+        )
     for previous in EscapePlan.objects.select_for_update().filter(
         site_id=plan.site_id, status=PlanStatus.APPROVED
     ):

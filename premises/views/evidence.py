@@ -172,6 +172,13 @@ def _plan_context(request: HttpRequest, site: Site, plan: EscapePlan | None) -> 
         "is_supervisor": supervisor,
         "can_read": False,
         "shows_details": selectors.shows_plan_details(site),
+        # Four eyes: whoever wrote or changed a version does not approve it.
+        "may_approve": bool(
+            supervisor
+            and plan is not None
+            and plan.status == PlanStatus.DRAFT
+            and not services.wrote_plan(request.user, plan)
+        ),
     }
     if plan is not None and plan.status == PlanStatus.APPROVED:
         context["share"] = selectors.read_share(plan, site, with_names=supervisor)
@@ -187,9 +194,15 @@ def escape_plan(request: HttpRequest, site_id: int) -> HttpResponse:
     site = _site(request, site_id)
     _viewed(request, site, page="escape_plan")
     current = selectors.current_plan(site)
+    draft = selectors.draft_plan(site)
     context = {
         "site": site,
-        "draft": selectors.draft_plan(site),
+        "draft": draft,
+        "may_approve_draft": bool(
+            draft is not None
+            and is_site_supervisor(request.user, site)
+            and not services.wrote_plan(request.user, draft)
+        ),
         "versions": selectors.plans_of(site).select_related("approved_by"),
         "can_write": bool(getattr(site, "can_write", False)),
         **_plan_context(request, site, current),

@@ -521,3 +521,31 @@ def test_reading_a_version_superseded_meanwhile_is_refused(people):
         services.escape_plan_read(actor=cara, plan=stale)
     assert refused.value.code == "not_current"
     assert not EscapePlanReading.objects.exists()
+
+
+def test_whoever_wrote_or_changed_a_version_does_not_approve_it(client, people, north):
+    site, cara, sofia = people["site"], people["cara"], people["sofia"]
+    sara = factories.supervisor(north, "Sara")
+    # Sofia writes a draft: she may not approve it; Sara, the team's other supervisor, may.
+    own = services.escape_plan_write(actor=sofia, site=site, **_form())
+    with pytest.raises(MaySeeNotChange):
+        services.escape_plan_approve(actor=sofia, plan=own)
+    client.force_login(sofia)
+    page = client.get(_url("escape_plan_version", site, own.pk)).content.decode()
+    assert "Approve this version" not in page and "another supervisor" in page
+    assert client.post(_url("escape_plan_approve", site, own.pk)).status_code == 403
+    services.escape_plan_approve(actor=sara, plan=own)
+    # Cara writes the next one and Sara changes it: Sara may no longer approve it.
+    draft = services.escape_plan_write(actor=cara, site=site, **_form())
+    draft = services.escape_plan_update(
+        actor=sara, plan=draft, revision=draft.revision, **_form(roles="Sara's roles.")
+    )
+    with pytest.raises(MaySeeNotChange):
+        services.escape_plan_approve(actor=sara, plan=draft)
+    client.force_login(sara)
+    assert (
+        "Approve this version"
+        not in client.get(_url("escape_plan_version", site, draft.pk)).content.decode()
+    )
+    approved = services.escape_plan_approve(actor=sofia, plan=draft)
+    assert approved.status == "approved" and approved.approved_by == sofia

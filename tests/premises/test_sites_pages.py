@@ -98,7 +98,8 @@ def test_another_team_gets_404_for_every_north_site_page(client, w):
 
 def test_an_auditor_sees_every_site_but_never_a_refuges_address(client, w):
     listing = page(client, w["aud"], "premises:sites")
-    assert "Harbour house" in listing.text and "North office" in listing.text
+    # A refuge by number (its name can place it), an office by name.
+    assert f"Refuge no. {w['refuge'].pk}" in listing.text and "North office" in listing.text
     refuge = page(client, w["aud"], "premises:site", w["refuge"].pk)
     assert refuge.status_code == 200
     assert REFUGE_ADDRESS not in refuge.text and "Wicklow" not in refuge.text
@@ -251,3 +252,22 @@ def test_a_service_refusal_is_shown_next_to_its_field(client, w):
         data={**site_data(kind="refuge"), "version": w["refuge"].version},
     )
     assert refuge.status_code == 400 and "A refuge takes no walk-ins" in refuge.text
+
+
+def test_an_auditor_reads_a_refuge_by_number_never_by_its_name(client, w):
+    refuge = w["refuge"]
+    pages = [
+        page(client, w["aud"], "premises:sites"),
+        page(client, w["aud"], "premises:site", refuge.pk),
+        page(client, w["aud"], "premises:photos", refuge.pk),
+        page(client, w["aud"], "premises:escape_plan", refuge.pk),
+        page(client, w["aud"], "premises:security_assessments", refuge.pk),
+    ]
+    for response in pages:
+        body = response.content.decode()
+        assert response.status_code == 200
+        assert "Harbour house" not in body
+    assert f"Refuge no. {refuge.pk}" in pages[0].content.decode()
+    assert "North office" in pages[0].content.decode()  # an office's name places nothing
+    # The site's own staff read its name.
+    assert "Harbour house" in page(client, w["cara"], "premises:site", refuge.pk).content.decode()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from premises.models import EscapePlan, SitePhoto
 from premises.services import evidence as services
-from victimsupport.files import EXTENSIONS
+from victimsupport.files import EXTENSIONS, strip_pdf_metadata
 from victimsupport.stored_files import Refusal, StoredFiles
 
 
@@ -64,6 +64,15 @@ def _reencode_floor_plan(pk: int, data: bytes) -> None:
     services.floor_plan_reencode(plan=EscapePlan.objects.get(pk=pk), data=data)
 
 
+def _clean_floor_plan(content_type: str, data: bytes) -> bytes:
+    """What an upload stores of a floor plan beyond the core's checks: a PDF without its
+    metadata, outline and annotations (a refuge's floor plan may be titled with its address).
+    One stored before that is rewritten by ``recheck_files --reencode-images``."""
+    if content_type == "application/pdf":
+        return strip_pdf_metadata(data)
+    return data
+
+
 STORED_PHOTOS = StoredFiles(
     kind="photo",
     ids=_photo_ids,
@@ -77,4 +86,5 @@ STORED_FLOOR_PLANS = StoredFiles(
     load=_load_floor_plan,
     quarantine=_quarantine_floor_plan,
     replace=_reencode_floor_plan,
+    clean=_clean_floor_plan,
 )

@@ -453,12 +453,20 @@ def check_pdf(data: bytes) -> None:
 # its /LastModified). The document information dictionary (/Info: Title, Author, Subject,
 # Keywords, Creator, Producer, dates) hangs from the trailer.
 PDF_METADATA_KEYS = ("/Metadata", "/PieceInfo")
+# What else a PDF says in words beside its pages: the outline (bookmark titles), the page
+# labels, the name tree (named destinations and the rest) and the old-style /Dests, and the
+# interactive form (its fields' names and values); on each page, its annotations (a note's
+# /T author and /Contents, a link's target). A floor plan needs none of them.
+PDF_CATALOG_TEXT_KEYS = ("/Outlines", "/PageLabels", "/Names", "/Dests", "/AcroForm")
+PDF_PAGE_TEXT_KEYS = ("/Annots",)
 
 
 def strip_pdf_metadata(data: bytes) -> bytes:
     """The PDF rewritten without its document information dictionary and without any XMP
     (/Metadata) or application data (/PieceInfo), wherever they hang: the catalog, the pages,
-    their images and forms. The pages are kept as they are (content, resources, links); only
+    their images and forms; without its outline, page labels, name tree, interactive form and
+    the pages' annotations (bookmark titles, notes and links can name a street). What the pages
+    draw is kept as it is (content, resources); only
     objects still reachable are written, so an earlier revision's metadata left behind by an
     incremental update does not survive either. Call it on a PDF ``check_pdf`` accepted.
     Raises ValidationError (code ``pdf_unreadable``) if the file cannot be rewritten."""
@@ -472,6 +480,14 @@ def _strip_pdf_metadata(data: bytes) -> bytes:
             reader.decrypt("")
         writer = PdfWriter(clone_from=reader)
         writer._info = None  # no /Info in the trailer (not even pypdf's /Producer)
+        root = writer.root_object
+        for key in PDF_CATALOG_TEXT_KEYS:
+            if key in root:
+                del root[NameObject(key)]
+        for page in writer.pages:
+            for key in PDF_PAGE_TEXT_KEYS:
+                if key in page:
+                    del page[NameObject(key)]
         deadline = time.monotonic() + MAX_PDF_CHECK_SECONDS
         seen: set[int] = set()
         pending: list[Any] = [writer.root_object.indirect_reference]
@@ -504,6 +520,8 @@ def _strip_pdf_metadata(data: bytes) -> bytes:
         for index in range(len(writer._objects)):
             if index + 1 not in seen:
                 writer._objects[index] = None
+        while writer._objects and writer._objects[-1] is None:
+            writer._objects.pop()  # no free entries at the end: stripping again changes nothing
         out = io.BytesIO()
         writer.write(out)
         return out.getvalue()

@@ -68,13 +68,18 @@ def quarantine_message(quarantined_at: datetime.datetime, reason: str) -> str:
 class StoredFiles:
     """One kind of stored file, as its app exposes it. ``ids`` lists the files not yet set
     aside; ``load`` returns one file's content type and decrypted bytes (None if it has gone
-    or has no file); ``quarantine`` and ``replace`` are the app's audited services."""
+    or has no file); ``quarantine`` and ``replace`` are the app's audited services.
+    ``clean`` (optional): what the app's own upload does beyond the core's checks, given the
+    content type and the bytes the checks accept, returning the bytes it would store (a PDF
+    rewritten without its metadata); where they differ from the stored ones, the file is
+    reported as carrying metadata and ``replace`` is given them."""
 
     kind: str  # what the report calls them: "document", "certificate"
     ids: Callable[[], Iterable[int]]
     load: Callable[[int], tuple[str, bytes] | None]
     quarantine: Callable[[int, Refusal], None]
     replace: Callable[[int, bytes], None]
+    clean: Callable[[str, bytes], bytes] | None = None
 
 
 _REGISTRY: dict[str, StoredFiles] = {}
@@ -91,20 +96,29 @@ def registered() -> list[StoredFiles]:
 @dataclass(frozen=True)
 class Finding:
     refusal: Refusal | None  # the check refuses the file now
-    cleaned: bytes | None  # an image the check would have stored differently (metadata left)
+    cleaned: bytes | None  # what the checks would store instead (the stored one carries metadata)
 
 
-def recheck(*, content_type: str, data: bytes) -> Finding:
-    """The current checks on stored bytes: refused (with why), or an image whose stored bytes
-    still carry metadata the re-encoding would have dropped, or fine."""
+def recheck(
+    *, content_type: str, data: bytes, clean: Callable[[str, bytes], bytes] | None = None
+) -> Finding:
+    """The current checks on stored bytes: refused (with why), or a file whose stored bytes
+    still carry metadata the re-encoding (or the kind's own ``clean``) would have dropped, or
+    fine."""
     try:
         cleaned = clean_upload(name="stored", content_type=content_type, data=data)
+        if content_type in ("image/jpeg", "image/png") and not carries_metadata(data, content_type):
+            cleaned = data  # stored as the re-encoding writes it: nothing to drop
+        if clean is not None:
+            cleaned = clean(content_type, cleaned)
     except ValidationError as exc:
-        code = exc.code if exc.code in Refusal.values else Refusal.OTHER
-        return Finding(refusal=Refusal(code), cleaned=None)
-    if content_type in ("image/jpeg", "image/png") and carries_metadata(data, content_type):
-        return Finding(refusal=None, cleaned=cleaned)
-    return Finding(refusal=None, cleaned=None)
+        return Finding(refusal=_refusal(exc), cleaned=None)
+    return Finding(refusal=None, cleaned=None if cleaned == data else cleaned)
+
+
+def _refusal(exc: ValidationError) -> Refusal:
+    code = exc.code if exc.code in Refusal.values else Refusal.OTHER
+    return Refusal(code)
 
 
 # PNG chunks that hold pixels or how they look; every other one (tEXt, zTXt, iTXt, eXIf, iCCP,

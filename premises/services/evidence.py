@@ -37,7 +37,7 @@ from victimsupport import limits
 from victimsupport.access import MaySeeNotChange
 from victimsupport.audit.services import AccessKind, record_access
 from victimsupport.concurrency import EditConflict
-from victimsupport.files import IMAGE_TYPES, clean_by_content, make_preview
+from victimsupport.files import IMAGE_TYPES, clean_by_content, make_preview, strip_pdf_metadata
 from victimsupport.stored_files import Refusal
 
 FLOOR_PLAN_TYPES = ("image/jpeg", "image/png", "application/pdf")
@@ -209,6 +209,29 @@ def _set_floor_plan(plan: EscapePlan, data: bytes | None) -> None:
         plan.quarantine_reason = ""
 
 
+def _copy_floor_plan(plan: EscapePlan, current: EscapePlan) -> None:
+    """The current version's floor plan into the new draft; a PDF rewritten without its
+    metadata, outline and annotations (one stored before they were stripped keeps its title
+    otherwise)."""
+    data = bytes(current.floor_plan)
+    if current.floor_plan_type == "application/pdf":
+        try:
+            data = strip_pdf_metadata(data)
+        except ValidationError as exc:
+            raise ValidationError(
+                {
+                    "floor_plan": _(
+                        "The current floor plan could not be copied into the new version: "
+                        "attach the floor plan again."
+                    )
+                },
+                code=exc.code,
+            ) from exc
+    plan.floor_plan = data
+    plan.floor_plan_type = current.floor_plan_type
+    plan.floor_plan_size = len(data)
+
+
 @transaction.atomic
 def escape_plan_write(
     *,
@@ -239,10 +262,13 @@ def escape_plan_write(
         created_by=actor,
     )
     current = EscapePlan.objects.filter(site=site, status=PlanStatus.APPROVED).first()
-    if current is not None and current.floor_plan and current.quarantined_at is None:
-        plan.floor_plan = current.floor_plan
-        plan.floor_plan_type = current.floor_plan_type
-        plan.floor_plan_size = current.floor_plan_size
+    if (
+        not floor_plan
+        and current is not None
+        and current.floor_plan
+        and current.quarantined_at is None
+    ):
+        _copy_floor_plan(plan, current)
     _set_floor_plan(plan, floor_plan)
     plan.full_clean(exclude=["floor_plan", "site", "created_by", "approved_by"])
     plan.save()
@@ -367,7 +393,8 @@ def floor_plan_quarantine(*, plan: EscapePlan, reason: Refusal, actor: Any = Non
 
 @transaction.atomic
 def floor_plan_reencode(*, plan: EscapePlan, data: bytes, actor: Any = None) -> EscapePlan:
-    """Replace a stored floor plan image by its re-encoded pixels (``recheck_files``)."""
+    """Replace a stored floor plan by its cleaned bytes (``recheck_files``): an image's
+    re-encoded pixels, a PDF without its metadata."""
     plan = EscapePlan.objects.select_for_update().get(pk=plan.pk)
     plan.floor_plan = data
     plan.floor_plan_size = len(data)

@@ -192,3 +192,52 @@ def test_strip_pdf_metadata_on_its_own():
     with pytest.raises(ValidationError) as refused:
         strip_pdf_metadata(b"%PDF-1.4 not really a pdf")
     assert refused.value.code == "pdf_unreadable"
+
+
+def _pdf_with_outline_and_note() -> bytes:
+    """A one-page floor plan with a bookmark, a page label, a named destination and a text
+    annotation (author and contents) that all name the street; its page draws text."""
+    from pypdf import PdfWriter
+    from pypdf.annotations import Text
+    from pypdf.generic import DecodedStreamObject, NameObject, TextStringObject
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(200, 200)
+    content = DecodedStreamObject()
+    content.set_data(PAGE_CONTENT)
+    page[NameObject("/Contents")] = writer._add_object(content)
+    writer.add_outline_item(title="Lantern Row ground floor", page_number=0)
+    writer.set_page_label(0, 0, prefix="Lantern Row ")
+    writer.add_named_destination("Lantern Row entrance", 0)
+    note = Text(rect=(20, 20, 60, 60), text="The gate on Lantern Row sticks")
+    note[NameObject("/T")] = TextStringObject("Lantern Row warden")
+    writer.add_annotation(page_number=0, annotation=note)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_floor_plans_outline_labels_names_and_notes_are_removed():
+    from pypdf import PdfReader
+
+    data = _pdf_with_outline_and_note()
+    original = PdfReader(io.BytesIO(data))
+    # The test's own file carries them all.
+    assert original.outline and "/PageLabels" in original.trailer["/Root"]
+    assert "/Names" in original.trailer["/Root"] and "/Annots" in original.pages[0]
+    assert data.count(b"Lantern") >= 4
+
+    cleaned = clean_by_content(data=data, allowed=FLOOR_PLAN_PDF_TYPES, strip_pdf_metadata=True)
+    assert b"Lantern" not in cleaned.data
+    reader = PdfReader(io.BytesIO(cleaned.data))
+    root = reader.trailer["/Root"]
+    for key in ("/Outlines", "/PageLabels", "/Names", "/Dests", "/AcroForm"):
+        assert key not in root
+    assert not reader.outline
+    (page,) = reader.pages
+    assert "/Annots" not in page
+    # What the page draws is kept.
+    assert (float(page.mediabox.width), float(page.mediabox.height)) == (200, 200)
+    assert page.get_contents().get_data() == PAGE_CONTENT
+    # Stripping again changes nothing (``recheck_files`` compares the stored bytes with it).
+    assert strip_pdf_metadata(cleaned.data) == cleaned.data

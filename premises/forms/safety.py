@@ -73,7 +73,7 @@ class SensitiveTermForm(forms.Form):
         max_length=limits.SHORT_TEXT,
         help_text=_(
             "No safety page may contain it, whatever its case or accents. Of the kind "
-            "\"Always allowed\", it is let through instead: a helpline number or a year "
+            '"Always allowed", it is let through instead: a helpline number or a year '
             "the number checks would refuse (never the site's address or a listed term)."
         ),
     )

@@ -411,6 +411,11 @@ class SecurityAssessment(Versioned):
         related_name="+",
     )
     returned_at = models.DateTimeField(verbose_name=_("sent back at"), null=True, blank=True)
+    # Everyone who started it or wrote in it (answers, findings, actions): none of them signs
+    # it off while another supervisor of the team can (premises.review).
+    editors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("written or changed by"), related_name="+"
+    )
 
     objects = SecurityAssessmentQuerySet.as_manager()
 

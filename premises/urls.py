@@ -52,6 +52,11 @@ urlpatterns = [
         name="security_assessment_return",
     ),
     path(
+        "sites/<int:site_id>/assessments/<int:security_assessment_id>/discard/",
+        assessments.security_assessment_discard,
+        name="security_assessment_discard",
+    ),
+    path(
         "sites/<int:site_id>/assessments/<int:security_assessment_id>/findings/new/",
         assessments.finding_new,
         name="finding_new",
@@ -116,6 +121,11 @@ urlpatterns = [
         name="escape_plan_approve",
     ),
     path(
+        "sites/<int:site_id>/escape-plan/<int:plan_id>/discard/",
+        evidence.escape_plan_discard,
+        name="escape_plan_discard",
+    ),
+    path(
         "sites/<int:site_id>/escape-plan/<int:plan_id>/read/",
         evidence.escape_plan_read,
         name="escape_plan_read",
@@ -158,6 +168,11 @@ urlpatterns = [
         "sites/<int:site_id>/safety/<int:page_id>/send-back/",
         safety.safety_page_return,
         name="safety_page_return",
+    ),
+    path(
+        "sites/<int:site_id>/safety/<int:page_id>/withdraw/",
+        safety.safety_page_withdraw,
+        name="safety_page_withdraw",
     ),
     path("sensitive-terms/", safety.sensitive_terms, name="sensitive_terms"),
     path(

@@ -43,6 +43,7 @@ from premises.models import (
     a_year_after,
     is_site_supervisor,
 )
+from premises.review import may_review
 from premises.sensitive import LOCATION_KINDS, SensitiveCheck
 from victimsupport import limits
 from victimsupport.access import CASE_ROLES, MaySeeNotChange
@@ -265,13 +266,15 @@ def security_assessment_start(
         )
     if errors:
         raise ValidationError(errors)
-    return SecurityAssessment.objects.create(
+    assessment = SecurityAssessment.objects.create(
         site=site,
         checklist=checklist_version,
         reason=reason,
         incident=incident,
         started_by=actor,
     )
+    assessment.editors.add(actor)
+    return assessment
 
 
 def clean_answers(definition: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
@@ -343,6 +346,8 @@ def security_assessment_save(
     assessment.answers = cleaned
     assessment.summary = summary.strip()
     assessment.save(update_fields=["answers", "summary"])
+    # Whoever wrote answers does not sign it off either (while another supervisor can).
+    assessment.editors.add(actor)
     return assessment
 
 
@@ -381,11 +386,12 @@ def security_assessment_submit(*, actor: Any, assessment: SecurityAssessment) ->
 def security_assessment_sign_off(
     *, actor: Any, assessment: SecurityAssessment
 ) -> SecurityAssessment:
-    """A supervisor of the site's team, other than the person who started it, signs a
-    submitted assessment off: it is then read-only, and the site's next review falls due the
-    same day next year. Unless an incident happened (or was recorded) after the assessment
-    started and the assessment does not follow it: the review that incident made due stays
-    due."""
+    """A supervisor of the site's team who neither started it nor wrote in it (answers,
+    findings, actions) signs a submitted assessment off; when the team has no such supervisor,
+    one who did may (``premises.review``; the change entry records who). It is then
+    read-only, and the site's next review falls due the same day next year. Unless an
+    incident happened (or was recorded) after the assessment started and the assessment does
+    not follow it: the review that incident made due stays due."""
     assessment = SecurityAssessment.objects.select_for_update().get(pk=assessment.pk)
     site = Site.objects.select_for_update().get(pk=assessment.site_id)
     if not is_site_supervisor(actor, site):
@@ -396,11 +402,17 @@ def security_assessment_sign_off(
             if assessment.status == AssessmentStatus.DRAFT
             else _("This assessment is already signed off.")
         )
-    if assessment.started_by_id == actor.pk:
+    if not may_sign_off(assessment, actor):
         raise ValidationError(
             _(
                 "You started this assessment. Someone other than the person who carried out "
                 "the assessment signs it off: ask another supervisor of the site's team."
+            )
+            if assessment.started_by_id == actor.pk
+            else _(
+                "You wrote in this assessment. Someone other than the people who carried out "
+                "the assessment signs it off: ask another supervisor of the site's team who "
+                "did not write in it."
             )
         )
     now = timezone.now()
@@ -413,6 +425,44 @@ def security_assessment_sign_off(
         site.review_reason = ReviewReason.YEARLY
         site.save(update_fields=["review_due_on", "review_reason"])
     return assessment
+
+
+def writers_of(assessment: SecurityAssessment) -> set[Any]:
+    """The ids of whoever started the assessment or wrote in it."""
+    return {assessment.started_by_id, *assessment.editors.values_list("pk", flat=True)}
+
+
+def sign_off_review(assessment: SecurityAssessment, user: Any) -> tuple[bool, bool]:
+    """(may sign off, signs off alone) for a supervisor of the site's team: four eyes when
+    another supervisor who neither started nor wrote in it exists; else the sole one may."""
+    return may_review(assessment.site, user, writers_of(assessment))
+
+
+def may_sign_off(assessment: SecurityAssessment, user: Any) -> bool:
+    return sign_off_review(assessment, user)[0]
+
+
+@transaction.atomic
+def security_assessment_discard(*, actor: Any, assessment: SecurityAssessment) -> None:
+    """A supervisor of the site's team discards a draft (never submitted, so never signed
+    off) with its findings and actions: each delete is a change entry, and a new assessment
+    may be started. Refused once one of its actions is marked done (that work is evidence)."""
+    assessment = SecurityAssessment.objects.select_for_update().get(pk=assessment.pk)
+    site = Site.objects.select_for_update().get(pk=assessment.site_id)
+    if not is_site_supervisor(actor, site):
+        raise MaySeeNotChange(_("Only a supervisor of the site's team discards an assessment."))
+    if assessment.status != AssessmentStatus.DRAFT:
+        raise ValidationError(
+            _("Only a draft can be discarded: a submitted assessment is signed off or sent back.")
+        )
+    if assessment.actions.filter(done_on__isnull=False).exists():
+        raise ValidationError(
+            _(
+                "An action of this assessment is marked done: the assessment is kept. Submit "
+                "it for sign-off instead."
+            )
+        )
+    assessment.delete()
 
 
 def incidents_since(assessment: SecurityAssessment) -> Any:
@@ -498,6 +548,7 @@ def finding_add(
         errors["description"] = [refusal]
     if errors:
         raise ValidationError(errors)
+    assessment.editors.add(actor)
     return Finding.objects.create(
         assessment=assessment,
         site_id=assessment.site_id,
@@ -551,6 +602,8 @@ def site_action_add(
             errors["description"] = [refusal]
     if errors:
         raise ValidationError(errors)
+    if assessment is not None:
+        assessment.editors.add(actor)
     return SiteAction.objects.create(
         site=site,
         source=ActionSource.ASSESSMENT if assessment is not None else ActionSource.INCIDENT,

@@ -31,6 +31,7 @@ from premises.models import (
     SitePhoto,
     is_site_supervisor,
 )
+from premises.review import may_review
 from premises.selectors.evidence import is_team_staff, team_staff
 from premises.sensitive import location_matches
 from victimsupport import limits
@@ -318,21 +319,34 @@ def escape_plan_update(
 
 
 def wrote_plan(user: Any, plan: EscapePlan) -> bool:
-    """Whether ``user`` wrote or changed this version (and so may not approve it)."""
+    """Whether ``user`` wrote or changed this version."""
     return plan.created_by_id == user.pk or plan.editors.filter(pk=user.pk).exists()
+
+
+def approval_review(user: Any, plan: EscapePlan) -> tuple[bool, bool]:
+    """(may approve, approves alone) for a supervisor of the site's team: four eyes when
+    another supervisor who neither wrote nor changed the version exists; else the sole one
+    may (``premises.review``)."""
+    writers = {plan.created_by_id, *plan.editors.values_list("pk", flat=True)}
+    return may_review(plan.site, user, writers)
+
+
+def may_approve(user: Any, plan: EscapePlan) -> bool:
+    return approval_review(user, plan)[0]
 
 
 @transaction.atomic
 def escape_plan_approve(*, actor: Any, plan: EscapePlan) -> EscapePlan:
-    """A supervisor of the site's team approves a draft: it becomes the current version and
-    the one approved before is superseded, in one transaction (the database allows one
-    approved version a site)."""
+    """A supervisor of the site's team who neither wrote nor changed a draft approves it (the
+    one who did, when the team has no other: ``premises.review``): it becomes the current
+    version and the one approved before is superseded, in one transaction (the database
+    allows one approved version a site)."""
     _supervisor_only(actor, plan.site, _("Only a supervisor of the site's team approves plans."))
     Site.objects.select_for_update().filter(pk=plan.site_id).first()
     plan = EscapePlan.objects.select_for_update().get(pk=plan.pk)
     if plan.status != PlanStatus.DRAFT:
         raise ValidationError(_("This version is not a draft waiting for approval."), "not_draft")
-    if wrote_plan(actor, plan):
+    if not may_approve(actor, plan):
         raise MaySeeNotChange(
             _(
                 "You wrote or changed this version: another supervisor of the team, who did "
@@ -349,6 +363,21 @@ def escape_plan_approve(*, actor: Any, plan: EscapePlan) -> EscapePlan:
     plan.approved_at = timezone.now()
     plan.save(update_fields=["status", "approved_by", "approved_at"])
     return plan
+
+
+@transaction.atomic
+def escape_plan_discard(*, actor: Any, plan: EscapePlan) -> None:
+    """Discard a draft (never approved, so nobody followed it): the staff of the site's team;
+    the delete is its change entry, and a new version may be written."""
+    _staff_only(actor, plan.site)
+    Site.objects.select_for_update().filter(pk=plan.site_id).first()
+    plan = EscapePlan.objects.select_for_update().defer("floor_plan").get(pk=plan.pk)
+    if plan.status != PlanStatus.DRAFT:
+        raise ValidationError(
+            _("Only a draft can be discarded: an approved version is kept as evidence."),
+            code="not_draft",
+        )
+    plan.delete()
 
 
 @transaction.atomic

@@ -2,9 +2,10 @@
 sensitive-terms list.
 
 A version goes draft -> waiting for review (the check must find nothing) -> published (a
-supervisor of the site's team who did not write it; the check runs again); the version
-published before is superseded in the same transaction. A reviewer may send a version back
-to draft with a reason. Only a draft is edited; one draft or waiting version at a time.
+supervisor of the site's team who did not write it, unless the team has no such supervisor:
+``premises.review``; the check runs again); the version published before is superseded in
+the same transaction. A reviewer may send a version back to draft with a reason. Only a draft
+is edited; one draft or waiting version at a time, which its team's staff may withdraw.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from premises.models import (
     SiteStatus,
     is_site_supervisor,
 )
+from premises.review import may_review
 from premises.sensitive import Match, SensitiveCheck, strip_invisible
 from victimsupport.access import CASE_ROLES, MaySeeNotChange, Role, roles_of
 from victimsupport.concurrency import EditConflict, claim
@@ -33,12 +35,15 @@ from victimsupport.concurrency import EditConflict, claim
 __all__ = [
     "EditConflict",
     "SensitiveTextFound",
+    "may_publish",
     "page_matches",
+    "publish_review",
     "safety_page_create",
     "safety_page_publish",
     "safety_page_return",
     "safety_page_submit",
     "safety_page_update",
+    "safety_page_withdraw",
     "sensitive_term_add",
     "sensitive_term_remove",
     "wrote_or_changed",
@@ -163,6 +168,22 @@ def wrote_or_changed(page: SafetyPage, user: Any) -> bool:
     return page.written_by_id == user.pk or page.editors.filter(pk=user.pk).exists()
 
 
+def writers_of(page: SafetyPage) -> set[Any]:
+    """The ids of whoever wrote or changed this version."""
+    return {page.written_by_id, *page.editors.values_list("pk", flat=True)}
+
+
+def publish_review(page: SafetyPage, user: Any) -> tuple[bool, bool]:
+    """(may publish, publishes alone) for a supervisor of the site's team: four eyes when
+    another supervisor who neither wrote nor changed it exists; else the sole one may
+    (``premises.review``)."""
+    return may_review(page.site, user, writers_of(page))
+
+
+def may_publish(page: SafetyPage, user: Any) -> bool:
+    return publish_review(page, user)[0]
+
+
 def _locked(page: SafetyPage) -> SafetyPage:
     return SafetyPage.objects.select_for_update().select_related("site").get(pk=page.pk)
 
@@ -185,17 +206,18 @@ def safety_page_submit(*, actor: Any, page: SafetyPage) -> SafetyPage:
 @transaction.atomic
 def safety_page_publish(*, actor: Any, page: SafetyPage) -> SafetyPage:
     """Publish a version waiting for review: a supervisor of the site's team who neither
-    wrote nor changed it; the check runs again (a term may have been added since). The version
-    published before is superseded in the same transaction."""
+    wrote nor changed it (or, when the team has no such supervisor, one who did: recorded as
+    its publisher like anyone); the check runs again (a term may have been added since). The
+    version published before is superseded in the same transaction."""
     _require_supervisor(actor, page.site)
     page = _locked(page)
     if page.status != PageStatus.SUBMITTED:
         raise ValidationError(gettext("Only a version waiting for review can be published."))
-    if page.written_by_id == actor.pk:
-        raise MaySeeNotChange(
-            gettext("You wrote this version: another supervisor of the team must publish it.")
-        )
-    if wrote_or_changed(page, actor):
+    if not may_publish(page, actor):
+        if page.written_by_id == actor.pk:
+            raise MaySeeNotChange(
+                gettext("You wrote this version: another supervisor of the team must publish it.")
+            )
         raise MaySeeNotChange(
             gettext(
                 "You changed this version: another supervisor of the team, who neither wrote "
@@ -233,6 +255,19 @@ def safety_page_return(*, actor: Any, page: SafetyPage, reason: str) -> SafetyPa
     page.returned_at = timezone.now()
     page.save()
     return page
+
+
+@transaction.atomic
+def safety_page_withdraw(*, actor: Any, page: SafetyPage) -> None:
+    """Withdraw a version that was never published (a draft, or one waiting for review): it
+    is deleted, the delete is its change entry, and a new version may be written."""
+    _require_staff(actor, page.site)
+    page = _locked(page)
+    if page.status not in OPEN:
+        raise ValidationError(
+            gettext("Only a version not yet published can be withdrawn: it is kept as evidence.")
+        )
+    page.delete()
 
 
 # --- Sensitive terms ---------------------------------------------------------------------

@@ -43,7 +43,7 @@ from premises.models import (
 )
 from premises.selectors import assessments as selectors
 from premises.services import assessments as services
-from victimsupport.access import get_for_user
+from victimsupport.access import MaySeeNotChange, get_for_user
 from victimsupport.audit.services import AccessKind, record_access
 from victimsupport.concurrency import EditConflict, render_conflict, render_refused
 
@@ -153,7 +153,13 @@ def _assessment_page(
     )
     can_write = bool(site.can_write) and assessment.status != AssessmentStatus.SIGNED_OFF
     submitted = assessment.status == AssessmentStatus.SUBMITTED
-    supervises = submitted and is_site_supervisor(request.user, site)
+    site_supervisor = is_site_supervisor(request.user, site)
+    supervises = submitted and site_supervisor
+    # Four eyes (whoever started it or wrote in it does not sign it off), unless the team has
+    # no other supervisor: then the page says so before they do (premises.review).
+    may_sign_off, signs_off_alone = (
+        services.sign_off_review(assessment, request.user) if supervises else (False, False)
+    )
     record_access(actor=request.user, obj=assessment, kind=AccessKind.VIEW)
     return render(
         request,
@@ -166,8 +172,12 @@ def _assessment_page(
             "actions": actions,
             "can_write": can_write,
             "can_fill": can_write and assessment.status == AssessmentStatus.DRAFT,
-            "can_sign_off": supervises and assessment.started_by_id != request.user.pk,
-            "started_it": supervises and assessment.started_by_id == request.user.pk,
+            "can_sign_off": may_sign_off,
+            "signs_off_alone": signs_off_alone,
+            "started_it": supervises and not may_sign_off,
+            "can_discard": site_supervisor
+            and bool(site.can_write)
+            and assessment.status == AssessmentStatus.DRAFT,
             "can_return": supervises,
             "return_form": return_form or (AssessmentReturnForm() if supervises else None),
             "incidents_since": supervises and services.incidents_since(assessment).exists(),
@@ -282,6 +292,34 @@ def security_assessment_return(request: HttpRequest, site_id: int, security_asse
         return _assessment_page(request, site, assessment, status=400, return_form=form)
     messages.success(request, _("Sent back to draft, with what is to be changed."))
     return redirect("premises:security_assessment", site.pk, assessment.pk)
+
+
+@login_required
+@require_http_methods(GET_AND_POST)
+def security_assessment_discard(request: HttpRequest, site_id: int, security_assessment_id: int):
+    """Confirm, then discard a draft assessment (a supervisor of the site's team): it is
+    deleted with its findings and actions, audited by their delete entries."""
+    site = _site(request, site_id, write=True)
+    assessment = _assessment(request, site, security_assessment_id, write=True)
+    if not is_site_supervisor(request.user, site):
+        raise MaySeeNotChange(_("Only a supervisor of the site's team discards an assessment."))
+    if assessment.status != AssessmentStatus.DRAFT:
+        messages.error(request, _("Only a draft can be discarded."))
+        return redirect("premises:security_assessment", site.pk, assessment.pk)
+    if request.method == "POST":
+        try:
+            services.security_assessment_discard(actor=request.user, assessment=assessment)
+        except ValidationError as exc:
+            return _assessment_page(request, site, assessment, status=400, error=exc.messages)
+        messages.success(request, _("Assessment discarded: a new one may be started."))
+        return redirect("premises:security_assessments", site.pk)
+    counts = {"findings": assessment.findings.count(), "actions": assessment.actions.count()}
+    record_access(actor=request.user, obj=assessment, kind=AccessKind.VIEW)
+    return render(
+        request,
+        "premises/assessment_discard.html",
+        {"site": site, "assessment": assessment, **counts},
+    )
 
 
 def _not_draft(request: HttpRequest, site: Site, assessment: SecurityAssessment) -> Any:

@@ -165,20 +165,28 @@ def _plan(request: HttpRequest, site: Site, plan_id: int, *, write: bool = False
     return get_for_user(request.user, queryset.defer("floor_plan"), plan_id, write=write)
 
 
+def _approval(request: HttpRequest, site: Site, plan: EscapePlan | None) -> tuple[bool, bool]:
+    """(may approve, approves alone) for the user: four eyes, or the team's sole supervisor
+    (premises.review); (False, False) for anything but a draft and anyone but a supervisor."""
+    if plan is None or plan.status != PlanStatus.DRAFT:
+        return False, False
+    if not is_site_supervisor(request.user, site):
+        return False, False
+    return services.approval_review(request.user, plan)
+
+
 def _plan_context(request: HttpRequest, site: Site, plan: EscapePlan | None) -> dict[str, Any]:
     supervisor = is_site_supervisor(request.user, site)
+    may_approve, approves_alone = _approval(request, site, plan)
     context: dict[str, Any] = {
         "plan": plan,
         "is_supervisor": supervisor,
         "can_read": False,
         "shows_details": selectors.shows_plan_details(site),
-        # Four eyes: whoever wrote or changed a version does not approve it.
-        "may_approve": bool(
-            supervisor
-            and plan is not None
-            and plan.status == PlanStatus.DRAFT
-            and not services.wrote_plan(request.user, plan)
-        ),
+        # Four eyes: whoever wrote or changed a version does not approve it, unless the team
+        # has no other supervisor (then the page says so before they do).
+        "may_approve": may_approve,
+        "approves_alone": approves_alone,
     }
     if plan is not None and plan.status == PlanStatus.APPROVED:
         context["share"] = selectors.read_share(plan, site, with_names=supervisor)
@@ -195,14 +203,12 @@ def escape_plan(request: HttpRequest, site_id: int) -> HttpResponse:
     _viewed(request, site, page="escape_plan")
     current = selectors.current_plan(site)
     draft = selectors.draft_plan(site)
+    may_approve_draft, approves_draft_alone = _approval(request, site, draft)
     context = {
         "site": site,
         "draft": draft,
-        "may_approve_draft": bool(
-            draft is not None
-            and is_site_supervisor(request.user, site)
-            and not services.wrote_plan(request.user, draft)
-        ),
+        "may_approve_draft": may_approve_draft,
+        "approves_draft_alone": approves_draft_alone,
         "versions": selectors.plans_of(site).select_related("approved_by"),
         "can_write": bool(getattr(site, "can_write", False)),
         **_plan_context(request, site, current),
@@ -341,6 +347,29 @@ def escape_plan_approve(request: HttpRequest, site_id: int, plan_id: int) -> Htt
     else:
         messages.success(request, _("Version approved: it is now the site's escape plan."))
     return redirect("premises:escape_plan", site_id=site.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def escape_plan_discard(request: HttpRequest, site_id: int, plan_id: int) -> HttpResponse:
+    """Confirm, then discard a draft (the team's staff): it is deleted, audited by its delete
+    entry, and a new version may be written."""
+    site = _site(request, site_id, write=True)
+    plan = _plan(request, site, plan_id, write=True)
+    if plan.status != PlanStatus.DRAFT:
+        raise MaySeeNotChange(
+            _("Only a draft can be discarded: an approved version is kept as evidence.")
+        )
+    if request.method == "POST":
+        try:
+            services.escape_plan_discard(actor=request.user, plan=plan)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Draft discarded: a new version may be written."))
+        return redirect("premises:escape_plan", site_id=site.pk)
+    _viewed(request, plan, site=site.pk, page="discard")
+    return render(request, "premises/escape_plan_discard.html", {"site": site, "plan": plan})
 
 
 @login_required

@@ -34,7 +34,7 @@ from premises.models import (
 )
 from premises.selectors import safety as selectors
 from premises.services import safety as services
-from victimsupport.access import CASE_ROLES, Role, get_for_user, roles_of
+from victimsupport.access import CASE_ROLES, MaySeeNotChange, Role, get_for_user, roles_of
 from victimsupport.audit.bulk import access_entry, seal
 from victimsupport.audit.services import AccessKind, record_access
 from victimsupport.concurrency import render_conflict, render_refused
@@ -172,6 +172,11 @@ def _show_page(
     staff = _is_staff(user)
     supervisor = is_site_supervisor(user, site)
     open_version = page.status in (PageStatus.DRAFT, PageStatus.SUBMITTED)
+    may_publish, publishes_alone = (
+        services.publish_review(page, user)
+        if supervisor and page.status == PageStatus.SUBMITTED
+        else (False, False)
+    )
     found = services.page_matches(page, site) if staff and open_version else []
     record_access(actor=user, obj=page, kind=AccessKind.VIEW, detail={"page": "preview"})
     context = {
@@ -184,6 +189,10 @@ def _show_page(
         "can_submit": staff and page.can_write and page.status == PageStatus.DRAFT,
         "can_review": supervisor and page.status == PageStatus.SUBMITTED,
         "wrote_it": services.wrote_or_changed(page, user),
+        # Four eyes, or the team's sole supervisor (premises.review): the page says which.
+        "may_publish": may_publish,
+        "publishes_alone": publishes_alone,
+        "can_withdraw": staff and page.can_write and open_version,
         "return_form": return_form or SafetyPageReturnForm(),
         "is_published": page.status == PageStatus.PUBLISHED,
         "public_path": selectors.public_path(site),
@@ -251,6 +260,32 @@ def safety_page_return(request: HttpRequest, site_id: int, page_id: int) -> Http
         return _show_page(request, site, page, refused=error.messages, status=400)
     messages.success(request, gettext("Sent back to its writer as a draft, with your reason."))
     return redirect("premises:safety_page", site_id=site.pk, page_id=page.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def safety_page_withdraw(request: HttpRequest, site_id: int, page_id: int) -> HttpResponse:
+    """Confirm, then withdraw a version never published (the team's staff): it is deleted,
+    audited by its delete entry, and a new version may be written."""
+    site = _site(request, site_id, write=True)
+    page = _page(request, site, page_id, write=True)
+    if page.status not in (PageStatus.DRAFT, PageStatus.SUBMITTED):
+        raise MaySeeNotChange(
+            _("Only a version not yet published can be withdrawn: it is kept as evidence.")
+        )
+    if request.method == "POST":
+        try:
+            services.safety_page_withdraw(actor=request.user, page=page)
+        except ValidationError as error:
+            return _show_page(request, site, page, refused=error.messages, status=400)
+        messages.success(
+            request,
+            gettext("Version %(number)d is withdrawn: a new version may be written.")
+            % {"number": page.number},
+        )
+        return redirect("premises:safety_pages", site_id=site.pk)
+    record_access(actor=request.user, obj=page, kind=AccessKind.VIEW, detail={"page": "withdraw"})
+    return render(request, "premises/safety_page_withdraw.html", {"site": site, "page": page})
 
 
 @login_required

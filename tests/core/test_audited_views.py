@@ -184,6 +184,10 @@ EXEMPT = {
     # evidence:
     "premises:escape_plan_approve": "approves a draft (its change entries); redirects",
     "premises:escape_plan_read": "records a reading of the plan (a change entry); redirects",
+    "premises:escape_plan_discard": (
+        "only a draft is discarded and the world's plan is approved (403); the confirmation's "
+        "access entry and the delete entry are tested in tests/premises/test_four_eyes.py"
+    ),
     "premises:escape_plan_edit": (
         "only a draft is edited and the world's plan is approved (403); the form's access "
         "entry is tested in tests/premises/test_evidence_plans.py"

@@ -1,26 +1,36 @@
 """The sensitive-terms check: what a victim-facing page must never say.
 
 ``find_sensitive(text, site=...)`` lists everything in ``text`` that could help someone find
-or get into the site: its own address (whole, each line, and the street part), the surnames
-of its team's staff, the editable list of sensitive terms (the site's and the
-organisation's), and anything shaped like a door or alarm code, a room or floor number, a
-street address or a postcode. Each match says what kind it is, the text it matched and why.
+or get into the site: its own address (whole, each line, and the street part), its own name
+(whole, and each distinctive word of it), the surnames of its team's staff, the editable
+list of sensitive terms (the site's and the organisation's), and anything shaped like a door
+or alarm code, a room or floor number, a street address or a postcode. Each match says what
+kind it is, the text it matched and why.
 
-Words and phrases (the address, surnames, the list) are compared ignoring case, accents and
-spacing (any run of spaces or punctuation counts as one space), as whole words. The shapes
-are regular expressions over the text as written. When two matches overlap, the more
+Words and phrases (the address, the name, surnames, the list) are compared ignoring case,
+accents and spacing (any run of spaces or punctuation counts as one space), as whole words.
+The shapes are regular expressions over the text as written. When two matches overlap, the more
 specific one is kept ("12 Lantern Row" is the site's address, not just "a street address").
 
 Before anything is compared, invisible formatting characters (Unicode category Cf: zero-width
 spaces, soft hyphens) are deleted and the text is NFKC-normalised; common Cyrillic and Greek
 lookalikes of Latin letters are read as the Latin letter. Numbers are also compared as their
-digits alone: "2-5-8-0", "2 5 8 0", "2.5.8.0" and "two five eight zero" are the listed "2580".
+digits alone: "2-5-8-0", "2 5 8 0", "2.5.8.0", "4, 7, 1 and 1" and "two five eight zero" are
+listed numbers ("2580", "4711").
 
 The check errs on the side of refusing: "any run of four or more digits" catches a door code
 written alone. What a safety page needs to say is allowed: terms of the kind "allowed" (a
-helpline number, a year), the well-known helplines below and a year after "since" or "in"
-are taken out of the text before the door-code, room, postcode and digits shapes run (never
-before the site's address or the listed terms are looked for).
+helpline number, a year), the well-known helplines below, a year after "since" or "in" and a
+count of people ("1200 women") are taken out of the text before the room, postcode and digits
+shapes run; a phone number (ten digits or more in groups) before the digits shape alone, and
+only on the page of a site that is not a refuge (a refuge's own number can place it).
+Never before the door-code shapes (a code word before a number wins: "Keypad: 116 123" is
+refused), the site's address, its name or the listed terms are looked for. The ground and
+first floors may be named (a victim needs to know about access); higher floors may not.
+
+The check of a refuge's staff evidence (``location_matches``, ``kinds=LOCATION_KINDS``) also
+reads a street address written in lower case ("3 harbour road"); a public page's check does
+not (it would refuse ordinary sentences).
 """
 
 from __future__ import annotations
@@ -32,11 +42,12 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from premises.models import SensitiveTerm, Site, TermKind
+from premises.models import SensitiveTerm, Site, SiteKind, TermKind
 
 
 class Kind:
     ADDRESS = "address"
+    NAME = "name"
     TERM = "term"
     SURNAME = "surname"
     STREET = "street"
@@ -49,6 +60,7 @@ class Kind:
 # What each kind of match is called in a refusal ("The French text contains a door code").
 KIND_LABELS = {
     Kind.ADDRESS: _("part of the site's address"),
+    Kind.NAME: _("the site's name"),
     Kind.TERM: _("a word from the sensitive-terms list"),
     Kind.SURNAME: _("a staff member's surname"),
     Kind.STREET: _("a street address"),
@@ -60,6 +72,7 @@ KIND_LABELS = {
 # The more specific first: of two overlapping matches, the earlier kind here is kept.
 PRIORITY = [
     Kind.ADDRESS,
+    Kind.NAME,
     Kind.TERM,
     Kind.SURNAME,
     Kind.STREET,
@@ -254,7 +267,8 @@ SHAPES: list[tuple[str, re.Pattern[str], Any]] = [
         re.compile(
             r"\b(?:(?:door|alarm|gate|entry|front|key)\s+)?(?:digicode|code|pin|passcode|keypad|alarm|alarme|combination|combinaison)"
             r"(?:\s+(?:de\s+la\s+porte|d['\u2019]entrée|d['\u2019]entree|porte|door|gate|portail))?"
-            r"\s*(?:is|est|:|=|-|n[°o]\.?)?\s*#?\s*(?=[0-9A-Z*#]*\d)[0-9A-Z*#]{2,10}\b",
+            r"\s*(?:(?:is|est)(?:\s+(?:in|en|since|depuis))?|:|=|-|n[°o]\.?)?\s*#?\s*"
+            r"(?=[0-9A-Z*#]*\d)[0-9A-Z*#]{2,10}\b",
             _FLAGS,
         ),
         _("a code next to the word code"),
@@ -265,7 +279,7 @@ SHAPES: list[tuple[str, re.Pattern[str], Any]] = [
         Kind.DOOR_CODE,
         re.compile(
             r"\b(?:digicode|keypad|pin|passcode|code(?:\s+d['\u2019]acc[eè]s)?)\b"
-            r"(?:\s+(?:is|est))?\s*[:=]?\s*\d(?:[\s.\-/]*\d){2,}",
+            r"(?:\s+(?:is|est))?\s*[:=]?\s*\d(?:[\s.\-/,;_\u00b7]*\d){2,}",
             _FLAGS,
         ),
         _("a code next to the word code"),
@@ -289,13 +303,14 @@ SHAPES: list[tuple[str, re.Pattern[str], Any]] = [
         ),
         _("a number or letter after a word for a room or floor"),
     ),
-    # "2nd floor", "3e étage", "1er étage", "third floor", "deuxième étage".
+    # "2nd floor", "3e étage", "1er étage", "third floor", "deuxième étage"; not "first floor"
+    # or "premier étage" in words (nor the ground floor): a victim needs to know about access.
     (
         Kind.ROOM,
         re.compile(
-            r"\b(?:\d+\s*(?:st|nd|rd|th|e|er|ère|ere|ème|eme|re|è)|first|second|third|fourth|"
-            r"fifth|sixth|seventh|eighth|ninth|tenth|premier|première|deuxième|deuxieme|"
-            r"second|seconde|troisième|troisieme|quatrième|quatrieme|cinquième|cinquieme|"
+            r"\b(?:\d+\s*(?:st|nd|rd|th|e|er|ère|ere|ème|eme|re|è)|"
+            r"second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|deuxième|deuxieme|"
+            r"seconde|troisième|troisieme|quatrième|quatrieme|cinquième|cinquieme|"
             r"sixième|sixieme)\s+(?:floor|storey|étage|etage)\b",
             _FLAGS,
         ),
@@ -327,6 +342,31 @@ SHAPES: list[tuple[str, re.Pattern[str], Any]] = [
 ]
 
 
+# A street address in lower case ("3 harbour road", "12 rue des lilas"): looked for in a
+# refuge's staff evidence only, with the street words that are seldom anything else.
+_STREET_EN_STRICT = r"street|st|road|rd|avenue|ave|lane|drive|crescent|terrace|grove|mews"
+_STREET_FR_STRICT = r"rue|avenue|boulevard|bd|blvd|chemin|allée|allee|impasse|quai"
+ANY_CASE_STREETS: list[tuple[str, re.Pattern[str], Any]] = [
+    (
+        Kind.STREET,
+        re.compile(
+            rf"(?<![\w-]){_HOUSE_NUMBER}\s*,?\s+(?:{_WORD}\s+){{1,3}}?(?:{_STREET_EN_STRICT})\b\.?",
+            _FLAGS,
+        ),
+        _("a house number next to a street name"),
+    ),
+    (
+        Kind.STREET,
+        re.compile(
+            rf"(?<![\w-]){_HOUSE_NUMBER}\s*,?\s*(?:{_STREET_FR_STRICT})\s+"
+            rf"(?:(?:de|des|du|la|le|les|aux?)\s+|d['\u2019]|l['\u2019])*[^\W\d_]{{2,}}",
+            _FLAGS,
+        ),
+        _("a house number next to a street name"),
+    ),
+]
+
+
 # --- What a site must never say ------------------------------------------------------------
 
 
@@ -351,6 +391,36 @@ def address_parts(address: str) -> list[str]:
         folded = _phrase(part)
         if sum(c.isalpha() for c in folded) >= 3 and folded not in found:
             found.append(folded)
+    return found
+
+
+# Words of a site's name that do not place it: kinds of site, points of the compass, the
+# commonest short words (English and French), folded.
+NAME_STOP_WORDS = frozenset(
+    " ".join(
+        [
+            "house houses home homes maison maisons refuge refuges centre center centres",
+            "centers office offices bureau bureaux north south east west nord ouest team teams",
+            "equipe site sites point desk court the les des and with pour avec dans from women",
+            "womens femmes family families famille familles service services support shelter",
+            "hostel foyer accueil victim victims victime victimes main annex annexe building",
+            "hall unit project projet trust association city town ville place safe safety space",
+        ]
+    ).split(" ")
+)
+
+
+def name_parts(name: str) -> list[str]:
+    """The site's name as phrases to look for: the whole, and each word of four letters or
+    more that is not in ``NAME_STOP_WORDS``. Each folded."""
+    found: list[str] = []
+    whole = _phrase(name or "")
+    if sum(c.isalpha() for c in whole) >= 3:
+        found.append(whole)
+    for word in whole.split():
+        distinctive = len(word) >= 4 and word.isalpha() and word not in NAME_STOP_WORDS
+        if distinctive and word not in found:
+            found.append(word)
     return found
 
 
@@ -423,6 +493,11 @@ NUMBER_WORDS = {
 _NUMBER_WORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 _DIGIT_TOKEN = rf"(?:\d|\b(?:{_NUMBER_WORD})\b)"
 _DIGIT_RUN = re.compile(rf"{_DIGIT_TOKEN}(?:[\s.\-/]*{_DIGIT_TOKEN})*", _FLAGS)
+# Wider: also commas, semicolons, underscores, middle dots and "and", "then", "et", "puis"
+# between the numbers ("4, 7, 1 and 1", "4, 7, 1 puis 1"). Only for the listed numbers: a
+# helpline next to another ("3919, 116 006") is still two runs for what is allowed.
+_SEPARATOR = r"(?:[\s.\-/,;_\u00b7]|\b(?:and|then|et|puis)\b)"
+_WIDE_DIGIT_RUN = re.compile(rf"{_DIGIT_TOKEN}(?:{_SEPARATOR}*{_DIGIT_TOKEN})*", _FLAGS)
 _TOKEN = re.compile(_DIGIT_TOKEN, _FLAGS)
 
 
@@ -435,17 +510,46 @@ class DigitRun:
     digits: str
     plain: bool  # written as digits with nothing between them ("2580")
     words: bool  # some of it written in words ("two five eight zero")
+    # Where in ``digits`` a separator was written (and 0 and the end): "25-80" -> (0, 2, 4).
+    breaks: tuple[int, ...] = ()
+
+    def holds(self, number: str) -> bool:
+        """Whether a stretch of whole groups is ``number``: "4, 7, 1, 1 and 5" holds 4711,
+        "020 7946" holds 020, 7946 and 0207946, not 794."""
+        ends = set(self.breaks)
+        return any(
+            self.digits.startswith(number, start) and start + len(number) in ends
+            for start in self.breaks
+        )
 
 
-def digit_runs(text: str) -> list[DigitRun]:
-    """Every run of digits joined across spaces, dots, hyphens and slashes, with the number
-    words (English and French, zero to nine) read as digits."""
+def digit_runs(text: str, *, wide: bool = False) -> list[DigitRun]:
+    """Every run of digits joined across spaces, dots, hyphens and slashes (``wide``: also
+    commas, semicolons, underscores, middle dots and "and", "then", "et", "puis"), with the
+    number words (English and French, zero to nine) read as digits."""
     runs = []
-    for hit in _DIGIT_RUN.finditer(text):
-        tokens = _TOKEN.findall(hit.group(0))
-        digits = "".join(NUMBER_WORDS.get(t.casefold(), t) for t in tokens)
-        words = any(not t.isdigit() for t in tokens)
-        runs.append(DigitRun(hit.start(), hit.end(), digits, hit.group(0).isdigit(), words))
+    for hit in (_WIDE_DIGIT_RUN if wide else _DIGIT_RUN).finditer(text):
+        digits = ""
+        breaks = [0]
+        last_end = None
+        for token in _TOKEN.finditer(hit.group(0)):
+            if last_end is not None and token.start() > last_end and digits:
+                breaks.append(len(digits))
+            value = token.group(0)
+            digits += NUMBER_WORDS.get(value.casefold(), value)
+            last_end = token.end()
+        breaks.append(len(digits))
+        words = any(not t.isdigit() for t in _TOKEN.findall(hit.group(0)))
+        runs.append(
+            DigitRun(
+                hit.start(),
+                hit.end(),
+                digits,
+                hit.group(0).isdigit(),
+                words,
+                tuple(sorted(set(breaks))),
+            )
+        )
     return runs
 
 
@@ -476,16 +580,49 @@ HELPLINES = [
 ]
 # A year after "since", "in", "depuis" or "en" ("since 2019", "depuis 2021").
 _YEAR = re.compile(r"\b(?:since|in|depuis|en)\s+((?:19|20)\d{2})\b", _FLAGS)
-# The shapes an allowed phrase is taken out before; never the address, the list or a street.
-ALLOWABLE_KINDS = frozenset({Kind.DIGITS, Kind.DOOR_CODE, Kind.ROOM, Kind.POSTCODE})
+# A count of people or calls ("more than 1200 women", "plus de 3000 appels").
+_COUNT = re.compile(
+    r"(?<![\d.,])(\d{4,})\s+(?:(?:more|other|new)\s+|(?:autres|nouvelles|nouveaux)\s+)?"
+    r"(?:women|woman|men|people|persons|families|children|survivors|calls|femmes|personnes|"
+    r"familles|enfants|appels|victims|victimes|hommes)\b",
+    _FLAGS,
+)
+# A phone number: ten to fifteen digits in groups of two or more ("020 7946 0958",
+# "01 23 45 67 89", "+44 20 7946 0958").
+_PHONE = re.compile(
+    r"(?<![\d\w])(?:\+\d{1,3}[\s.\-]?)?\(?\d{2,5}\)?(?:[\s.\-]\d{2,5}){1,6}(?![\d\w])"
+)
+# The shapes an allowed phrase is taken out before; never the address, the name, the list, a
+# street or a door code (a code word before a number wins: "Keypad: 116 123").
+ALLOWABLE_KINDS = frozenset({Kind.DIGITS, Kind.ROOM, Kind.POSTCODE})
 _BLANK = "\x00"  # what an allowed phrase is replaced with: neither a word nor a space
+
+
+def _phone_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of what is shaped like a phone number: ten to fifteen digits in groups."""
+    return [
+        hit.span()
+        for hit in _PHONE.finditer(text)
+        if 10 <= sum(c.isdigit() for c in hit.group(0)) <= 15
+    ]
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = _BLANK * (end - start)
+    return "".join(chars)
 
 
 class SensitiveCheck:
     """The check for one site, its phrases read once (a page has four texts to check).
 
     ``terms`` ((term, kind) pairs) and ``surnames`` may be given when they were read for
-    many sites at once (premises.selectors.safety.published_pages_now_failing)."""
+    many sites at once (premises.selectors.safety.published_pages_now_failing).
+
+    ``any_case_streets``: also look for street addresses written in lower case; by default
+    when the check is limited to what places the site (``kinds`` within ``LOCATION_KINDS``,
+    as for a refuge's staff evidence)."""
 
     def __init__(
         self,
@@ -494,9 +631,14 @@ class SensitiveCheck:
         kinds: frozenset[str] | None = None,
         terms: list[tuple[str, str]] | None = None,
         surnames: list[str] | None = None,
+        any_case_streets: bool | None = None,
     ) -> None:
         """``kinds``: the kinds of match to look for (all of them unless given)."""
         self.kinds = frozenset(PRIORITY) if kinds is None else kinds
+        if any_case_streets is None:
+            any_case_streets = kinds is not None and kinds <= LOCATION_KINDS
+        self.any_case_streets = any_case_streets and Kind.STREET in self.kinds
+        self.refuge = site.kind == SiteKind.REFUGE
         self.phrases: list[tuple[str, str, Any]] = []
         # (kind, digits, why): numbers looked for in their digits alone.
         self.numbers: list[tuple[str, str, Any]] = []
@@ -513,6 +655,10 @@ class SensitiveCheck:
                 self.phrases.append((Kind.ADDRESS, phrase, why))
             for number in address_numbers(site.address or ""):
                 self.numbers.append((Kind.ADDRESS, number, why))
+        if Kind.NAME in self.kinds:
+            why = _("the site's name can tell people where it is")
+            for phrase in name_parts(site.name or ""):
+                self.phrases.append((Kind.NAME, phrase, why))
         if Kind.TERM in self.kinds:
             why = _("a supervisor listed it as never to be shown")
             for phrase in _fold_all(listed):
@@ -539,6 +685,8 @@ class SensitiveCheck:
                 spans.append((run.start, run.end))
         for hit in _YEAR.finditer(text):
             spans.append(hit.span(1))
+        for hit in _COUNT.finditer(text):
+            spans.append(hit.span(1))
         return spans
 
     def find(self, text: str) -> list[Match]:
@@ -559,24 +707,28 @@ class SensitiveCheck:
             for start, end in _find_phrase(seen, folded, where, phrase):
                 found.append(match(kind, why, start, end))
         # A number on the list or in the address, written with separators or in words.
+        # A run matches when a stretch of its whole groups is the number ("4, 7, 1, 1 and 5"
+        # holds the listed "4711").
         if self.numbers:
-            for run in digit_runs(seen):
+            for run in digit_runs(seen, wide=True):
                 if run.plain:
                     continue  # as written: the phrases above found it
                 for kind, digits, why in self.numbers:
-                    if run.digits == digits:
+                    if run.holds(digits):
                         written = _("written with separators or in words")
                         found.append(match(kind, _Why(why, written), run.start, run.end))
-        blanked = seen
+        texts = dict.fromkeys(self.kinds, seen)
         if self.kinds & ALLOWABLE_KINDS:
-            chars = list(seen)
-            for start, end in self._allowed_spans(seen, folded, where):
-                chars[start:end] = _BLANK * (end - start)
-            blanked = "".join(chars)
-        for kind, pattern, why in SHAPES:
+            blanked = _blank(seen, self._allowed_spans(seen, folded, where))
+            for kind in self.kinds & ALLOWABLE_KINDS:
+                texts[kind] = blanked
+            if Kind.DIGITS in self.kinds and not self.refuge:
+                texts[Kind.DIGITS] = _blank(blanked, _phone_spans(blanked))
+        shapes = SHAPES + (ANY_CASE_STREETS if self.any_case_streets else [])
+        for kind, pattern, why in shapes:
             if kind not in self.kinds:
                 continue
-            for hit in pattern.finditer(blanked if kind in ALLOWABLE_KINDS else seen):
+            for hit in pattern.finditer(texts[kind]):
                 if hit.group(0).strip():
                     found.append(match(kind, why, hit.start(), hit.end()))
         return _keep_most_specific(found)
@@ -608,10 +760,12 @@ def find_sensitive(text: str, *, site: Site) -> list[Match]:
     return SensitiveCheck(site).find(text)
 
 
-# What would place a site or give the way in: its address, a street address or postcode, and
-# its listed terms (door codes). Not staff surnames, rooms or other numbers: evidence written
-# for staff names rooms and people.
-LOCATION_KINDS = frozenset({Kind.ADDRESS, Kind.TERM, Kind.STREET, Kind.POSTCODE, Kind.DOOR_CODE})
+# What would place a site or give the way in: its address, its name, a street address or
+# postcode, and its listed terms (door codes). Not staff surnames, rooms or other numbers:
+# evidence written for staff names rooms and people.
+LOCATION_KINDS = frozenset(
+    {Kind.ADDRESS, Kind.NAME, Kind.TERM, Kind.STREET, Kind.POSTCODE, Kind.DOOR_CODE}
+)
 
 
 def location_matches(text: str, *, site: Site) -> list[Match]:

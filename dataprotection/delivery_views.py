@@ -19,10 +19,10 @@ from dataprotection.forms.delivery import HandOverForm, LinkForm, PassphraseSent
 from dataprotection.models import AccessRequest, CopyJob, Delivery, RequestStatus
 from dataprotection.roles import require_dpo_page
 from dataprotection.services import delivery as services
-from referrals.forms import add_service_errors
 from victimsupport import pdfjobs
 from victimsupport.access import get_for_user
 from victimsupport.audit.services import AccessKind, record_access
+from victimsupport.forms import add_service_errors
 
 
 def _request_for_dpo(request: HttpRequest, pk: Any, *, write: bool = False) -> AccessRequest:

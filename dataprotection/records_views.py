@@ -34,12 +34,12 @@ from dataprotection.forms.records import (
 from dataprotection.models import Breach, BreachNotice, ProcessingActivity, RecordKind
 from dataprotection.roles import require_dpo_page
 from dataprotection.services import records as services
-from referrals.forms import add_service_errors
 from victimsupport import country
 from victimsupport.access import get_for_user
 from victimsupport.audit.services import AccessKind, record_access
 from victimsupport.casefile import Category
 from victimsupport.concurrency import EditConflict, render_conflict, render_refused
+from victimsupport.forms import add_service_errors
 
 
 def _refused_message() -> str:

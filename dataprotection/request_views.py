@@ -31,7 +31,6 @@ from dataprotection.forms.requests import (
     IdentityCheckForm,
     RequestFilterForm,
     RequestLogForm,
-    add_service_errors,
 )
 from dataprotection.models import AccessRequest, RequestStatus
 from dataprotection.roles import require_dpo_page
@@ -40,6 +39,7 @@ from victimsupport import country
 from victimsupport.access import MaySeeNotChange, Role, get_for_user, has_role
 from victimsupport.audit.services import AccessKind, record_access
 from victimsupport.concurrency import EditConflict
+from victimsupport.forms import add_service_errors
 
 CHANGED_SINCE = _(
     "Someone changed this request while you had the page open. Nothing was done: it is shown "

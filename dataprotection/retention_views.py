@@ -41,11 +41,11 @@ from dataprotection.models import (
 )
 from dataprotection.roles import require_dpo_page
 from dataprotection.services import retention
-from referrals.forms import add_service_errors
 from victimsupport import pdf
 from victimsupport.access import get_for_user
 from victimsupport.audit.services import AccessKind, record_access
 from victimsupport.concurrency import EditConflict, render_conflict, render_refused
+from victimsupport.forms import add_service_errors
 from victimsupport.pdfjobs import pdf_response
 
 REFUSED = _("Nothing was saved: the form below says what to change. What you typed is still there.")

@@ -19,11 +19,12 @@ from cases.forms import WithdrawForm
 from cases.intake import current_notice
 from cases.models import Case
 from referrals import services
-from referrals.forms import SharingConsentForm, add_service_errors
+from referrals.forms import SharingConsentForm
 from referrals.models import PartnerOrganisation, Referral, SharingConsent
 from victimsupport.access import get_for_user
 from victimsupport.audit.services import AccessKind, record_access
 from victimsupport.concurrency import EditConflict
+from victimsupport.forms import add_service_errors
 
 CONFLICT_MESSAGE = _(
     "Someone else withdrew this consent while you had the page open. Nothing was saved: it "

@@ -24,7 +24,6 @@ from referrals.forms import (
     DirectoryFilterForm,
     MeetingForm,
     PartnerForm,
-    add_service_errors,
 )
 from referrals.models import (
     DIRECTORY_KEEPERS,
@@ -36,6 +35,7 @@ from referrals.models import (
 from victimsupport.access import MaySeeNotChange, Role, get_for_user, has_role, roles_of
 from victimsupport.audit.services import AccessKind, record_access
 from victimsupport.files import EXTENSIONS, check_upload_size
+from victimsupport.forms import add_service_errors
 
 REFUSED = _("Nothing was saved: the form below says what to change. What you typed is still there.")
 

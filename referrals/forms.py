@@ -6,7 +6,6 @@ import datetime
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -29,17 +28,6 @@ from victimsupport.casefile import Category
 from victimsupport.concurrency import VersionedFormMixin
 from victimsupport.limits import LimitedCharField, LimitedEmailField
 from victimsupport.widgets import DateInput
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """A service's refusal shown next to the field it is about (on top for any other), so
-    the page is shown again with what was typed and says what to correct."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for name, errors in exc.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
-
 
 # --- The directory: partners, agreements, meetings, partner users -----------------------------
 

@@ -26,15 +26,6 @@ from victimsupport.limits import LimitedCharField
 from victimsupport.widgets import DateInput
 
 
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """A service's refusal next to the field it is about (on top for any other)."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for name, errors in exc.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
-
-
 def _text(label: Any, *, required: bool = False, rows: int = 3, **kwargs: Any) -> LimitedCharField:
     return LimitedCharField(
         label=label,

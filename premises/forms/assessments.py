@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,15 +14,6 @@ from victimsupport import limits
 from victimsupport.concurrency import VersionedFormMixin
 from victimsupport.limits import LimitedCharField
 from victimsupport.widgets import DateInput
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """A service's refusal next to the field it is about (on top for any other)."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for name, errors in exc.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
 
 
 def _text(label: Any, limit: int = limits.DETAILS, *, required: bool = True, rows: int = 4) -> Any:

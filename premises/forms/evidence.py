@@ -113,12 +113,3 @@ class DrillActionForm(forms.Form):
     def __init__(self, *args: Any, staff: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = staff
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """A service's refusal shown on the form: by field where it names one the form has."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from premises.models import Opening, SiteKind, SiteStatus
@@ -51,13 +50,3 @@ class SiteForm(VersionedFormMixin, forms.Form):
             # A new site has no saved version to compare with.
             del self.fields["version"]
             self.fields["team"].queryset = teams
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """A service's refusal next to the field it is about (on top for any other), so the page
-    is shown again with what was typed and says what to correct."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for name, errors in exc.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)

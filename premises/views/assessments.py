@@ -28,7 +28,6 @@ from premises.forms.assessments import (
     AssessmentStartForm,
     FindingForm,
     IncidentForm,
-    add_service_errors,
     answers_initial,
 )
 from premises.models import (
@@ -46,6 +45,7 @@ from premises.services import assessments as services
 from victimsupport.access import MaySeeNotChange, get_for_user
 from victimsupport.audit.services import AccessKind, record_access
 from victimsupport.concurrency import EditConflict, render_conflict, render_refused
+from victimsupport.forms import add_service_errors
 
 GET_AND_POST = ["GET", "HEAD", "POST"]
 

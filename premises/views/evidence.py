@@ -22,7 +22,6 @@ from premises.forms.evidence import (
     EscapePlanEditForm,
     EscapePlanForm,
     PhotoForm,
-    add_service_errors,
 )
 from premises.models import Drill, EscapePlan, PlanStatus, Site, SitePhoto, is_site_supervisor
 from premises.selectors import evidence as selectors
@@ -31,6 +30,7 @@ from victimsupport.access import MaySeeNotChange, get_for_user
 from victimsupport.audit.services import AccessKind, record_access
 from victimsupport.concurrency import EDIT_CONFLICT_MESSAGE, EditConflict
 from victimsupport.files import check_upload_size
+from victimsupport.forms import add_service_errors
 from victimsupport.stored_files import quarantine_message
 
 REFUSED = _("Nothing was saved: the form below says what to change. What you typed is still there.")

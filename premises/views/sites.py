@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from premises.forms.sites import SiteForm, add_service_errors
+from premises.forms.sites import SiteForm
 from premises.models import Site, is_site_supervisor
 from premises.selectors import assessments as assessment_panels
 from premises.selectors import evidence as evidence_panels
@@ -26,6 +26,7 @@ from premises.services import sites as services
 from victimsupport.access import CASE_ROLES, MaySeeNotChange, Role, get_for_user, roles_of
 from victimsupport.audit.services import AccessKind, record_access
 from victimsupport.concurrency import EditConflict, render_conflict, render_refused
+from victimsupport.forms import add_service_errors
 
 
 def _refused_message() -> str:

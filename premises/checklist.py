@@ -14,10 +14,11 @@ import json
 import re
 from typing import Any
 
-from victimsupport import limits
+from victimsupport import limits, texts
+from victimsupport.texts import FALLBACK_LANGUAGE as FALLBACK_LANGUAGE
+from victimsupport.texts import base_language as base_language
+from victimsupport.texts import text_in as text_in
 
-FALLBACK_LANGUAGE = "en"
-LANGUAGE_RE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})?")
 KEY_RE = re.compile(r"[a-z0-9_]{1,50}")
 
 # The standard's questions on the security of premises and procedures, in its order.
@@ -110,7 +111,7 @@ def validate(definition: Any, *, languages: tuple[str, ...] | list[str] = ()) ->
                 errors.append(f"{at}: 'seed' must be one of {', '.join(SEED_QUESTIONS)}")
     for where, holder, name, required in _text_places(definition):
         if name in holder:
-            problem = _text_problem(holder[name])
+            problem = texts.text_problem(holder[name])
             if problem:
                 errors.append(f"{where}: '{name}' {problem}")
         elif required:
@@ -147,62 +148,11 @@ def _text_places(definition: dict[str, Any]):
                 yield f"{where}, question {q_index}", q, "guidance", False
 
 
-def _text_problem(value: Any) -> str:
-    if isinstance(value, str):
-        return "" if value.strip() else "must not be empty"
-    if not isinstance(value, dict) or not value:
-        return "must be text, or a mapping of language codes to text"
-    for language, text in value.items():
-        if not isinstance(language, str) or not LANGUAGE_RE.fullmatch(language):
-            return f"has {language!r}, which is not a language code such as 'en' or 'fr'"
-        if not isinstance(text, str) or not text.strip():
-            return f"has no text in {language!r}"
-    if FALLBACK_LANGUAGE not in value:
-        return f"needs its English text ('{FALLBACK_LANGUAGE}'): other languages fall back to it"
-    return ""
-
-
-def base_language(language: str | None) -> str:
-    """'fr' for 'fr-be' or 'fr_CH': a checklist's French serves every French."""
-    return (language or FALLBACK_LANGUAGE).lower().replace("_", "-").split("-")[0]
-
-
-def _has_text(value: Any, language: str) -> bool:
-    if isinstance(value, str):
-        return language == FALLBACK_LANGUAGE and bool(value.strip())
-    return isinstance(value, dict) and bool(str(value.get(language) or "").strip())
-
-
 def translation_gaps(definition: dict[str, Any], languages: Any) -> list[str]:
-    """Every text of ``definition`` missing in one of ``languages``, each with where it is."""
-    wanted = list(dict.fromkeys(base_language(code) for code in languages))
-    gaps = []
-    for where, holder, name, _required in _text_places(definition):
-        if name not in holder:
-            continue
-        missing = [code for code in wanted if not _has_text(holder[name], code)]
-        if missing:
-            gaps.append(f"{where}: '{name}' has no text in {', '.join(missing)}")
-    return gaps
-
-
-def text_in(value: Any, language: str | None) -> str:
-    """``value`` in ``language``: its own text, else its language's, else the English."""
-    if isinstance(value, str):
-        return value
-    if not isinstance(value, dict):
-        return ""
-    wanted = (language or FALLBACK_LANGUAGE).lower().replace("_", "-")
-    for code in (wanted, base_language(wanted), FALLBACK_LANGUAGE):
-        if str(value.get(code) or "").strip():
-            return str(value[code])
-    return next((t for t in value.values() if isinstance(t, str) and t.strip()), "")
+    """Every text of the checklist missing in one of ``languages``, each with where it is."""
+    return texts.translation_gaps(definition, languages, _text_places)
 
 
 def localise(definition: dict[str, Any], language: str | None) -> dict[str, Any]:
-    """A copy of ``definition`` with each text in ``language`` as one string, for showing."""
-    shown = json.loads(json.dumps(definition))
-    for _where, holder, name, _required in _text_places(shown):
-        if name in holder:
-            holder[name] = text_in(holder[name], language)
-    return shown
+    """A copy of the checklist with each text in ``language`` as one string, for showing."""
+    return texts.localise(definition, language, _text_places)

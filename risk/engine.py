@@ -9,14 +9,16 @@ answers against it; it touches no database, so every rule is tested directly.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from cases.levels import ASSESSED_VALUES
-from victimsupport import limits
+from victimsupport import limits, texts
+from victimsupport.texts import FALLBACK_LANGUAGE as FALLBACK_LANGUAGE
+from victimsupport.texts import base_language as base_language
+from victimsupport.texts import text_in as text_in
 
 # Plain strings, lowest first: the engine works on data, not on Django's choices.
 LEVELS = list(ASSESSED_VALUES)
@@ -28,8 +30,6 @@ YES = "yes"
 # text: {"en": "Is the harm still happening?", "fr": "..."}. English is what any language
 # missing a text falls back to, so every text has it. Keys, values and numbers are never
 # translated: the scoring reads only them, and gives the same result in every language.
-FALLBACK_LANGUAGE = "en"
-LANGUAGE_RE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})?")
 
 
 class InstrumentError(ValueError):
@@ -118,7 +118,7 @@ def validate(definition: Any, *, languages: tuple[str, ...] | list[str] = ()) ->
         errors.append("'review_days' must map levels to a number of days (at least 1)")
     for where, holder, name, required in _text_places(definition):
         if name in holder:
-            problem = _text_problem(holder[name])
+            problem = texts.text_problem(holder[name])
             if problem:
                 errors.append(f"{where}: '{name}' {problem}")
         elif required and name == "red_flag_label":
@@ -207,70 +207,6 @@ def _text_places(definition: dict[str, Any]):
     for l_index, level in enumerate(levels if isinstance(levels, list) else [], start=1):
         if isinstance(level, dict):
             yield f"level {l_index}", level, "explanation", False
-
-
-def _text_problem(value: Any) -> str:
-    if isinstance(value, str):
-        return "" if value.strip() else "must not be empty"
-    if not isinstance(value, dict) or not value:
-        return "must be text, or a mapping of language codes to text"
-    for language, text in value.items():
-        if not isinstance(language, str) or not LANGUAGE_RE.fullmatch(language):
-            return f"has {language!r}, which is not a language code such as 'en' or 'fr'"
-        if not isinstance(text, str) or not text.strip():
-            return f"has no text in {language!r}"
-    if FALLBACK_LANGUAGE not in value:
-        return f"needs its English text ('{FALLBACK_LANGUAGE}'): other languages fall back to it"
-    return ""
-
-
-def _has_text(value: Any, language: str) -> bool:
-    if isinstance(value, str):
-        return language == FALLBACK_LANGUAGE and bool(value.strip())
-    return isinstance(value, dict) and bool(str(value.get(language) or "").strip())
-
-
-def base_language(language: str | None) -> str:
-    """'fr' for 'fr-be' or 'fr_CH': an instrument's French serves every French."""
-    return (language or FALLBACK_LANGUAGE).lower().replace("_", "-").split("-")[0]
-
-
-def translation_gaps(definition: dict[str, Any], languages: Any) -> list[str]:
-    """Every text of ``definition`` missing in one of ``languages``, each with where it is."""
-    wanted = list(dict.fromkeys(base_language(code) for code in languages))
-    gaps = []
-    for where, holder, name, _required in _text_places(definition):
-        if name not in holder:
-            continue
-        missing = [code for code in wanted if not _has_text(holder[name], code)]
-        if missing:
-            gaps.append(f"{where}: '{name}' has no text in {', '.join(missing)}")
-    return gaps
-
-
-def text_in(value: Any, language: str | None) -> str:
-    """``value`` in ``language``: its own text, else its language's, else the English."""
-    if isinstance(value, str):
-        return value
-    if not isinstance(value, dict):
-        return ""
-    wanted = (language or FALLBACK_LANGUAGE).lower().replace("_", "-")
-    for code in (wanted, base_language(wanted), FALLBACK_LANGUAGE):
-        if str(value.get(code) or "").strip():
-            return value[code]
-    return next((t for t in value.values() if isinstance(t, str) and t.strip()), "")
-
-
-def localise(definition: dict[str, Any], language: str | None) -> dict[str, Any]:
-    """A copy of ``definition`` with each text in ``language`` as one string, for showing.
-
-    Scoring never needs this: it reads keys, values and numbers only.
-    """
-    shown = json.loads(json.dumps(definition))
-    for _where, holder, name, _required in _text_places(shown):
-        if name in holder:
-            holder[name] = text_in(holder[name], language)
-    return shown
 
 
 def red_flag_labels(shown: dict[str, Any], keys: list[str]) -> list[str]:
@@ -390,3 +326,13 @@ def readable_answers(shown: dict[str, Any], answers: dict[str, Any]) -> list[tup
             words = str(options.get(value, value))
         rows.append((q["text"], words))
     return rows
+
+
+def translation_gaps(definition: dict[str, Any], languages: Any) -> list[str]:
+    """Every text of the instrument missing in one of ``languages``, each with where it is."""
+    return texts.translation_gaps(definition, languages, _text_places)
+
+
+def localise(definition: dict[str, Any], language: str | None) -> dict[str, Any]:
+    """A copy of the instrument with each text in ``language`` as one string, for showing."""
+    return texts.localise(definition, language, _text_places)

@@ -26,6 +26,7 @@ import uuid
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import BooleanField, Case, Q, Value, When
@@ -89,6 +90,17 @@ def site_rules(user: Any, path: str = "") -> tuple[Q | None, Any, Any]:
         When(address, then=Value(True)), default=Value(False), output_field=BooleanField()
     )
     return seen, can_write, can_see_address
+
+
+def site_staff(site: Site) -> Any:
+    """The active staff of the site's team (its caseworkers and supervisors): who may own its
+    actions, take part in its drills, and whom the escape plan's read share counts."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, teams=site.team_id, groups__name__in=CASE_ROLES)
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
 
 
 def is_site_supervisor(user: Any, site: Site) -> bool:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db.models import Count, QuerySet
 
 from premises.models import (
@@ -19,26 +18,15 @@ from premises.models import (
     SiteKind,
     SitePhoto,
     is_site_supervisor,
+    site_staff,
 )
-from victimsupport.access import CASE_ROLES
 
 # How many photo previews the site's page shows (the rest are on the photos page).
 PANEL_PHOTOS = 6
 
 
-def team_staff(site: Site) -> QuerySet:
-    """The active staff of the site's team (caseworkers and supervisors): who may take part in
-    a drill, own its actions, and whom the escape plan's read share counts."""
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, teams=site.team_id, groups__name__in=CASE_ROLES)
-        .distinct()
-        .order_by("first_name", "last_name", "username")
-    )
-
-
 def is_team_staff(user: Any, site: Site) -> bool:
-    return team_staff(site).filter(pk=user.pk).exists()
+    return site_staff(site).filter(pk=user.pk).exists()
 
 
 def shows_plan_details(site: Site) -> bool:
@@ -83,7 +71,7 @@ class ReadShare:
 def read_share(plan: EscapePlan, site: Site, *, with_names: bool = False) -> ReadShare:
     """The share of the team's active staff who read ``plan`` (those who left the team are not
     counted); with ``with_names``, who has not yet (for supervisors). Three queries at most."""
-    staff = team_staff(site)
+    staff = site_staff(site)
     read_ids = EscapePlanReading.objects.filter(plan=plan).values("user_id")
     counts = staff.aggregate(total=Count("pk", distinct=True))
     readers = staff.filter(pk__in=read_ids).aggregate(total=Count("pk", distinct=True))

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import global_settings, settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
@@ -42,11 +41,12 @@ from premises.models import (
     SiteKind,
     a_year_after,
     is_site_supervisor,
+    site_staff,
 )
 from premises.review import may_review
 from premises.sensitive import LOCATION_KINDS, SensitiveCheck
 from victimsupport import limits
-from victimsupport.access import CASE_ROLES, MaySeeNotChange
+from victimsupport.access import MaySeeNotChange
 from victimsupport.concurrency import claim
 
 SHIPPED_CHECKLISTS = ("default.json",)
@@ -147,16 +147,6 @@ def _require_staff(actor: Any, site: Site) -> None:
     """Staff of the site's team record; anyone else who sees the site (an auditor) may not."""
     if not Site.objects.of_staff(actor).filter(pk=site.pk).exists():
         raise MaySeeNotChange()
-
-
-def site_staff(site: Site) -> Any:
-    """The active staff of the site's team: who may own its actions."""
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, teams=site.team_id, groups__name__in=CASE_ROLES)
-        .distinct()
-        .order_by("first_name", "last_name", "username")
-    )
 
 
 def _require_open(assessment: SecurityAssessment) -> None:

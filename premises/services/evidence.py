@@ -30,9 +30,10 @@ from premises.models import (
     SiteKind,
     SitePhoto,
     is_site_supervisor,
+    site_staff,
 )
 from premises.review import may_review
-from premises.selectors.evidence import is_team_staff, team_staff
+from premises.selectors.evidence import is_team_staff
 from premises.sensitive import location_matches
 from victimsupport import limits
 from victimsupport.access import MaySeeNotChange
@@ -436,7 +437,7 @@ def floor_plan_reencode(*, plan: EscapePlan, data: bytes, actor: Any = None) -> 
 
 def _only_team_staff(site: Site, users: Any, field: str) -> list[Any]:
     users = list(users)
-    found = team_staff(site).filter(pk__in=[u.pk for u in users])
+    found = site_staff(site).filter(pk__in=[u.pk for u in users])
     allowed = set(found.values_list("pk", flat=True))
     if any(u.pk not in allowed for u in users):
         raise ValidationError(

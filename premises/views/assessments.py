@@ -39,6 +39,7 @@ from premises.models import (
     Site,
     SiteAction,
     is_site_supervisor,
+    site_staff,
 )
 from premises.selectors import assessments as selectors
 from premises.services import assessments as services
@@ -377,7 +378,7 @@ def assessment_action_new(request: HttpRequest, site_id: int, security_assessmen
     if chosen and chosen.isdigit():
         initial["finding"] = int(chosen)
     form = ActionForm(
-        request.POST or None, staff=services.site_staff(site), findings=findings, initial=initial
+        request.POST or None, staff=site_staff(site), findings=findings, initial=initial
     )
     if request.method == "POST":
         if form.is_valid():
@@ -520,7 +521,7 @@ def incident(request: HttpRequest, site_id: int, incident_id: int) -> HttpRespon
 def incident_action_new(request: HttpRequest, site_id: int, incident_id: int) -> HttpResponse:
     site = _staff_site(request, site_id)
     found = _incident(request, site, incident_id)
-    form = ActionForm(request.POST or None, staff=services.site_staff(site))
+    form = ActionForm(request.POST or None, staff=site_staff(site))
     if request.method == "POST":
         if form.is_valid():
             try:

@@ -23,7 +23,15 @@ from premises.forms.evidence import (
     EscapePlanForm,
     PhotoForm,
 )
-from premises.models import Drill, EscapePlan, PlanStatus, Site, SitePhoto, is_site_supervisor
+from premises.models import (
+    Drill,
+    EscapePlan,
+    PlanStatus,
+    Site,
+    SitePhoto,
+    is_site_supervisor,
+    site_staff,
+)
 from premises.selectors import evidence as selectors
 from premises.services import evidence as services
 from victimsupport.access import MaySeeNotChange, get_for_user
@@ -432,7 +440,7 @@ def drill_list(request: HttpRequest, site_id: int) -> HttpResponse:
 def drill_new(request: HttpRequest, site_id: int) -> HttpResponse:
     site = _site(request, site_id, write=True)
     _viewed(request, site, page="drill_new")
-    form = DrillForm(request.POST or None, staff=selectors.team_staff(site))
+    form = DrillForm(request.POST or None, staff=site_staff(site))
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -473,7 +481,7 @@ def _drill(request: HttpRequest, site: Site, drill_id: int, *, write: bool = Fal
 def drill_detail(request: HttpRequest, site_id: int, drill_id: int) -> HttpResponse:
     site = _site(request, site_id)
     drill = _drill(request, site, drill_id)
-    return _drill_page(request, site, drill, DrillActionForm(staff=selectors.team_staff(site)))
+    return _drill_page(request, site, drill, DrillActionForm(staff=site_staff(site)))
 
 
 @login_required
@@ -481,7 +489,7 @@ def drill_detail(request: HttpRequest, site_id: int, drill_id: int) -> HttpRespo
 def drill_action_add(request: HttpRequest, site_id: int, drill_id: int) -> HttpResponse:
     site = _site(request, site_id, write=True)
     drill = _drill(request, site, drill_id, write=True)
-    form = DrillActionForm(request.POST, staff=selectors.team_staff(site))
+    form = DrillActionForm(request.POST, staff=site_staff(site))
     if form.is_valid():
         try:
             services.drill_action_add(actor=request.user, drill=drill, **form.cleaned_data)

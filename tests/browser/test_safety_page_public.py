@@ -78,6 +78,8 @@ def test_the_public_page_on_a_phone_and_its_quick_exit(
         page.get_by_role("heading", name="Votre sécurité ici").wait_for()
         page.get_by_role("link", name="English").click()
         page.get_by_role("heading", name="Your safety here").wait_for()
+        # What the browser asks for by itself (the icon of the tab) is over too.
+        page.wait_for_load_state("networkidle")
         assert context.cookies() == []
     finally:
         context.close()

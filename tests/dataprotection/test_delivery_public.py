@@ -234,3 +234,11 @@ def test_the_page_keeps_the_secret_for_this_tab_only_and_forgets_it_on_quick_exi
     assert 'getElementById("quick-exit")' in script
     assert 'addEventListener("submit", forget)' in script
     assert 'exit.addEventListener("click", forget)' in script
+
+
+def test_the_page_gives_its_own_tab_icon_so_the_browser_fetches_nothing_that_leaves_a_cookie(
+    client, linked
+):
+    _delivery, link_id, _secret, _link = linked
+    response = client.get(page_url(link_id))
+    assert '<link rel="icon" href="data:,">' in response.content.decode()

@@ -136,3 +136,16 @@ def test_a_caseworker_may_not_remove_a_term(client, north, site, sofia):
     remove = reverse("premises:sensitive_term_remove", kwargs={"term_id": term.pk})
     assert client.post(remove).status_code == 403
     assert SensitiveTerm.objects.filter(pk=term.pk).exists()
+
+
+def test_the_page_gives_its_own_tab_icon_so_the_browser_fetches_nothing_that_leaves_a_cookie(
+    client, site, sofia
+):
+    # Without an icon of its own, a browser asks for /favicon.ico, whose "not found" page is
+    # the staff's (with its language form's CSRF token): that answer leaves a cookie.
+    assert client.get("/favicon.ico").cookies
+    factories.make_safety_page(site, sofia, status=PageStatus.PUBLISHED)
+    for path in (public_url(site), "/safety/00000000-0000-0000-0000-000000000000/"):
+        response = client.get(path)
+        assert '<link rel="icon" href="data:,">' in response.content.decode()
+        assert not response.cookies

@@ -242,3 +242,4 @@ def test_the_page_gives_its_own_tab_icon_so_the_browser_fetches_nothing_that_lea
     _delivery, link_id, _secret, _link = linked
     response = client.get(page_url(link_id))
     assert '<link rel="icon" href="data:,">' in response.content.decode()
+    assert "favicon" not in response.content.decode()  # the template's comment stays one

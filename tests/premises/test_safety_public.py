@@ -148,4 +148,5 @@ def test_the_page_gives_its_own_tab_icon_so_the_browser_fetches_nothing_that_lea
     for path in (public_url(site), "/safety/00000000-0000-0000-0000-000000000000/"):
         response = client.get(path)
         assert '<link rel="icon" href="data:,">' in response.content.decode()
+        assert "favicon" not in response.content.decode()  # the template's comment stays one
         assert not response.cookies

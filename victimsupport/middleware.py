@@ -18,3 +18,19 @@ class NoStoreMiddleware:
         if getattr(request, "user", None) is not None and request.user.is_authenticated:
             add_never_cache_headers(response)  # includes no-store
         return response
+
+
+class NoIndexMiddleware:
+    """Every answer tells search engines and archives to keep away: a confidential service's
+    pages, public ones included, must never turn up in a search. First in the chain, so it
+    also marks what the others answer themselves (static files, redirects, refusals)."""
+
+    VALUE = "noindex, nofollow, noarchive, nosnippet"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers["X-Robots-Tag"] = self.VALUE
+        return response

@@ -19,6 +19,9 @@ handler403 = "victimsupport.views.permission_denied"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("favicon.ico", views.favicon, name="favicon"),
     # The language switcher's form posts here (POST only, CSRF-checked; ``next`` must be a
     # path on this site, and the switcher sends the page's path without its query).
     path("i18n/setlang/", set_language, name="set_language"),

@@ -6,8 +6,10 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import DatabaseError, connection
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -278,3 +280,34 @@ def admin_login(request: HttpRequest, extra_context: object = None) -> HttpRespo
 @never_cache
 def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
+@never_cache
+def readyz(request: HttpRequest) -> HttpResponse:
+    """Ready to serve: the database answers. A load balancer takes a server out of rotation
+    while this answers 503 (``healthz`` only says the process is alive)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return HttpResponse("database unavailable", status=503, content_type="text/plain")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+# No page of a confidential service belongs in a search engine (every answer also carries
+# X-Robots-Tag: noindex, from NoIndexMiddleware).
+ROBOTS_TXT = "User-agent: *\nDisallow: /\n"
+
+
+@require_GET
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(ROBOTS_TXT, content_type="text/plain")
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers and tools ask for /favicon.ico whatever a page links: send them to the icon
+    instead of a "not found" page (which would run the staff's error page for nothing)."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))

@@ -40,6 +40,9 @@ ROOT = Path(__file__).resolve().parents[2]
 # URL name: why the page needs no access entry. Narrow on purpose: one name each.
 EXEMPT = {
     "healthz": "the load balancer's health check: the word ok",
+    "readyz": "the load balancer's readiness check: ok, or database unavailable",
+    "robots_txt": "tells search engines to keep out; the same two lines for everyone",
+    "favicon": "a redirect to the tab icon",
     "account_reset_password": "the password reset form; signed-in staff, no case",
     "account_preferences": "the signed-in person's own language choice; no case",
     "home": "the start page lists the signed-in person's tasks; nothing of any case",

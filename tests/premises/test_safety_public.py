@@ -141,9 +141,9 @@ def test_a_caseworker_may_not_remove_a_term(client, north, site, sofia):
 def test_the_page_gives_its_own_tab_icon_so_the_browser_fetches_nothing_that_leaves_a_cookie(
     client, site, sofia
 ):
-    # Without an icon of its own, a browser asks for /favicon.ico, whose "not found" page is
-    # the staff's (with its language form's CSRF token): that answer leaves a cookie.
-    assert client.get("/favicon.ico").cookies
+    # Without an icon of its own, a browser asks for /favicon.ico; that answer must leave
+    # no cookie either (it is a redirect to the staff's icon).
+    assert not client.get("/favicon.ico").cookies
     factories.make_safety_page(site, sofia, status=PageStatus.PUBLISHED)
     for path in (public_url(site), "/safety/00000000-0000-0000-0000-000000000000/"):
         response = client.get(path)

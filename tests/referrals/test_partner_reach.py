@@ -14,8 +14,9 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-# Theirs: the home page with their one task, their inbox, and the health check.
-THEIRS = {"/", "/network/inbox/", "/healthz"}
+# Theirs: the home page with their one task, their inbox, the health checks, robots.txt and
+# the tab icon.
+THEIRS = {"/", "/network/inbox/", "/healthz", "/readyz", "/robots.txt", "/favicon.ico"}
 # Their own account (sign-in, password, second factor, language): allauth's and ours.
 ACCOUNT = re.compile(r"^/(accounts/|i18n/setlang/|static/)")
 # Public to everyone, signed in or not, and showing nothing of the service: the page where a

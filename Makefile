@@ -17,6 +17,7 @@ help:
 	@echo "make format apply ruff's formatting and import order"
 	@echo "make messages  update locale/*/LC_MESSAGES/django.po from the code (then translate)"
 	@echo "make worker run the background worker alone (make run starts one already)"
+	@echo "make faults kill servers, the worker and a private PostgreSQL mid-work (minutes)"
 	@echo "make bench  measure server time and the cost of confidentiality on 100,000 cases"
 
 $(STAMP): pyproject.toml
@@ -104,6 +105,13 @@ clean:
 .PHONY: serve-prod
 serve-prod: $(STAMP) .env translations
 	@bash scripts/serve-prod.sh
+
+# Fault tests with real processes (tests/faults/): the quick ones run in `make test` too; these
+# add those that need minutes (a private PostgreSQL restarted under load, its disk filled while
+# an export is stored; mounting the small filesystem needs root).
+.PHONY: faults
+faults: $(STAMP) system-deps translations
+	FAULTS_SLOW=1 $(BIN)/python -m pytest tests/faults -m faults --no-cov -p no:cacheprovider
 
 # Bounded locust run against production-shaped servers: USERS (20), RUN_TIME (60s), SERVERS (1).
 .PHONY: loadtest

@@ -4,6 +4,7 @@ is never touched."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -120,8 +121,6 @@ class PrivatePostgres:
         return result.stdout.strip()
 
     def destroy(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             self.stop("immediate")
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(self.root, ignore_errors=True)

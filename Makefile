@@ -113,11 +113,21 @@ serve-prod: $(STAMP) .env translations
 faults: $(STAMP) system-deps translations
 	FAULTS_SLOW=1 $(BIN)/python -m pytest tests/faults -m faults --no-cov -p no:cacheprovider
 
-# Bounded locust run against production-shaped servers: USERS (20), RUN_TIME (60s), SERVERS (1).
+# Bounded locust run against production-shaped servers: USERS (20), RUN_TIME (60s), SERVERS (1),
+# PARTNERS (0: partner-organisation users besides the caseworkers), WORKER=1 (a background worker).
 .PHONY: loadtest
 loadtest: $(LOAD_STAMP) .env
 	$(BIN)/python -m bench.loadtest.run $(if $(SERVERS),--servers $(SERVERS)) \
-		$(if $(USERS),--users $(USERS)) $(if $(RUN_TIME),--run-time $(RUN_TIME))
+		$(if $(USERS),--users $(USERS)) $(if $(RUN_TIME),--run-time $(RUN_TIME)) \
+		$(if $(PARTNERS),--partners $(PARTNERS)) $(if $(WORKER),--worker)
+
+# "Nothing lost" under a national service's load: 50 caseworkers and 10 partner users for 10
+# minutes on two app servers and one background worker (reads, intakes, notes, referrals read
+# by partners, PDFs); then every write is looked up in the database and verify_audit is run.
+.PHONY: loadtest-national
+loadtest-national: $(LOAD_STAMP) .env
+	$(BIN)/python -m bench.loadtest.run --servers 2 --worker --users 50 --partners 10 \
+		--run-time $(or $(RUN_TIME),10m) --label national
 
 # Two app servers (ports 8001, 8002) on one database: shared sessions, documents and throttle
 # checked, then the load test spread over both.

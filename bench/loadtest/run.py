@@ -407,7 +407,7 @@ def check_audit(env: dict[str, str]) -> Check:
         check=False,
     )
     lines = (result.stdout + result.stderr).strip().splitlines()
-    return Check("verify_audit intact", result.returncode == 0, lines[-1] if lines else "")
+    return Check("verify_audit intact", result.returncode == 0, lines[0] if lines else "")
 
 
 def _wait_for_throttle_window() -> None:

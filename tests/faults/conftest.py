@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from tests.core.test_scaleout import ROOT, Server, clean_env, database_url, start_servers
+from tests.servers import ROOT, Server, clean_env, database_url, start_servers
 
 SETTINGS = "tests.faults.server_settings"
 

@@ -12,8 +12,8 @@ import pytest
 from cases.exports import request_export
 from cases.models import ExportJob
 from tests import factories
-from tests.core.test_scaleout import database_url
 from tests.faults.conftest import Worker, server_env
+from tests.servers import database_url
 from victimsupport.audit.chain import verify_chain
 
 pytestmark = pytest.mark.faults

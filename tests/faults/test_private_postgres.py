@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from bench.loadtest.common import Client
-from tests.core.test_scaleout import ROOT, clean_env, start_servers
 from tests.faults.conftest import SETTINGS, Worker, worker_pids
 from tests.faults.private_pg import PrivatePostgres, binaries
+from tests.servers import ROOT, clean_env, start_servers
 
 pytestmark = [
     pytest.mark.faults,

@@ -17,6 +17,7 @@ help:
 	@echo "make format apply ruff's formatting and import order"
 	@echo "make messages  update locale/*/LC_MESSAGES/django.po from the code (then translate)"
 	@echo "make worker run the background worker alone (make run starts one already)"
+	@echo "make faults kill servers, the worker and a private PostgreSQL mid-work (minutes)"
 	@echo "make bench  measure server time and the cost of confidentiality on 100,000 cases"
 
 $(STAMP): pyproject.toml
@@ -105,11 +106,28 @@ clean:
 serve-prod: $(STAMP) .env translations
 	@bash scripts/serve-prod.sh
 
-# Bounded locust run against production-shaped servers: USERS (20), RUN_TIME (60s), SERVERS (1).
+# Fault tests with real processes (tests/faults/): the quick ones run in `make test` too; these
+# add those that need minutes (a private PostgreSQL restarted under load, its disk filled while
+# an export is stored; mounting the small filesystem needs root).
+.PHONY: faults
+faults: $(STAMP) system-deps translations
+	FAULTS_SLOW=1 $(BIN)/python -m pytest tests/faults -m faults --no-cov -p no:cacheprovider
+
+# Bounded locust run against production-shaped servers: USERS (20), RUN_TIME (60s), SERVERS (1),
+# PARTNERS (0: partner-organisation users besides the caseworkers), WORKER=1 (a background worker).
 .PHONY: loadtest
 loadtest: $(LOAD_STAMP) .env
 	$(BIN)/python -m bench.loadtest.run $(if $(SERVERS),--servers $(SERVERS)) \
-		$(if $(USERS),--users $(USERS)) $(if $(RUN_TIME),--run-time $(RUN_TIME))
+		$(if $(USERS),--users $(USERS)) $(if $(RUN_TIME),--run-time $(RUN_TIME)) \
+		$(if $(PARTNERS),--partners $(PARTNERS)) $(if $(WORKER),--worker)
+
+# "Nothing lost" under a national service's load: 50 caseworkers and 10 partner users for 10
+# minutes on two app servers and one background worker (reads, intakes, notes, referrals read
+# by partners, PDFs); then every write is looked up in the database and verify_audit is run.
+.PHONY: loadtest-national
+loadtest-national: $(LOAD_STAMP) .env
+	$(BIN)/python -m bench.loadtest.run --servers 2 --worker --users 50 --partners 10 \
+		--run-time $(or $(RUN_TIME),10m) --label national
 
 # Two app servers (ports 8001, 8002) on one database: shared sessions, documents and throttle
 # checked, then the load test spread over both.

@@ -23,6 +23,12 @@ What holds for every kind, because it is written here once:
   since they asked), and writes each stage's progress in a short transaction of its own.
 - The PDF is stored encrypted on the job; only the requester sees the job, until it expires;
   ``purge_expired_jobs`` (``manage.py purge_exports``) deletes every kind's expired jobs.
+- A job whose worker died (killed, out of memory, the machine restarted) is given up once it
+  is ``STALLED_AFTER`` old: ``fail_stalled_jobs`` marks it failed, so it is never left
+  "running" for ever, and its page offers to try again (it says so from that moment anyway).
+  The worker runs the sweep before each document, ``purge_exports`` daily, a new request too.
+- Storing the PDF can fail where rendering did not (the database's disk is full): the job is
+  then marked failed, with no PDF, and never shown as ready.
 - A failure shows a fixed message; the log gets the exception's type and frames, never its
   message (messages can quote content), and nothing of it reaches the queue's traceback.
 """
@@ -40,7 +46,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core import checks
-from django.db import models, transaction
+from django.db import DatabaseError, models, transaction
 from django.http import Http404, HttpResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -278,6 +284,7 @@ def job_request(
     The document is written in ``language``, by default the language of the request.
     """
     purge_expired_jobs()
+    fail_stalled_jobs()
     now = timezone.now()
     mine = model._default_manager.filter(requested_by=requested_by, **links).defer("pdf")
     with transaction.atomic():
@@ -349,6 +356,28 @@ def purge_expired_jobs(*, now: Any = None) -> int:
     return total
 
 
+def fail_stalled_jobs(*, now: Any = None) -> int:
+    """Mark failed every job of every kind still waiting or running ``STALLED_AFTER`` after it
+    was asked for: its worker has died or none is running. A worker coming back later does not
+    render it (a claim takes queued jobs only), and the requester is offered to try again.
+    Return how many."""
+    now = now or timezone.now()
+    total = 0
+    for model in job_models():
+        stalled = model._default_manager.filter(
+            status__in=[JobStatus.QUEUED, JobStatus.RUNNING],
+            created_at__lte=now - model.STALLED_AFTER,
+        ).defer("pdf")
+        for job in stalled:
+            # One by one, through save(): each status change is an audited change entry.
+            logger.warning(
+                "Document job %s %s stalled: marked failed", model._meta.label_lower, job.pk
+            )
+            _finish(job, JobStatus.FAILED, failure=JobFailure.ERROR)
+            total += 1
+    return total
+
+
 # --- The worker's side ---------------------------------------------------------------------
 
 
@@ -369,6 +398,7 @@ def produce_document(label: str, job_id: str) -> None:
     render = _RENDERERS.get(label)
     if render is None:  # not a job model: the label names no document anyone registered
         raise DocumentFailed(f"no background document is registered as {label}")
+    fail_stalled_jobs()  # those another worker left when it died
     model = apps.get_model(label)
     job = model._default_manager.filter(pk=job_id).select_related("requested_by").first()
     if job is None or not _claim(job):  # purged, expired, or already taken
@@ -398,7 +428,14 @@ def produce_document(label: str, job_id: str) -> None:
         raise DocumentFailed(f"{label} {job.pk} failed") from None
     job.pdf = content
     job.size = len(content)
-    _finish(job, JobStatus.DONE, extra_fields=["pdf", "size"])
+    try:
+        _finish(job, JobStatus.DONE, extra_fields=["pdf", "size"])
+    except DatabaseError as exc:
+        # The database refused the PDF (its disk is full): nothing of it was stored, the
+        # transaction rolled back. Failed, not left running, and never ready without its PDF.
+        job.pdf, job.size = None, None
+        _fail(job, exc)
+        raise DocumentFailed(f"{label} {job.pk} could not be stored") from None
 
 
 def concatenate(first: bytes, others: list[bytes]) -> bytes:

@@ -15,6 +15,8 @@ admin.site.site_title = _("Casework administration")
 
 # 403 only for "may see, may not change"; every other refusal answers 404 (views.py).
 handler403 = "victimsupport.views.permission_denied"
+# 503 while the database cannot be reached (a restart, a full disk): nothing was saved.
+handler500 = "victimsupport.views.server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),

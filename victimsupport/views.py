@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 from typing import Any
 
+from django import db
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.template import loader
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
@@ -243,6 +246,9 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", context)
 
 
+# A restarted database is usually back within seconds.
+DATABASE_RETRY_AFTER_SECONDS = 10
+
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -262,6 +268,20 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
         return page_not_found(request, Http404())
     reason = getattr(exception, "reason", "")
     return render(request, "403.html", {"reason": reason}, status=403)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """``handler500``: when the database could not be reached (it is restarting, its disk is
+    full, a connection was cut), a 503 saying that nothing was saved and to try again, with a
+    Retry-After; any other error, the plain 500 page. Neither page touches the database (no
+    request context: its processors would query it), nor shows anything of the error."""
+    exc = sys.exc_info()[1]
+    unavailable = isinstance(exc, (db.OperationalError, db.InterfaceError))
+    template = loader.get_template("503.html" if unavailable else "500.html")
+    response = HttpResponse(template.render(), status=503 if unavailable else 500)
+    if unavailable:
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response
 
 
 def admin_login(request: HttpRequest, extra_context: object = None) -> HttpResponse:

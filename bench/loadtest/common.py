@@ -161,7 +161,7 @@ class Client:
             if files:
                 body, headers["Content-Type"] = multipart(fields or {}, files)
             else:
-                body = urlencode(fields or {}).encode("ascii")
+                body = urlencode(fields or {}, doseq=True).encode("ascii")
                 headers["Content-Type"] = "application/x-www-form-urlencoded"
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())

@@ -9,7 +9,16 @@ in LOADTEST_PASSWORD_FILE, then, with a short pause between actions (LOADTEST_WA
 - its own list ("My cases") and both lists with filters (status, risk level, review due);
 - a case file found in the lists;
 - a search (POST with ``q``, answered through the blind indexes), by a reference seen in a
-  list or by a full name, which may match nothing: the index lookup is the same work.
+  list or by a full name, which may match nothing: the index lookup is the same work;
+- writes: a note on a case file, a whole intake (every step, then the case made from it), and
+  the case-file PDF (at once when small, else a job for the background worker).
+
+Partner users (``PartnerUser``, accounts in LOADTEST_PARTNER_FILE from ``manage.py
+loadtest_partners``) read their organisation's inbox and open the referrals sent to them.
+
+Each write is recorded, when it succeeded, in LOADTEST_WRITES_FILE (one JSON object a line:
+its kind, the case, and a marker the write carried), so that the runner can check afterwards
+that every one of them is in the database (bench/loadtest/verify.py).
 
 Requests are grouped by what they do, not by address (case ids are not worth a row each).
 LOADTEST_HOSTS, comma-separated, spreads the users over several app servers (round robin);
@@ -19,9 +28,12 @@ every address must be a loopback one. LOADTEST_CA_FILE is the certificate to tru
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import random
+import re
 import sys
+import uuid
 from pathlib import Path
 
 from locust import HttpUser, events, task
@@ -63,7 +75,22 @@ def _wait_range() -> tuple[float, float]:
 
 
 _accounts: list[tuple[str, str, str]] = []
+_partner_accounts: list[tuple[str, str, str]] = []
 _account_numbers = itertools.count()
+_partner_numbers = itertools.count()
+CASE_PATH_RE = re.compile(r"/cases/([0-9a-f-]{36})/")
+REFERRAL_LINK_RE = re.compile(r'href="/network/inbox/([0-9a-f-]{36})/"')
+
+
+def record_write(kind: str, **details: str) -> None:
+    """Append one successful write to LOADTEST_WRITES_FILE (gevent: one process, one line
+    written at once)."""
+    path = os.environ.get("LOADTEST_WRITES_FILE")
+    if path:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps({"kind": kind, **details}) + "\n")
+
+
 _host_numbers = itertools.count()
 _WAIT = _wait_range()
 
@@ -80,9 +107,20 @@ def _check_configuration(environment, **_kwargs) -> None:
     if not password_file:
         sys.exit("locustfile: set LOADTEST_PASSWORD_FILE (see `manage.py loadtest_accounts`).")
     _accounts[:] = read_accounts(Path(password_file))
+    partner_file = os.environ.get("LOADTEST_PARTNER_FILE", "")
+    if partner_file:
+        _partner_accounts[:] = read_accounts(Path(partner_file))
 
 
-class Caseworker(HttpUser):
+class SignedIn(HttpUser):
+    abstract = True
+
+    def next_account(self) -> tuple[str, str, str]:
+        return _accounts[next(_account_numbers) % len(_accounts)]
+
+    def after_sign_in(self) -> None:
+        pass
+
     def wait_time(self) -> float:
         return random.uniform(*_WAIT)  # noqa: S311 - think time, not security
 
@@ -130,7 +168,7 @@ class Caseworker(HttpUser):
     # --- sign in -------------------------------------------------------------------------
 
     def on_start(self) -> None:
-        email, password, secret = _accounts[next(_account_numbers) % len(_accounts)]
+        email, password, secret = self.next_account()
         page = self.client.get(LOGIN_PATH, name="sign-in page")
         token = CSRF_RE.search(page.text or "")
         if token is None:
@@ -154,7 +192,7 @@ class Caseworker(HttpUser):
             html = response.text or ""
         if needs_code and not self._second_factor(html, secret):
             raise StopUser()
-        self.team_list()
+        self.after_sign_in()
 
     def _second_factor(self, html: str, secret: str) -> bool:
         for attempt in range(2):
@@ -181,6 +219,11 @@ class Caseworker(HttpUser):
                     return False
             wait_for_next_code()
         return False
+
+
+class Caseworker(SignedIn):
+    def after_sign_in(self) -> None:
+        self.team_list()
 
     # --- tasks ---------------------------------------------------------------------------
 
@@ -233,3 +276,139 @@ class Caseworker(HttpUser):
             data={"scope": "team", "q": words, "csrfmiddlewaretoken": self.csrf_token},
             headers=self._headers("/cases/"),
         )
+
+    # --- writes ------------------------------------------------------------------------
+
+    def _post(self, path: str, data: dict, name: str, expect: int = 302):
+        """POST a form with the session's CSRF token; the response, or None on failure."""
+        with self.client.post(
+            path,
+            data={**data, "csrfmiddlewaretoken": self.csrf_token},
+            headers=self._headers(path),
+            name=name,
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            if response.status_code != expect:
+                response.failure(f"status {response.status_code}")
+                return None
+            location = response.headers.get("Location", "")
+            if location.startswith("/accounts/"):
+                response.failure(f"sent to {location.split('?')[0]}")
+                return None
+            response.success()
+            return response
+
+    @task(3)
+    def add_note(self) -> None:
+        if not self.case_ids or not self.csrf_token:
+            return self.team_list()
+        case_id = random.choice(self.case_ids)  # noqa: S311
+        marker = f"Load-test note {uuid.uuid4()}"
+        if self._post(f"/cases/{case_id}/notes/", {"body": marker}, "write: note"):
+            record_write("note", case=case_id, marker=marker)
+
+    @task(1)
+    def intake(self) -> None:
+        if not self.csrf_token:
+            return self.team_list()
+        started = self._post("/cases/intake/", {}, "write: intake, start")
+        if started is None:
+            return None
+        draft = started.headers["Location"].split("/")[3]
+        marker = f"Load{uuid.uuid4().hex[:12]}"
+        steps = intake_answers(marker)
+        for step, answers in steps:
+            if not self._post(f"/cases/intake/{draft}/{step}/", answers, "write: intake, step"):
+                return None
+        finished = self._post(f"/cases/intake/{draft}/finish/", {}, "write: intake, finish")
+        if finished is None:
+            return None
+        found = CASE_PATH_RE.search(finished.headers.get("Location", ""))
+        if found is None:  # straight into the risk assessment: its address names the case too
+            found = re.search(r"/([0-9a-f-]{36})/", finished.headers.get("Location", ""))
+        record_write("intake", case=found.group(1) if found else "", marker=marker)
+
+    @task(1)
+    def export(self) -> None:
+        if not self.case_ids or not self.csrf_token:
+            return self.team_list()
+        case_id = random.choice(self.case_ids)  # noqa: S311
+        path = f"/cases/{case_id}/export/"
+        with self.client.post(
+            path,
+            data={"csrfmiddlewaretoken": self.csrf_token},
+            headers=self._headers(path),
+            name="write: case-file PDF",
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            location = response.headers.get("Location", "")
+            if response.status_code == 200 and response.content.startswith(b"%PDF"):
+                response.success()
+                record_write("export", case=case_id, job="")
+            elif response.status_code == 302 and "/exports/" in location:
+                response.success()
+                record_write("export", case=case_id, job=location.rstrip("/").split("/")[-1])
+            else:
+                response.failure(f"status {response.status_code}")
+
+
+def intake_answers(marker: str) -> list[tuple[str, dict]]:
+    """A whole intake as a browser sends it, naming a person no one else has (``marker``)."""
+    number = random.randint(0, 10**8 - 1)  # noqa: S311
+    return [
+        ("safety", {"safe_to_talk": "yes", "phone_safe": "on", "phone_times": "Mornings"}),
+        ("notice", {"method": "verbal", "understood": "on"}),
+        (
+            "person",
+            {
+                "given_name": marker,
+                "family_name": "Loadtest",
+                "date_of_birth": "1990-01-01",
+                "phone": f"+3269{number:08d}",
+                "confirm_new": "yes",
+            },
+        ),
+        (
+            "screening",
+            {
+                "ongoing_threat": "no",
+                "ongoing_victimisation": "no",
+                "fearful": "no",
+                "victim_view": "low",
+            },
+        ),
+        ("needs", {"categories": ["housing"], "crime_reported": "no"}),
+        ("consent", {"processing": "yes", "method": "verbal"}),
+    ]
+
+
+class PartnerUser(SignedIn):
+    """A member of a partner organisation: its inbox, and the referrals sent to it."""
+
+    # Exactly this many (LOADTEST_PARTNER_USERS); the caseworkers are the rest of --users.
+    fixed_count = int(os.environ.get("LOADTEST_PARTNER_USERS") or 0)
+
+    def next_account(self) -> tuple[str, str, str]:
+        if not _partner_accounts:
+            raise StopUser()
+        return _partner_accounts[next(_partner_numbers) % len(_partner_accounts)]
+
+    def after_sign_in(self) -> None:
+        self.referral_ids: list[str] = []
+        self.inbox()
+
+    @task(3)
+    def inbox(self) -> None:
+        html = self._page("/network/inbox/", "partner: inbox")
+        for referral_id in REFERRAL_LINK_RE.findall(html):
+            if referral_id not in self.referral_ids:
+                self.referral_ids.append(referral_id)
+
+    @task(2)
+    def referral(self) -> None:
+        if not getattr(self, "referral_ids", None):
+            return self.inbox()
+        referral_id = random.choice(self.referral_ids)  # noqa: S311
+        self._page(f"/network/inbox/{referral_id}/", "partner: referral package")

@@ -17,6 +17,13 @@
    record them in bench/loadtest-results.json (git-ignored), under "1 server", "2 servers"...
 5. With two or more servers, check that the login throttle's cache is shared too (after the
    load: the probe spends part of this address's failed-sign-in budget), then stop the servers.
+6. Check that nothing was lost: every write the users recorded (notes, intakes, PDFs) is in
+   the database (bench/loadtest/verify.py), and ``verify_audit`` finds the chain intact.
+
+``--partners N`` adds N partner-organisation users (``manage.py loadtest_partners``) to the
+``--users`` caseworkers; ``--worker`` runs one background worker (db_worker) beside the servers.
+The national run (`make loadtest-national`): 50 caseworkers and 10 partner users, 10 minutes,
+two servers and one worker.
 
 Only loopback addresses are ever targeted. --host uses servers already running (for example
 `make serve-prod`) instead of starting any.
@@ -78,13 +85,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=[],
         help="use this running server instead of starting any (repeatable; loopback only)",
     )
-    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--users", type=int, default=20, help="caseworkers")
+    parser.add_argument("--partners", type=int, default=0, help="partner-organisation users")
+    parser.add_argument(
+        "--worker", action="store_true", help="run one background worker beside the servers"
+    )
     parser.add_argument("--spawn-rate", type=float, default=None, help="users started a second")
     parser.add_argument("--run-time", default="60s", help="locust run time, e.g. 60s or 2m")
     parser.add_argument("--wait", default="0.5,1.5", help="pause between actions, min,max s")
     parser.add_argument("--workers", type=int, help="gunicorn workers per server")
     parser.add_argument("--threads", type=int, help="gunicorn threads per worker")
     parser.add_argument("--password-file", type=Path, default=PROD_LOCAL / "loadtest-passwords")
+    parser.add_argument(
+        "--partner-file", type=Path, default=PROD_LOCAL / "loadtest-partner-passwords"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument(
         "--label", help='name of this run in the results file (default "1 server", "2 servers"...)'
@@ -94,13 +108,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--servers must be between 1 and 4.")
     if not 1 <= args.users <= 500:
         parser.error("--users must be between 1 and 500.")
+    if not 0 <= args.partners <= 100:
+        parser.error("--partners must be between 0 and 100.")
     try:
         args.host = [check_loopback_url(h) for h in args.host]
     except NotLoopback as exc:
         parser.error(str(exc))
+    everyone = args.users + args.partners
     if args.spawn_rate is None:
-        args.spawn_rate = 2.0 if args.users <= SIGN_INS_PER_MINUTE else SIGN_INS_PER_MINUTE / 60
-    if args.users > SIGN_INS_PER_MINUTE and args.spawn_rate * 60 > SIGN_INS_PER_MINUTE:
+        args.spawn_rate = 2.0 if everyone <= SIGN_INS_PER_MINUTE else SIGN_INS_PER_MINUTE / 60
+    if everyone > SIGN_INS_PER_MINUTE and args.spawn_rate * 60 > SIGN_INS_PER_MINUTE:
         parser.error(
             f"More than {SIGN_INS_PER_MINUTE} users signing in within a minute from one address "
             "would meet the login rate limit: use --spawn-rate 0.4 or less."
@@ -181,6 +198,26 @@ def _port_free(port: int) -> bool:
 
 
 @contextmanager
+def background_worker(env: dict[str, str], log_dir: Path):
+    """One ``manage.py db_worker`` (production settings) for the PDFs made in the background."""
+    log_path = log_dir / "worker.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "db_worker", "--no-reload"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    print(f"  background worker started (pid {process.pid}, log {log_path.relative_to(ROOT)})")
+    try:
+        yield process
+    finally:
+        stop(process)
+
+
+@contextmanager
 def app_server(port: int, env: dict[str, str], log_dir: Path, cafile: str):
     if not _port_free(port):
         raise RunError(f"Port {port} is in use: stop what listens there or use --first-port.")
@@ -242,6 +279,9 @@ def run_locust(args: argparse.Namespace, hosts: list[str], cafile: str | None, w
         LOADTEST_PASSWORD_FILE=str(args.password_file),
         LOADTEST_WAIT=args.wait,
         LOADTEST_CA_FILE=cafile or "",
+        LOADTEST_WRITES_FILE=str(workdir / "writes.jsonl"),
+        LOADTEST_PARTNER_FILE=str(args.partner_file) if args.partners else "",
+        LOADTEST_PARTNER_USERS=str(args.partners),
     )
     command = [
         sys.executable,
@@ -251,7 +291,7 @@ def run_locust(args: argparse.Namespace, hosts: list[str], cafile: str | None, w
         str(LOCUSTFILE),
         "--headless",
         "--users",
-        str(args.users),
+        str(args.users + args.partners),
         "--spawn-rate",
         str(args.spawn_rate),
         "--run-time",
@@ -265,8 +305,13 @@ def run_locust(args: argparse.Namespace, hosts: list[str], cafile: str | None, w
         "10",
         "--loglevel",
         "WARNING",
+        "Caseworker",
+        *(["PartnerUser"] if args.partners else []),
     ]
-    print(f"Running locust: {args.users} users, {args.spawn_rate}/s, {args.run_time}...")
+    print(
+        f"Running locust: {args.users} caseworkers, {args.partners} partner users, "
+        f"{args.spawn_rate:.2f}/s, {args.run_time}..."
+    )
     result = subprocess.run(  # noqa: S603
         command, cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=3600
     )
@@ -338,6 +383,33 @@ def write_results(path: Path, label: str, run: dict[str, object]) -> None:
     path.write_text(json.dumps({"runs": runs}, indent=2) + "\n")
 
 
+def check_writes(path: Path, env: dict[str, str]) -> Check:
+    """Every write the users recorded is in the database (bench/loadtest/verify.py)."""
+    if not path.is_file():
+        path.write_text("")
+    code = f"from bench.loadtest.verify import main; main({str(path)!r})"
+    report = json.loads(manage("shell", "-c", code, env=env).strip().splitlines()[-1])
+    kinds = ", ".join(f"{n} {kind}" for kind, n in report["by_kind"].items()) or "none"
+    detail = f"{report['writes']} writes recorded ({kinds}); {report['missing_count']} missing"
+    if report["missing"]:
+        detail += f": {report['missing'][:3]}"
+    return Check("every write found", bool(report["ok"]), detail)
+
+
+def check_audit(env: dict[str, str]) -> Check:
+    result = subprocess.run(
+        [sys.executable, "manage.py", "verify_audit"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        check=False,
+    )
+    lines = (result.stdout + result.stderr).strip().splitlines()
+    return Check("verify_audit intact", result.returncode == 0, lines[0] if lines else "")
+
+
 def _wait_for_throttle_window() -> None:
     try:
         elapsed = time.time() - float(PROBE_STAMP.read_text())
@@ -374,6 +446,15 @@ def main(argv: list[str] | None = None) -> int:
         str(args.password_file),
         env=dev,
     )
+    if args.partners:
+        manage(
+            "loadtest_partners",
+            "--count",
+            str(args.partners),
+            "--password-file",
+            str(args.partner_file),
+            env=dev,
+        )
     # The last account: the locust users start from the first, and each code is used once.
     email, password, totp_secret = read_accounts(args.password_file)[-1]
     _wait_for_throttle_window()
@@ -390,6 +471,8 @@ def main(argv: list[str] | None = None) -> int:
                 stack.enter_context(app_server(args.first_port + i, prod, log_dir, cafile))
                 for i in range(args.servers)
             ]
+            if args.worker:
+                stack.enter_context(background_worker(prod, log_dir))
         https_ca = cafile if any(h.startswith("https:") for h in hosts) else None
         checks: list[Check] = []
         if len(hosts) > 1:
@@ -409,6 +492,10 @@ def main(argv: list[str] | None = None) -> int:
             PROBE_STAMP.write_text(str(time.time()))
             print_checks([throttle])
             checks.append(throttle)
+        print("Checking that nothing was lost:")
+        lost = [check_writes(workdir / "writes.jsonl", dev), check_audit(dev)]
+        print_checks(lost)
+        checks.extend(lost)
 
     label = args.label or f"{len(hosts)} server" + ("s" if len(hosts) > 1 else "")
     print_figures(label, stats)
@@ -425,6 +512,8 @@ def main(argv: list[str] | None = None) -> int:
             "cpus": os.cpu_count(),
             "database": database,
             "users": args.users,
+            "partners": args.partners,
+            "worker": args.worker,
             "spawn_rate": args.spawn_rate,
             "run_time": args.run_time,
             "wait_seconds": args.wait,

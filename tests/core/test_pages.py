@@ -166,3 +166,31 @@ def test_case_forms_are_not_remembered_by_the_browser(client):
         case_forms = [f for f in forms if "logout" not in f]
         assert case_forms, url
         assert all('autocomplete="off"' in f for f in case_forms), (url, case_forms)
+
+
+@pytest.mark.parametrize("error", ["OperationalError", "InterfaceError"])
+def test_the_database_out_of_reach_answers_503_without_touching_it(rf, error):
+    from django import db
+
+    from victimsupport import views
+
+    try:
+        raise getattr(db, error)("server closed the connection unexpectedly")
+    except db.Error:
+        response = views.server_error(rf.get("/cases/"))
+    assert response.status_code == 503
+    assert response["Retry-After"] == "10"
+    text = response.content.decode()
+    assert "Not available for a moment" in text
+    assert "server closed" not in text
+
+
+def test_other_errors_answer_the_plain_500_page(rf):
+    from victimsupport import views
+
+    try:
+        raise ValueError("a secret name")
+    except ValueError:
+        response = views.server_error(rf.get("/cases/"))
+    assert response.status_code == 500
+    assert "a secret name" not in response.content.decode()

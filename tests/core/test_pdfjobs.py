@@ -297,6 +297,54 @@ def test_a_stuck_job_is_given_up_and_a_new_one_made(
     assert stuck.pdf is None
 
 
+def test_a_job_left_running_by_a_dead_worker_is_marked_failed_once_stalled(
+    client, cara, site, django_capture_on_commit_callbacks
+):
+    dead = ask(client, cara, site, django_capture_on_commit_callbacks)
+    recent = ask(
+        client,
+        cara,
+        Site.objects.create(team=site.team, name="Annex"),
+        django_capture_on_commit_callbacks,
+    )
+    SiteReportJob.objects.filter(pk__in=[dead.pk, recent.pk]).update(status="running")
+    SiteReportJob.objects.filter(pk=dead.pk).update(
+        created_at=timezone.now() - SiteReportJob.STALLED_AFTER - timedelta(seconds=1)
+    )
+    mark = factories.audit_mark()
+    out = io.StringIO()
+    call_command("purge_exports", stdout=out)
+    assert "Marked 1 stalled export jobs failed." in out.getvalue()
+    dead.refresh_from_db()
+    recent.refresh_from_db()
+    assert (dead.status, dead.failure, dead.pdf) == ("failed", "error", None)
+    assert recent.status == "running"  # a live worker may still be on it
+    factories.assert_changed(dead, since=mark)
+    page = client.get(dead.get_absolute_url()).content.decode()
+    assert "could not be produced" in page and dead.get_retry_url() in page
+
+
+def test_a_pdf_the_database_refuses_to_store_fails_the_job(
+    cara, site, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.db import OperationalError
+
+    with django_capture_on_commit_callbacks(execute=False):
+        job = pdfjobs.job_request(model=SiteReportJob, requested_by=cara, site=site)
+    original = pdfjobs._finish
+
+    def disk_full(job, status, **kwargs):
+        if status == pdfjobs.JobStatus.DONE:
+            raise OperationalError("could not extend file: No space left on device")
+        return original(job, status, **kwargs)
+
+    monkeypatch.setattr(pdfjobs, "_finish", disk_full)
+    with pytest.raises(DocumentFailed):
+        produce(job)
+    job.refresh_from_db()
+    assert (job.status, job.failure, job.pdf, job.size) == ("failed", "error", None, None)
+
+
 # --- Expiry ----------------------------------------------------------------------------------
 
 

@@ -434,6 +434,18 @@ class OverrideGround(models.TextChoices):
     LEGAL_DUTY = "legal_duty", _("A legal duty to disclose")
 
 
+# The partner inbox's order: waiting for an answer first, the most urgent first; then those
+# they took on. A partial index over it (open referrals only, by partner) lets any page of
+# the inbox be read in order from the index, a seek from the last one shown.
+INBOX_RANK = models.Case(
+    models.When(status="sent", urgency=Urgency.URGENT, then=models.Value(0)),
+    models.When(status="sent", urgency=Urgency.SOON, then=models.Value(1)),
+    models.When(status="sent", then=models.Value(2)),
+    default=models.Value(3),
+    output_field=models.IntegerField(),
+)
+
+
 class ReferralQuerySet(CaseChildQuerySet):
     OPEN_TO_PARTNER = ("sent", "accepted")
 
@@ -613,6 +625,14 @@ class Referral(Versioned):
         indexes = [
             models.Index(fields=["partner", "status", "sent_at"]),
             models.Index(fields=["status", "sent_at"]),
+            models.Index(
+                models.F("partner"),
+                INBOX_RANK,
+                models.F("sent_at"),
+                models.F("id"),
+                condition=models.Q(status__in=ReferralQuerySet.OPEN_TO_PARTNER),
+                name="referral_inbox_idx",
+            ),
         ]
 
     def __str__(self) -> str:

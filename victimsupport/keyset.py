@@ -204,10 +204,11 @@ def _after(keys: Sequence[Key], values: Sequence[Any], reverse: bool) -> Q:
     return beyond | (same & _after(keys[1:], values[1:], reverse))
 
 
-def _bound(key: Key, value: Any, reverse: bool) -> Q:
+def _bound(key: Key, value: Any, reverse: bool, *, single: bool) -> Q:
     """A plain range on the first key, implied by the seek condition: the planner turns it
-    into the index scan's start, where an OR alone would leave it filtering rows."""
-    if value is None or key.nullable:
+    into the index scan's start, where an OR alone would leave it filtering rows (a single
+    key's condition is that range already)."""
+    if value is None or key.nullable or single:
         return Q()
     descending = key.descending != reverse
     return Q(**{f"{key.name}__{'lte' if descending else 'gte'}": value})
@@ -239,7 +240,8 @@ def paginate(
     reverse = direction == BACKWARD
     rows = queryset.order_by(*(key.order(reverse) for key in keys))
     if values:
-        rows = rows.filter(_bound(keys[0], values[0], reverse), _after(keys, values, reverse))
+        bound = _bound(keys[0], values[0], reverse, single=len(keys) == 1)
+        rows = rows.filter(bound, _after(keys, values, reverse))
     found = list(rows[: per_page + 1])
     if reverse and not found:
         # Every row before the cursor has gone since: page one instead of an empty page.

@@ -478,11 +478,15 @@ class ReferralQuerySet(CaseChildQuerySet):
             consent__withdrawn_at__isnull=True,
         ) & (Q(consent__expires_on__isnull=True) | Q(consent__expires_on__gte=today))
         override_holds = Q(consent__isnull=True, override_approved=True)
+        # The agreements in force are read first (one small query) and matched by id, not
+        # joined: joined, the planner took a partner's referrals in agreement order (merging
+        # with the few agreements, it guessed, would end early), read all 10,000 open ones and
+        # sorted them (89 ms) instead of reading the inbox index's one page (0.4 ms).
+        in_force = Agreement.objects.filter(valid_from__lte=today, valid_to__gte=today)
         return self.open().filter(
             consent_holds | override_holds,
             partner__is_active=True,
-            agreement__valid_from__lte=today,
-            agreement__valid_to__gte=today,
+            agreement__in=list(in_force.values_list("pk", flat=True)),
         )
 
 

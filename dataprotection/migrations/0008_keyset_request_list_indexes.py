@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
         AddIndexOnline(
             model_name="accessrequest",
             index=models.Index(
-                models.OrderBy(models.F("closed_at"), descending=True, nulls_last=True),
+                models.OrderBy(models.F("closed_at"), descending=True),
                 models.F("reference"),
                 condition=models.Q(
                     ("status__in", ["received", "preparing", "in_review", "approved"]),

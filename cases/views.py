@@ -6,7 +6,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -33,6 +32,7 @@ from cases.forms import (
 )
 from cases.models import Case, Consent, Document, Victim
 from cases.selectors import case_by_reference_for_break_glass, case_file, current_break_glass
+from victimsupport import keyset
 from victimsupport.access import CASE_ROLES, MaySeeNotChange, Role, get_for_user, has_role
 from victimsupport.accounts.models import Team, User
 from victimsupport.audit.services import AccessKind, record_access
@@ -41,6 +41,8 @@ from victimsupport.crypto.fields import blind_match
 from victimsupport.stored_files import quarantine_message
 
 PAGE_SIZE = 25
+CASE_LIST_ORDER = ("-opened_at", "pk")
+HISTORY_PAGE_SIZE = 50
 REFUSED_BELOW = _(
     "Nothing was saved: the form below says what to change. What you typed is still there."
 )
@@ -91,10 +93,21 @@ def case_list(request: HttpRequest) -> HttpResponse:
         if filters["q"]:
             searching = True
             cases = cases.filter(_search(filters["q"]))
-    page = Paginator(cases.order_by("-opened_at", "pk"), PAGE_SIZE).get_page(params.get("page"))
     query = request.GET.copy()
-    query.pop("page", None)
+    query.pop(keyset.CURSOR, None)
     query.pop("q", None)
+    # A seek, not an offset: any page reads one page of the (team, opened) index.
+    page = keyset.paginate(
+        cases,
+        ordering=CASE_LIST_ORDER,
+        cursor=params.get(keyset.CURSOR),
+        per_page=PAGE_SIZE,
+        namespace="cases.list",
+        query=query.urlencode(),
+    )
+    # A search says how many cases matched: found through the blind indexes and the
+    # reference, they are a handful, counted within the scope's index.
+    matched = cases.count() if searching else None
     return render(
         request,
         "cases/case_list.html",
@@ -104,6 +117,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "query": query.urlencode(),
             "searching": searching,
+            "matched": matched,
         },
     )
 
@@ -408,7 +422,13 @@ def case_history(request: HttpRequest, pk: str) -> HttpResponse:
     # The case's rows are found from the case-file registry, so rows that hang off another
     # child (a safety plan's actions) are in it as well as those pointing at the case.
     entries = history.entries_of(case)
-    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    page = keyset.paginate(
+        entries,
+        ordering=("-seq",),
+        cursor=request.GET.get(keyset.CURSOR),
+        per_page=HISTORY_PAGE_SIZE,
+        namespace=f"cases.history:{case.pk}",
+    )
     rows = [
         {
             "entry": entry,

@@ -16,7 +16,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
@@ -35,7 +34,7 @@ from dataprotection.forms.requests import (
 from dataprotection.models import AccessRequest, RequestStatus
 from dataprotection.roles import require_dpo_page
 from dataprotection.services import requests as services
-from victimsupport import country
+from victimsupport import country, keyset
 from victimsupport.access import MaySeeNotChange, Role, get_for_user, has_role
 from victimsupport.audit.services import AccessKind, record_access
 from victimsupport.concurrency import EditConflict
@@ -166,7 +165,19 @@ def request_list(request: HttpRequest) -> HttpResponse:
     scope = scope if scope in selectors.REQUEST_SCOPES else "open"
     today = timezone.localdate()
     queryset = selectors.requests_list(request.user, scope=scope, today=today)
-    page = Paginator(queryset, selectors.REQUESTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop(keyset.CURSOR, None)
+    page = keyset.paginate(
+        queryset,
+        ordering=selectors.request_ordering(scope),
+        # Closed requests all have a closing time; the key may be null all the same.
+        nullable=("closed_at",),
+        references=("reference",),
+        cursor=request.GET.get(keyset.CURSOR),
+        per_page=selectors.REQUESTS_PAGE_SIZE,
+        namespace=f"dataprotection.requests:{scope}",
+        query=query.urlencode(),
+    )
     context = {
         "form": form,
         "scope": scope,

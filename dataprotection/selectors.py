@@ -75,16 +75,25 @@ def requests_list(user: Any, *, scope: str = "open", today: Any = None) -> Any:
             "closed_at",
         )
     )
+    ordering = request_ordering(scope)
     if scope == "closed":
-        return requests.exclude(status__in=RequestStatus.open_values()).order_by(
-            "-closed_at", "reference"
-        )
+        return requests.exclude(status__in=RequestStatus.open_values()).order_by(*ordering)
     if scope == "all":
-        return requests.order_by("-received_on", "reference")
+        return requests.order_by(*ordering)
     requests = requests.open()
     if scope == "overdue":
         requests = requests.filter(deadline_on__lt=today)
-    return requests.order_by("deadline_on", "reference")
+    return requests.order_by(*ordering)
+
+
+def request_ordering(scope: str) -> tuple[str, ...]:
+    """The list's order for ``scope``: its last key, the reference, is unique, so that the
+    pages (a seek from the last row shown) never skip or repeat a request."""
+    if scope == "closed":
+        return ("-closed_at", "reference")
+    if scope == "all":
+        return ("-received_on", "reference")
+    return ("deadline_on", "reference")
 
 
 def request_rows(requests: Any, today: Any = None) -> list[dict[str, Any]]:

@@ -434,6 +434,18 @@ class OverrideGround(models.TextChoices):
     LEGAL_DUTY = "legal_duty", _("A legal duty to disclose")
 
 
+# The partner inbox's order: waiting for an answer first, the most urgent first; then those
+# they took on. A partial index over it (open referrals only, by partner) lets any page of
+# the inbox be read in order from the index, a seek from the last one shown.
+INBOX_RANK = models.Case(
+    models.When(status="sent", urgency=Urgency.URGENT, then=models.Value(0)),
+    models.When(status="sent", urgency=Urgency.SOON, then=models.Value(1)),
+    models.When(status="sent", then=models.Value(2)),
+    default=models.Value(3),
+    output_field=models.IntegerField(),
+)
+
+
 class ReferralQuerySet(CaseChildQuerySet):
     OPEN_TO_PARTNER = ("sent", "accepted")
 
@@ -466,11 +478,15 @@ class ReferralQuerySet(CaseChildQuerySet):
             consent__withdrawn_at__isnull=True,
         ) & (Q(consent__expires_on__isnull=True) | Q(consent__expires_on__gte=today))
         override_holds = Q(consent__isnull=True, override_approved=True)
+        # The agreements in force are read first (one small query) and matched by id, not
+        # joined: joined, the planner took a partner's referrals in agreement order (merging
+        # with the few agreements, it guessed, would end early), read all 10,000 open ones and
+        # sorted them (89 ms) instead of reading the inbox index's one page (0.4 ms).
+        in_force = Agreement.objects.filter(valid_from__lte=today, valid_to__gte=today)
         return self.open().filter(
             consent_holds | override_holds,
             partner__is_active=True,
-            agreement__valid_from__lte=today,
-            agreement__valid_to__gte=today,
+            agreement__in=list(in_force.values_list("pk", flat=True)),
         )
 
 
@@ -613,6 +629,14 @@ class Referral(Versioned):
         indexes = [
             models.Index(fields=["partner", "status", "sent_at"]),
             models.Index(fields=["status", "sent_at"]),
+            models.Index(
+                models.F("partner"),
+                INBOX_RANK,
+                models.F("sent_at"),
+                models.F("id"),
+                condition=models.Q(status__in=ReferralQuerySet.OPEN_TO_PARTNER),
+                name="referral_inbox_idx",
+            ),
         ]
 
     def __str__(self) -> str:

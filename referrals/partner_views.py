@@ -19,8 +19,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -33,13 +31,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cases.access import get_case_for_user
 from referrals import forms, services
 from referrals.models import (
+    INBOX_RANK,
     PartnerMembership,
     PartnerOrganisation,
     ProtectedPackage,
     Referral,
-    Urgency,
     partner_of,
 )
+from victimsupport import keyset
 from victimsupport.access import Role, get_for_user, has_role
 from victimsupport.accounts.adapter import MailNotSent
 from victimsupport.concurrency import EditConflict
@@ -139,15 +138,6 @@ def _require_partner(request: HttpRequest) -> None:
 
 
 INBOX_PAGE_SIZE = 25
-# Waiting for an answer first, the most urgent first; then those they took on. Oldest first
-# within each (``sent_at``), in the database so that the pages stay in order.
-INBOX_ORDER = Case(
-    When(status=Referral.Status.SENT, urgency=Urgency.URGENT, then=Value(0)),
-    When(status=Referral.Status.SENT, urgency=Urgency.SOON, then=Value(1)),
-    When(status=Referral.Status.SENT, then=Value(2)),
-    default=Value(3),
-    output_field=IntegerField(),
-)
 
 
 @login_required
@@ -161,10 +151,18 @@ def inbox(request: HttpRequest) -> HttpResponse:
     referrals = (
         Referral.objects.visible_to(request.user)
         .only("id", "purpose", "urgency", "status", "sent_at", "answered_at", "version")
-        .order_by(INBOX_ORDER, "sent_at", "pk")
+        .annotate(inbox_rank=INBOX_RANK)
     )
-    # A busy refuge receives hundreds: a page at a time, as the case lists do.
-    page = Paginator(referrals, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    # A busy refuge receives hundreds: a page at a time, as the case lists do, each page a
+    # seek from the last one shown (the rank is worked out in the database).
+    page = keyset.paginate(
+        referrals,
+        ordering=("inbox_rank", "sent_at", "pk"),
+        nullable=("sent_at",),
+        cursor=request.GET.get(keyset.CURSOR),
+        per_page=INBOX_PAGE_SIZE,
+        namespace="referrals.inbox",
+    )
     return render(
         request,
         "referrals/inbox.html",

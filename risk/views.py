@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
@@ -30,6 +29,7 @@ from risk.forms import (
     TriggerForm,
 )
 from risk.models import Assessment, SafetyAction, SafetyPlan, TrainingRecord
+from victimsupport import keyset
 from victimsupport.access import Role, get_for_user, has_role
 from victimsupport.accounts.models import User
 from victimsupport.audit.services import AccessKind, record_access
@@ -450,6 +450,22 @@ def _duplicates_context(user) -> dict:
     }
 
 
+DRILLDOWN_PAGE_SIZE = 25
+# Each ordering ends with the pk, so that ties on a date keep one order from page to page.
+DRILLDOWN_ORDER = {
+    "cases": (("review_due", "-opened_at", "pk"), ("review_due",)),
+    "actions": (("due_on", "pk"), ("due_on",)),
+    "assessments": (("-finalised_at", "-created_at", "pk"), ("finalised_at",)),
+    "accesses": (("-created_at", "pk"), ()),
+}
+DRILLDOWN_RELATED = {
+    "cases": ("team", "assigned_to", "victim"),
+    "actions": ("plan__case", "owner"),
+    "assessments": ("case", "finalised_by", "assessor"),
+    "accesses": ("case", "user"),
+}
+
+
 @login_required
 def dashboard_list(request: HttpRequest, tile: str) -> HttpResponse:
     _require_supervisor(request.user)
@@ -457,19 +473,16 @@ def dashboard_list(request: HttpRequest, tile: str) -> HttpResponse:
         raise Http404(_("No such list."))
     kind, build = risk_dashboard.DRILLDOWNS[tile]
     items = build(request.user)
-    if kind == "cases":
-        items = items.select_related("team", "assigned_to", "victim").order_by(
-            "review_due", "-opened_at"
-        )
-    elif kind == "actions":
-        items = items.select_related("plan__case", "owner").order_by("due_on")
-    elif kind == "assessments":
-        items = items.select_related("case", "finalised_by", "assessor").order_by(
-            "-finalised_at", "-created_at"
-        )
-    else:
-        items = items.select_related("case", "user").order_by("-created_at")
-    page = Paginator(items, 25).get_page(request.GET.get("page"))
+    ordering, nullable = DRILLDOWN_ORDER[kind]
+    items = items.select_related(*DRILLDOWN_RELATED[kind])
+    page = keyset.paginate(
+        items,
+        ordering=ordering,
+        nullable=nullable,
+        cursor=request.GET.get(keyset.CURSOR),
+        per_page=DRILLDOWN_PAGE_SIZE,
+        namespace=f"risk.dashboard:{tile}",
+    )
     title = risk_dashboard.TITLES.get(tile) or _("Open cases at level %(level)s") % {
         "level": str(dict(RiskLevel.choices).get(tile.removeprefix("level-"), "")).lower()
     }

@@ -153,7 +153,7 @@ def test_case_lists_show_only_visible_cases(client, world, django_assert_max_num
     assert page1.status_code == 200
     assert world["south_case"].reference not in page1.text
     team = client.get("/cases/?scope=team")
-    assert world["case"].reference in team.text or "Page 1 of 2" in team.text
+    assert world["case"].reference in team.text or team.context["page"].has_next
     assert world["south_case"].reference not in team.text
 
 

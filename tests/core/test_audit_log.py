@@ -103,11 +103,9 @@ def test_it_filters_by_days_of_the_organisation(client, auditor, world):
     today = timezone.localdate()
     tomorrow = today + datetime.timedelta(days=1)
     everything = AuditEntry.objects.count()
-    assert client.get("/audit/", {"date_from": today}).context["page"].paginator.count == (
-        everything
-    )
-    assert client.get("/audit/", {"date_to": today}).context["page"].paginator.count == (everything)
-    assert client.get("/audit/", {"date_from": tomorrow}).context["page"].paginator.count == 0
+    assert client.get("/audit/", {"date_from": today}).context["entry_count"] == (everything)
+    assert client.get("/audit/", {"date_to": today}).context["entry_count"] == (everything)
+    assert client.get("/audit/", {"date_from": tomorrow}).context["entry_count"] == 0
     backwards = client.get("/audit/", {"date_from": tomorrow, "date_to": today})
     assert backwards.status_code == 400
 
@@ -136,13 +134,13 @@ def test_pages_cost_the_same_queries_whatever_their_rows(client, auditor, cara, 
 def test_the_pager_keeps_the_filters(client, auditor, world, monkeypatch):
     monkeypatch.setattr(audit_views, "PAGE_SIZE", 2)
     page = client.get("/audit/", {"case": world["ours"].reference})
-    assert f"case={world['ours'].reference}&amp;page=2" in page.text
+    assert f"?case={world['ours'].reference}&amp;cursor=" in page.text
     assert f"/audit/export.csv?case={world['ours'].reference}" in page.text
 
 
 def test_export_is_the_filtered_view_without_encrypted_values(client, auditor, world):
     query = {"case": world["ours"].reference}
-    shown = client.get("/audit/", query).context["page"].paginator.count
+    shown = client.get("/audit/", query).context["entry_count"]
     response = client.get("/audit/export.csv?" + urlencode(query))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")

@@ -56,6 +56,12 @@ class AuditEntry(AbstractLogEntry):
     class Meta(AbstractLogEntry.Meta):
         verbose_name = "audit entry"
         verbose_name_plural = "audit entries"
+        # The log is read newest first (by seq) and filtered by who and what: a page of one
+        # person's or one kind's entries is a seek into one of these, not a walk of the log.
+        indexes = [
+            models.Index(fields=["actor", "-seq"], name="audit_actor_seq_idx"),
+            models.Index(fields=["action", "-seq"], name="audit_action_seq_idx"),
+        ]
 
     @property
     def access_label(self) -> str:

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from victimsupport import casefile
-from victimsupport.audit.models import AuditEntry
+from victimsupport.audit.models import AuditEntry, ChainHead
 from victimsupport.audit.services import AccessKind
 
 # The case's pseudonymous reference (VS-2026-00042): plaintext by design, fine in a log.
@@ -102,6 +102,23 @@ def filtered(
     if case is not None:
         entries = entries.filter(entries_about(case))
     return entries
+
+
+# Past this many, a filtered log says "more than": an exact count of a million entries would
+# read every one of them, on every page.
+COUNT_CAP = 10_000
+
+
+def entry_count(entries: models.QuerySet[AuditEntry], *, filtered: bool) -> tuple[int, bool]:
+    """(how many entries, whether that is only a floor). The whole log is counted by its
+    chain head: the entries are numbered 1, 2, 3... under the chain lock and never removed
+    (``verify_audit`` proves it), so the head's number is the count, read from one row. A
+    filtered log is counted up to ``COUNT_CAP``, through the filters' indexes."""
+    if not filtered:
+        head = ChainHead.objects.filter(pk=1).values_list("seq", flat=True).first()
+        return head or 0, False
+    found = entries.order_by()[: COUNT_CAP + 1].count()
+    return min(found, COUNT_CAP), found > COUNT_CAP
 
 
 def _case_paths() -> dict[int, str]:

@@ -10,7 +10,6 @@ from itertools import islice
 from typing import Any
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -18,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from victimsupport import keyset
 from victimsupport.audit import selectors
 from victimsupport.audit.chain import verify_chain
 from victimsupport.audit.forms import AuditFilterForm
@@ -32,9 +32,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _query(request: HttpRequest) -> str:
-    """The filters of this request, for the pager and the export link (no page number)."""
+    """The filters of this request, for the pager and the export link (no cursor)."""
     query = request.GET.copy()
-    query.pop("page", None)
+    query.pop(keyset.CURSOR, None)
     return query.urlencode()
 
 
@@ -43,16 +43,27 @@ def _query(request: HttpRequest) -> str:
 @require_http_methods(["GET", "POST"])
 def audit_log(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
-    entries = selectors.filtered(**form.filters())
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = form.filters()
+    entries = selectors.filtered(**filters)
+    page = keyset.paginate(
+        entries,
+        ordering=("-seq",),
+        cursor=request.GET.get(keyset.CURSOR),
+        per_page=PAGE_SIZE,
+        namespace="audit.log",
+        query=_query(request),
+    )
     report = verify_chain() if request.method == "POST" else None
+    count, capped = selectors.entry_count(entries, filtered=bool(filters))
     context = {
         "form": form,
         "page": page,
+        "entry_count": count,
+        "count_capped": capped,
         "rows": selectors.rows(page.object_list),
         "report": report,
         "query": _query(request),
-        "filtered": bool(form.filters()),
+        "filtered": bool(filters),
     }
     return render(request, "audit/audit_log.html", context, status=400 if form.errors else 200)
 

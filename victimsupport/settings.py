@@ -346,6 +346,13 @@ AUDITLOG_LOGENTRY_MODEL = "audit.AuditEntry"
 MIGRATION_MODULES = {"auditlog": None}
 AUDITLOG_MASK_CALLABLE = "victimsupport.audit.redaction.redact"
 AUDITLOG_DISABLE_REMOTE_ADDR = False
+# "inline": each entry is sealed into the chain as it is written, under a lock held until its
+# transaction commits (audited transactions run one at a time). "batch": entries are written
+# with a MAC of their own and chained right after their transaction commits, many per lock
+# (see docs/architecture.md, "Sealing in batches", for what the short pending window risks).
+AUDIT_SEALING = env.str("AUDIT_SEALING", default="inline")
+if AUDIT_SEALING not in ("inline", "batch"):
+    raise ImproperlyConfigured('AUDIT_SEALING must be "inline" or "batch".')
 # Behind a reverse proxy, record the address it saw (the right-most X-Forwarded-For hop).
 TRUST_X_FORWARDED_FOR = _bool("TRUST_X_FORWARDED_FOR", False)
 # ...and count failed sign-ins per that address too: otherwise every office behind the proxy

@@ -11,8 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import connection, models, transaction
 
 from victimsupport import bulkinsert
 from victimsupport.audit.context import current_actor_and_address, current_system
@@ -112,19 +113,57 @@ def _normalise(entry: AuditEntry) -> None:
         entry.changes = json.loads(json.dumps(entry.changes, default=str))
 
 
-def seal_and_insert(entry: AuditEntry, insert: Callable[[], None]) -> None:
-    with transaction.atomic():
+def _lock_head() -> tuple[int, str]:
+    """Lock the chain head until the transaction ends; its (seq, seal). Plain SQL: this runs
+    for every audited write, while every other audited write waits."""
+    table = connection.ops.quote_name(ChainHead._meta.db_table)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT seq, seal FROM {table} WHERE id = 1{lock}")  # noqa: S608
+        row = cursor.fetchone()
+    if row is None:  # the first entry ever
         head, _ = ChainHead.objects.select_for_update().get_or_create(pk=1)
-        _apply_request_context(entry)
-        _redact(entry)
-        _normalise(entry)
-        entry.seq = head.seq + 1
-        entry.prev_seal = head.seal
+        return head.seq, head.seal
+    return row[0], row[1]
+
+
+def _move_head(seq: int, seal: str) -> None:
+    table = connection.ops.quote_name(ChainHead._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET seq = %s, seal = %s WHERE id = 1", [seq, seal])  # noqa: S608
+
+
+def _prepare(entry: AuditEntry) -> None:
+    _apply_request_context(entry)
+    _redact(entry)
+    _normalise(entry)
+
+
+def batch_sealing() -> bool:
+    """Whether entries are written pending and sealed after commit (``AUDIT_SEALING=batch``)."""
+    return settings.AUDIT_SEALING == "batch"
+
+
+def seal_and_insert(entry: AuditEntry, insert: Callable[..., None]) -> None:
+    """Write ``entry``: sealed into the chain at once (inline), or pending (batch).
+
+    Inline, the chain head stays locked from here until the caller's transaction commits:
+    every audited transaction of the application waits for the one before to commit. In
+    batch, the entry is written with a MAC of its own and no place in the chain, without the
+    lock; ``seal_pending`` chains it, many at a time, once the transaction has committed.
+    """
+    if batch_sealing():
+        _insert_pending(entry, insert)
+        return
+    # No savepoint: an error here marks the caller's transaction for rollback anyway.
+    with transaction.atomic(savepoint=False):
+        seq, seal = _lock_head()
+        _prepare(entry)
+        entry.seq = seq + 1
+        entry.prev_seal = seal
         entry.seal = compute_seal(entry)
         insert()
-        head.seq = entry.seq
-        head.seal = entry.seal
-        head.save(update_fields=["seq", "seal"])
+        _move_head(entry.seq, entry.seal)
 
 
 def seal_many(entries: list[AuditEntry], *, batch_size: int = 2000) -> int:
@@ -136,23 +175,134 @@ def seal_many(entries: list[AuditEntry], *, batch_size: int = 2000) -> int:
     if not entries:
         return 0
     with transaction.atomic():
-        head, _ = ChainHead.objects.select_for_update().get_or_create(pk=1)
-        seq, seal = head.seq, head.seal
+        seq, seal = _lock_head()
         for entry in entries:
             if not entry._state.adding or entry.seq is not None:
                 raise AuditLogImmutable("Only new entries can be sealed.")
-            _apply_request_context(entry)
-            _redact(entry)
-            _normalise(entry)
+            _prepare(entry)
             seq += 1
             entry.seq = seq
             entry.prev_seal = seal
             entry.seal = seal = compute_seal(entry)
         # The entries' queryset refuses bulk_create to everyone else; this is the sealed path.
         bulkinsert.insert(AuditEntry, entries, batch_size=batch_size)
-        head.seq, head.seal = seq, seal
-        head.save(update_fields=["seq", "seal"])
+        _move_head(seq, seal)
     return len(entries)
+
+
+# --- Batch sealing ---------------------------------------------------------------------------
+
+
+def compute_pending_mac(entry: AuditEntry) -> str:
+    """The MAC a pending entry carries until it is chained: over its id and content, so it
+    cannot be changed, forged or copied (a copy has another id) without the key."""
+    content = {name: _canonical_value(name, getattr(entry, name)) for name in SEALED_FIELDS}
+    message = b"\n".join(
+        [
+            b"pending",
+            str(entry.pk).encode(),
+            json.dumps(content, sort_keys=True, separators=(",", ":"), default=str).encode(),
+        ]
+    )
+    return hmac.new(keyring.audit_seal_key(), message, hashlib.sha256).hexdigest()
+
+
+def _raw_update(sql: str, rows: list[tuple[Any, ...]]) -> None:
+    # The entries' queryset refuses update() to everyone; giving a pending entry its MAC or
+    # its place in the chain is the one change allowed, and it is made here only.
+    table = connection.ops.quote_name(AuditEntry._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(sql.replace("{t}", table), rows)
+
+
+def _insert_pending(entry: AuditEntry, insert: Callable[..., None]) -> None:
+    _prepare(entry)
+    entry.seq = None
+    entry.prev_seal = ""
+    entry.seal = ""
+    with transaction.atomic(savepoint=False):
+        insert(force_insert=True)
+        entry.seal = compute_pending_mac(entry)
+        _raw_update(
+            "UPDATE {t} SET seal = %s WHERE id = %s AND seq IS NULL", [(entry.seal, entry.pk)]
+        )
+    _seal_after_commit()
+
+
+def _seal_after_commit() -> None:
+    """Seal this transaction's pending entries as soon as it commits (once per transaction)."""
+    if connection.in_atomic_block and any(
+        func is _seal_committed for _, func, _ in connection.run_on_commit
+    ):
+        return
+    transaction.on_commit(_seal_committed, robust=True)
+
+
+def _seal_committed() -> None:
+    seal_pending(wait=False)
+
+
+def pending_entries() -> models.QuerySet[AuditEntry]:
+    return AuditEntry.objects.filter(seq__isnull=True)
+
+
+# One sealer of pending entries at a time: a transaction-scoped advisory lock (PostgreSQL),
+# which unlike a row lock can be tried without waiting, without an error in the server's log,
+# and without making a transaction that found nothing to seal write anything.
+_SEALER_LOCK = 0x5EA1
+
+
+def _take_sealer_lock(*, wait: bool) -> bool:
+    if connection.vendor != "postgresql":
+        return True  # SQLite: every transaction takes the database's write lock up front
+    with connection.cursor() as cursor:
+        if wait:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SEALER_LOCK])
+            return True
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_SEALER_LOCK])
+        return bool(cursor.fetchone()[0])
+
+
+def seal_pending(*, wait: bool = True, batch_size: int = 2000) -> int:
+    """Chain the committed pending entries, ``batch_size`` at a time; return how many.
+
+    Runs after each transaction that wrote pending entries, so that a request's entries are
+    normally sealed before its answer, and from ``manage.py seal_audit`` (at start-up and on
+    a timer) for entries a crash left pending. After a commit it does not wait
+    (``wait=False``): when another process is sealing, it returns at once, and that process
+    seals this one's entries too, as it goes on until none are left; it sees them, because
+    they committed before it let go of the lock. Under load, one short transaction seals
+    the entries of many.
+
+    An entry whose own MAC does not hold was not written by the application, or was changed
+    while pending: it is never sealed, and ``verify_audit`` reports it.
+    """
+    sealed = 0
+    while True:
+        with transaction.atomic():
+            if not _take_sealer_lock(wait=wait):
+                return sealed
+            # Only the holder of the sealer lock chains pending entries, so the batch read
+            # here stays pending until it is sealed below.
+            batch = list(pending_entries().order_by("pk")[:batch_size])
+            good = [e for e in batch if hmac.compare_digest(e.seal, compute_pending_mac(e))]
+            if not good:
+                return sealed
+            seq, seal = _lock_head()
+            rows = []
+            for entry in good:
+                seq += 1
+                entry.seq, entry.prev_seal = seq, seal
+                entry.seal = seal = compute_seal(entry)
+                rows.append((entry.seq, entry.prev_seal, entry.seal, entry.pk))
+            _raw_update(
+                "UPDATE {t} SET seq = %s, prev_seal = %s, seal = %s WHERE id = %s AND seq IS NULL",
+                rows,
+            )
+            _move_head(seq, seal)
+        sealed += len(good)
+        if len(good) < len(batch):
+            return sealed  # what is left is not the application's: verify_audit reports it
 
 
 @dataclass(frozen=True)
@@ -162,9 +312,17 @@ class ChainReport:
     problem: str = ""
     head_seq: int = 0
     head_seal: str = ""
+    # Entries written but not yet chained (batch sealing): not tampering, but not yet
+    # protected against removal either; ``manage.py seal_audit`` chains them.
+    pending: int = 0
 
 
-def verify_chain(*, chunk_size: int = 2000, anchor: tuple[int, str] | None = None) -> ChainReport:
+def verify_chain(
+    *,
+    chunk_size: int = 2000,
+    anchor: tuple[int, str] | None = None,
+    since: tuple[int, str] | None = None,
+) -> ChainReport:
     """Walk the chain in order and report the first entry that was changed, removed or
     inserted out of order.
 
@@ -172,6 +330,8 @@ def verify_chain(*, chunk_size: int = 2000, anchor: tuple[int, str] | None = Non
     the check runs are left for the next check instead of being reported as tampering.
     ``anchor`` is a (seq, seal) pair recorded earlier outside the database: it proves that
     the log was not cut back or rewritten up to that point, which the chain alone cannot.
+    ``since`` is such a pair too: the walk starts after it instead of at the first entry
+    (checking what was written since a known-good head, without reading the whole log).
     """
     head = ChainHead.objects.filter(pk=1).first()
     head_seq, head_seal = (head.seq, head.seal) if head else (0, "")
@@ -179,11 +339,17 @@ def verify_chain(*, chunk_size: int = 2000, anchor: tuple[int, str] | None = Non
     def fail(checked: int, problem: str) -> ChainReport:
         return ChainReport(False, checked, problem, head_seq, head_seal)
 
-    outside = AuditEntry.objects.filter(seq__isnull=True).order_by("pk").first()
-    if outside is not None:
-        return fail(
-            0, f"entry id {outside.pk} is not sealed: it was inserted outside the application"
-        )
+    # Entries not yet in the chain: pending ones carry the application's MAC (they are
+    # sealed by seal_pending); any other was written around the application, or changed.
+    pending = 0
+    for entry in pending_entries().order_by("pk").iterator(chunk_size=chunk_size):
+        if not hmac.compare_digest(entry.seal, compute_pending_mac(entry)):
+            return fail(
+                0,
+                f"entry id {entry.pk} is not sealed: it was inserted outside the application"
+                " or changed while pending",
+            )
+        pending += 1
     if anchor is not None:
         anchored = AuditEntry.objects.filter(seq=anchor[0]).first()
         if anchored is None or not hmac.compare_digest(anchored.seal, anchor[1]):
@@ -193,9 +359,14 @@ def verify_chain(*, chunk_size: int = 2000, anchor: tuple[int, str] | None = Non
             )
     expected = 1
     prev_seal = ""
-    prev_pk = None
     checked = 0
     entries = AuditEntry.objects.filter(seq__lte=head_seq).order_by("seq")
+    if since is not None:
+        start = AuditEntry.objects.filter(seq=since[0]).first()
+        if start is None or not hmac.compare_digest(start.seal, since[1]):
+            return fail(0, f"entry {since[0]} no longer has the seal it had: the log was rewritten")
+        expected, prev_seal = since[0] + 1, since[1]
+        entries = entries.filter(seq__gt=since[0])
     for entry in entries.iterator(chunk_size=chunk_size):
         where = f"entry {entry.seq} (id {entry.pk})"
         if entry.seq > expected:
@@ -205,7 +376,9 @@ def verify_chain(*, chunk_size: int = 2000, anchor: tuple[int, str] | None = Non
                 else f"entries {expected} to {entry.seq - 1}"
             )
             return fail(checked, f"{missing} removed (the chain jumps to {where})")
-        if entry.prev_seal != prev_seal or (prev_pk is not None and entry.pk < prev_pk):
+        # The order is the seals' own (seq and prev_seal are sealed), not the ids': with
+        # batch sealing, a transaction that commits late is chained after later ids.
+        if entry.prev_seal != prev_seal:
             return fail(
                 checked, f"{where} is out of order: it does not follow entry {expected - 1}"
             )
@@ -214,9 +387,8 @@ def verify_chain(*, chunk_size: int = 2000, anchor: tuple[int, str] | None = Non
         checked += 1
         expected = entry.seq + 1
         prev_seal = entry.seal
-        prev_pk = entry.pk
-    if head_seq > checked:
-        return fail(checked, f"entries {checked + 1} to {head_seq} removed from the end of the log")
+    if head_seq >= expected:
+        return fail(checked, f"entries {expected} to {head_seq} removed from the end of the log")
     if head_seq and head_seal != prev_seal:
         return fail(checked, f"entry {head_seq} does not match the chain head")
     # Entries committed by the application always move the head in the same transaction;
@@ -227,4 +399,4 @@ def verify_chain(*, chunk_size: int = 2000, anchor: tuple[int, str] | None = Non
         return fail(
             checked, f"entry {beyond.seq} (id {beyond.pk}) was added outside the application"
         )
-    return ChainReport(True, checked, "", head_seq, head_seal)
+    return ChainReport(True, checked, "", head_seq, head_seal, pending)

@@ -86,7 +86,9 @@ class AuditEntry(AbstractLogEntry):
             raise AuditLogImmutable("Audit entries are append-only and cannot be changed.")
         from victimsupport.audit.chain import seal_and_insert
 
-        seal_and_insert(self, lambda: super(AuditEntry, self).save(*args, **kwargs))
+        seal_and_insert(
+            self, lambda **how: super(AuditEntry, self).save(*args, **{**kwargs, **how})
+        )
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise AuditLogImmutable("Audit entries are append-only and cannot be deleted.")

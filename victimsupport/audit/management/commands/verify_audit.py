@@ -33,6 +33,14 @@ class Command(AuditedCommand):
         self.stdout.write(
             self.style.SUCCESS(f"Audit log intact: {report.checked} entries verified.")
         )
+        if report.pending:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{report.pending} entries are pending: written by the application (their "
+                    "own MACs hold) but not yet chained, so their removal would not show. "
+                    "`manage.py seal_audit` chains them."
+                )
+            )
         if report.head_seq:
             self.stdout.write(
                 f"Chain head: {report.head_seq}:{report.head_seal}\n"

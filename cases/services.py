@@ -32,6 +32,7 @@ from victimsupport.concurrency import EditConflict, claim
 from victimsupport.files import clean_upload
 from victimsupport.limits import validate_text
 from victimsupport.stored_files import Refusal
+from victimsupport.validation import full_clean
 
 BREAK_GLASS_MIN_REASON = 20
 
@@ -100,7 +101,7 @@ def _log_status(case: Case, kind: str, actor: Any, reason: str = "") -> None:
 @transaction.atomic
 def note_add(*, case: Case, actor: Any, body: str) -> Note:
     note = Note(case=case, author=actor, body=body.strip())
-    note.full_clean()
+    full_clean(note)
     note.save()
     return note
 

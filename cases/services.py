@@ -138,7 +138,7 @@ def contact_record(
         method_was_safe=is_safe,
         recorded_by=actor,
     )
-    contact.full_clean()
+    full_clean(contact)
     contact.save()
     return contact
 
@@ -161,7 +161,7 @@ def consent_give(*, case: Case, actor: Any, **fields: Any) -> Consent:
             )
         )
     consent = Consent(case=case, recorded_by=actor, notice=current_notice(), **fields)
-    consent.full_clean()
+    full_clean(consent)
     consent.save()
     return consent
 

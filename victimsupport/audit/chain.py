@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import DEFAULT_DB_ALIAS, models, transaction
 
 from victimsupport import bulkinsert
 from victimsupport.audit.context import current_actor_and_address, current_system
@@ -155,6 +155,18 @@ def seal_many(entries: list[AuditEntry], *, batch_size: int = 2000) -> int:
     return len(entries)
 
 
+def _in_order(entries: models.QuerySet[AuditEntry], chunk_size: int) -> Any:
+    """The entries (ordered by seq) a chunk at a time, each chunk its own query: memory stays
+    bounded without a server-side cursor, which a pooler in transaction mode cannot keep."""
+    last = None
+    while True:
+        chunk = list((entries if last is None else entries.filter(seq__gt=last))[:chunk_size])
+        if not chunk:
+            return
+        yield from chunk
+        last = chunk[-1].seq
+
+
 @dataclass(frozen=True)
 class ChainReport:
     ok: bool
@@ -164,7 +176,12 @@ class ChainReport:
     head_seal: str = ""
 
 
-def verify_chain(*, chunk_size: int = 2000, anchor: tuple[int, str] | None = None) -> ChainReport:
+def verify_chain(
+    *,
+    chunk_size: int = 2000,
+    anchor: tuple[int, str] | None = None,
+    using: str = DEFAULT_DB_ALIAS,
+) -> ChainReport:
     """Walk the chain in order and report the first entry that was changed, removed or
     inserted out of order.
 
@@ -172,20 +189,23 @@ def verify_chain(*, chunk_size: int = 2000, anchor: tuple[int, str] | None = Non
     the check runs are left for the next check instead of being reported as tampering.
     ``anchor`` is a (seq, seal) pair recorded earlier outside the database: it proves that
     the log was not cut back or rewritten up to that point, which the chain alone cannot.
+    ``using`` is the database to check (a restored backup: ``backup_check``).
     """
-    head = ChainHead.objects.filter(pk=1).first()
+    heads = ChainHead.objects.using(using)
+    log = AuditEntry.objects.using(using)
+    head = heads.filter(pk=1).first()
     head_seq, head_seal = (head.seq, head.seal) if head else (0, "")
 
     def fail(checked: int, problem: str) -> ChainReport:
         return ChainReport(False, checked, problem, head_seq, head_seal)
 
-    outside = AuditEntry.objects.filter(seq__isnull=True).order_by("pk").first()
+    outside = log.filter(seq__isnull=True).order_by("pk").first()
     if outside is not None:
         return fail(
             0, f"entry id {outside.pk} is not sealed: it was inserted outside the application"
         )
     if anchor is not None:
-        anchored = AuditEntry.objects.filter(seq=anchor[0]).first()
+        anchored = log.filter(seq=anchor[0]).first()
         if anchored is None or not hmac.compare_digest(anchored.seal, anchor[1]):
             return fail(
                 0,
@@ -195,8 +215,8 @@ def verify_chain(*, chunk_size: int = 2000, anchor: tuple[int, str] | None = Non
     prev_seal = ""
     prev_pk = None
     checked = 0
-    entries = AuditEntry.objects.filter(seq__lte=head_seq).order_by("seq")
-    for entry in entries.iterator(chunk_size=chunk_size):
+    entries = log.filter(seq__lte=head_seq).order_by("seq")
+    for entry in _in_order(entries, chunk_size):
         where = f"entry {entry.seq} (id {entry.pk})"
         if entry.seq > expected:
             missing = (
@@ -221,8 +241,8 @@ def verify_chain(*, chunk_size: int = 2000, anchor: tuple[int, str] | None = Non
         return fail(checked, f"entry {head_seq} does not match the chain head")
     # Entries committed by the application always move the head in the same transaction;
     # anything beyond the head as it is now was added around the application.
-    now_head = ChainHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
-    beyond = AuditEntry.objects.filter(seq__gt=now_head).order_by("seq").first()
+    now_head = heads.filter(pk=1).values_list("seq", flat=True).first() or 0
+    beyond = log.filter(seq__gt=now_head).order_by("seq").first()
     if beyond is not None:
         return fail(
             checked, f"entry {beyond.seq} (id {beyond.pk}) was added outside the application"

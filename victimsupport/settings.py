@@ -210,6 +210,10 @@ if DATABASE_POOLER:
             raise ImproperlyConfigured("DATABASE_POOLER is for PostgreSQL databases only.")
         _db["DISABLE_SERVER_SIDE_CURSORS"] = True
         _db.setdefault("OPTIONS", {})["prepare_threshold"] = None
+# Backups (docs/operations.md): where `manage.py backup` writes its dumps, and where it writes
+# the audit chain's head recorded with each (kept apart from the dumps; unset: beside them).
+BACKUP_DIR = os.environ.get("BACKUP_DIR", "").strip()
+BACKUP_ANCHOR_DIR = os.environ.get("BACKUP_ANCHOR_DIR", "").strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="dbcache://django_cache")}

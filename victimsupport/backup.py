@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from victimsupport.audit.chain import verify_chain
@@ -53,6 +54,12 @@ def _postgres_settings(alias: str = DEFAULT_DB_ALIAS) -> dict[str, Any]:
     settings_dict = connections[alias].settings_dict
     if settings_dict["ENGINE"] != "django.db.backends.postgresql":
         raise BackupError("Backups are of a PostgreSQL database (DATABASE_URL is not one).")
+    if settings.DATABASE_POOLER:
+        # pg_dump holds one snapshot and its session settings for the whole dump.
+        raise BackupError(
+            "Connect straight to PostgreSQL for backups: DATABASE_URL without PgBouncer, "
+            "and DATABASE_POOLER unset."
+        )
     return settings_dict
 
 

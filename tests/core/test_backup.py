@@ -160,3 +160,9 @@ def test_the_seal_key_is_checked_too(backed_up, settings):
     settings.AUDIT_SEAL_KEY = bytes([7]) * 32
     failure = check_fails()
     assert "was changed after it was written" in failure
+
+
+def test_backups_are_not_taken_through_pgbouncer(settings, tmp_path):
+    settings.DATABASE_POOLER = "pgbouncer-transaction"
+    with pytest.raises(CommandError, match="Connect straight to PostgreSQL for backups"):
+        call_command("backup", "--dir", str(tmp_path), stdout=StringIO())

@@ -255,10 +255,11 @@ def seed_cases(
 
     Resumable: a run is recorded (``demo.models.BulkRun``) before its first batch, and each
     batch is one transaction that also writes its marker row. If a run was interrupted (Ctrl-C,
-    a kill, a crash), the next call continues it, batch for batch as they would have been
-    (batch k draws from ``seed + k``), with ``n`` either the run's own number of cases (the
-    same command again) or the number it still lacks (what ``bench/run.py`` asks for); any
-    other ``n`` raises ``RunPending``. Once a run is finished, each call adds ``n`` more.
+    a kill, a crash), the next call continues it to its end, batch for batch as they would have
+    been (batch k draws from ``seed + k``), with ``n`` either the run's own number of cases (the
+    same command again) or at most the number it still lacks (``bench/run.py`` asks for what
+    its total lacks, which the demo's own cases make a little less); any other ``n`` raises
+    ``RunPending``. Once a run is finished, each call adds ``n`` more.
 
     ``workers`` > 1 builds and writes batches in that many processes (PostgreSQL only: SQLite
     allows one writer at a time). Batches take the audit chain's lock only to seal their
@@ -324,7 +325,7 @@ def _start_run(n: int, batch_size: int, seed: int, report: SeedReport) -> tuple[
     run = pending_run()
     if run is not None:
         have = BulkBatch.objects.filter(run=run).aggregate(n=Sum("cases"))["n"] or 0
-        if n not in (run.cases, run.cases - have):
+        if n != run.cases and n > run.cases - have:
             raise RunPending(
                 f"An interrupted run of {run.cases:,} cases is unfinished ({have:,} done): run "
                 f"`seed_demo --cases {run.cases}` to finish it first."

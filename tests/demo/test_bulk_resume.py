@@ -185,7 +185,7 @@ def test_the_command_continues_an_interrupted_run_and_prints_progress(monkeypatc
         call_command("seed_demo", cases=100, batch_size=20, stdout=StringIO(), stderr=StringIO())
     monkeypatch.setattr(bulk_seeder, "_run_batch", original)
     with pytest.raises(CommandError, match="--cases 100"):
-        call_command("seed_demo", cases=7, stdout=StringIO(), stderr=StringIO())
+        call_command("seed_demo", cases=101, stdout=StringIO(), stderr=StringIO())
     out = StringIO()
     call_command("seed_demo", cases=100, stdout=out, stderr=StringIO())
     text = out.getvalue()

@@ -58,7 +58,7 @@ def compute_seal(entry: AuditEntry) -> str:
             json.dumps(content, sort_keys=True, separators=(",", ":"), default=str).encode(),
         ]
     )
-    return hmac.new(keyring.audit_seal_key(), message, hashlib.sha256).hexdigest()
+    return hmac.digest(keyring.audit_seal_key(), message, hashlib.sha256).hex()
 
 
 def _apply_request_context(entry: AuditEntry) -> None:
@@ -109,8 +109,20 @@ def _normalise(entry: AuditEntry) -> None:
     entry.remote_addr = AuditEntry._meta.get_field("remote_addr").to_python(entry.remote_addr)
     if entry.object_pk is not None:
         entry.object_pk = str(entry.object_pk)
-    if isinstance(entry.changes, dict):
+    if isinstance(entry.changes, dict) and not _is_plain_json(entry.changes):
         entry.changes = json.loads(json.dumps(entry.changes, default=str))
+
+
+def _is_plain_json(changes: dict) -> bool:
+    """Whether ``changes`` reads back from JSON as it is (text keys, lists of text or None:
+    what auditlog and the bulk path write), so the round trip can be left out."""
+    for key, value in changes.items():
+        if type(key) is not str or type(value) is not list:
+            return False
+        for item in value:
+            if item is not None and type(item) is not str:
+                return False
+    return True
 
 
 def _lock_head() -> tuple[int, str]:

@@ -46,14 +46,21 @@ def overdue_reviews(cases: QuerySet[Case]) -> QuerySet[Case]:
 
 
 def new_high(cases: QuerySet[Case]) -> QuerySet[Case]:
-    """Open cases high now that became high this week (no high assessment before it)."""
+    """Open cases high now that became high this week (no high assessment before it).
+
+    Both tests are correlated to the case (EXISTS, NOT EXISTS), so each looks up only that
+    case's assessments by index: a ``NOT IN`` the set of every case ever assessed high read
+    that set over the whole organisation for every supervisor's page."""
     week = _since(7)
-    high = Assessment.objects.filter(status=Assessment.Status.FINAL, level=RiskLevel.HIGH)
+    high = Assessment.objects.filter(
+        case=OuterRef("pk"), status=Assessment.Status.FINAL, level=RiskLevel.HIGH
+    )
     return cases.filter(
+        Exists(high.filter(finalised_at__gte=week)),
+        ~Exists(high.filter(finalised_at__lt=week)),
         risk_level=RiskLevel.HIGH,
         status=Case.Status.OPEN,
-        pk__in=high.filter(finalised_at__gte=week).values("case_id"),
-    ).exclude(pk__in=high.filter(finalised_at__lt=week).values("case_id"))
+    )
 
 
 def overdue_actions(cases: QuerySet[Case]) -> QuerySet[SafetyAction]:

@@ -138,11 +138,14 @@ def trend(user: Any) -> list[dict[str, Any]]:
     """Finalised assessments per week and level over the last weeks, oldest first."""
     start = timezone.localdate() - datetime.timedelta(weeks=TREND_WEEKS - 1)
     start -= datetime.timedelta(days=start.weekday())
+    # From the first week's first moment, not finalised_at__date: a range on the column is
+    # read from the (case, status, finalised_at) index, a date cast of it is not.
+    since = timezone.make_aware(datetime.datetime.combine(start, datetime.time.min))
     rows = (
         Assessment.objects.filter(
             case__in=team_cases(user).values("pk"),
             status=Assessment.Status.FINAL,
-            finalised_at__date__gte=start,
+            finalised_at__gte=since,
         )
         .annotate(week=TruncWeek("finalised_at"))
         .values_list("week", "level")

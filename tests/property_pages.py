@@ -17,10 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from django import forms
 from django.apps import apps
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests import factories
@@ -194,3 +196,27 @@ def check_post(client: Any, page: Page, scene: Scene, body: dict[str, Any]) -> A
 def signed_in(client: Any, scene: Scene, role: str) -> Any:
     client.force_login(getattr(scene, role))
     return client
+
+
+@pytest.fixture
+def scene(db, settings):
+    settings.MFA_ENFORCE = False  # force_login has no second factor
+    return build_scene()
+
+
+def page_tests(pages: list[Page]) -> tuple[Callable, Callable]:
+    """The two tests of an app's table: each page is reached by its role (so the property is
+    not met by a 404), and the property itself."""
+
+    @pytest.mark.parametrize("page", pages, ids=str)
+    def test_the_page_is_reached(client, scene, page):
+        response = signed_in(client, scene, page.role).post(page.url(scene), {})
+        assert response.status_code not in (403, 404, 405)
+
+    @pytest.mark.parametrize("page", pages, ids=str)
+    @given(data=st.data())
+    def test_bad_input_is_refused_and_nothing_is_stored(client, scene, page, data):
+        body = data.draw(page_post(page, scene), label="posted")
+        check_post(signed_in(client, scene, page.role), page, scene, body)
+
+    return test_the_page_is_reached, test_bad_input_is_refused_and_nothing_is_stored

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-from hypothesis import given
 from hypothesis import strategies as st
 
 from cases import forms as f
-from tests.property_pages import Page, build_scene, check_post, page_post, signed_in, url
+from tests.property_pages import Page, page_tests, scene, url  # noqa: F401
 
 CASE = {"pk": lambda s: s.case.pk}
 DRAFT = {"pk": lambda s: s.draft.pk}
@@ -76,24 +74,4 @@ PAGES = [
         ("cases.BreakGlassAccess",),
     ),
 ]
-# The table above, one line a page (for the reader; the test uses PAGES).
-TABLE = {p.name: (p.role, p.models) for p in PAGES}
-
-
-@pytest.fixture
-def scene(db, settings):
-    settings.MFA_ENFORCE = False  # force_login has no second factor
-    return build_scene()
-
-
-@pytest.mark.parametrize("page", PAGES, ids=str)
-def test_the_page_is_reached(client, scene, page):
-    response = signed_in(client, scene, page.role).post(page.url(scene), {})
-    assert response.status_code not in (403, 404, 405)
-
-
-@pytest.mark.parametrize("page", PAGES, ids=str)
-@given(data=st.data())
-def test_bad_input_is_refused_and_nothing_is_stored(client, scene, page, data):
-    body = data.draw(page_post(page, scene), label="posted")
-    check_post(signed_in(client, scene, page.role), page, scene, body)
+test_the_page_is_reached, test_bad_input_is_refused_and_nothing_is_stored = page_tests(PAGES)

@@ -107,6 +107,8 @@ NUMBER_WORDS = [
     "0x10",
     "1_000",
     "١٢٣",  # Arabic-Indic digits: int() reads them
+    "²",  # a digit to str.isdigit(), not to int()
+    "①",
     "+0",
     "-0",
     "00",

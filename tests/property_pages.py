@@ -16,6 +16,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django import forms
@@ -26,7 +27,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests import factories
-from tests.properties import form_data, post_body
+from tests.properties import any_text, form_data, numbers, post_body, small_text
 
 
 @dataclass
@@ -204,9 +205,40 @@ def scene(db, settings):
     return build_scene()
 
 
-def page_tests(pages: list[Page]) -> tuple[Callable, Callable]:
-    """The two tests of an app's table: each page is reached by its role (so the property is
-    not met by a 404), and the property itself."""
+# A query string as anyone may type one: the names the pages read (an id to start from, a
+# page number, a language) with any value, and any name at all.
+QUERY_NAMES = ["incident", "finding", "for", "page", "lang", "language", "next", "q", "kind"]
+queries = st.dictionaries(
+    st.one_of(st.sampled_from(QUERY_NAMES), small_text.filter(bool)),
+    st.one_of(numbers, any_text(200), st.lists(small_text, max_size=3)),
+    max_size=4,
+)
+
+
+# Values that have broken such readers, each sent for every name at once (a property with
+# few examples would seldom draw one of them for the one name a page reads).
+TRICKY = [
+    "²",
+    "٣",
+    "9" * 5000,
+    str(2**64),
+    "-1",
+    " 1",
+    "1.5",
+    "NaN",
+    "",
+    "\x00",
+    "a\x00b",
+    "x" * 300,
+    "\u202e",
+    "%",
+    "../",
+]
+
+
+def page_tests(pages: list[Page]) -> tuple[Callable, ...]:
+    """The tests of an app's table: each page is reached by its role (so the property is not
+    met by a 404), the property itself, and the page shown with any query string."""
 
     @pytest.mark.parametrize("page", pages, ids=str)
     def test_the_page_is_reached(client, scene, page):
@@ -219,4 +251,23 @@ def page_tests(pages: list[Page]) -> tuple[Callable, Callable]:
         body = data.draw(page_post(page, scene), label="posted")
         check_post(signed_in(client, scene, page.role), page, scene, body)
 
-    return test_the_page_is_reached, test_bad_input_is_refused_and_nothing_is_stored
+    @pytest.mark.parametrize("page", pages, ids=str)
+    @given(query=queries)
+    def test_the_page_given_any_query_never_fails(client, scene, page, query):
+        client = signed_in(client, scene, page.role)
+        response = client.get(page.url(scene) + "?" + urlencode(query, doseq=True))
+        assert response.status_code < 500
+
+    @pytest.mark.parametrize("page", pages, ids=str)
+    def test_the_page_given_tricky_queries_never_fails(client, scene, page):
+        client = signed_in(client, scene, page.role)
+        for value in TRICKY:
+            query = urlencode(dict.fromkeys(QUERY_NAMES, value))
+            assert client.get(page.url(scene) + "?" + query).status_code < 500, value
+
+    return (
+        test_the_page_is_reached,
+        test_the_page_given_tricky_queries_never_fails,
+        test_bad_input_is_refused_and_nothing_is_stored,
+        test_the_page_given_any_query_never_fails,
+    )

@@ -74,4 +74,9 @@ PAGES = [
         ("cases.BreakGlassAccess",),
     ),
 ]
-test_the_page_is_reached, test_bad_input_is_refused_and_nothing_is_stored = page_tests(PAGES)
+(
+    test_the_page_is_reached,
+    test_the_page_given_tricky_queries_never_fails,
+    test_bad_input_is_refused_and_nothing_is_stored,
+    test_the_page_given_any_query_never_fails,
+) = page_tests(PAGES)

@@ -3,7 +3,10 @@ its steps, the copy, its delivery, breaches and records (tests/property_pages.py
 
 from __future__ import annotations
 
+from hypothesis import strategies as st
+
 from dataprotection.forms import copy, delivery, records, requests, retention
+from tests.properties import numbers, small_text
 from tests.property_pages import Page, page_tests, scene, url  # noqa: F401
 
 REQUEST = {"pk": lambda s: s.access_request.pk}
@@ -74,6 +77,18 @@ PAGES = [
         lambda s: [records.ProcessingActivityForm(adding=True)],
         ("dataprotection.ProcessingActivity",),
     ),
+    # The ids of the records listed come as hidden inputs, outside the form's fields.
+    Page(
+        "dataprotection:records_delete",
+        "dana",
+        url("dataprotection:records_delete"),
+        lambda s: [retention.RecordsDeleteForm(prefix="access_request")],
+        REQUESTS,
+        extra={
+            "kind": st.sampled_from(["access_request", "breach", "", "x"]),
+            "access_request-ids": st.lists(st.one_of(numbers, small_text), max_size=4),
+        },
+    ),
     Page(
         "dataprotection:legal_holds",
         "dana",
@@ -83,4 +98,9 @@ PAGES = [
     ),
 ]
 
-test_the_page_is_reached, test_bad_input_is_refused_and_nothing_is_stored = page_tests(PAGES)
+(
+    test_the_page_is_reached,
+    test_the_page_given_tricky_queries_never_fails,
+    test_bad_input_is_refused_and_nothing_is_stored,
+    test_the_page_given_any_query_never_fails,
+) = page_tests(PAGES)

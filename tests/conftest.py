@@ -28,7 +28,7 @@ settings.register_profile(
 )
 settings.register_profile(
     "thorough",
-    max_examples=1000,
+    max_examples=200,
     deadline=None,
     print_blob=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

@@ -88,6 +88,7 @@ PAGES = [
             "kind": st.sampled_from(["access_request", "breach", "", "x"]),
             "access_request-ids": st.lists(st.one_of(numbers, small_text), max_size=4),
         },
+        reach={"kind": "access_request"},
     ),
     Page(
         "dataprotection:legal_holds",

@@ -21,6 +21,7 @@ help:
 	@echo "make bench  measure server time and the cost of confidentiality on 100,000 cases"
 	@echo "make backup / backup-check   dump the database into BACKUP_DIR / restore the latest and check it"
 	@echo "make replica / pgbouncer     a local streaming replica (5433) / PgBouncer (6432); *-smoke runs pages through them"
+	@echo "make fuzz   the property tests (bad input to every form and page) with many examples"
 
 $(STAMP): pyproject.toml
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -92,6 +93,13 @@ pytest: $(LOAD_STAMP) browser-deps translations
 	$(BIN)/python -m pytest
 
 test: lint migrations-check translations-check pytest
+
+# The property tests (tests/**/test_properties_*.py) with many new examples each run instead
+# of the suite's few fixed ones: `make fuzz`, or FUZZ_ARGS='-k premises' for one part.
+.PHONY: fuzz
+fuzz: $(STAMP) translations
+	HYPOTHESIS_PROFILE=thorough $(BIN)/python -m pytest --no-cov -p no:cacheprovider $(FUZZ_ARGS) \
+		$$(find tests -name 'test_properties_*.py' | sort)
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -24,13 +24,14 @@ def apply(*, production: bool) -> None:
     env = os.environ
     env["ENV_FILE"] = ""
     env["DEBUG"] = "false"
-    # The same secret key on both sides: a session made in the benchmark's process is valid
-    # on its production-shaped servers.
-    env["SECRET_KEY"] = "bench-only-secret-key-" + "Zq8v3" * 10
-    env["FIELD_ENCRYPTION_KEYS"] = f"b1:{_key(1)}"
-    env["FIELD_ENCRYPTION_ACTIVE_KEY"] = "b1"
-    env["BLIND_INDEX_KEY"] = _key(2)
-    env["AUDIT_SEAL_KEY"] = _key(3)
+    # The servers of the saturation measure take the keys of the process that starts them
+    # (bench/saturation.py): a session made there is valid on them, and its data readable.
+    if env.get("BENCH_INHERIT_KEYS") != "1":
+        env["SECRET_KEY"] = "bench-only-secret-key-" + "Zq8v3" * 10
+        env["FIELD_ENCRYPTION_KEYS"] = f"b1:{_key(1)}"
+        env["FIELD_ENCRYPTION_ACTIVE_KEY"] = "b1"
+        env["BLIND_INDEX_KEY"] = _key(2)
+        env["AUDIT_SEAL_KEY"] = _key(3)
     # The intake is measured with its duplicate check every time: repeated runs by the one
     # bench caseworker within an hour must not fall under the per-hour limit and skip it.
     env["INTAKE_DUPLICATE_CHECKS_PER_HOUR"] = "100000"

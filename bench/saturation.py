@@ -99,6 +99,7 @@ def production_server(workdir: Path, env_extra: dict[str, str] | None = None) ->
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.prodsettings",
         "BENCH_DATABASE_URL": database_url(),
+        "BENCH_INHERIT_KEYS": "1",  # this process's keys, in its environment
         "GUNICORN_BIND": f"{HOST}:{port}",
         "GUNICORN_CERTFILE": str(cert),
         "GUNICORN_KEYFILE": str(key),
@@ -180,6 +181,8 @@ def _wrk(port: int, path: str, cookie: str, seconds: int, connections: int) -> L
             f"-t{min(2, connections)}",
             f"-c{connections}",
             f"-d{seconds}s",
+            "--timeout",
+            "30s",
             "-H",
             f"Cookie: {cookie}",
             f"https://{HOST}:{port}{path}",
@@ -246,6 +249,7 @@ def saturate(*, user: Any, paths: list[str], seconds: int, connections: int) -> 
                 raise RuntimeError(f"{path} answered {status} on the production server")
         results = []
         for path in paths:
-            load(port, path, cookie, 1, connections)  # warm every worker
+            # Warm every worker (its first requests load templates, translations, keys).
+            load(port, path, cookie, max(2, seconds // 3), connections)
             results.append(load(port, path, cookie, seconds, connections))
         return results

@@ -1229,7 +1229,44 @@ def machine() -> dict[str, Any]:
     return facts
 
 
+TIMES = "\N{MULTIPLICATION SIGN}"
+
+
+def _figure(value: float, unit: str) -> str:
+    if unit == "ratio":
+        return f"{value:.2f} {TIMES}"
+    if unit == "req/s":
+        return f"{value:,.1f}/s"
+    return f"{value:,.0f} ms" if value >= 100 else f"{value:.1f} ms"
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """The README's table of a run: every figure against its budget."""
+    lines = [
+        "| measure | median | p95 | budget | |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for r in report["results"]:
+        unit = r["unit"]
+        budget = ""
+        if r["budget"] is not None:
+            budget = f"< {r['budget']:,g} " + (TIMES if unit == "ratio" else unit)
+            budget = ("p95 " if unit == "ms" else "") + budget
+        mark = "missed" if not r["ok"] else ("met" if r["budget"] is not None else "")
+        lines.append(
+            f"| {r['name']} | {_figure(r['median'], unit)} | {_figure(r['p95'], unit)} "
+            f"| {budget} | {mark} |"
+        )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["--markdown"]:  # print a results file's table and stop
+        path = Path(argv[1]) if len(argv) > 1 else RESULTS
+        print(markdown(json.loads(path.read_text())))
+        return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--cases",

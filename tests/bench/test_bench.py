@@ -77,6 +77,45 @@ def test_bench_runs_and_writes_results(tmp_path, capsys):
     assert "bench_plain_person" not in connection.introspection.table_names()
 
 
+def test_the_readme_table_is_printed_from_a_results_file(tmp_path, capsys):
+    report = {
+        "results": [
+            {
+                "name": "case detail",
+                "median": 27.71,
+                "p95": 31.0,
+                "unit": "ms",
+                "budget": 50,
+                "ok": True,
+            },
+            {
+                "name": "x vs y",
+                "median": 1.234,
+                "p95": 1.3,
+                "unit": "ratio",
+                "budget": 1.15,
+                "ok": False,
+            },
+            {
+                "name": "bare",
+                "median": 480.5,
+                "p95": 480.5,
+                "unit": "req/s",
+                "budget": None,
+                "ok": True,
+            },
+        ]
+    }
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(report))
+    assert run.main(["--markdown", str(path)]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[2] == "| case detail | 27.7 ms | 31.0 ms | p95 < 50 ms | met |"
+    times = run.TIMES
+    assert table[3] == f"| x vs y | 1.23 {times} | 1.30 {times} | < 1.15 {times} | missed |"
+    assert table[4] == "| bare | 480.5/s | 480.5/s |  |  |"
+
+
 def test_a_new_part_is_a_function_and_one_line(monkeypatch, tmp_path):
     monkeypatch.setitem(
         run.PARTS, "sealing", lambda s, reps: [run.ms("audit writes", [1.0] * reps, None)]

@@ -154,6 +154,7 @@ BENCH_ENV = DJANGO_SETTINGS_MODULE=bench.settings BENCH_DATABASE_URL=$(BENCH_DAT
 
 .PHONY: bench
 bench: $(STAMP) system-deps
+	@bash scripts/system-deps.sh wrk || echo "No wrk: the saturation measure uses its Python client."
 	@$(BIN)/python scripts/ensure_postgres.py '$(BENCH_DATABASE_URL)'
 	$(BENCH_ENV) $(MANAGE) migrate --noinput -v 0
 	$(BENCH_ENV) $(MANAGE) createcachetable

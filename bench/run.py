@@ -33,6 +33,8 @@ from typing import Any
 
 import django
 
+from bench import sealing
+
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
 
@@ -1119,7 +1121,14 @@ def bench_premises(s: Subjects, reps: int) -> list[Result]:
     return results
 
 
-UNITS = {"ms": " ms", "ratio": " x", "req/s": " /s"}
+UNITS = {"ms": " ms", "ratio": " x", "req/s": " /s", "/s": " /s"}
+
+
+def _budget_text(budget: float, unit: str) -> str:
+    """A time or a ratio is a ceiling; a rate (``/s``) is a floor."""
+    if unit.endswith("/s"):
+        return f"\N{GREATER-THAN OR EQUAL TO} {budget:,g}/s"
+    return f"< {budget:g}{UNITS.get(unit, ' ' + unit).strip()}"
 
 
 def print_table(results: list[Result]) -> None:
@@ -1131,7 +1140,7 @@ def print_table(results: list[Result]) -> None:
     for r in results:
         unit = UNITS.get(r.unit, " " + r.unit)
         digits = 2 if r.unit == "ratio" else 1
-        budget = "" if r.budget is None else f"< {r.budget:g}{unit.strip()}"
+        budget = "" if r.budget is None else _budget_text(r.budget, r.unit)
         mark = "MISSED" if not r.ok else ("ok" if r.budget is not None else "")
         print(
             f"{r.name:<{width}}  {r.median:>7.{digits}f}{unit:<2}"
@@ -1183,6 +1192,50 @@ def bench_saturation(s: Subjects, reps: int) -> list[Result]:
     ]
 
 
+def bench_sealing(
+    s: Any, reps: int, *, writers: tuple[int, ...] = (4, 8), seconds: float = 10.0
+) -> list[Any]:
+    """Sustained audited writes per second with several writer processes (bench/sealing.py).
+    PostgreSQL only: SQLite takes one writer at a time."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        print("sealing: PostgreSQL only (SQLite has one writer at a time); left out")
+        return []
+    results = []
+    case_ids = [str(pk) for pk in s.case_ids]
+    for n in writers:
+        m = sealing.measure(n, seconds, s.worker.pk, case_ids)
+        note = (
+            f"{m['transactions']} notes, {m['entries']} entries in {m['seconds']} s; "
+            f"chain {'intact' if m['chain_ok'] else 'BROKEN: ' + m['chain_problem']}"
+        )
+        rate = round(m["entries_per_s"], 1)
+        results.append(
+            Result(
+                f"audited writes/s, {n} writers (entries)",
+                rate,
+                rate,
+                "/s",
+                sealing.GOAL_PER_SECOND,
+                rate >= sealing.GOAL_PER_SECOND and m["chain_ok"] and not m["errors"],
+                note,
+            )
+        )
+        results.append(
+            Result(
+                f"audited note, {n} writers: latency",
+                round(m["median_ms"], 2),
+                round(m["p95_ms"], 2),
+                "ms",
+                None,
+                m["chain_ok"],
+                f"{m['transactions_per_s']:.0f} transactions/s",
+            )
+        )
+    return results
+
+
 # --- The parts -------------------------------------------------------------------------------
 
 Part = Callable[[Subjects, int], list[Result]]
@@ -1203,6 +1256,8 @@ PARTS: dict[str, Part] = {
     "dataprotection": lambda s, reps: bench_dataprotection(s, reps),
     "premises": lambda s, reps: bench_premises(s, reps),
     "saturation": lambda s, reps: bench_saturation(s, reps),
+    # Sustained audited writes with several writer processes (bench/sealing.py).
+    "sealing": lambda s, reps: bench_sealing(s, reps),
 }
 
 
@@ -1235,7 +1290,7 @@ TIMES = "\N{MULTIPLICATION SIGN}"
 def _figure(value: float, unit: str) -> str:
     if unit == "ratio":
         return f"{value:.2f} {TIMES}"
-    if unit == "req/s":
+    if unit.endswith("/s"):
         return f"{value:,.1f}/s"
     return f"{value:,.0f} ms" if value >= 100 else f"{value:.1f} ms"
 
@@ -1250,8 +1305,11 @@ def markdown(report: dict[str, Any]) -> str:
         unit = r["unit"]
         budget = ""
         if r["budget"] is not None:
-            budget = f"< {r['budget']:,g} " + (TIMES if unit == "ratio" else unit)
-            budget = ("p95 " if unit == "ms" else "") + budget
+            if unit.endswith("/s"):
+                budget = _budget_text(r["budget"], unit)
+            else:
+                budget = f"< {r['budget']:,g} " + (TIMES if unit == "ratio" else unit)
+                budget = ("p95 " if unit == "ms" else "") + budget
         mark = "missed" if not r["ok"] else ("met" if r["budget"] is not None else "")
         lines.append(
             f"| {r['name']} | {_figure(r['median'], unit)} | {_figure(r['p95'], unit)} "

@@ -19,6 +19,9 @@ help:
 	@echo "make worker run the background worker alone (make run starts one already)"
 	@echo "make faults kill servers, the worker and a private PostgreSQL mid-work (minutes)"
 	@echo "make bench  measure server time and the cost of confidentiality on 100,000 cases"
+	@echo "make backup / backup-check   dump the database into BACKUP_DIR / restore the latest and check it"
+	@echo "make replica / pgbouncer     a local streaming replica (5433) / PgBouncer (6432); *-smoke runs pages through them"
+	@echo "make fuzz   the property tests (bad input to every form and page) with many examples"
 
 $(STAMP): pyproject.toml
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -91,6 +94,13 @@ pytest: $(LOAD_STAMP) browser-deps translations
 
 test: lint migrations-check translations-check pytest
 
+# The property tests (tests/**/test_properties_*.py) with many new examples each run instead
+# of the suite's few fixed ones: `make fuzz`, or FUZZ_ARGS='-k premises' for one part.
+.PHONY: fuzz
+fuzz: $(STAMP) translations
+	HYPOTHESIS_PROFILE=thorough $(BIN)/python -m pytest --no-cov -p no:cacheprovider $(FUZZ_ARGS) \
+		$$(find tests -name 'test_properties_*.py' | sort)
+
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
@@ -144,7 +154,54 @@ BENCH_ENV = DJANGO_SETTINGS_MODULE=bench.settings BENCH_DATABASE_URL=$(BENCH_DAT
 
 .PHONY: bench
 bench: $(STAMP) system-deps
+	@bash scripts/system-deps.sh wrk || echo "No wrk: the saturation measure uses its Python client."
 	@$(BIN)/python scripts/ensure_postgres.py '$(BENCH_DATABASE_URL)'
 	$(BENCH_ENV) $(MANAGE) migrate --noinput -v 0
 	$(BENCH_ENV) $(MANAGE) createcachetable
 	$(BENCH_ENV) BENCH_CASES=$(BENCH_CASES) $(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# --- Database operations (docs/operations.md) ---
+
+# A local streaming replica of 127.0.0.1:5432 on port 5433 (.pg-replica/), and PgBouncer in
+# transaction pooling mode on port 6432 (.pgbouncer/). Neither restarts the primary.
+.PHONY: replica replica-stop pgbouncer pgbouncer-stop replica-smoke pgbouncer-smoke backup backup-check
+replica:
+	@bash scripts/pg-replica.sh start
+
+# Stops the replica and drops its replication slot (the primary then keeps no WAL for it).
+replica-stop:
+	@bash scripts/pg-replica.sh stop
+
+pgbouncer:
+	@bash scripts/pgbouncer.sh start
+
+pgbouncer-stop:
+	@bash scripts/pgbouncer.sh stop
+
+# Pages through the app with its reads on the replica, then through PgBouncer (both started
+# here), on SMOKE_DB (migrated and seeded with the demo data first).
+SMOKE_DB ?= victimsupport_smoke
+SMOKE_PRIMARY = postgres://postgres@127.0.0.1:5432/$(SMOKE_DB)
+SMOKE_SETUP = $(BIN)/python scripts/ensure_postgres.py '$(SMOKE_PRIMARY)' && \
+	DATABASE_URL=$(SMOKE_PRIMARY) $(MANAGE) migrate --noinput -v 0 && \
+	DATABASE_URL=$(SMOKE_PRIMARY) $(MANAGE) createcachetable && \
+	DATABASE_URL=$(SMOKE_PRIMARY) $(MANAGE) seed_demo > /dev/null
+
+replica-smoke: $(STAMP) .env system-deps replica
+	@$(SMOKE_SETUP)
+	DATABASE_URL=$(SMOKE_PRIMARY) DATABASE_REPLICA_URL=postgres://postgres@127.0.0.1:5433/$(SMOKE_DB) \
+		$(BIN)/python scripts/db_smoke.py
+
+pgbouncer-smoke: $(STAMP) .env system-deps pgbouncer
+	@$(SMOKE_SETUP)
+	DATABASE_URL=postgres://postgres@127.0.0.1:6432/$(SMOKE_DB) DATABASE_POOLER=pgbouncer-transaction \
+		$(BIN)/python scripts/db_smoke.py
+
+# A pg_dump of DATABASE_URL into BACKUP_DIR, with the audit chain's head beside it (or in
+# BACKUP_ANCHOR_DIR); then the drill on the latest dump: restore into a scratch database,
+# verify the chain, decrypt everything, drop it. Non-zero on any error.
+backup: $(STAMP) .env
+	$(MANAGE) backup
+
+backup-check: $(STAMP) .env
+	$(MANAGE) backup_check

@@ -12,7 +12,7 @@ benchmark's database of fictional cases only. Alone, on a database already seede
     DJANGO_SETTINGS_MODULE=bench.settings BENCH_DATABASE_URL=postgres://.../db \
         python -m bench.sealing --writers 4,8 --seconds 10
 
-``bench_sealing(s, reps)`` is the same measure as a part of ``bench.run``.
+The part ``sealing`` of ``bench.run`` is the same measure (``bench_sealing`` there).
 """
 
 from __future__ import annotations
@@ -173,46 +173,6 @@ def _subjects_for_writers() -> tuple[int, list[str]]:
     worker = team.members.filter(is_active=True, groups__name=Role.CASEWORKER).order_by("pk")[0]
     ids = list(Case.objects.filter(team=team).order_by("pk").values_list("pk", flat=True)[:200])
     return worker.pk, [str(i) for i in ids]
-
-
-def bench_sealing(
-    s: Any, reps: int, *, writers: tuple[int, ...] = (4, 8), seconds: float = 10.0
-) -> list[Any]:
-    """Part of ``bench.run``: sustained audited writes per second with several writers."""
-    from bench.run import Result
-
-    results = []
-    case_ids = [str(pk) for pk in s.case_ids]
-    for n in writers:
-        m = measure(n, seconds, s.worker.pk, case_ids)
-        note = (
-            f"{m['transactions']} notes, {m['entries']} entries in {m['seconds']} s; "
-            f"chain {'intact' if m['chain_ok'] else 'BROKEN: ' + m['chain_problem']}"
-        )
-        rate = round(m["entries_per_s"], 1)
-        results.append(
-            Result(
-                f"audited writes/s, {n} writers (entries)",
-                rate,
-                rate,
-                "/s",
-                GOAL_PER_SECOND,
-                rate >= GOAL_PER_SECOND and m["chain_ok"] and not m["errors"],
-                note,
-            )
-        )
-        results.append(
-            Result(
-                f"audited note, {n} writers: latency",
-                round(m["median_ms"], 2),
-                round(m["p95_ms"], 2),
-                "ms",
-                None,
-                m["chain_ok"],
-                f"{m['transactions_per_s']:.0f} transactions/s",
-            )
-        )
-    return results
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q, Value
+from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -118,11 +118,15 @@ class AccessRequestQuerySet(models.QuerySet["AccessRequest"]):
             # Read-only: a supervisor reviews and signs off; the service checks who may. Only
             # requests whose every case is of their teams: a request about two people's files
             # (or one person's files in two teams) would otherwise show a file of another team.
+            # NOT EXISTS, correlated to each request: a NOT IN the requests of every other
+            # team's cases read those over the whole organisation.
             teams = user.teams.all()
-            outside = RequestCase.objects.exclude(case__team__in=teams).values("request_id")
+            outside = RequestCase.objects.filter(request=OuterRef("pk")).exclude(
+                case__team__in=teams
+            )
             return (
                 self.filter(cases__team__in=teams)
-                .exclude(pk__in=outside)
+                .exclude(Exists(outside))
                 .distinct()
                 .annotate(can_write=Value(False))
             )

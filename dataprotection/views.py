@@ -10,10 +10,12 @@ from django.views.decorators.http import require_GET
 
 from dataprotection import selectors
 from dataprotection.roles import require_dpo_page
+from victimsupport.dbrouter import replica_reads
 
 
 @login_required
 @require_GET
+@replica_reads()
 def dashboard(request: HttpRequest) -> HttpResponse:
     require_dpo_page(request.user)
     return render(request, "dataprotection/dashboard.html", selectors.dashboard(request.user))

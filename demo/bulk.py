@@ -34,6 +34,7 @@ from typing import Any
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.db import connection, connections, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from cases.intake import victim_values
@@ -54,12 +55,14 @@ from cases.models import (
     ThirdParty,
     Victim,
 )
-from demo import risk
+from demo import dataprotection, premises, referrals, risk
+from demo.models import BulkBatch, BulkRun
 from referrals.models import OrganisationKind, Purpose, SharingConsent
 from victimsupport import bulkinsert
 from victimsupport.access import Role
 from victimsupport.accounts.models import Team, User
 from victimsupport.audit import bulk as audit_bulk
+from victimsupport.audit.models import ChainHead
 from victimsupport.audit.services import AccessKind
 from victimsupport.casefile import Category
 
@@ -201,7 +204,14 @@ CLOSE_REASONS = ("Support completed.", "Moved away; passed on with her consent."
 # The other apps' parts of each case, in the order they add rows (risk needs the screening that
 # the case's intake made). A part is built once per batch with the batch (``rng``, ``now``,
 # ``_add``) and has ``add(case, team, worker, opened, end)`` and ``save(report) -> entries``.
-BATCH_PARTS = (risk.BulkRisk,)
+# A part may also have ``setup(staff, rng, report)``, run once when a run starts (and again,
+# finding what it made, when an interrupted run continues): what it keeps per team.
+BATCH_PARTS = (
+    risk.BulkRisk,
+    referrals.BulkReferrals,
+    dataprotection.BulkRequests,
+    premises.BulkSites,
+)
 
 
 @dataclass
@@ -213,6 +223,8 @@ class SeedReport:
     audit_entries: int = 0
     seconds: float = 0.0
     counts: dict[str, int] = field(default_factory=dict)
+    # Cases an interrupted run had written before this call continued it.
+    resumed_from: int = 0
 
 
 @dataclass
@@ -222,6 +234,12 @@ class _Staff:
     supervisor: User
     # Members with current training on risk assessment: only they finalise assessments.
     trained: list[User] = field(default_factory=list)
+    # What other apps keep per team for their batch parts (referrals: the partners it uses).
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class RunPending(Exception):
+    """An interrupted run is unfinished and the command asked for something else."""
 
 
 def seed_cases(
@@ -232,12 +250,23 @@ def seed_cases(
     seed: int = 2026,
     progress: Callable[[int, int], None] | None = None,
 ) -> SeedReport:
-    """Add ``n`` fictional cases (and the teams and staff they need). Not idempotent: each
-    call adds ``n`` more. Call ``demo.seed.seed_demo()`` first for the accounts and instruments.
+    """Add ``n`` fictional cases (and the teams, staff, sites and partners they need). Call
+    ``demo.seed.seed_demo()`` first for the accounts and instruments.
+
+    Resumable: a run is recorded (``demo.models.BulkRun``) before its first batch, and each
+    batch is one transaction that also writes its marker row. If a run was interrupted (Ctrl-C,
+    a kill, a crash), the next call continues it to its end, batch for batch as they would have
+    been (batch k draws from ``seed + k``), with ``n`` either the run's own number of cases (the
+    same command again) or at most the number it still lacks (``bench/run.py`` asks for what
+    its total lacks, which the demo's own cases make a little less); any other ``n`` raises
+    ``RunPending``. Once a run is finished, each call adds ``n`` more.
 
     ``workers`` > 1 builds and writes batches in that many processes (PostgreSQL only: SQLite
-    allows one writer at a time). Each batch is one transaction; batches take the audit chain's
-    lock only to seal their entries, so the chain stays one line whatever the interleaving.
+    allows one writer at a time). Batches take the audit chain's lock only to seal their
+    entries, so the chain stays one line whatever the interleaving.
+
+    ``progress(done, total)`` is called after each batch has committed; what it raises stops
+    the run there (the tests interrupt runs that way).
     """
     if n < 1:
         raise ValueError("the number of cases must be at least 1")
@@ -245,13 +274,15 @@ def seed_cases(
         workers = 1  # SQLite has one writer; other processes cannot see uncommitted rows
     started = time.perf_counter()
     report = SeedReport()
-    base = seed + Case.objects.count()
-    staff = _staff(n, random.Random(base), report)
-    this_year = timezone.localdate().year
-    for year in range(this_year - YEARS, this_year + 1):  # before workers race to create them
-        CaseReferenceCounter.objects.get_or_create(year=year)
-    sizes = [min(batch_size, n - start) for start in range(0, n, batch_size)]
-    jobs = [(base + i, size) for i, size in enumerate(sizes)]
+    run, staff = _start_run(n, batch_size, seed, report)
+    done = dict(BulkBatch.objects.filter(run=run).values_list("number", "cases"))
+    sizes = [
+        min(run.batch_size, run.cases - start) for start in range(0, run.cases, run.batch_size)
+    ]
+    jobs = [(run.pk, run.seed, i, size) for i, size in enumerate(sizes) if i not in done]
+    report.resumed_from = sum(done.values())
+    if progress:
+        progress(report.resumed_from, run.cases)  # where this call starts
     global _STAFF
     _STAFF = staff
     try:
@@ -260,16 +291,17 @@ def seed_cases(
             context = multiprocessing.get_context("fork")
             with context.Pool(workers, initializer=_worker_start) as pool:
                 results = pool.imap_unordered(_run_batch, jobs)
-                _collect(results, report, n, progress)
+                _collect(results, report, run.cases, progress)
                 # Let the workers finish and leave on their own. Leaving the block otherwise
                 # terminates them with SIGTERM, and a worker killed while it holds the task
                 # queue's lock leaves another waiting for it forever (seen in a test run).
                 pool.close()
                 pool.join()
         else:
-            _collect(map(_run_batch, jobs), report, n, progress)
+            _collect(map(_run_batch, jobs), report, run.cases, progress)
     finally:
         _STAFF = []
+    BulkRun.objects.filter(pk=run.pk).update(finished_at=timezone.now())
     if not connection.in_atomic_block:
         # Fresh statistics for the planner: a bulk load leaves them stale (or absent) until
         # autovacuum comes round, and stale statistics pick bad plans for the first queries.
@@ -279,6 +311,55 @@ def seed_cases(
             cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     report.seconds = time.perf_counter() - started
     return report
+
+
+def pending_run() -> BulkRun | None:
+    return BulkRun.objects.filter(finished_at__isnull=True).order_by("pk").first()
+
+
+def _start_run(n: int, batch_size: int, seed: int, report: SeedReport) -> tuple[BulkRun, list]:
+    """The unfinished run that ``n`` continues, or a new one with its teams and staff.
+
+    A new run's setup (teams, staff, their sites, the partners) and its record are one
+    transaction: interrupted there, nothing of it stays and the next call starts afresh."""
+    run = pending_run()
+    if run is not None:
+        have = BulkBatch.objects.filter(run=run).aggregate(n=Sum("cases"))["n"] or 0
+        if n != run.cases and n > run.cases - have:
+            raise RunPending(
+                f"An interrupted run of {run.cases:,} cases is unfinished ({have:,} done): run "
+                f"`seed_demo --cases {run.cases}` to finish it first."
+            )
+        teams = list(Team.objects.filter(pk__in=run.team_ids).order_by("pk"))
+        with transaction.atomic():  # finds what the run's setup made; makes nothing new
+            staff = _setup(teams, run.seed, report)
+        return run, staff
+    with transaction.atomic():
+        base = seed + Case.objects.count()
+        teams = _teams(n, report)
+        staff = _setup(teams, base, report)
+        run = BulkRun.objects.create(
+            cases=n, batch_size=batch_size, seed=base, team_ids=[t.pk for t in teams]
+        )
+    return run, staff
+
+
+def _setup(teams: list[Team], base: int, report: SeedReport) -> list[_Staff]:
+    """The teams' staff and what each other app keeps per team (sites, partners): made where
+    missing, found where there (so a resumed run works with what its start made)."""
+    staff = _staff(teams, random.Random(base), report)
+    this_year = timezone.localdate().year
+    for year in range(this_year - YEARS, this_year + 1):  # before workers race to create them
+        CaseReferenceCounter.objects.get_or_create(year=year)
+    # The parts' setups write through the apps' services, whose entries the head counts.
+    head = ChainHead.objects.filter(pk=1).values_list("seq", flat=True)
+    before = head.first() or 0
+    for part in BATCH_PARTS:
+        setup = getattr(part, "setup", None)
+        if setup is not None:
+            setup(staff, random.Random(base), report)
+    report.audit_entries += (head.first() or 0) - before
+    return staff
 
 
 _STAFF: list[_Staff] = []
@@ -303,26 +384,35 @@ def _collect(
         for label, count in part.counts.items():
             report.counts[label] = report.counts.get(label, 0) + count
         if progress:
-            progress(report.cases, n)
+            progress(report.resumed_from + report.cases, n)
 
 
-def _run_batch(job: tuple[int, int]) -> SeedReport:
-    """Build and write one batch of cases (in this process or a worker)."""
-    batch_seed, size = job
-    rng = random.Random(batch_seed)
+def _run_batch(job: tuple[int, int, int, int]) -> SeedReport:
+    """Build and write batch ``number`` of a run (in this process or a worker): its rows,
+    its audit entries and its marker, in one transaction."""
+    run_id, run_seed, number, size = job
+    rng = random.Random(run_seed + number)
     part = SeedReport(cases=size)
     builder = _Batch(rng, _STAFF)
     for _ in range(size):
         builder.add_case()
     builder.number()
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Not waiting for each batch's commit to reach the disk: a crash may lose the
+            # last batches committed, but each with its marker, so a rerun writes them again.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
         builder.save(part)
+        # The marker last: a unique (run, number) row, so two processes that somehow made
+        # the same batch cannot both commit it.
+        BulkBatch.objects.create(run_id=run_id, number=number, cases=size)
     return part
 
 
-def _staff(n: int, rng: random.Random, report: SeedReport) -> list[_Staff]:
-    """Teams of about CASES_PER_TEAM cases each, with caseworkers and a supervisor. The demo
-    teams come first, so the demo accounts see a share of the cases."""
+def _teams(n: int, report: SeedReport) -> list[Team]:
+    """Teams of about CASES_PER_TEAM cases each. The demo teams come first, so the demo
+    accounts see a share of the cases."""
     wanted = max(2, math.ceil(n / CASES_PER_TEAM))
     teams = list(Team.objects.order_by("pk")[:wanted])
     created_teams = []
@@ -331,6 +421,12 @@ def _staff(n: int, rng: random.Random, report: SeedReport) -> list[_Staff]:
         team = Team.objects.filter(name=name).first() or Team.objects.create(name=name)
         teams.append(team)
         created_teams.append(team)
+    report.audit_entries += audit_bulk.seal(audit_bulk.log_created(created_teams))
+    return teams
+
+
+def _staff(teams: list[Team], rng: random.Random, report: SeedReport) -> list[_Staff]:
+    """Each team's caseworkers and a supervisor, made where missing."""
     groups = {g.name: g for g in Group.objects.filter(name__in=[Role.CASEWORKER, Role.SUPERVISOR])}
     result = []
     password = make_password(None)  # unusable: these accounts are for data, not for signing in
@@ -340,7 +436,9 @@ def _staff(n: int, rng: random.Random, report: SeedReport) -> list[_Staff]:
         User.objects.filter(email__endswith="@staff.demo.example").values_list("email", flat=True)
     )
     for team in teams:
-        members = list(team.members.filter(is_active=True).prefetch_related("groups"))
+        members = list(
+            team.members.filter(is_active=True).order_by("pk").prefetch_related("groups")
+        )
         workers = [u for u in members if any(g.name == Role.CASEWORKER for g in u.groups.all())]
         supervisors = [u for u in members if any(g.name == Role.SUPERVISOR for g in u.groups.all())]
         wanted = [Role.CASEWORKER] * max(0, CASEWORKERS_PER_TEAM - len(workers))
@@ -374,16 +472,14 @@ def _staff(n: int, rng: random.Random, report: SeedReport) -> list[_Staff]:
         today = timezone.localdate()
         records = risk.bulk_training_records(new_users, rng, today)
         report.audit_entries += audit_bulk.seal(
-            audit_bulk.log_created(created_teams)
-            + audit_bulk.log_created(created)
-            + audit_bulk.log_created(records)
+            audit_bulk.log_created(created) + audit_bulk.log_created(records)
         )
     current = risk.trained_user_ids(today)
     for staff in result:
         members = [*staff.caseworkers, staff.supervisor]
         staff.trained = [u for u in members if u.pk in current]
     report.teams = len(teams)
-    report.staff = len(created)
+    report.staff += len(created)
     return result
 
 
@@ -400,8 +496,12 @@ class _Batch:
         self.now = timezone.now()
         self.created_at = _created_at
         self.rows: dict[type, list[Any]] = {}
-        self.accesses: list[tuple[Case, User, datetime.datetime]] = []
+        # (object, actor, when, kind, detail): the access entries the batch's work wrote;
+        # a detail's value may be a function, for an id the object gets when it is saved.
+        self.accesses: list[tuple[Any, User, datetime.datetime, str, dict[str, Any]]] = []
         self.safe_methods: dict[Any, set[str]] = {}
+        # The consent to share each case was given, if any (referrals go under it).
+        self.sharing: dict[Any, SharingConsent] = {}
         # Each other app's rows for a case, in this order (an app adds its part here).
         self.parts = [part(self) for part in BATCH_PARTS]
 
@@ -460,7 +560,7 @@ class _Batch:
                     )
                 )
         for _ in range(rng.randint(1, 3)):
-            self.accesses.append((case, worker, self._when(opened, end)))
+            self.accesses.append((case, worker, self._when(opened, end), AccessKind.VIEW, {}))
 
     def _person(self, case: Case, worker: User) -> None:
         rng = self.rng
@@ -569,7 +669,7 @@ class _Batch:
             # A consent to share with any legal-aid partner, as the case file records it
             # (referrals.services.sharing_consent_give's rules: one kind, one purpose,
             # categories of the file, an end date).
-            self._add(
+            self.sharing[case.pk] = self._add(
                 SharingConsent(
                     case=case,
                     partner_kind=OrganisationKind.LEGAL_AID,
@@ -643,6 +743,9 @@ class _Batch:
                 counter.save(update_fields=["last"])
             for number, case in enumerate(group, start=first):
                 case.reference = f"VS-{year}-{number:05d}"
+        for part in self.parts:
+            if hasattr(part, "number"):
+                part.number()
 
     def save(self, report: SeedReport) -> None:
         entries = []
@@ -654,8 +757,14 @@ class _Batch:
         for part in self.parts:
             entries += part.save(report)
         entries += [
-            audit_bulk.access_entry(case, actor=worker, kind=AccessKind.VIEW, at=at)
-            for case, worker, at in self.accesses
+            audit_bulk.access_entry(
+                obj,
+                actor=actor,
+                kind=kind,
+                at=at,
+                detail={k: v() if callable(v) else v for k, v in detail.items()},
+            )
+            for obj, actor, at, kind, detail in self.accesses
         ]
         report.audit_entries += audit_bulk.seal(entries)
 
@@ -671,6 +780,8 @@ _TIME_FIELDS = (
     "created_at",
     "occurred_at",
     "finalised_at",
+    "logged_at",
+    "placed_at",
 )
 
 

@@ -8,20 +8,28 @@ would take it, so what the demo shows is what the pages make. Run once, after th
 from __future__ import annotations
 
 import datetime
+import uuid
+from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from cases import services as case_services
-from cases.models import Case
-from dataprotection import copy
+from cases.models import Case, Victim
+from dataprotection import clock, copy
 from dataprotection.models import (
     AccessRequest,
+    IdentityMethod,
+    LegalHold,
     ReceivedVia,
     RecordKind,
     Redaction,
     RedactionStatus,
+    RequestCase,
     RequesterKind,
     RequestKind,
+    RequestReferenceCounter,
+    RequestStatus,
 )
 from dataprotection.services import copy as copy_services
 from dataprotection.services import delivery as delivery_services
@@ -251,3 +259,101 @@ def seed_dataprotection(*, dara: User, sofia: User, cara: User) -> None:
     )
 
     records_services.processing_prefill(actor=dara)
+
+
+# --- The bulk seeder's part (demo/bulk.py) -----------------------------------------------------
+
+# Of the cases, the share whose person asked for a copy of their file, and the share under a
+# legal hold (a court case keeps the file past its retention).
+REQUEST_SHARE = 0.004
+HOLD_SHARE = 0.002
+
+
+class BulkRequests:
+    """The data-protection officer's work on one batch's cases: requests for a copy by the
+    person (most delivered within the month, a few withdrawn, the recent ones still open) and
+    legal holds. Requests are logged by the DPO and signed off by the case's team supervisor,
+    as the services require."""
+
+    def __init__(self, batch: Any) -> None:
+        self.batch = batch
+        self.rng = batch.rng
+        self.now = batch.now
+        self.dpo = User.objects.filter(email__iexact="dpo@demo.example").first()
+        self.requests: list[AccessRequest] = []
+
+    def add(self, case: Case, team: Any, worker: User, opened: Any, end: Any) -> None:
+        rng = self.rng
+        if self.dpo is None:
+            return
+        if rng.random() < HOLD_SHARE:
+            placed = self.batch._when(opened, end)
+            self.batch._add(
+                LegalHold(
+                    case=case,
+                    reason="Criminal proceedings are pending; the court may ask for the file.",
+                    review_on=(placed + datetime.timedelta(days=365)).date(),
+                    placed_by=team.supervisor,
+                    placed_at=placed,
+                )
+            )
+        if rng.random() >= REQUEST_SHARE:
+            return
+        victim = self.batch.rows[Victim][-1]  # this case's, added just before
+        received_at = self.batch._when(opened, self.now)
+        received = timezone.localtime(received_at).date()
+        request = AccessRequest(
+            id=uuid.uuid4(),
+            reference="",  # numbered with the batch's cases
+            kind=RequestKind.ACCESS,
+            received_on=received,
+            received_via=rng.choice(list(ReceivedVia.values)),
+            requester_kind=RequesterKind.PERSON,
+            requester_name=f"{victim.given_name} {victim.family_name}",
+            details="A copy of everything you hold about me.",
+            logged_by=self.dpo,
+            logged_at=received_at,
+            due_on=clock.due_date(received),
+            language="en-gb",
+        )
+        age = (self.now - received_at).days
+        if age > 35 or rng.random() < 0.3:
+            checked = received_at + datetime.timedelta(days=rng.randint(1, 5))
+            request.identity_method = IdentityMethod.KNOWN_TO_STAFF
+            request.identity_note = "Known to her caseworker."
+            request.identity_checked_by, request.identity_checked_at = self.dpo, checked
+            request.status = RequestStatus.PREPARING
+            if age > 35:
+                closed = checked + datetime.timedelta(days=rng.randint(5, 20))
+                if rng.random() < 0.08:
+                    request.status = RequestStatus.WITHDRAWN
+                else:
+                    request.status = RequestStatus.DELIVERED
+                    request.prepared_by = self.dpo
+                    request.draft_made_at = checked
+                    request.reviewed_by = team.supervisor
+                    request.reviewed_at = closed - datetime.timedelta(days=1)
+                request.closed_at, request.closed_by = closed, self.dpo
+        self.batch._add(request)
+        self.batch._add(RequestCase(request=request, case=case))
+        self.requests.append(request)
+
+    def number(self) -> None:
+        """References DP-<year>-NNNN, in order of receipt, each year's block taken in a
+        short transaction of its own (as the cases' numbers)."""
+        by_year: dict[int, list[AccessRequest]] = {}
+        for request in sorted(self.requests, key=lambda r: r.logged_at):
+            by_year.setdefault(request.received_on.year, []).append(request)
+        for year, group in by_year.items():
+            with transaction.atomic():
+                counter, _ = RequestReferenceCounter.objects.select_for_update().get_or_create(
+                    year=year
+                )
+                first = counter.last + 1
+                counter.last += len(group)
+                counter.save(update_fields=["last"])
+            for number, request in enumerate(group, start=first):
+                request.reference = f"DP-{year}-{number:04d}"
+
+    def save(self, report: Any) -> list[Any]:
+        return []

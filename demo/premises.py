@@ -361,3 +361,76 @@ def seed_sites(*, sofia: User, cara: User, team: Any) -> list[Site]:
         _office(sofia=sofia, cara=cara, team=team),
         _refuge(sofia=sofia, cara=cara, team=team),
     ]
+
+
+# --- The bulk seeder's part (demo/bulk.py) -----------------------------------------------------
+
+# Every team has an office; one in REFUGE_EVERY has a refuge, one in OUTREACH_EVERY an
+# outreach point.
+REFUGE_EVERY = 4
+OUTREACH_EVERY = 3
+
+
+class BulkSites:
+    """The teams' sites, made once when a run starts, through the app's own service by each
+    team's supervisor (a site is its team's staff's to see); no rows per case."""
+
+    def __init__(self, batch: Any) -> None:
+        pass
+
+    @staticmethod
+    def setup(staff: list[Any], rng: Any, report: Any) -> None:
+        have = set(Site.objects.values_list("team_id", flat=True).distinct())
+        for index, member in enumerate(staff):
+            team = member.team
+            if team.pk in have:
+                continue
+            street = 10 + index % 190
+            town = f"Demo Town DT{index % 90 + 1}"
+            made = [
+                (
+                    f"{team.name} office",
+                    SiteKind.OFFICE,
+                    f"Unit {1 + index % 9}, {street} Market Street\n{town} 1AA",
+                    Opening.WALK_IN,
+                    "Monday to Friday, 9:00 to 12:00",
+                )
+            ]
+            if index % OUTREACH_EVERY == 0:
+                made.append(
+                    (
+                        f"{team.name} outreach point",
+                        SiteKind.OUTREACH,
+                        f"Community centre, {street} Church Lane\n{town} 2BB",
+                        Opening.APPOINTMENT_ONLY,
+                        "",
+                    )
+                )
+            if index % REFUGE_EVERY == 0:
+                made.append(
+                    (
+                        f"Refuge of the {team.name}",
+                        SiteKind.REFUGE,
+                        f"{street} Lantern Row\n{town} 3CC",
+                        Opening.RESIDENTS_ONLY,
+                        "",
+                    )
+                )
+            for name, kind, address, opening, hours in made:
+                site_services.site_create(
+                    actor=member.supervisor,
+                    team=team,
+                    name=name,
+                    kind=kind,
+                    address=address,
+                    opening=opening,
+                    walk_in_hours=hours,
+                    status=SiteStatus.OPEN,
+                )
+                report.counts["premises.Site"] = report.counts.get("premises.Site", 0) + 1
+
+    def add(self, case: Any, team: Any, worker: Any, opened: Any, end: Any) -> None:
+        pass
+
+    def save(self, report: Any) -> list[Any]:
+        return []

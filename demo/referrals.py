@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import uuid
 from typing import Any
 
 from django.utils import timezone
@@ -31,6 +32,7 @@ from referrals.models import (
     Urgency,
 )
 from victimsupport.accounts.models import User
+from victimsupport.audit.services import AccessKind
 
 PARTNER_USER_EMAIL = "partner@demo.example"
 
@@ -401,3 +403,168 @@ def _seed_referrals(
         if referral.answered_at:
             fields["answered_at"] = referral.answered_at - shift + datetime.timedelta(days=2)
         Referral.objects.filter(pk=referral.pk).update(**fields)
+
+
+# --- The bulk seeder's part (demo/bulk.py) -----------------------------------------------------
+
+# Teams per region: each region has its own legal advice centre, with two members.
+TEAMS_PER_REGION = 10
+REGION_PARTNER_MEMBERS = 2
+# Of the cases whose person consented to share with a legal-aid partner, the share referred.
+REFERRED_SHARE = 0.6
+BULK_MESSAGES = (
+    "She would like advice on a protection order.",
+    "Questions about residence and the tenancy; please call on the safe number only.",
+    "Divorce proceedings have started; she needs a lawyer who knows these cases.",
+)
+BULK_OUTCOMES = (
+    "Advice given; protection order granted.",
+    "Two appointments; she now has a lawyer for the hearing.",
+    "Advice on the tenancy given.",
+)
+
+
+class BulkReferrals:
+    """Referrals of one batch's cases to their region's legal advice centre, under the consent
+    to share the intake recorded (``demo.bulk``): sent with the agreement they went under and
+    answered by a member of the partner, revoked when the consent was withdrawn, closed once
+    the consent has expired (a partner never holds a referral whose grounds have gone)."""
+
+    def __init__(self, batch: Any) -> None:
+        self.batch = batch
+        self.rng = batch.rng
+        self.now = batch.now
+        self.today = timezone.localdate()
+        self.referrals: list[Referral] = []
+
+    @staticmethod
+    def setup(staff: list[Any], rng: Any, report: Any) -> None:
+        """Each region's partner, its members and its agreement, through the app's services
+        (made once: found by name when they are there)."""
+        admin = User.objects.filter(email__iexact="admin@demo.example").first()
+        today = timezone.localdate()
+        for start in range(0, len(staff), TEAMS_PER_REGION):
+            region = staff[start : start + TEAMS_PER_REGION]
+            keeper = region[0].supervisor
+            name = f"Region {start // TEAMS_PER_REGION + 1:02d} Legal Advice Centre"
+            partner = PartnerOrganisation.objects.filter(name=name).first()
+            if partner is None:
+                partner = services.partner_create(
+                    actor=keeper,
+                    name=name,
+                    kind=OrganisationKind.LEGAL_AID,
+                    channel=Channel.ACCOUNTS,
+                    services="Free advice on protection orders, divorce, residence and housing.",
+                    eligibility="Victims of violence, without a means test.",
+                    areas="The region's districts",
+                    languages="English, French, Dutch",
+                    contacts="Duty lawyer, weekdays 9:00 to 17:00",
+                )
+                services.agreement_add(
+                    partner=partner,
+                    actor=keeper,
+                    type=Agreement.Type.REFERRAL_PROTOCOL,
+                    purposes=[Purpose.LEGAL],
+                    categories=sorted({"identity", "contact_details"}),
+                    valid_from=today - datetime.timedelta(days=366 * 6),
+                    valid_to=today + datetime.timedelta(days=730),
+                    review_on=today + datetime.timedelta(days=670),
+                    signed_copy=("signed-agreement.pdf", "application/pdf", _blank_pdf()),
+                )
+                for number in range(1, REGION_PARTNER_MEMBERS + 1):
+                    services.partner_user_create(
+                        partner=partner,
+                        actor=admin,
+                        name=f"Lawyer {number}",
+                        email=f"partner{partner.pk}.member{number}@partners.demo.example",
+                    )
+                report.counts["referrals.PartnerOrganisation"] = (
+                    report.counts.get("referrals.PartnerOrganisation", 0) + 1
+                )
+            agreement = partner.agreements.order_by("pk").first()
+            members = [
+                m.user for m in PartnerMembership.objects.filter(partner=partner).order_by("pk")
+            ]
+            for team in region:
+                team.extra["legal"] = (partner, agreement, members)
+
+    def add(self, case: Case, team: Any, worker: User, opened: Any, end: Any) -> None:
+        consent = self.batch.sharing.get(case.pk)
+        rng = self.rng
+        if consent is None or rng.random() >= REFERRED_SHARE or "legal" not in team.extra:
+            return
+        partner, agreement, members = team.extra["legal"]
+        created = consent.given_at + datetime.timedelta(hours=rng.randint(2, 240))
+        if created > end:
+            return
+        message = rng.choice(BULK_MESSAGES)
+        referral = Referral(
+            id=uuid.uuid4(),
+            case=case,
+            partner=partner,
+            purpose=Purpose.LEGAL,
+            urgency=rng.choice((Urgency.ROUTINE, Urgency.ROUTINE, Urgency.SOON, Urgency.URGENT)),
+            message=message,
+            categories=sorted(consent.categories),
+            created_by=worker,
+            created_at=created,
+        )
+        self.batch._add(referral)
+        expired = consent.expires_on < self.today
+        if consent.withdrawn_at is None and not expired and rng.random() < 0.1:
+            return  # a draft not sent yet
+        sent = min(created + datetime.timedelta(hours=rng.randint(1, 48)), self.now)
+        if consent.withdrawn_at is not None and sent >= consent.withdrawn_at:
+            return  # still a draft when she withdrew
+        referral.status = Referral.Status.SENT
+        referral.sent_by, referral.sent_at = worker, sent
+        referral.consent, referral.agreement = consent, agreement
+        # The package as it went (rendered from the projection by the app; a stand-in here,
+        # encrypted the same way).
+        referral.package = f"<section><h2>Referral to {partner.name}</h2><p>{message}</p></section>"
+        self.batch.accesses.append(
+            (
+                referral,
+                worker,
+                sent,
+                AccessKind.EXPORT,
+                {
+                    "case": str(case.pk),
+                    "partner": partner.pk,
+                    "purpose": Purpose.LEGAL,
+                    "override": False,
+                    "agreement": agreement.pk,
+                    # The consent's id, once it has one (the batch's save resolves it).
+                    "consent": lambda: consent.pk,
+                },
+            )
+        )
+        if consent.withdrawn_at is not None:
+            referral.status = Referral.Status.REVOKED
+            referral.revoked_at, referral.revoked_by = consent.withdrawn_at, worker
+            referral.revoked_because = Referral.RevokedBecause.CONSENT_WITHDRAWN
+            return
+        member = rng.choice(members)
+        answered = sent + datetime.timedelta(hours=rng.randint(2, 120))
+        if answered > self.now:
+            return  # waiting for the partner's answer
+        self.batch.accesses.append((referral, member, answered, AccessKind.VIEW, {"as": "partner"}))
+        roll = rng.random()
+        if not expired and roll < 0.5:
+            referral.status = Referral.Status.SENT if roll < 0.2 else Referral.Status.ACCEPTED
+            if referral.status == Referral.Status.ACCEPTED:
+                referral.answered_by, referral.answered_at = member, answered
+            return
+        referral.answered_by, referral.answered_at = member, answered
+        if roll < 0.8:
+            referral.status = Referral.Status.COMPLETED
+            referral.completed_at = min(
+                answered + datetime.timedelta(days=rng.randint(7, 90)), self.now
+            )
+            referral.outcome = rng.choice(BULK_OUTCOMES)
+        else:
+            referral.status = Referral.Status.DECLINED
+            referral.decline_reason = "No lawyer free for this kind of case this month."
+
+    def save(self, report: Any) -> list[Any]:
+        return []

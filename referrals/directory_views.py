@@ -34,6 +34,7 @@ from referrals.models import (
 )
 from victimsupport.access import MaySeeNotChange, Role, get_for_user, has_role, roles_of
 from victimsupport.audit.services import AccessKind, record_access
+from victimsupport.dbrouter import replica_reads
 from victimsupport.files import EXTENSIONS, check_upload_size
 from victimsupport.forms import add_service_errors
 
@@ -290,6 +291,7 @@ def meeting_add(request: HttpRequest, partner_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
+@replica_reads()
 def dashboard(request: HttpRequest) -> HttpResponse:
     roles = roles_of(request.user)
     if not roles & {Role.SUPERVISOR, Role.ADMINISTRATOR}:

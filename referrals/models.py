@@ -463,6 +463,13 @@ class ReferralQuerySet(CaseChildQuerySet):
             return self.none()
         return super().visible_to(user)
 
+    def visible_in_teams_of(self, user: Any) -> ReferralQuerySet:
+        """Staff's referrals of their teams' cases (a partner user has no teams)."""
+        roles = roles_of(user)
+        if Role.PARTNER in roles or not roles & CASE_ROLES:
+            return self.none()
+        return super().visible_in_teams_of(user)
+
     def open(self) -> ReferralQuerySet:
         return self.filter(status__in=self.OPEN_TO_PARTNER)
 

@@ -165,7 +165,7 @@ def partners_not_met(user: Any) -> list[Any]:
 
 def team_referrals(user: Any) -> QuerySet[Referral]:
     """Referrals of the cases of the user's teams (not those opened by emergency access)."""
-    return Referral.objects.visible_to(user).filter(case__team__in=user.teams.all())
+    return Referral.objects.visible_in_teams_of(user)
 
 
 def awaiting_approval(user: Any) -> tuple[int, list[Referral]]:

@@ -46,14 +46,21 @@ def overdue_reviews(cases: QuerySet[Case]) -> QuerySet[Case]:
 
 
 def new_high(cases: QuerySet[Case]) -> QuerySet[Case]:
-    """Open cases high now that became high this week (no high assessment before it)."""
+    """Open cases high now that became high this week (no high assessment before it).
+
+    Both tests are correlated to the case (EXISTS, NOT EXISTS), so each looks up only that
+    case's assessments by index: a ``NOT IN`` the set of every case ever assessed high read
+    that set over the whole organisation for every supervisor's page."""
     week = _since(7)
-    high = Assessment.objects.filter(status=Assessment.Status.FINAL, level=RiskLevel.HIGH)
+    high = Assessment.objects.filter(
+        case=OuterRef("pk"), status=Assessment.Status.FINAL, level=RiskLevel.HIGH
+    )
     return cases.filter(
+        Exists(high.filter(finalised_at__gte=week)),
+        ~Exists(high.filter(finalised_at__lt=week)),
         risk_level=RiskLevel.HIGH,
         status=Case.Status.OPEN,
-        pk__in=high.filter(finalised_at__gte=week).values("case_id"),
-    ).exclude(pk__in=high.filter(finalised_at__lt=week).values("case_id"))
+    )
 
 
 def overdue_actions(cases: QuerySet[Case]) -> QuerySet[SafetyAction]:
@@ -131,11 +138,14 @@ def trend(user: Any) -> list[dict[str, Any]]:
     """Finalised assessments per week and level over the last weeks, oldest first."""
     start = timezone.localdate() - datetime.timedelta(weeks=TREND_WEEKS - 1)
     start -= datetime.timedelta(days=start.weekday())
+    # From the first week's first moment, not finalised_at__date: a range on the column is
+    # read from the (case, status, finalised_at) index, a date cast of it is not.
+    since = timezone.make_aware(datetime.datetime.combine(start, datetime.time.min))
     rows = (
         Assessment.objects.filter(
             case__in=team_cases(user).values("pk"),
             status=Assessment.Status.FINAL,
-            finalised_at__date__gte=start,
+            finalised_at__gte=since,
         )
         .annotate(week=TruncWeek("finalised_at"))
         .values_list("week", "level")

@@ -418,7 +418,12 @@ class SafetyAction(Versioned):
         verbose_name = _("safety action")
         verbose_name_plural = _("safety actions")
         ordering = ["status", "due_on", "created_at"]
-        indexes = [models.Index(fields=["status", "due_on"])]
+        indexes = [
+            models.Index(fields=["status", "due_on"]),
+            # A team's overdue actions, plan by plan: by (status, due_on) alone the dashboard
+            # read every team's overdue actions and kept its own.
+            models.Index(fields=["plan", "status", "due_on"], name="action_plan_due_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"safety action {self.pk}"

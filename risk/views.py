@@ -34,6 +34,7 @@ from victimsupport.access import Role, get_for_user, has_role
 from victimsupport.accounts.models import User
 from victimsupport.audit.services import AccessKind, record_access
 from victimsupport.concurrency import render_conflict, render_refused
+from victimsupport.dbrouter import replica_reads
 from victimsupport.pdf import render_pdf
 from victimsupport.stored_files import quarantine_message
 
@@ -421,6 +422,7 @@ def _require_supervisor(user) -> None:
 
 
 @login_required
+@replica_reads()
 def dashboard(request: HttpRequest) -> HttpResponse:
     _require_supervisor(request.user)
     by_level, tiles = risk_dashboard.tiles(request.user)
@@ -467,6 +469,7 @@ DRILLDOWN_RELATED = {
 
 
 @login_required
+@replica_reads()
 def dashboard_list(request: HttpRequest, tile: str) -> HttpResponse:
     _require_supervisor(request.user)
     if tile not in risk_dashboard.DRILLDOWNS:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the system packages the app needs, where this machine lets us; otherwise say
-# exactly what is missing and how to install it. Usage: system-deps.sh pango [gettext] [chromium]
+# exactly what is missing and how to install it. Usage: system-deps.sh pango [gettext] [chromium] [pgbouncer] [wrk]
 set -euo pipefail
 
 missing=()
@@ -21,6 +21,14 @@ for want in "$@"; do
       ;;
     chromium)
       [ -x /usr/bin/chromium ] || missing+=(chromium)
+      ;;
+    pgbouncer)
+      # The connection pooler for `make pgbouncer` (transaction pooling in front of PostgreSQL).
+      command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || missing+=(pgbouncer)
+      ;;
+    wrk)
+      # The benchmark's saturation measure (bench/saturation.py); without it a Python client.
+      command -v wrk >/dev/null 2>&1 || missing+=(wrk)
       ;;
     *) echo "system-deps.sh: unknown component '$want'" >&2; exit 2 ;;
   esac

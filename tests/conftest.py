@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -9,8 +10,30 @@ from django.core.cache import cache
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.translation import trans_real
+from hypothesis import HealthCheck, settings
 
 from tests import factories
+
+# Property tests (tests/**/test_properties_*.py). "ci": the same examples on every run, few
+# enough to keep the suite quick; "thorough" (make fuzz): many, new ones each run.
+# The function-scoped fixtures they use (db, client, users) hold for every example of a test:
+# the properties compare the database before and after each example, not with a fresh one.
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    max_examples=15,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.register_profile(
+    "thorough",
+    max_examples=200,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @receiver(setting_changed)

@@ -33,6 +33,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "NAME": str(Path(tempfile.gettempdir()) / f"victimsupport-test-{os.getpid()}.sqlite3")
     }
 
+# A second alias on the same test database, as a streaming replica would be: the router
+# sends reads there only where a test turns READ_REPLICA_ALIAS on (tests/core/test_dbrouter.py).
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+# The alias backup_check connects to the restored scratch database under, declared here so
+# that a test may allow it (tests/core/test_backup.py); it is never routed to.
+DATABASES["backup_check"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TEST_KEY = _key
 

@@ -129,6 +129,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After sessions: after a person's write, their reads stay on the primary for a while.
+    "victimsupport.dbrouter.ReplicaPinMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -174,10 +176,48 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # A connection kept between requests (DATABASE_CONN_MAX_AGE seconds; 0, the default, opens one
-# per request) is checked before each request reuses it: after the database restarts, the first
+# per request; the right choice behind PgBouncer, which keeps the server
+# connections) is checked before each request reuses it: after the database restarts, the first
 # request gets a new connection instead of failing on the dead one.
 DATABASES["default"]["CONN_MAX_AGE"] = _int("DATABASE_CONN_MAX_AGE", 0, minimum=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A streaming replica for the reads marked replica_reads() (victimsupport/dbrouter.py):
+# dashboards, network figures, evidence pages. Writes, and a person's reads for a while after
+# they changed something, stay on the primary.
+READ_REPLICA_ALIAS = None
+if os.environ.get("DATABASE_REPLICA_URL", "").strip():
+    try:
+        DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    except (ValueError, KeyError, environ.ImproperlyConfigured) as exc:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL is not a valid database URL.") from exc
+    if DATABASES["replica"]["ENGINE"] != DATABASES["default"]["ENGINE"]:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must be a replica of DATABASE_URL.")
+    DATABASES["replica"].update(
+        ATOMIC_REQUESTS=False,
+        CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"],
+        CONN_HEALTH_CHECKS=DATABASES["default"]["CONN_HEALTH_CHECKS"],
+        TEST={"MIRROR": "default"},
+    )
+    READ_REPLICA_ALIAS = "replica"
+DATABASE_ROUTERS = ["victimsupport.dbrouter.ReplicaRouter"]
+REPLICA_PIN_SECONDS = _int("REPLICA_PIN_SECONDS", 15, minimum=1)
+# pgbouncer-transaction: the databases are reached through PgBouncer in transaction pooling
+# mode, where consecutive transactions of one connection may run on different server
+# sessions: no server-side cursors (a WITH HOLD cursor outlives its transaction) and no
+# prepared statements (psycopg prepares a query run often, on one session only).
+DATABASE_POOLER = os.environ.get("DATABASE_POOLER", "").strip()
+if DATABASE_POOLER not in {"", "pgbouncer-transaction"}:
+    raise ImproperlyConfigured("DATABASE_POOLER must be empty or pgbouncer-transaction.")
+if DATABASE_POOLER:
+    for _db in DATABASES.values():
+        if _db["ENGINE"] != "django.db.backends.postgresql":
+            raise ImproperlyConfigured("DATABASE_POOLER is for PostgreSQL databases only.")
+        _db["DISABLE_SERVER_SIDE_CURSORS"] = True
+        _db.setdefault("OPTIONS", {})["prepare_threshold"] = None
+# Backups (docs/operations.md): where `manage.py backup` writes its dumps, and where it writes
+# the audit chain's head recorded with each (kept apart from the dumps; unset: beside them).
+BACKUP_DIR = os.environ.get("BACKUP_DIR", "").strip()
+BACKUP_ANCHOR_DIR = os.environ.get("BACKUP_ANCHOR_DIR", "").strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="dbcache://django_cache")}

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("accounts", "0005_labels"),
-        ("cases", "0016_thirdparty_name_index"),
+        ("cases", "0017_team_review_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -29,6 +29,7 @@ import datetime
 import functools
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -446,6 +447,11 @@ def delivery_downloaded(*, actor: Any, delivery: Delivery) -> None:
 _NO_SUCH_DIGEST = _secret_digest("no link has this secret")
 
 
+# What token_urlsafe makes, within the column's length: the address is anyone's to type, and
+# PostgreSQL refuses a NUL in a query's text (a server error instead of the neutral refusal).
+LINK_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+
 @acting_as(system=LINK_SYSTEM)
 @transaction.atomic
 def delivery_link_use(*, link_id: str, secret: str) -> bytes:
@@ -454,7 +460,7 @@ def delivery_link_use(*, link_id: str, secret: str) -> bytes:
     now = timezone.now()
     delivery = (
         Delivery.objects.select_related("request").filter(link_id=link_id).first()
-        if link_id
+        if link_id and LINK_ID.fullmatch(link_id)
         else None
     )
     expected = delivery.link_secret_hash if delivery and delivery.link_secret_hash else None

@@ -51,6 +51,14 @@ from victimsupport.forms import add_service_errors
 GET_AND_POST = ["GET", "HEAD", "POST"]
 
 
+def _chosen_id(value: str | None) -> int | None:
+    """An id named in the address (``?incident=7``), or None for anything else. ASCII digits
+    only: ``str.isdigit`` is true of "²", which ``int()`` and the database refuse."""
+    if value and value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value)
+    return None
+
+
 def _refused() -> str:
     return _(
         "Nothing was saved: the form below says what to change. What you typed is still there."
@@ -107,9 +115,9 @@ def security_assessment_new(request: HttpRequest, site_id: int) -> HttpResponse:
     site = _site(request, site_id, write=True)
     incidents = PremisesIncident.objects.visible_to(request.user).of_site(site)
     initial: dict[str, Any] = {"reason": site.review_reason}
-    chosen = request.GET.get("incident")
-    if chosen and chosen.isdigit() and incidents.filter(pk=chosen).exists():
-        initial.update(incident=int(chosen), reason=ReviewReason.INCIDENT)
+    chosen = _chosen_id(request.GET.get("incident"))
+    if chosen is not None and incidents.filter(pk=chosen).exists():
+        initial.update(incident=chosen, reason=ReviewReason.INCIDENT)
     checklists = selectors.published_checklists()
     first = checklists.first()
     if first is not None:
@@ -374,9 +382,9 @@ def assessment_action_new(request: HttpRequest, site_id: int, security_assessmen
         return back
     findings = Finding.objects.visible_to(request.user).filter(assessment=assessment)
     initial = {}
-    chosen = request.GET.get("finding")
-    if chosen and chosen.isdigit():
-        initial["finding"] = int(chosen)
+    chosen = _chosen_id(request.GET.get("finding"))
+    if chosen is not None:
+        initial["finding"] = chosen
     form = ActionForm(
         request.POST or None, staff=site_staff(site), findings=findings, initial=initial
     )

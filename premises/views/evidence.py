@@ -37,6 +37,7 @@ from premises.services import evidence as services
 from victimsupport.access import MaySeeNotChange, get_for_user
 from victimsupport.audit.services import AccessKind, record_access
 from victimsupport.concurrency import EDIT_CONFLICT_MESSAGE, EditConflict
+from victimsupport.dbrouter import replica_reads
 from victimsupport.files import check_upload_size
 from victimsupport.forms import add_service_errors
 from victimsupport.stored_files import quarantine_message
@@ -72,6 +73,7 @@ def _refused(request: HttpRequest, form: Any, *, has_file: bool = False) -> None
 
 @login_required
 @require_GET
+@replica_reads()
 def photo_list(request: HttpRequest, site_id: int) -> HttpResponse:
     site = _site(request, site_id)
     _viewed(request, site, page="photos")
@@ -421,6 +423,7 @@ def floor_plan_download(request: HttpRequest, site_id: int, plan_id: int) -> Htt
 
 @login_required
 @require_GET
+@replica_reads()
 def drill_list(request: HttpRequest, site_id: int) -> HttpResponse:
     site = _site(request, site_id)
     _viewed(request, site, page="drills")

@@ -26,6 +26,7 @@ from premises.services import sites as services
 from victimsupport.access import CASE_ROLES, MaySeeNotChange, Role, get_for_user, roles_of
 from victimsupport.audit.services import AccessKind, record_access
 from victimsupport.concurrency import EditConflict, render_conflict, render_refused
+from victimsupport.dbrouter import replica_reads
 from victimsupport.forms import add_service_errors
 
 
@@ -42,6 +43,7 @@ def _require_supervisor(user: Any) -> None:
 
 @login_required
 @require_GET
+@replica_reads()
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The supervisor's premises dashboard, for the sites of their teams."""
     _require_supervisor(request.user)

@@ -127,6 +127,9 @@ def test_a_wrong_secret_or_an_unknown_link_is_refused_with_the_same_words(client
         download(client, link_id, secret[:-1] + ("A" if secret[-1] != "A" else "B")),
         download(client, link_id, "guess"),
         download(client, "no-such-link-id-at-all", secret),
+        # Anyone may type an address: PostgreSQL refused the NUL with a server error.
+        download(client, "a\x00b", secret),
+        download(client, "x" * 200, secret),
     ]
     texts = set()
     for response in answers:

@@ -154,7 +154,7 @@ def test_command_shows_progress_and_refuses_bad_numbers():
     out, err = StringIO(), StringIO()
     call_command("seed_demo", cases=40, batch_size=15, stdout=out, stderr=err)
     assert "Added 40 cases" in out.getvalue()
-    progress = err.getvalue().splitlines()
+    progress = [line for line in out.getvalue().splitlines() if line.startswith("[")]
     assert progress[-1].startswith("[###") and "40/40 cases" in progress[-1]
     assert len(progress) >= 3  # one line per batch when not on a terminal
     assert Case.objects.count() == 12 + 40

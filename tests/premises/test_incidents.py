@@ -189,3 +189,15 @@ def test_the_incident_choice_shows_the_local_time(site, people, settings):
     )
     label = form.fields["incident"].label_from_instance(incident)
     assert label.startswith("2026-07-01 10:30")
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "9" * 5000, "-1", " 1"])
+def test_an_id_in_the_address_that_is_not_one_is_ignored(client, site, people, value):
+    # "²".isdigit() is true, and int() refused it: the page answered a server error.
+    cara = people["cara"]
+    client.force_login(cara)
+    response = client.get(url("security_assessment_new", site), {"incident": value})
+    assert response.status_code == 200
+    assessment = factories.make_security_assessment(site, cara)
+    response = client.get(url("assessment_action_new", site, assessment.pk), {"finding": value})
+    assert response.status_code == 200

@@ -120,6 +120,21 @@ class AuthenticatorStore:
             for token in secrets_in(kind, data):
                 yield keyring.token_key_id(token)
 
+    def decrypt_all(self, *, using: str) -> tuple[int, list[str]]:
+        """Decrypt every secret in database ``using`` (the backup drill): how many did, and
+        what failed (where, never what)."""
+        decrypted, problems = 0, []
+        rows = self._model().objects.using(using).values_list("pk", "type", "data")
+        for pk, kind, data in rows.order_by("pk"):
+            for token in secrets_in(kind, data):
+                try:
+                    decrypt_secret(token)
+                except keyring.DecryptionError as exc:
+                    problems.append(f"authenticator id {pk}: {exc}")
+                else:
+                    decrypted += 1
+        return decrypted, problems
+
     def rotate(
         self, *, active: str, batch_size: int, progress: Any, before: Counter[str]
     ) -> Iterator[None]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, models, transaction
 
 from victimsupport import bulkinsert
 from victimsupport.audit.context import current_actor_and_address, current_system
@@ -58,7 +58,7 @@ def _canonical_content(entry: AuditEntry) -> bytes:
 
 def _seal(prev_seal: str, seq: int, content: bytes) -> str:
     message = b"\n".join([prev_seal.encode(), str(seq).encode(), content])
-    return hmac.new(keyring.audit_seal_key(), message, hashlib.sha256).hexdigest()
+    return hmac.digest(keyring.audit_seal_key(), message, hashlib.sha256).hex()
 
 
 def compute_seal(entry: AuditEntry) -> str:
@@ -113,8 +113,20 @@ def _normalise(entry: AuditEntry) -> None:
     entry.remote_addr = AuditEntry._meta.get_field("remote_addr").to_python(entry.remote_addr)
     if entry.object_pk is not None:
         entry.object_pk = str(entry.object_pk)
-    if isinstance(entry.changes, dict):
+    if isinstance(entry.changes, dict) and not _is_plain_json(entry.changes):
         entry.changes = json.loads(json.dumps(entry.changes, default=str))
+
+
+def _is_plain_json(changes: dict) -> bool:
+    """Whether ``changes`` reads back from JSON as it is (text keys, lists of text or None:
+    what auditlog and the bulk path write), so the round trip can be left out."""
+    for key, value in changes.items():
+        if type(key) is not str or type(value) is not list:
+            return False
+        for item in value:
+            if item is not None and type(item) is not str:
+                return False
+    return True
 
 
 def _lock_head() -> tuple[int, str]:
@@ -354,6 +366,20 @@ def seal_pending(*, wait: bool = True, batch_size: int = 2000) -> int:
             return sealed  # what is left is not the application's: verify_audit reports it
 
 
+def _in_order(entries: models.QuerySet[AuditEntry], chunk_size: int, *, key: str = "seq") -> Any:
+    """The entries ordered by ``key`` a chunk at a time, each chunk its own query: memory stays
+    bounded without a server-side cursor, which a pooler in transaction mode cannot keep."""
+    entries = entries.order_by(key)
+    last = None
+    while True:
+        page = entries if last is None else entries.filter(**{f"{key}__gt": last})
+        chunk = list(page[:chunk_size])
+        if not chunk:
+            return
+        yield from chunk
+        last = getattr(chunk[-1], key)
+
+
 @dataclass(frozen=True)
 class ChainReport:
     ok: bool
@@ -371,6 +397,7 @@ def verify_chain(
     chunk_size: int = 2000,
     anchor: tuple[int, str] | None = None,
     since: tuple[int, str] | None = None,
+    using: str = DEFAULT_DB_ALIAS,
 ) -> ChainReport:
     """Walk the chain in order and report the first entry that was changed, removed or
     inserted out of order.
@@ -381,8 +408,11 @@ def verify_chain(
     the log was not cut back or rewritten up to that point, which the chain alone cannot.
     ``since`` is such a pair too: the walk starts after it instead of at the first entry
     (checking what was written since a known-good head, without reading the whole log).
+    ``using`` is the database to check (a restored backup: ``backup_check``).
     """
-    head = ChainHead.objects.filter(pk=1).first()
+    heads = ChainHead.objects.using(using)
+    log = AuditEntry.objects.using(using)
+    head = heads.filter(pk=1).first()
     head_seq, head_seal = (head.seq, head.seal) if head else (0, "")
 
     def fail(checked: int, problem: str) -> ChainReport:
@@ -391,7 +421,7 @@ def verify_chain(
     # Entries not yet in the chain: pending ones carry the application's MAC (they are
     # sealed by seal_pending); any other was written around the application, or changed.
     pending = 0
-    for entry in pending_entries().order_by("pk").iterator(chunk_size=chunk_size):
+    for entry in _in_order(log.filter(seq__isnull=True), chunk_size, key="pk"):
         if not hmac.compare_digest(entry.seal, compute_pending_mac(entry)):
             return fail(
                 0,
@@ -400,7 +430,7 @@ def verify_chain(
             )
         pending += 1
     if anchor is not None:
-        anchored = AuditEntry.objects.filter(seq=anchor[0]).first()
+        anchored = log.filter(seq=anchor[0]).first()
         if anchored is None or not hmac.compare_digest(anchored.seal, anchor[1]):
             return fail(
                 0,
@@ -409,14 +439,14 @@ def verify_chain(
     expected = 1
     prev_seal = ""
     checked = 0
-    entries = AuditEntry.objects.filter(seq__lte=head_seq).order_by("seq")
+    entries = log.filter(seq__lte=head_seq)
     if since is not None:
-        start = AuditEntry.objects.filter(seq=since[0]).first()
+        start = log.filter(seq=since[0]).first()
         if start is None or not hmac.compare_digest(start.seal, since[1]):
             return fail(0, f"entry {since[0]} no longer has the seal it had: the log was rewritten")
         expected, prev_seal = since[0] + 1, since[1]
         entries = entries.filter(seq__gt=since[0])
-    for entry in entries.iterator(chunk_size=chunk_size):
+    for entry in _in_order(entries, chunk_size):
         where = f"entry {entry.seq} (id {entry.pk})"
         if entry.seq > expected:
             missing = (
@@ -442,8 +472,8 @@ def verify_chain(
         return fail(checked, f"entry {head_seq} does not match the chain head")
     # Entries committed by the application always move the head in the same transaction;
     # anything beyond the head as it is now was added around the application.
-    now_head = ChainHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
-    beyond = AuditEntry.objects.filter(seq__gt=now_head).order_by("seq").first()
+    now_head = heads.filter(pk=1).values_list("seq", flat=True).first() or 0
+    beyond = log.filter(seq__gt=now_head).order_by("seq").first()
     if beyond is not None:
         return fail(
             checked, f"entry {beyond.seq} (id {beyond.pk}) was added outside the application"

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from itertools import islice
 from typing import Any
 
 from django.contrib.auth.decorators import login_required, permission_required
@@ -95,8 +94,13 @@ def _csv_lines(entries: Any) -> Iterator[str]:
             )
         ]
     )
-    found = entries.iterator(chunk_size=EXPORT_CHUNK)
-    while chunk := list(islice(found, EXPORT_CHUNK)):
+    # Newest first, a chunk at a time by seq (keyset): each chunk is its own short query, so
+    # no server-side cursor is held across the response (a pooler in transaction mode, such
+    # as PgBouncer, cannot keep one) and memory stays bounded either way.
+    entries = entries.order_by("-seq")
+    last = None
+    while chunk := list((entries if last is None else entries.filter(seq__lt=last))[:EXPORT_CHUNK]):
+        last = chunk[-1].seq
         # Case references are looked up a chunk at a time: memory and queries stay bounded.
         for row in selectors.rows(chunk):
             yield writer.writerow(

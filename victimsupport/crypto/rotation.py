@@ -49,6 +49,10 @@ class TokenStore(Protocol):
     def key_ids(self) -> Iterator[str]:
         """The key id of every stored token."""
 
+    def decrypt_all(self, *, using: str) -> tuple[int, list[str]]:
+        """Decrypt every stored token in database ``using``: how many did, and a message
+        (where, never what) for each that did not (the backup drill)."""
+
     def rotate(
         self, *, active: str, batch_size: int, progress: ModelProgress, before: Counter[str]
     ) -> Iterator[None]:

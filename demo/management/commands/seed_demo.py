@@ -32,8 +32,9 @@ class Command(AuditedCommand):
             default=0,
             metavar="N",
             help="Also add N fictional cases, spread over teams of about 5,000 cases, with "
-            "their notes, assessments, plans, consents, grants and audit entries. Each run "
-            "adds N more.",
+            "their notes, assessments, plans, consents, referrals, requests, grants, the teams' "
+            "sites and partners, and audit entries. Each run adds N more; a run that was "
+            "interrupted continues where it stopped when the same command is given again.",
         )
         parser.add_argument(
             "--batch-size",
@@ -76,10 +77,19 @@ class Command(AuditedCommand):
             self._seed_cases(options["cases"], options["batch_size"], workers)
 
     def _seed_cases(self, n: int, batch_size: int, workers: int) -> None:
-        from demo.bulk import seed_cases
+        from demo.bulk import RunPending, pending_run, seed_cases
 
-        bar = ProgressBar(self.stderr, n)
-        report = seed_cases(n, batch_size=batch_size, workers=workers, progress=bar.update)
+        run = pending_run()
+        if run is not None:
+            self.stdout.write(
+                f"Continuing the interrupted run of {run.cases:,} cases (batches of "
+                f"{run.batch_size}); the batches already written are kept."
+            )
+        bar = ProgressBar(self.stdout)
+        try:
+            report = seed_cases(n, batch_size=batch_size, workers=workers, progress=bar.update)
+        except RunPending as pending:
+            raise CommandError(str(pending)) from pending
         bar.finish()
         self.stdout.write(
             f"Added {report.cases:,} cases ({report.rows:,} rows, {report.audit_entries:,} "
@@ -87,6 +97,11 @@ class Command(AuditedCommand):
             f"in {report.seconds:.0f} s ({report.cases / max(report.seconds, 0.001):,.0f} "
             "cases/s)."
         )
+        if report.resumed_from:
+            self.stdout.write(
+                f"With the {report.resumed_from:,} cases written before the interruption, the "
+                f"run's {report.resumed_from + report.cases:,} cases are all there."
+            )
         self.stdout.write(
             "The new staff accounts cannot sign in (no password): they hold the cases. The demo "
             "accounts above see their teams' share."
@@ -94,30 +109,37 @@ class Command(AuditedCommand):
 
 
 class ProgressBar:
-    """A one-line bar on a terminal; a line every tenth of the way otherwise (logs, CI)."""
+    """Cases done of the run's total, the rate of this call and the time left: a one-line bar
+    on a terminal; otherwise a line each hundredth of the way or every ten seconds (logs)."""
 
-    def __init__(self, stream: OutputWrapper, total: int, width: int = 30) -> None:
+    def __init__(self, stream: OutputWrapper, width: int = 30, every: float = 10.0) -> None:
         self.stream = stream
-        self.total = total
         self.width = width
-        self.started = time.perf_counter()
+        self.every = every
         self.tty = stream.isatty()
-        self.last_tenth = -1
+        self.started = time.perf_counter()
+        self.first: int | None = None  # where this call started (a resumed run is not at 0)
+        self.last_line = 0.0
+        self.last_hundredth = -1
 
     def update(self, done: int, total: int) -> None:
-        elapsed = time.perf_counter() - self.started
-        rate = done / elapsed if elapsed else 0.0
+        now = time.perf_counter()
+        if self.first is None:
+            self.first, self.started = done, now
+        elapsed = now - self.started
+        rate = (done - self.first) / elapsed if elapsed else 0.0
         eta = (total - done) / rate if rate else 0.0
         filled = int(self.width * done / total)
         line = (
             f"[{'#' * filled}{'.' * (self.width - filled)}] {done:,}/{total:,} cases "
-            f"{rate:,.0f}/s, {eta:.0f} s left"
+            f"{rate:,.0f}/s, {_duration(eta)} left"
         )
         if self.tty:
             self.stream.write("\r" + line, ending="")
             self.stream.flush()
-        elif done * 10 // total > self.last_tenth:
-            self.last_tenth = done * 10 // total
+        elif done * 100 // total > self.last_hundredth or now - self.last_line >= self.every:
+            self.last_hundredth = done * 100 // total
+            self.last_line = now
             self.stream.write(line)
             self.stream.flush()
 
@@ -125,3 +147,12 @@ class ProgressBar:
         if self.tty:
             self.stream.write("")
             self.stream.flush()
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds // 60 % 60:02d} min"

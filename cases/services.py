@@ -32,6 +32,7 @@ from victimsupport.concurrency import EditConflict, claim
 from victimsupport.files import clean_upload
 from victimsupport.limits import validate_text
 from victimsupport.stored_files import Refusal
+from victimsupport.validation import full_clean
 
 BREAK_GLASS_MIN_REASON = 20
 
@@ -100,7 +101,7 @@ def _log_status(case: Case, kind: str, actor: Any, reason: str = "") -> None:
 @transaction.atomic
 def note_add(*, case: Case, actor: Any, body: str) -> Note:
     note = Note(case=case, author=actor, body=body.strip())
-    note.full_clean()
+    full_clean(note)
     note.save()
     return note
 
@@ -137,7 +138,7 @@ def contact_record(
         method_was_safe=is_safe,
         recorded_by=actor,
     )
-    contact.full_clean()
+    full_clean(contact)
     contact.save()
     return contact
 
@@ -160,7 +161,7 @@ def consent_give(*, case: Case, actor: Any, **fields: Any) -> Consent:
             )
         )
     consent = Consent(case=case, recorded_by=actor, notice=current_notice(), **fields)
-    consent.full_clean()
+    full_clean(consent)
     consent.save()
     return consent
 

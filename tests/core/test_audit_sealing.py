@@ -8,7 +8,8 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import DataError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from tests.testapp.models import Secret
 from victimsupport.audit.chain import pending_entries, seal_pending, verify_chain
@@ -113,6 +114,24 @@ def test_inline_and_batch_entries_share_one_chain(settings, django_capture_on_co
 
 
 @pytest.mark.django_db
+def test_an_inline_entry_moves_the_head_in_as_few_statements_as_the_database_allows():
+    Secret.objects.create(label="first")
+    with CaptureQueriesContext(connection) as queries:
+        Secret.objects.create(label="second")
+    entry = AuditEntry.objects.get(seq=2)
+    head = ChainHead.objects.get()
+    assert (head.seq, head.seal) == (entry.seq, entry.seal)
+    head_updates = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    if connection.vendor == "postgresql":
+        # Locked with SELECT ... FOR UPDATE, moved by the entry's own INSERT statement.
+        assert not head_updates
+        assert sum(ChainHead._meta.db_table in q["sql"] for q in queries.captured_queries) == 2
+    else:
+        assert len(head_updates) == 1
+    assert_one_chain(2)
+
+
+@pytest.mark.django_db
 def test_verify_since_a_known_head_checks_only_what_came_after():
     for i in range(4):
         Secret.objects.create(label=f"row {i}")
@@ -158,6 +177,18 @@ postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="SQLite takes one writer at a time (IMMEDIATE transactions): nothing can fork there",
 )
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_a_failed_entry_insert_leaves_the_head_where_it_was():
+    first = Secret.objects.create(label="first")
+    before = ChainHead.objects.values_list("seq", "seal").get()
+    with pytest.raises(DataError), transaction.atomic():
+        # Longer than the column: the INSERT, and the head's move inside it, fail as one.
+        AuditEntry.objects.log_create(first, force_log=True, action=3, object_pk="9" * 300)
+    assert ChainHead.objects.values_list("seq", "seal").get() == before
+    assert_one_chain(1)
 
 
 @postgres_only

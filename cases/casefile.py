@@ -31,8 +31,18 @@ from victimsupport.casefile import (
 PERSON_AND_STAFF = Audience.STAFF | Audience.PERSON
 
 
+def _victim(case: Any) -> m.Victim | None:
+    """The person, from the case when it was read with them (the case page), else read."""
+    if m.Case.victim.is_cached(case):
+        try:
+            return case.victim
+        except m.Victim.DoesNotExist:
+            return None
+    return m.Victim.objects.filter(case=case).first()
+
+
 def contribute(case: Any) -> tuple[list[Section], list[TimelineItem]]:
-    victim = m.Victim.objects.filter(case=case).first()
+    victim = _victim(case)
     preferences = list(case.contact_preferences.all())
     consents = list(case.consents.select_related("recorded_by", "withdrawn_by", "notice"))
     documents = list(

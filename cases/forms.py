@@ -249,12 +249,18 @@ STEP_FORMS: dict[str, type[StepForm]] = {
 
 
 class NoteForm(forms.Form):
+    # Empty, it names no one: rendered once per language ({% render_form %}).
+    renders_alike_when_empty = True
+
     body = LimitedCharField(
         label=_("Add a note"), max_length=limits.NOTE, widget=forms.Textarea(attrs={"rows": 4})
     )
 
 
 class ContactForm(forms.Form):
+    # Empty, it names no one: rendered once per language ({% render_form %}).
+    renders_alike_when_empty = True
+
     direction = forms.ChoiceField(
         label=_("Direction"), choices=ContactLog.Direction.choices, widget=forms.RadioSelect
     )
@@ -273,6 +279,9 @@ class ConsentGiveForm(forms.Form):
     """A consent to keep and use the person's information. A consent to share with a partner
     names the organisation and one purpose from a list, and is given in the case file's
     "Consents to share" section."""
+
+    # Empty, it names no one: rendered once per language ({% render_form %}).
+    renders_alike_when_empty = True
 
     purpose = LimitedCharField(
         label=_("Purpose"), max_length=limits.REASON, widget=forms.Textarea(attrs={"rows": 2})
@@ -333,6 +342,9 @@ class VictimForm(VersionedFormMixin, forms.ModelForm):
 
 
 class DocumentForm(forms.Form):
+    # Empty, it names no one: rendered once per language ({% render_form %}).
+    renders_alike_when_empty = True
+
     file = forms.FileField(label=_("File (PDF, JPEG, PNG or text)"))
     description = LimitedCharField(
         label=_("Description"), max_length=limits.DESCRIPTION, required=False
@@ -340,12 +352,18 @@ class DocumentForm(forms.Form):
 
 
 class CloseForm(forms.Form):
+    # Empty, it names no one: rendered once per language ({% render_form %}).
+    renders_alike_when_empty = True
+
     reason = LimitedCharField(
         label=_("Reason"), max_length=limits.REASON, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
 class ReopenForm(forms.Form):
+    # Empty, it names no one: rendered once per language ({% render_form %}).
+    renders_alike_when_empty = True
+
     reason = LimitedCharField(
         label=_("Reason"), max_length=limits.REASON, widget=forms.Textarea(attrs={"rows": 2})
     )

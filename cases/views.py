@@ -155,6 +155,10 @@ def _detail_context(request: HttpRequest, case: Case, **forms: Any) -> dict[str,
     return context
 
 
+# What the case page shows of the case's own relations, read with the case itself.
+CASE_PAGE_RELATED = ("team", "assigned_to", "victim")
+
+
 def render_case_page(request: HttpRequest, case: Case, status: int = 200, **forms: Any):
     """The case page, an audited opening, with any of its forms given bound (and showing
     their errors) in place of the empty ones."""
@@ -169,7 +173,7 @@ def render_case_page(request: HttpRequest, case: Case, status: int = 200, **form
 
 @login_required
 def case_detail(request: HttpRequest, pk: str) -> HttpResponse:
-    return render_case_page(request, get_case_for_user(request.user, pk))
+    return render_case_page(request, get_case_for_user(request.user, pk, related=CASE_PAGE_RELATED))
 
 
 @login_required

@@ -106,6 +106,9 @@ class FinaliseForm(VersionedFormMixin, forms.Form):
 
 
 class TriggerForm(forms.Form):
+    # Empty, it names no one: rendered once per language ({% render_form %}).
+    renders_alike_when_empty = True
+
     kind = forms.ChoiceField(label=_("What happened"), choices=ReassessmentTrigger.Kind.choices)
     occurred_on = forms.DateField(label=_("When"), widget=DateInput())
     note = LimitedCharField(label=_("Note"), required=False, max_length=limits.REASON)

@@ -119,16 +119,17 @@ class AccessRequestQuerySet(models.QuerySet["AccessRequest"]):
             # requests whose every case is of their teams: a request about two people's files
             # (or one person's files in two teams) would otherwise show a file of another team.
             # NOT EXISTS, correlated to each request: a NOT IN the requests of every other
-            # team's cases read those over the whole organisation.
+            # team's cases read those over the whole organisation. The requests with a case
+            # of the teams come from the teams' cases (an IN, a semi-join: each request once),
+            # not from a join of every request with its cases made distinct again, which
+            # sorted the rows of the whole join and grew with it.
             teams = user.teams.all()
+            ours = RequestCase.objects.filter(case__team__in=teams).values("request")
             outside = RequestCase.objects.filter(request=OuterRef("pk")).exclude(
                 case__team__in=teams
             )
             return (
-                self.filter(cases__team__in=teams)
-                .exclude(Exists(outside))
-                .distinct()
-                .annotate(can_write=Value(False))
+                self.filter(pk__in=ours).exclude(Exists(outside)).annotate(can_write=Value(False))
             )
         return self.none()
 

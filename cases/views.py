@@ -425,7 +425,9 @@ def case_history(request: HttpRequest, pk: str) -> HttpResponse:
     record_access(actor=request.user, obj=case, kind=AccessKind.VIEW, detail={"page": "history"})
     # The case's rows are found from the case-file registry, so rows that hang off another
     # child (a safety plan's actions) are in it as well as those pointing at the case.
-    entries = history.entries_of(case)
+    # Chained entries only (with batch sealing, an entry has no seq for the moment between its
+    # commit and its sealing): the pager walks seq.
+    entries = history.entries_of(case).filter(seq__isnull=False)
     page = keyset.paginate(
         entries,
         ordering=("-seq",),

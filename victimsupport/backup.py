@@ -110,6 +110,10 @@ def make_backup(*, directory: Path, anchor_directory: Path | None = None) -> Bac
     dump = directory / f"casework-{stamp}{DUMP_SUFFIX}"
     partial = dump.with_name(dump.name + ".partial")
     anchor = chain_head()
+    # The dump holds every case (encrypted) and who did what: readable by its owner only,
+    # whatever the umask of the process or the mode of an existing BACKUP_DIR.
+    partial.touch(mode=0o600)
+    partial.chmod(0o600)
     _run(
         [
             _tool("pg_dump"),
@@ -217,7 +221,12 @@ def check_backup(
             _decrypt_everything(alias, report)
             _check_blind_indexes(alias, report)
     finally:
-        _run([_tool("dropdb"), "--if-exists", name], env)
+        # --force: a connection left open (the check's own, after an error) must not keep a
+        # full copy of the case records on the server.
+        try:
+            _run([_tool("dropdb"), "--force", "--if-exists", name], env)
+        except BackupError as exc:
+            report.fail(f"the scratch database {name} could not be dropped: {exc}")
     return report
 
 

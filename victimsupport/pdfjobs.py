@@ -368,12 +368,23 @@ def fail_stalled_jobs(*, now: Any = None) -> int:
             status__in=[JobStatus.QUEUED, JobStatus.RUNNING],
             created_at__lte=now - model.STALLED_AFTER,
         ).defer("pdf")
-        for job in stalled:
-            # One by one, through save(): each status change is an audited change entry.
-            logger.warning(
-                "Document job %s %s stalled: marked failed", model._meta.label_lower, job.pk
-            )
-            _finish(job, JobStatus.FAILED, failure=JobFailure.ERROR)
+        for pk in list(stalled.values_list("pk", flat=True)):
+            # One by one, through save(): each status change is an audited change entry. The
+            # row is locked and its status read again: a worker that finished it meanwhile
+            # is not overruled (a done job keeps its document and says so).
+            with transaction.atomic():
+                job = (
+                    model._default_manager.select_for_update()
+                    .filter(pk=pk, status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
+                    .defer("pdf")
+                    .first()
+                )
+                if job is None:
+                    continue
+                logger.warning(
+                    "Document job %s %s stalled: marked failed", model._meta.label_lower, pk
+                )
+                _finish(job, JobStatus.FAILED, failure=JobFailure.ERROR)
             total += 1
     return total
 

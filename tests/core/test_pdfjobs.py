@@ -324,6 +324,29 @@ def test_a_job_left_running_by_a_dead_worker_is_marked_failed_once_stalled(
     assert "could not be produced" in page and dead.get_retry_url() in page
 
 
+def test_the_sweep_does_not_overrule_a_worker_that_finished_the_job_meanwhile(
+    client, cara, site, django_capture_on_commit_callbacks, monkeypatch
+):
+    job = ask(client, cara, site, django_capture_on_commit_callbacks)
+    SiteReportJob.objects.filter(pk=job.pk).update(
+        status="running",
+        created_at=timezone.now() - SiteReportJob.STALLED_AFTER - timedelta(seconds=1),
+    )
+    # The worker finishes it between the sweep's look for stalled jobs and its change.
+    queryset = type(SiteReportJob._default_manager.all())
+    listed = queryset.values_list
+
+    def finished_meanwhile(self, *args, **kwargs):
+        found = list(listed(self, *args, **kwargs))
+        SiteReportJob.objects.filter(pk=job.pk).update(status="done")
+        return found
+
+    monkeypatch.setattr(queryset, "values_list", finished_meanwhile)
+    assert pdfjobs.fail_stalled_jobs() == 0
+    job.refresh_from_db()
+    assert job.status == "done"
+
+
 def test_a_pdf_the_database_refuses_to_store_fails_the_job(
     cara, site, monkeypatch, django_capture_on_commit_callbacks
 ):

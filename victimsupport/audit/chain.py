@@ -300,7 +300,11 @@ def _seal_after_commit() -> None:
 
 
 def _seal_committed() -> None:
-    seal_pending(wait=False)
+    # Waits for a sealer already at work rather than leaving this transaction's entries to
+    # it: that sealer may have made its last look for pending entries before they committed,
+    # and would end without them (they would wait for the next seal_audit). Only one sealer
+    # runs at a time and each is short, so the wait is short too.
+    seal_pending(wait=True)
 
 
 def pending_entries() -> models.QuerySet[AuditEntry]:

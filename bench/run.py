@@ -68,11 +68,12 @@ def timed(fn: Callable[[], Any], reps: int, warmup: int = 2) -> list[float]:
 
 
 def ms(name: str, samples: list[float], budget: float | None, note: str = "") -> Result:
-    value = p95(samples)
+    # Judged on the figure reported: 49.996 ms is shown as 50.00, which misses "< 50".
+    value = round(p95(samples), 2)
     return Result(
         name,
         round(statistics.median(samples), 2),
-        round(value, 2),
+        value,
         "ms",
         budget,
         budget is None or value < budget,
@@ -85,7 +86,7 @@ def ratio(
 ) -> Result:
     """How many times slower ``with_`` is than ``without``: of the medians and of the p95s.
     The budget applies to the ratio of medians, the steadier of the two."""
-    median = statistics.median(with_) / statistics.median(without)
+    median = round(statistics.median(with_) / statistics.median(without), 3)
     # The absolute figures too: a ratio of two small times says little on its own.
     absolute = f"{statistics.median(with_):.2f} vs {statistics.median(without):.2f} ms median"
     note = f"{note}; {absolute}" if note else absolute

@@ -12,6 +12,8 @@ from __future__ import annotations
 import base64
 import os
 
+from victimsupport import prodenv
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/victimsupport_bench"
 
 
@@ -38,21 +40,7 @@ def apply(*, production: bool) -> None:
     env["DATABASE_URL"] = env.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
     if production:
         # As victimsupport.prodenv writes them for a local production trial.
-        env.update(
-            {
-                "DJANGO_ENV": "production",
-                "ALLOWED_HOSTS": "127.0.0.1",
-                "MFA_ENFORCE": "true",
-                "SECURE_SSL_REDIRECT": "true",
-                "SECURE_COOKIES": "true",
-                "SECURE_HSTS_SECONDS": "31536000",
-                "TRUST_X_FORWARDED_PROTO": "false",
-                "TRUST_X_FORWARDED_FOR": "false",
-                "CACHE_URL": "dbcache://django_cache",
-                "TASKS_BACKEND": "database",
-                "EMAIL_URL": "smtp://127.0.0.1:25",
-            }
-        )
+        env.update(prodenv.PRODUCTION)
     else:
         env["DJANGO_ENV"] = "development"
         env["ALLOWED_HOSTS"] = "testserver,localhost,127.0.0.1"
